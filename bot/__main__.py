@@ -1,0 +1,209 @@
+"""`sigap112` command line: run the bot, migrate the database, check rules, manage people and groups."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from .clock import utcnow
+from .config import Settings, SettingsError, load_settings
+from .db import migrate
+from .db.engine import make_engine, make_session_factory
+from .db.uow import Database
+from .i18n import Catalogue
+from .rules import RulesError, load_rules
+from .services import people
+from .services.context import Services
+
+
+class CliError(Exception):
+    """Stops the command with one clear sentence and exit status 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        _configure_logging(settings.log_level)
+        return int(args.func(settings, args) or 0)
+    except (SettingsError, RulesError, CliError, people.AdminError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL, and Bot API URLs contain the token: never let them reach the log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sigap112", description="Sigap 112 — bot Call Center 112 Kota Ambon")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="jalankan bot (polling)").set_defaults(func=_run)
+    settings = sub.add_parser("settings", help="pengaturan").add_subparsers(dest="settings_command", required=True)
+    settings.add_parser("check", help="periksa pengaturan dan BOT_TOKEN").set_defaults(func=_settings_check)
+
+    db = sub.add_parser("db", help="basis data").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="migrasi ke versi terbaru").set_defaults(func=_db_upgrade)
+    db.add_parser("current", help="versi skema saat ini").set_defaults(func=_db_current)
+    down = db.add_parser("downgrade", help="turunkan skema ke revisi tertentu")
+    down.add_argument("revision")
+    down.set_defaults(func=_db_downgrade)
+
+    rules = sub.add_parser("rules", help="aturan di RULES_DIR").add_subparsers(dest="rules_command", required=True)
+    rules.add_parser("check", help="periksa aturan").set_defaults(func=_rules_check)
+
+    users = sub.add_parser("users", help="petugas").add_subparsers(dest="users_command", required=True)
+    add = users.add_parser("add", help="daftarkan atau ubah petugas")
+    add.add_argument("--id", type=int, required=True, help="ID Telegram")
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", required=True, help="admin, supervisor, call_taker, responder, leader")
+    add.add_argument("--agency", help="kunci instansi dari rules/agencies.yaml")
+    add.set_defaults(func=_users_add)
+    users.add_parser("list").set_defaults(func=_users_list)
+    remove = users.add_parser("remove")
+    remove.add_argument("--id", type=int, required=True)
+    remove.set_defaults(func=_users_remove)
+
+    groups = sub.add_parser("groups", help="grup instansi").add_subparsers(dest="groups_command", required=True)
+    gadd = groups.add_parser("add", help="ikat grup Telegram ke instansi")
+    gadd.add_argument("--chat-id", type=int, required=True)
+    gadd.add_argument("--key", required=True)
+    gadd.add_argument("--title")
+    gadd.set_defaults(func=_groups_add)
+    groups.add_parser("list").set_defaults(func=_groups_list)
+    return parser
+
+
+def _services(settings: Settings) -> tuple[Services, Callable[[], Coroutine[Any, Any, None]]]:
+    rules = load_rules(settings.rules_dir)
+    engine = make_engine(settings.database_url)
+    services = Services(Database(make_session_factory(engine)), rules, settings.tz, Catalogue(settings.language),
+                        frozenset(settings.admin_ids), settings.lapor_per_minute)
+    return services, engine.dispose
+
+
+def _with_services(settings: Settings, work: Callable[[Services], Coroutine[Any, Any, Any]]) -> Any:
+    _require_current_schema(settings)
+
+    async def go() -> Any:
+        services, dispose = _services(settings)
+        try:
+            return await work(services)
+        finally:
+            await dispose()
+
+    return asyncio.run(go())
+
+
+def _require_current_schema(settings: Settings) -> None:
+    current = asyncio.run(migrate.current_revision(settings.database_url))
+    head = migrate.head_revision(settings.database_url)
+    if current != head:
+        raise CliError(
+            f"Skema basis data belum terbaru (sekarang {current or 'kosong'}, seharusnya {head}): jalankan "
+            "`sigap112 db upgrade` (atau `make run`, yang melakukannya).")
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from telegram import Update
+
+    from .tg.app import build_application
+
+    settings.token()
+    load_rules(settings.rules_dir)
+    _require_current_schema(settings)
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    services, dispose = _services(settings)
+    app = build_application(settings, services)
+    logging.getLogger(__name__).info("Sigap 112 starts (instance %s, database %s)", settings.instance_id,
+                                     settings.database_url.split("@")[-1])
+    app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1, close_loop=False)
+    asyncio.get_event_loop().run_until_complete(dispose())
+    return 0
+
+
+def _settings_check(settings: Settings, args: argparse.Namespace) -> int:
+    settings.token()
+    print(f"Pengaturan sah: Bot API {settings.telegram_api_url}, basis data {settings.database_url.split('@')[-1]}, "
+          f"aturan {settings.rules_dir}, zona waktu {settings.timezone}.")
+    return 0
+
+
+def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    migrate.upgrade(settings.database_url)
+    print(f"Skema basis data pada versi {migrate.head_revision(settings.database_url)}.")
+    return 0
+
+
+def _db_current(settings: Settings, args: argparse.Namespace) -> int:
+    current = asyncio.run(migrate.current_revision(settings.database_url))
+    head = migrate.head_revision(settings.database_url)
+    print(f"sekarang: {current or 'kosong'}; terbaru: {head}")
+    return 0 if current == head else 1
+
+
+def _db_downgrade(settings: Settings, args: argparse.Namespace) -> int:
+    migrate.downgrade(settings.database_url, args.revision)
+    return 0
+
+
+def _rules_check(settings: Settings, args: argparse.Namespace) -> int:
+    rules = load_rules(settings.rules_dir)
+    print(f"Aturan sah: {len(rules.categories)} kategori, {len(rules.agencies)} instansi, "
+          f"{len(rules.routing.routes)} rute, {len(rules.gazetteer.kecamatan)} kecamatan, "
+          f"{len(rules.gazetteer.villages)} kelurahan/desa.")
+    return 0
+
+
+def _users_add(settings: Settings, args: argparse.Namespace) -> int:
+    person = _with_services(settings, lambda s: people.add_user(s, args.id, args.name, args.role, args.agency,
+                                                                utcnow()))
+    agency = f", {person.agency_key}" if person.agency_key else ""
+    print(f"Tersimpan: {person.telegram_id} {person.name} ({person.role}{agency})")
+    return 0
+
+
+def _users_list(settings: Settings, args: argparse.Namespace) -> int:
+    for p in _with_services(settings, people.list_users):
+        print(f"{p.telegram_id}\t{p.role}\t{p.agency_key or '-'}\t{p.name}")
+    return 0
+
+
+def _users_remove(settings: Settings, args: argparse.Namespace) -> int:
+    if not _with_services(settings, lambda s: people.remove_user(s, args.id, utcnow())):
+        raise CliError(f"Tidak ada petugas dengan ID {args.id}.")
+    print(f"Dihapus: {args.id}")
+    return 0
+
+
+def _groups_add(settings: Settings, args: argparse.Namespace) -> int:
+    async def bind(s: Services) -> people.Binding:
+        return await people.bind_group(s, None, args.chat_id, args.title, args.key, utcnow())
+
+    try:
+        binding = _with_services(settings, bind)
+    except people.UnknownAgency as exc:
+        raise CliError(f"Kunci instansi '{exc}' tidak ada di aturan.") from exc
+    moved = f" (dipindah dari grup {binding.previous_chat_of_key})" if binding.previous_chat_of_key else ""
+    print(f"Grup {args.chat_id} terikat ke {args.key}{moved}.")
+    return 0
+
+
+def _groups_list(settings: Settings, args: argparse.Namespace) -> int:
+    for g in _with_services(settings, people.list_groups):
+        print(f"{g.agency_key}\t{g.chat_id}\t{g.status}\t{g.title or ''}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Settings from the environment or `.env`: built once in main and passed down, never read at import time."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names it and says what to put in `.env`."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      env_ignore_empty=True)
+
+    bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    database_url: str = "sqlite+aiosqlite:///./var/sigap112.db"
+    rules_dir: Path = Path("./rules")
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    timezone: str = "Asia/Jayapura"
+    language: str = "id"
+    log_level: str = "INFO"
+    # Reports one account may file per minute before the bot asks it to slow down (flood guard).
+    lapor_per_minute: int = Field(default=10, ge=1)
+    # Names this process in outbox leases; must differ between instances that share one database.
+    instance_id: str = Field(default_factory=socket.gethostname)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"zona waktu '{value}' tidak dikenal (contoh: Asia/Jayapura)") from exc
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("harus diawali http:// atau https://")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("gunakan sqlite+aiosqlite:///path/file.db atau postgresql+asyncpg://user@host/db")
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in ("id", "en"):
+            raise ValueError("pilihan: id, en")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def token(self) -> str:
+        if self.bot_token is None or not self.bot_token.get_secret_value().strip():
+            raise SettingsError(
+                "BOT_TOKEN belum diisi: salin .env.example menjadi .env lalu isi BOT_TOKEN dengan token dari "
+                "@BotFather (BOT_TOKEN is not set: copy .env.example to .env and put your bot token in it)."
+            )
+        return self.bot_token.get_secret_value().strip()
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = str(err["loc"][0]).upper() if err["loc"] else "?"
+            problems.append(f"Pengaturan {name} salah: {err['msg'].removeprefix('Value error, ')}")
+        raise SettingsError("; ".join(problems)) from exc

@@ -1,0 +1,210 @@
+"""SQLAlchemy 2 typed models. Tables are singular snake_case; every *_at column is tz-aware UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC; SQLite hands them back naive, so they are made aware again."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware datetime (UTC)")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Person(Base):
+    __tablename__ = "person"
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    agency_key: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AgencyGroup(Base):
+    """The Telegram group bound to an agency key (one group per key, one key per group)."""
+
+    __tablename__ = "agency_group"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_key: Mapped[str] = mapped_column(String(40), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    title: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(20), default="ok")
+    status_reason: Mapped[str | None] = mapped_column(String(100))
+    status_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IncidentCounter(Base):
+    """Last number given out per year; incremented in the incident's own transaction, so numbers have no gaps."""
+
+    __tablename__ = "incident_counter"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Incident(Base):
+    __tablename__ = "incident"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    # Where the report came from ("msg:<chat>:<message>" or "draft:<id>"): the same update twice is one incident.
+    source_key: Mapped[str] = mapped_column(String(100), unique=True)
+    category: Mapped[str] = mapped_column(String(40))
+    subtype: Mapped[str | None] = mapped_column(String(40))
+    priority: Mapped[str] = mapped_column(String(20))
+    cap_category: Mapped[str] = mapped_column(String(20))
+    kecamatan: Mapped[str | None] = mapped_column(String(60))
+    kecamatan_code: Mapped[str | None] = mapped_column(String(20))
+    village: Mapped[str | None] = mapped_column(String(100))
+    village_code: Mapped[str | None] = mapped_column(String(20))
+    outside_city: Mapped[bool] = mapped_column(Boolean, default=False)
+    address: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    caller_name: Mapped[str | None] = mapped_column(String(200))
+    caller_phone: Mapped[str | None] = mapped_column(String(20))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    origin: Mapped[str | None] = mapped_column(Text)
+    destination: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_by_name: Mapped[str] = mapped_column(String(200))
+    created_chat_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    delivery_reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class IncidentTarget(Base):
+    """One agency that must act on an incident."""
+
+    __tablename__ = "incident_target"
+    __table_args__ = (Index("uq_incident_target_incident_agency", "incident_id", "agency_key", unique=True),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
+    agency_key: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Delivery(Base):
+    """The outbox: one row per message to send, written in the same transaction as the change it reports."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (Index("ix_delivery_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # card | notice
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
+    agency_key: Mapped[str | None] = mapped_column(String(40))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)  # for notices to a person or a fixed chat
+    text: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    leased_by: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    sent_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class DeliveryAttempt(Base):
+    __tablename__ = "delivery_attempt"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("delivery.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    outcome: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(String(300))
+
+
+class PostedMessage(Base):
+    """Every copy of an incident card the bot posted, so one change can re-render all of them."""
+
+    __tablename__ = "posted_message"
+    __table_args__ = (Index("uq_posted_message_chat_message", "chat_id", "message_id", unique=True),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    agency_key: Mapped[str] = mapped_column(String(40))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Draft(Base):
+    """A report being typed; kept until it is submitted or cancelled, so nothing typed is lost."""
+
+    __tablename__ = "draft"
+    __table_args__ = (Index("ix_draft_owner", "chat_id", "user_id", "status"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | submitted | cancelled | replaced
+    fields: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    step: Mapped[str | None] = mapped_column(String(30))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Event(Base):
+    """Append-only audit trail: who did what, where, when, from which state to which."""
+
+    __tablename__ = "event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    kind: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    actor_name: Mapped[str | None] = mapped_column(String(200))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    agency_key: Mapped[str | None] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(40))
+    to_state: Mapped[str | None] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

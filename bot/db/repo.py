@@ -1,0 +1,207 @@
+"""The repository: every query the services use, in one place. No commits here (the unit of work commits)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..domain import model as dm
+from .models import (
+    AgencyGroup,
+    Delivery,
+    DeliveryAttempt,
+    Draft,
+    Event,
+    Incident,
+    IncidentCounter,
+    IncidentTarget,
+    Person,
+    PostedMessage,
+)
+
+
+class Repository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, row: object) -> None:
+        self.session.add(row)
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    # people -------------------------------------------------------------------------------------------------
+    async def person(self, telegram_id: int) -> Person | None:
+        return await self.session.get(Person, telegram_id)
+
+    async def people(self) -> list[Person]:
+        return list((await self.session.scalars(select(Person).order_by(Person.role, Person.name))).all())
+
+    async def remove_person(self, telegram_id: int) -> bool:
+        result = await self.session.execute(delete(Person).where(Person.telegram_id == telegram_id))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def people_with_role(self, roles: set[str]) -> list[Person]:
+        return list((await self.session.scalars(select(Person).where(Person.role.in_(roles)))).all())
+
+    # groups -------------------------------------------------------------------------------------------------
+    async def group_by_key(self, key: str) -> AgencyGroup | None:
+        return await self.session.scalar(select(AgencyGroup).where(AgencyGroup.agency_key == key))
+
+    async def group_by_chat(self, chat_id: int) -> AgencyGroup | None:
+        return await self.session.scalar(select(AgencyGroup).where(AgencyGroup.chat_id == chat_id))
+
+    async def groups(self) -> list[AgencyGroup]:
+        return list((await self.session.scalars(select(AgencyGroup).order_by(AgencyGroup.agency_key))).all())
+
+    async def remove_group(self, group: AgencyGroup) -> None:
+        await self.session.delete(group)
+        await self.session.flush()
+
+    # incidents ----------------------------------------------------------------------------------------------
+    async def next_seq(self, year: int) -> int:
+        """Take the next number of the year. The UPDATE locks the counter row until commit, so concurrent
+        submissions queue and numbers stay gapless (a rolled-back incident gives its number back)."""
+        insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
+        await self.session.execute(
+            insert(IncidentCounter).values(year=year, last_seq=0).on_conflict_do_nothing(index_elements=["year"]))
+        result = await self.session.execute(
+            update(IncidentCounter).where(IncidentCounter.year == year)
+            .values(last_seq=IncidentCounter.last_seq + 1).returning(IncidentCounter.last_seq))
+        return int(result.scalar_one())
+
+    async def incident(self, incident_id: int) -> Incident | None:
+        return await self.session.get(Incident, incident_id)
+
+    async def lock_incident(self, incident_id: int) -> Incident | None:
+        """Row lock (PostgreSQL) so that concurrent updates about one incident see each other's commits;
+        SQLite already serialises writers with BEGIN IMMEDIATE."""
+        return await self.session.scalar(select(Incident).where(Incident.id == incident_id).with_for_update())
+
+    async def incident_by_source(self, source_key: str) -> Incident | None:
+        return await self.session.scalar(select(Incident).where(Incident.source_key == source_key))
+
+    async def incident_by_number(self, number: str) -> Incident | None:
+        return await self.session.scalar(select(Incident).where(Incident.number == number))
+
+    async def latest_incident_by(self, user_id: int, since: datetime) -> Incident | None:
+        return await self.session.scalar(
+            select(Incident).where(Incident.created_by == user_id, Incident.created_at >= since)
+            .order_by(Incident.id.desc()).limit(1))
+
+    async def incidents_created_by(self, user_id: int, since: datetime) -> int:
+        return int(await self.session.scalar(
+            select(func.count()).select_from(Incident).where(Incident.created_by == user_id,
+                                                              Incident.created_at >= since)) or 0)
+
+    async def targets(self, incident_id: int) -> list[IncidentTarget]:
+        return list((await self.session.scalars(
+            select(IncidentTarget).where(IncidentTarget.incident_id == incident_id).order_by(IncidentTarget.id)
+        )).all())
+
+    async def posted_messages(self, incident_id: int) -> list[PostedMessage]:
+        return list((await self.session.scalars(
+            select(PostedMessage).where(PostedMessage.incident_id == incident_id).order_by(PostedMessage.id)
+        )).all())
+
+    async def incidents_created_between(self, start: datetime, end: datetime) -> int:
+        return int(await self.session.scalar(
+            select(func.count()).select_from(Incident).where(Incident.created_at >= start,
+                                                              Incident.created_at < end)) or 0)
+
+    # drafts -------------------------------------------------------------------------------------------------
+    async def open_draft(self, chat_id: int, user_id: int) -> Draft | None:
+        return await self.session.scalar(
+            select(Draft).where(Draft.chat_id == chat_id, Draft.user_id == user_id, Draft.status == "open")
+            .order_by(Draft.id.desc()).limit(1))
+
+    async def draft(self, draft_id: int) -> Draft | None:
+        return await self.session.get(Draft, draft_id)
+
+    async def set_draft_status(self, draft_id: int, from_status: str, to_status: str, now: datetime,
+                               incident_id: int | None = None) -> bool:
+        """Conditional update: only one of two racing presses of 'Kirim' gets to submit a draft."""
+        values: dict[str, object] = {"status": to_status, "updated_at": now}
+        if incident_id is not None:
+            values["incident_id"] = incident_id
+        result = await self.session.execute(
+            update(Draft).where(Draft.id == draft_id, Draft.status == from_status).values(**values))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    # outbox -------------------------------------------------------------------------------------------------
+    async def due_routes(self, now: datetime) -> list[tuple[str | None, int | None]]:
+        rows = await self.session.execute(
+            select(Delivery.agency_key, Delivery.chat_id).where(_due(now)).group_by(Delivery.agency_key,
+                                                                                    Delivery.chat_id))
+        return [(r[0], r[1]) for r in rows.all()]
+
+    async def next_due(self, agency_key: str | None, chat_id: int | None, now: datetime) -> Delivery | None:
+        return await self.session.scalar(
+            select(Delivery).where(_due(now), _route(agency_key, chat_id))
+            .order_by(Delivery.priority, Delivery.id).limit(1))
+
+    async def earliest_pending(self) -> datetime | None:
+        return await self.session.scalar(select(func.min(Delivery.next_attempt_at))
+                                         .where(Delivery.status == dm.DeliveryStatus.PENDING))
+
+    async def lease(self, delivery_id: int, now: datetime, until: datetime, holder: str) -> bool:
+        result = await self.session.execute(
+            update(Delivery).where(Delivery.id == delivery_id, _due(now))
+            .values(lease_until=until, leased_by=holder))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def release_leases(self, holder: str) -> int:
+        result = await self.session.execute(
+            update(Delivery).where(Delivery.leased_by == holder, Delivery.status == dm.DeliveryStatus.PENDING)
+            .values(lease_until=None, leased_by=None))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def delivery(self, delivery_id: int) -> Delivery | None:
+        return await self.session.get(Delivery, delivery_id)
+
+    async def deliveries_for(self, incident_id: int, kind: str) -> list[Delivery]:
+        return list((await self.session.scalars(
+            select(Delivery).where(Delivery.incident_id == incident_id, Delivery.kind == kind)
+            .order_by(Delivery.id))).all())
+
+    async def mark_delivery_reported(self, incident_id: int, now: datetime) -> bool:
+        result = await self.session.execute(
+            update(Incident).where(Incident.id == incident_id, Incident.delivery_reported_at.is_(None))
+            .values(delivery_reported_at=now))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def pending_for_chat(self, chat_id: int) -> list[Delivery]:
+        return list((await self.session.scalars(
+            select(Delivery).where(Delivery.status == dm.DeliveryStatus.PENDING, Delivery.chat_id == chat_id)
+        )).all())
+
+    def attempt(self, delivery_id: int, now: datetime, outcome: str, detail: str | None = None) -> None:
+        self.session.add(DeliveryAttempt(delivery_id=delivery_id, at=now, outcome=outcome,
+                                         detail=(detail or "")[:300] or None))
+
+    def event(self, now: datetime, kind: str, *, incident_id: int | None = None, actor_id: int | None = None,
+              actor_name: str | None = None, chat_id: int | None = None, agency_key: str | None = None,
+              from_state: str | None = None, to_state: str | None = None,
+              detail: dict[str, object] | None = None) -> None:
+        self.session.add(Event(at=now, kind=kind, incident_id=incident_id, actor_id=actor_id,
+                               actor_name=actor_name, chat_id=chat_id, agency_key=agency_key,
+                               from_state=from_state, to_state=to_state, detail=detail))
+
+    async def events(self, incident_id: int) -> list[Event]:
+        return list((await self.session.scalars(
+            select(Event).where(Event.incident_id == incident_id).order_by(Event.id))).all())
+
+
+def _due(now: datetime):  # type: ignore[no-untyped-def]
+    return and_(Delivery.status == dm.DeliveryStatus.PENDING, Delivery.next_attempt_at <= now,
+                or_(Delivery.lease_until.is_(None), Delivery.lease_until < now))
+
+
+def _route(agency_key: str | None, chat_id: int | None):  # type: ignore[no-untyped-def]
+    if agency_key is not None:
+        return Delivery.agency_key == agency_key
+    return and_(Delivery.agency_key.is_(None), Delivery.chat_id == chat_id)

@@ -1,0 +1,92 @@
+"""Plain data of the domain: what a report is once validated, and the problems found on the way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+# Fields of a report as a call taker types them; the first name is the Indonesian key shown in templates.
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "kategori": ("kategori", "category", "kat"),
+    "jenis": ("jenis", "subtype", "type", "sub kategori", "subkategori", "jenis kejadian"),
+    "kecamatan": ("kecamatan", "kec", "district"),
+    "kelurahan": ("kelurahan", "desa", "negeri", "kel", "village", "kelurahan desa", "desa kelurahan"),
+    "alamat": ("alamat", "address", "lokasi", "tempat", "location"),
+    "pelapor": ("pelapor", "nama pelapor", "nama", "caller", "name"),
+    "telepon": ("telepon", "telp", "tel", "hp", "no hp", "nomor hp", "no telp", "nomor telepon", "phone", "wa"),
+    "keterangan": ("keterangan", "ket", "description", "deskripsi", "kejadian", "uraian", "details"),
+    "prioritas": ("prioritas", "priority"),
+    "koordinat": ("koordinat", "coordinates", "coord", "gps", "titik"),
+    "asal": ("asal", "dari", "from", "origin"),
+    "tujuan": ("tujuan", "ke", "to", "destination"),
+}
+REQUIRED_FIELDS = ("kategori", "kecamatan", "alamat", "keterangan")
+# Longest value kept per field, so that a card always fits in one Telegram message.
+FIELD_MAX = {"alamat": 300, "pelapor": 100, "keterangan": 1500, "asal": 200, "tujuan": 200, "jenis": 60,
+             "kategori": 60, "kecamatan": 60, "kelurahan": 60, "telepon": 30, "prioritas": 20, "koordinat": 60}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a draft: the field, a catalogue key and the values the message needs."""
+
+    field: str
+    code: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Report:
+    category: str
+    subtype: str | None
+    priority: str
+    kecamatan: str | None
+    kecamatan_code: str | None
+    village: str | None
+    village_code: str | None
+    outside_city: bool
+    address: str
+    description: str
+    caller_name: str | None = None
+    caller_phone: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    origin: str | None = None
+    destination: str | None = None
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    CALL_TAKER = "call_taker"
+    RESPONDER = "responder"
+    LEADER = "leader"
+
+
+INTAKE_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.CALL_TAKER})
+# Who sees a caller's full phone number: call takers and supervisors (admins run the system, they are staff too).
+FULL_PHONE_ROLES = INTAKE_ROLES
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Incident:
+    """A stored report with its number; what every card is rendered from."""
+
+    id: int
+    number: str
+    report: Report
+    created_at: datetime
+    created_by_name: str
+    status: str = "open"
+
+
+def incident_number(year: int, seq: int) -> str:
+    """112-YYYY-NNNNN: numbers restart at 1 every (WIT) year."""
+    return f"112-{year}-{seq:05d}"

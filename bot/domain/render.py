@@ -1,0 +1,123 @@
+"""Incident -> HTML text for Telegram. Every user-supplied string is escaped here (through the catalogue),
+and every text is kept under Telegram's 4096-character limit."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+import phonenumbers
+
+from ..i18n import Catalogue, Html
+from .model import Incident, Problem, Report
+from .ruleset import Rules
+
+TELEGRAM_LIMIT = 4096
+SAFE_LIMIT = 4000  # leave room for the entities Telegram counts differently
+
+
+def national(e164: str) -> str:
+    """+6281234567890 -> 081234567890 (how people in Ambon write it)."""
+    number = phonenumbers.parse(e164, None)
+    return "0" + phonenumbers.national_significant_number(number)
+
+
+def mask_phone(e164: str) -> str:
+    """+6281234567890 -> 0812-****-7890: enough to recognise a repeat caller, not to call them."""
+    digits = national(e164)
+    return f"{digits[:4]}-****-{digits[-4:]}"
+
+
+def show_phone(e164: str) -> str:
+    digits = national(e164)
+    return f"{digits[:4]}-{digits[4:-4]}-{digits[-4:]}"
+
+
+def place_text(report: Report, tr: Catalogue) -> str:
+    parts: list[str] = []
+    if report.outside_city:
+        parts.append(tr("place_outside"))
+    elif report.kecamatan:
+        parts.append(tr("place_kecamatan", name=report.kecamatan))
+    if report.village:
+        parts.insert(0, report.village)
+    return ", ".join(parts)
+
+
+def map_url(lat: float, lon: float) -> str:
+    return f"https://www.google.com/maps?q={lat:.6f},{lon:.6f}"
+
+
+def format_time(moment: datetime, tz: tzinfo) -> str:
+    return moment.astimezone(tz).strftime("%d-%m-%Y %H:%M")
+
+
+def caller_text(report: Report, full_phone: bool, tr: Catalogue) -> str:
+    phone = report.caller_phone
+    shown = (show_phone(phone) if full_phone else mask_phone(phone)) if phone else ""
+    return " · ".join(p for p in (report.caller_name, shown) if p) or tr("caller_unknown")
+
+
+def render_card(incident: Incident, rules: Rules, tr: Catalogue, tz: tzinfo, *, full_phone: bool) -> Html:
+    """The group post of an incident; the phone is masked unless `full_phone` (call center only)."""
+    description = incident.report.description
+    while True:
+        text = _card(incident, description, rules, tr, tz, full_phone)
+        if len(text) <= SAFE_LIMIT:
+            return text
+        description = description[: max(0, len(description) - (len(text) - SAFE_LIMIT) - 20)]
+        description = description.rstrip() + tr("card_truncated")
+
+
+def _card(incident: Incident, description: str, rules: Rules, tr: Catalogue, tz: tzinfo,
+          full_phone: bool) -> Html:
+    r = incident.report
+    prio = rules.priorities[r.priority]
+    lines = [
+        tr("card_title", emoji=prio.emoji, number=incident.number),
+        tr("card_category", category=rules.category_label(r.category, r.subtype)),
+        tr("card_priority", priority=prio.label),
+        tr("card_place", place=place_text(r, tr)),
+        tr("card_address", address=r.address),
+    ]
+    if r.origin or r.destination:
+        lines.append(tr("card_hearse", origin=r.origin or "-", destination=r.destination or "-"))
+    if r.lat is not None and r.lon is not None:
+        lines.append(tr("card_map", url=map_url(r.lat, r.lon), lat=f"{r.lat:.5f}", lon=f"{r.lon:.5f}"))
+    lines += [
+        tr("card_time", time=format_time(incident.created_at, tz)),
+        tr("card_description", description=description),
+        tr("card_caller", caller=caller_text(r, full_phone, tr)),
+        tr("card_by", name=incident.created_by_name),
+    ]
+    return Html("\n".join(lines))
+
+
+def render_problems(problems: list[Problem], tr: Catalogue) -> Html:
+    lines = []
+    for problem in problems:
+        params: dict[str, object] = dict(problem.params)
+        if "field" in params:
+            params["field"] = tr(f"field.{params['field']}")
+        params["suggest"] = tr("suggest", suggestions=params["suggestions"]) if params.get("suggestions") else ""
+        lines.append("• " + tr(f"problem.{problem.code}", **params))
+    return Html("\n".join(lines))
+
+
+def render_fields(fields: dict[str, str], tr: Catalogue) -> Html:
+    """A draft's fields as `key: value` lines, in template order, values shortened for display."""
+    from .model import FIELD_ALIASES
+
+    lines = []
+    for name in FIELD_ALIASES:
+        if fields.get(name):
+            value = fields[name] if len(fields[name]) <= 300 else fields[name][:300] + "…"
+            lines.append(tr("draft_line", field=tr(f"field.{name}"), value=value))
+    return Html("\n".join(lines) or tr("none"))
+
+
+def cut(text: str, limit: int = SAFE_LIMIT) -> str:
+    """Cut plain text to the limit at a line break where possible (for lists and summaries)."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 2]
+    return (head[: head.rfind("\n")] if "\n" in head else head) + "\n…"

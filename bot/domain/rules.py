@@ -1,0 +1,131 @@
+"""Typed rules (categories, agencies, routing, places) as read from `rules/`; validated by pydantic."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+CAP_CATEGORIES = {
+    "Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport", "Infra", "CBRNE", "Other",
+}
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: object) -> timedelta:
+    """`90s`, `5m`, `2h`, `1d` -> timedelta; anything else is an error that says the expected form."""
+    if isinstance(value, timedelta):
+        return value
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"durasi '{value}' tidak dikenal; tulis seperti 90s, 5m, 2h")
+    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class AgencyKind(StrEnum):
+    CALL_CENTER = "call_center"
+    LEADERSHIP = "leadership"
+    MONITORING = "monitoring"
+    RESPONDER = "responder"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Priority(_Strict):
+    label: str
+    label_en: str
+    rank: int
+    emoji: str = ""
+    life_threatening: bool = False
+
+
+class Subtype(_Strict):
+    label: str
+    label_en: str = ""
+    aliases: list[str] = Field(default_factory=list)
+    priority: str | None = None
+    cap: str | None = None
+
+
+class HearseSop(_Strict):
+    """The hearse SOP: where a free hearse may start and end (words looked for in `asal` and `tujuan`)."""
+
+    origin_words: list[str]
+    origin_not: list[str] = Field(default_factory=list)
+    destination_words: list[str]
+
+
+class Category(_Strict):
+    label: str
+    label_en: str = ""
+    aliases: list[str] = Field(default_factory=list)
+    priority: str
+    cap: str
+    hearse_sop: HearseSop | None = None
+    subtypes: dict[str, Subtype] = Field(default_factory=dict)
+
+
+class CategoriesFile(_Strict):
+    priorities: dict[str, Priority]
+    categories: dict[str, Category]
+
+    @model_validator(mode="after")
+    def _check_references(self) -> CategoriesFile:
+        for key, cat in self.categories.items():
+            _check_priority(self.priorities, cat.priority, f"categories.{key}.priority")
+            _check_cap(cat.cap, f"categories.{key}.cap")
+            for sub_key, sub in cat.subtypes.items():
+                where = f"categories.{key}.subtypes.{sub_key}"
+                if sub.priority is not None:
+                    _check_priority(self.priorities, sub.priority, f"{where}.priority")
+                if sub.cap is not None:
+                    _check_cap(sub.cap, f"{where}.cap")
+        return self
+
+
+def _check_priority(priorities: dict[str, Priority], value: str, where: str) -> None:
+    if value not in priorities:
+        raise ValueError(f"{where}: prioritas '{value}' tidak ada (pilihan: {', '.join(priorities)})")
+
+
+def _check_cap(value: str, where: str) -> None:
+    if value not in CAP_CATEGORIES:
+        raise ValueError(f"{where}: kategori CAP '{value}' tidak sah (pilihan: {', '.join(sorted(CAP_CATEGORIES))})")
+
+
+class Agency(_Strict):
+    name: str
+    name_en: str = ""
+    kind: AgencyKind
+    require_registration: bool = False
+
+
+class AgenciesFile(_Strict):
+    agencies: dict[str, Agency]
+
+
+class RoutingFile(_Strict):
+    always: list[str]
+    routes: dict[str, list[str]]
+
+
+class PlacesFile(_Strict):
+    gazetteer: str
+    kecamatan_aliases: dict[str, list[str]] = Field(default_factory=dict)
+    village_aliases: dict[str, list[str]] = Field(default_factory=dict)
+    outside_city: list[str] = Field(default_factory=list)
+
+
+REQUIRED_AGENCIES = (
+    "call_center", "pimpinan", "monitoring", "tni_polri", "sar", "damkar", "pln", "dinkes", "dishub", "bpbd",
+    "satpol_pp", "perkim", "dlhp", "jenazah",
+)

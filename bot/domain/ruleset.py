@@ -1,0 +1,81 @@
+"""All rules together, with the look-ups the domain needs (aliases, priorities, routing)."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from .places import Gazetteer, normalise
+from .rules import Agency, AgencyKind, CategoriesFile, Category, RoutingFile
+
+
+@dataclass(frozen=True)
+class CategoryChoice:
+    category: str
+    subtype: str | None
+
+
+class Rules:
+    def __init__(self, categories: CategoriesFile, agencies: dict[str, Agency], routing: RoutingFile,
+                 gazetteer: Gazetteer) -> None:
+        self.priorities = categories.priorities
+        self.categories = categories.categories
+        self.agencies = agencies
+        self.routing = routing
+        self.gazetteer = gazetteer
+        self._category_words: dict[str, CategoryChoice] = {}
+        for key, cat in self.categories.items():
+            for sub_key, sub in cat.subtypes.items():
+                for word in [sub_key, sub.label, *sub.aliases]:
+                    self._category_words.setdefault(normalise(word), CategoryChoice(key, sub_key))
+        for key, cat in self.categories.items():
+            for word in [key, cat.label, *cat.aliases]:
+                self._category_words[normalise(word)] = CategoryChoice(key, None)
+
+    def category(self, key: str) -> Category:
+        return self.categories[key]
+
+    def find_category(self, text: str) -> CategoryChoice | None:
+        """'kebakaran' -> bencana/kebakaran; 'bencana' -> bencana/None; unknown -> None."""
+        return self._category_words.get(normalise(text))
+
+    def find_subtype(self, category: str, text: str) -> str | None:
+        choice = self.find_category(text)
+        if choice and choice.category == category and choice.subtype:
+            return choice.subtype
+        return None
+
+    def suggest_category(self, text: str) -> list[str]:
+        close = difflib.get_close_matches(normalise(text), list(self._category_words), n=3, cutoff=0.6)
+        return list(dict.fromkeys(close))
+
+    def default_priority(self, category: str, subtype: str | None) -> str:
+        cat = self.categories[category]
+        if subtype and cat.subtypes[subtype].priority:
+            return cat.subtypes[subtype].priority  # type: ignore[return-value]
+        return cat.priority
+
+    def cap_category(self, category: str, subtype: str | None) -> str:
+        cat = self.categories[category]
+        if subtype and cat.subtypes[subtype].cap:
+            return cat.subtypes[subtype].cap  # type: ignore[return-value]
+        return cat.cap
+
+    def category_label(self, category: str, subtype: str | None) -> str:
+        cat = self.categories[category]
+        return f"{cat.label} / {cat.subtypes[subtype].label}" if subtype else cat.label
+
+    def agency_name(self, key: str) -> str:
+        agency = self.agencies.get(key)
+        return agency.name if agency else key
+
+    def agency_kind(self, key: str) -> AgencyKind | None:
+        agency = self.agencies.get(key)
+        return agency.kind if agency else None
+
+    def targets(self, category: str, subtype: str | None) -> list[str]:
+        """Agency keys that receive a report: the route of the sub-type (or category), then `always`."""
+        route = self.routing.routes.get(f"{category}/{subtype}") if subtype else None
+        if route is None:
+            route = self.routing.routes.get(category, [])
+        return list(dict.fromkeys([*route, *self.routing.always]))

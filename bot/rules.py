@@ -1,0 +1,97 @@
+"""Read and validate the YAML rules in RULES_DIR. Every error names the file, the key and what is wrong."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .domain.places import gazetteer_from_rows
+from .domain.rules import REQUIRED_AGENCIES, AgenciesFile, CategoriesFile, PlacesFile, RoutingFile
+from .domain.ruleset import Rules
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class RulesError(Exception):
+    """Rules that cannot be used; the message lists every problem, one per line."""
+
+
+def _read_yaml(path: Path) -> Any:
+    if not path.exists():
+        raise RulesError(f"{path}: berkas tidak ada")
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh) or {}
+    except yaml.YAMLError as exc:
+        raise RulesError(f"{path}: YAML tidak sah: {exc}") from exc
+
+
+def _model(path: Path, model: type[M]) -> M:
+    try:
+        return model.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "(akar)"
+            lines.append(f"{path}: {where}: {err['msg']}")
+        raise RulesError("\n".join(lines)) from exc
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        raise RulesError(f"{path}: berkas tidak ada")
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def load_rules(rules_dir: Path) -> Rules:
+    categories = _model(rules_dir / "categories.yaml", CategoriesFile)
+    agencies = _model(rules_dir / "agencies.yaml", AgenciesFile).agencies
+    routing = _model(rules_dir / "routing.yaml", RoutingFile)
+    places = _model(rules_dir / "places.yaml", PlacesFile)
+    problems = _cross_check(rules_dir, categories, agencies, routing)
+    if problems:
+        raise RulesError("\n".join(problems))
+    villages = _read_csv(rules_dir / places.gazetteer)
+    kecamatan = _read_csv(rules_dir / "ambon_kecamatan.csv")
+    _check_gazetteer(rules_dir / places.gazetteer, villages, kecamatan, places)
+    return Rules(categories, agencies, routing, gazetteer_from_rows(kecamatan, villages, places))
+
+
+def _cross_check(rules_dir: Path, categories: CategoriesFile, agencies: dict[str, Any],
+                 routing: RoutingFile) -> list[str]:
+    problems = [f"{rules_dir / 'agencies.yaml'}: agencies.{key}: instansi wajib ini tidak ada"
+                for key in REQUIRED_AGENCIES if key not in agencies]
+    routing_file = rules_dir / "routing.yaml"
+    for i, key in enumerate(routing.always):
+        if key not in agencies:
+            problems.append(f"{routing_file}: always.{i}: instansi '{key}' tidak ada di agencies.yaml")
+    for route, targets in routing.routes.items():
+        category, _, subtype = route.partition("/")
+        if category not in categories.categories:
+            problems.append(f"{routing_file}: routes.{route}: kategori '{category}' tidak ada di categories.yaml")
+        elif subtype and subtype not in categories.categories[category].subtypes:
+            problems.append(f"{routing_file}: routes.{route}: jenis '{subtype}' tidak ada di kategori {category}")
+        problems += [f"{routing_file}: routes.{route}: instansi '{t}' tidak ada di agencies.yaml"
+                     for t in targets if t not in agencies]
+    problems += [f"{routing_file}: routes: kategori '{c}' belum punya tujuan"
+                 for c in categories.categories if c not in routing.routes]
+    return problems
+
+
+def _check_gazetteer(path: Path, villages: list[dict[str, str]], kecamatan: list[dict[str, str]],
+                     places: PlacesFile) -> None:
+    names = {row["kecamatan"] for row in kecamatan}
+    bad = [f"{path}: baris {i + 2}: kecamatan '{row.get('kecamatan')}' tidak ada di ambon_kecamatan.csv"
+           for i, row in enumerate(villages) if row.get("kecamatan") not in names]
+    village_names = {row["kelurahan_desa"] for row in villages}
+    bad += [f"{path.parent / 'places.yaml'}: village_aliases.{name}: desa/kelurahan tidak ada di {path.name}"
+            for name in places.village_aliases if name not in village_names]
+    bad += [f"{path.parent / 'places.yaml'}: kecamatan_aliases.{name}: kecamatan tidak ada"
+            for name in places.kecamatan_aliases if name not in names]
+    if bad:
+        raise RulesError("\n".join(bad))

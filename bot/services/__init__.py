@@ -1,0 +1,1 @@
+"""Use cases: gather from the database, decide with the pure domain, apply, commit once."""

@@ -1,0 +1,38 @@
+"""What every use case needs: the database, the rules, the time zone, the catalogue, the admins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import tzinfo
+
+from ..db.repo import Repository
+from ..db.uow import Database
+from ..domain.model import Role
+from ..domain.ruleset import Rules
+from ..i18n import Catalogue
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A Telegram user as seen in an update."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Services:
+    db: Database
+    rules: Rules
+    tz: tzinfo
+    tr: Catalogue
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    lapor_per_minute: int = 10
+
+
+async def role_of(repo: Repository, services: Services, user_id: int) -> Role | None:
+    """The person's role; ADMIN_IDS are admins from the start, even before they are registered."""
+    if user_id in services.admin_ids:
+        return Role.ADMIN
+    person = await repo.person(user_id)
+    return Role(person.role) if person else None

@@ -1,0 +1,279 @@
+"""Intake use cases: /lapor in one message, corrections to a kept draft, the guided form, a location."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ..db import models as db
+from ..db.uow import UnitOfWork
+from ..domain import form
+from ..domain.callback_data import FormPress
+from ..domain.model import INTAKE_ROLES, Problem, Report
+from ..domain.parsing import has_known_key, parse_fields, validate
+from ..domain.render import place_text
+from .context import Actor, Services, role_of
+from .incidents import PRIORITY_EDIT, create_incident
+
+LOCATION_WINDOW = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    number: str
+    incident_id: int
+    category: str
+    place: str
+    targets: list[str]
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    number: str
+
+
+@dataclass(frozen=True)
+class NeedsFix:
+    draft_id: int
+    problems: list[Problem]
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Refused:
+    reason: str  # catalogue key: lapor_not_allowed, lapor_wrong_chat, lapor_no_draft, form_expired
+
+
+@dataclass(frozen=True)
+class RateLimited:
+    seconds: int
+
+
+@dataclass(frozen=True)
+class FormView:
+    draft_id: int
+    prompt: form.Prompt
+    fields: dict[str, str]
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    draft_id: int
+
+
+Outcome = Accepted | Duplicate | NeedsFix | Refused | RateLimited | FormView | Cancelled
+
+
+async def _gate(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int, private: bool) -> Refused | None:
+    """Who may file here: intake roles, in private or in the call center group. Strangers and unbound groups
+    are ignored without an answer."""
+    role = await role_of(uow.repo, services, actor.id)
+    group = None if private else await uow.repo.group_by_chat(chat_id)
+    if role is None or (not private and group is None):
+        return Refused("ignore")
+    if role not in INTAKE_ROLES:
+        return Refused("lapor_not_allowed")
+    if group is not None and group.agency_key != "call_center":
+        return Refused("lapor_wrong_chat")
+    return None
+
+
+async def lapor(services: Services, actor: Actor, chat_id: int, private: bool, message_id: int, text: str,
+                now: datetime) -> Outcome:
+    """/lapor with `key: value` lines. A message seen before returns the incident it already made."""
+    source_key = f"msg:{chat_id}:{message_id}"
+    async with services.db.uow() as uow:
+        if refused := await _gate(uow, services, actor, chat_id, private):
+            return refused
+        if existing := await uow.repo.incident_by_source(source_key):
+            return Duplicate(existing.number)
+        if existing_draft := await uow.repo.open_draft(chat_id, actor.id):
+            existing_draft.status, existing_draft.updated_at = "replaced", now
+        draft = db.Draft(chat_id=chat_id, user_id=actor.id, status="open", fields=parse_fields(text),
+                         created_at=now, updated_at=now)
+        uow.repo.add(draft)
+        await uow.repo.flush()
+        return await _try_submit(uow, services, actor, draft, source_key, now)
+
+
+async def correct(services: Services, actor: Actor, chat_id: int, private: bool, text: str,
+                  now: datetime) -> Outcome | None:
+    """Corrected `key: value` lines for the open draft. None when the text holds no such line."""
+    if not has_known_key(text):
+        return None
+    new_fields = parse_fields(text)
+    async with services.db.uow() as uow:
+        if refused := await _gate(uow, services, actor, chat_id, private):
+            return refused
+        draft = await uow.repo.open_draft(chat_id, actor.id)
+        if draft is None:
+            return Refused("lapor_no_draft")
+        draft.fields = {**draft.fields, **new_fields}
+        draft.updated_at = now
+        if draft.step is not None:
+            draft.step = form.next_step(draft.fields, services.rules)
+        return await _try_submit(uow, services, actor, draft, f"draft:{draft.id}", now)
+
+
+async def _try_submit(uow: UnitOfWork, services: Services, actor: Actor, draft: db.Draft, source_key: str,
+                      now: datetime) -> Outcome:
+    result = validate(draft.fields, services.rules)
+    if isinstance(result, list):
+        await uow.commit()
+        return NeedsFix(draft.id, result, dict(draft.fields))
+    if limited := await _rate_limited(uow, services, actor, now):
+        await uow.commit()
+        return limited
+    return await _submit(uow, services, actor, draft, result, source_key, now)
+
+
+async def _rate_limited(uow: UnitOfWork, services: Services, actor: Actor, now: datetime) -> RateLimited | None:
+    recent = await uow.repo.incidents_created_by(actor.id, now - timedelta(minutes=1))
+    if recent >= services.lapor_per_minute:
+        return RateLimited(60)
+    return None
+
+
+async def _submit(uow: UnitOfWork, services: Services, actor: Actor, draft: db.Draft, report: Report,
+                  source_key: str, now: datetime) -> Outcome:
+    if not await uow.repo.set_draft_status(draft.id, "open", "submitted", now):
+        await uow.session.rollback()
+        return Refused("form_expired")
+    row, targets = await create_incident(uow, services, report, actor, draft.chat_id, source_key, now)
+    draft.incident_id = row.id
+    await uow.commit()
+    rules = services.rules
+    return Accepted(row.number, row.id, rules.category_label(report.category, report.subtype),
+                    place_text(report, services.tr), targets)
+
+
+async def cancel_draft(services: Services, actor: Actor, chat_id: int, private: bool, now: datetime) -> Outcome:
+    async with services.db.uow() as uow:
+        if refused := await _gate(uow, services, actor, chat_id, private):
+            return refused
+        draft = await uow.repo.open_draft(chat_id, actor.id)
+        if draft is None:
+            return Refused("lapor_no_draft")
+        await uow.repo.set_draft_status(draft.id, "open", "cancelled", now)
+        await uow.commit()
+        return Cancelled(draft.id)
+
+
+# the guided form --------------------------------------------------------------------------------------------
+async def form_start(services: Services, actor: Actor, chat_id: int, private: bool, now: datetime) -> Outcome:
+    async with services.db.uow() as uow:
+        if refused := await _gate(uow, services, actor, chat_id, private):
+            return refused
+        if old := await uow.repo.open_draft(chat_id, actor.id):
+            old.status, old.updated_at = "replaced", now
+        draft = db.Draft(chat_id=chat_id, user_id=actor.id, status="open", fields={}, step="kategori",
+                         created_at=now, updated_at=now)
+        uow.repo.add(draft)
+        await uow.repo.flush()
+        view = FormView(draft.id, form.prompt(draft.id, {}, services.rules), {})
+        await uow.commit()
+        return view
+
+
+async def form_press(services: Services, actor: Actor, press: FormPress, now: datetime) -> Outcome:
+    """A button of the form. Only the draft's owner may press; a finished draft answers 'expired'."""
+    async with services.db.uow() as uow:
+        draft = await uow.repo.draft(press.draft_id)
+        if draft is None or draft.user_id != actor.id:
+            return Refused("not_for_you")
+        if draft.status != "open":
+            return Refused("form_expired")
+        rules = services.rules
+        if press.op == "cancel":
+            await uow.repo.set_draft_status(draft.id, "open", "cancelled", now)
+            await uow.commit()
+            return Cancelled(draft.id)
+        if press.op == "send":
+            return await _try_submit(uow, services, actor, draft, f"draft:{draft.id}", now)
+        if press.op == "edits":
+            return FormView(draft.id, form.edit_menu(draft.id, draft.fields, rules), dict(draft.fields))
+        fields = _apply_press(draft.fields, press, rules)
+        draft.fields, draft.updated_at = fields, now
+        draft.step = form.next_step(fields, rules)
+        view = _view(draft, services)
+        await uow.commit()
+        return view
+
+
+_PRESS_STEP = {"kat": "kategori", "jen": "jenis", "kec": "kecamatan", "kel": "kelurahan"}
+
+
+def _apply_press(fields: dict[str, str], press: FormPress, rules) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    if press.op in _PRESS_STEP:
+        return form.choose(fields, _PRESS_STEP[press.op], press.value, rules)
+    if press.op == "skip" and press.value in form.SKIPPABLE:
+        return form.choose(fields, press.value, "-", rules)
+    if press.op == "edit" and press.value in form.STEPS:
+        return form.reopen(fields, press.value)
+    return fields  # "back" and anything unknown: show the current step again
+
+
+def _view(draft: db.Draft, services: Services) -> FormView:
+    prompt = form.prompt(draft.id, draft.fields, services.rules)
+    problems: list[Problem] = []
+    if prompt.text_key == "form_summary":
+        result = validate(draft.fields, services.rules)
+        problems = result if isinstance(result, list) else []
+    return FormView(draft.id, prompt, dict(draft.fields), problems)
+
+
+async def form_text(services: Services, actor: Actor, chat_id: int, text: str, now: datetime) -> Outcome | None:
+    """A typed answer to the form's current question; None when no form waits for text here."""
+    async with services.db.uow() as uow:
+        draft = await uow.repo.open_draft(chat_id, actor.id)
+        if draft is None or draft.step is None or draft.step in form.BUTTON_STEPS or draft.step == form.SUMMARY:
+            return None
+        result = form.answer(draft.fields, draft.step, text)
+        if isinstance(result, Problem):
+            return FormView(draft.id, form.prompt(draft.id, draft.fields, services.rules), dict(draft.fields),
+                            [result])
+        draft.fields, draft.updated_at = result, now
+        draft.step = form.next_step(result, services.rules)
+        view = _view(draft, services)
+        await uow.commit()
+        return view
+
+
+# a location sent after a report -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LocationAdded:
+    lat: float
+    lon: float
+    number: str | None  # None: added to the open draft
+
+
+async def attach_location(services: Services, actor: Actor, chat_id: int, lat: float, lon: float,
+                          now: datetime) -> LocationAdded | Refused:
+    """A Telegram location goes to the open draft, else to this person's report of the last 10 minutes."""
+    async with services.db.uow() as uow:
+        role = await role_of(uow.repo, services, actor.id)
+        if role not in INTAKE_ROLES:
+            return Refused("ignore" if role is None else "lapor_not_allowed")
+        if draft := await uow.repo.open_draft(chat_id, actor.id):
+            draft.fields = {**draft.fields, "koordinat": f"{lat:.6f}, {lon:.6f}"}
+            draft.updated_at = now
+            await uow.commit()
+            return LocationAdded(lat, lon, None)
+        incident = await uow.repo.latest_incident_by(actor.id, now - LOCATION_WINDOW)
+        if incident is None or incident.lat is not None:
+            return Refused("location_nothing")
+        incident.lat, incident.lon, incident.updated_at = lat, lon, now
+        uow.repo.event(now, "location_added", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
+                       chat_id=chat_id, detail={"lat": lat, "lon": lon})
+        await enqueue_card_edits(uow, incident.id, now)
+        await uow.commit()
+        return LocationAdded(lat, lon, incident.number)
+
+
+async def enqueue_card_edits(uow: UnitOfWork, incident_id: int, now: datetime) -> None:
+    """Every posted copy of the card is re-rendered from the current state (one edit per copy)."""
+    for posted in await uow.repo.posted_messages(incident_id):
+        uow.repo.add(db.Delivery(kind="edit", incident_id=incident_id, agency_key=posted.agency_key,
+                                 chat_id=posted.chat_id, text=None, priority=PRIORITY_EDIT, status="pending",
+                                 attempts=0, next_attempt_at=now, created_at=now, message_id=posted.message_id))

@@ -1,0 +1,220 @@
+"""Outbox use cases: which chats have due messages, lease one, render it, record what Telegram answered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from ..db import models as db
+from ..db.uow import UnitOfWork
+from ..domain.model import DeliveryStatus, Role
+from ..domain.render import render_card
+from ..domain.rules import AgencyKind
+from ..i18n import Html
+from .context import Services
+from .incidents import notice, to_domain
+
+LEASE = timedelta(seconds=30)
+BACKOFF_BASE = 2.0
+BACKOFF_MAX = timedelta(minutes=5)
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"          # transient: timeouts, 5xx, network; try again later
+    RATE_LIMITED = "429"     # wait retry_after, this chat only
+    MIGRATED = "migrated"    # the group became a supergroup: re-key, send again
+    PERMANENT = "permanent"  # kicked, chat not found, forbidden: the group is unreachable
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a delivery goes: an agency's group (resolved at send time) or a fixed chat."""
+
+    agency_key: str | None
+    chat_id: int | None
+
+
+@dataclass(frozen=True)
+class Job:
+    delivery_id: int
+    chat_id: int
+    text: str
+    kind: str  # card (new post) | edit (re-render a posted card) | notice (ready text)
+    route: Route
+    message_id: int | None = None  # the message an edit replaces
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    message_id: int | None = None
+    detail: str = ""
+    reason: str = ""  # catalogue key under reason.* for people
+    retry_after: float = 0.0
+    new_chat_id: int | None = None
+
+
+async def due_routes(services: Services, now: datetime) -> list[Route]:
+    async with services.db.uow() as uow:
+        return [Route(key, chat) for key, chat in await uow.repo.due_routes(now)]
+
+
+async def next_wakeup(services: Services) -> datetime | None:
+    async with services.db.uow() as uow:
+        return await uow.repo.earliest_pending()
+
+
+async def resolve_chat(services: Services, route: Route) -> int | None:
+    if route.agency_key is None:
+        return route.chat_id
+    async with services.db.uow() as uow:
+        group = await uow.repo.group_by_key(route.agency_key)
+        return group.chat_id if group else None
+
+
+async def release_leases(services: Services, holder: str) -> int:
+    """At start-up: this instance's previous life died holding these; they are due again now."""
+    async with services.db.uow() as uow:
+        count = await uow.repo.release_leases(holder)
+        await uow.commit()
+        return count
+
+
+async def claim(services: Services, route: Route, holder: str, now: datetime) -> Job | None:
+    """Lease the most urgent due delivery of a route (conditional UPDATE: two instances never both win)."""
+    async with services.db.uow() as uow:
+        while True:
+            delivery = await uow.repo.next_due(route.agency_key, route.chat_id, now)
+            if delivery is None:
+                await uow.commit()
+                return None
+            if not await uow.repo.lease(delivery.id, now, now + LEASE, holder):
+                continue
+            job = await _job(uow, services, delivery, route, now)
+            if job is not None:
+                await uow.commit()
+                return job
+            await uow.repo.flush()
+
+
+async def _job(uow: UnitOfWork, services: Services, delivery: db.Delivery, route: Route,
+               now: datetime) -> Job | None:
+    if delivery.kind == "notice":
+        assert delivery.chat_id is not None and delivery.text is not None
+        return Job(delivery.id, delivery.chat_id, delivery.text, delivery.kind, route)
+    group = await uow.repo.group_by_key(delivery.agency_key or "")
+    incident = await uow.repo.incident(delivery.incident_id or 0)
+    if group is None or incident is None:
+        await _fail(uow, services, delivery, "no_group", now)
+        return None
+    full_phone = services.rules.agency_kind(group.agency_key) == AgencyKind.CALL_CENTER
+    text = render_card(to_domain(incident), services.rules, services.tr, services.tz, full_phone=full_phone)
+    if delivery.kind == "edit":
+        return Job(delivery.id, delivery.chat_id or group.chat_id, text, "edit", route, delivery.message_id)
+    return Job(delivery.id, group.chat_id, text, delivery.kind, route)
+
+
+async def record(services: Services, job: Job, result: Result, now: datetime) -> None:
+    async with services.db.uow() as uow:
+        delivery = await uow.repo.delivery(job.delivery_id)
+        if delivery is not None and delivery.incident_id is not None:
+            # Lock first: the last of several concurrent records must see the others, to report once.
+            await uow.repo.lock_incident(delivery.incident_id)
+            await uow.session.refresh(delivery)
+        if delivery is None or delivery.status != DeliveryStatus.PENDING:
+            return
+        delivery.attempts += 1
+        delivery.lease_until = delivery.leased_by = None
+        uow.repo.attempt(delivery.id, now, result.outcome.value, result.detail)
+        if result.outcome == Outcome.SENT:
+            await _sent(uow, services, delivery, job, result, now)
+        elif result.outcome == Outcome.PERMANENT:
+            await _fail(uow, services, delivery, result.reason or "unreachable", now, job.chat_id)
+        elif result.outcome == Outcome.MIGRATED and result.new_chat_id is not None:
+            await _migrate(uow, delivery, job.chat_id, result.new_chat_id, now)
+        else:
+            delay = result.retry_after if result.outcome == Outcome.RATE_LIMITED else _backoff(delivery.attempts)
+            delivery.next_attempt_at = now + timedelta(seconds=delay)
+            delivery.last_error = result.detail[:300]
+        await uow.commit()
+
+
+def _backoff(attempts: int) -> float:
+    return min(BACKOFF_BASE ** min(attempts, 10), BACKOFF_MAX.total_seconds())
+
+
+async def _sent(uow: UnitOfWork, services: Services, delivery: db.Delivery, job: Job, result: Result,
+                now: datetime) -> None:
+    delivery.status, delivery.sent_at = DeliveryStatus.SENT, now
+    delivery.sent_chat_id, delivery.message_id = job.chat_id, result.message_id
+    if delivery.kind == "card" and delivery.incident_id and result.message_id:
+        uow.repo.add(db.PostedMessage(incident_id=delivery.incident_id, agency_key=delivery.agency_key or "",
+                                      chat_id=job.chat_id, message_id=result.message_id, created_at=now))
+        await report_if_settled(uow, services, delivery.incident_id, now)
+
+
+async def _fail(uow: UnitOfWork, services: Services, delivery: db.Delivery, reason: str, now: datetime,
+                chat_id: int | None = None) -> None:
+    delivery.status, delivery.last_error = DeliveryStatus.FAILED, reason
+    delivery.lease_until = delivery.leased_by = None
+    if delivery.kind != "card" or delivery.agency_key is None:
+        return
+    group = await uow.repo.group_by_key(delivery.agency_key)
+    if group is not None and group.status != "unreachable" and reason != "no_group":
+        group.status, group.status_reason, group.status_changed_at = "unreachable", reason, now
+        await _alert_unreachable(uow, services, group, reason, now)
+    if delivery.incident_id:
+        await report_if_settled(uow, services, delivery.incident_id, now)
+
+
+async def _alert_unreachable(uow: UnitOfWork, services: Services, group: db.AgencyGroup, reason: str,
+                             now: datetime) -> None:
+    """Tell the call center group and every admin (privately) that an agency's group no longer gets posts."""
+    text = services.tr("group_unreachable_alert", agency=services.rules.agency_name(group.agency_key),
+                       chat_id=group.chat_id, reason=services.tr(f"reason.{reason}"), key=group.agency_key)
+    call_center = await uow.repo.group_by_key("call_center")
+    chats = {p.telegram_id for p in await uow.repo.people_with_role({Role.ADMIN.value})} | set(services.admin_ids)
+    if call_center is not None and call_center.chat_id != group.chat_id:
+        chats.add(call_center.chat_id)
+    for chat in sorted(chats):
+        uow.repo.add(notice(chat, text, now))
+    uow.repo.event(now, "group_unreachable", chat_id=group.chat_id, agency_key=group.agency_key,
+                   to_state="unreachable", detail={"reason": reason})
+
+
+async def _migrate(uow: UnitOfWork, delivery: db.Delivery, old_chat: int, new_chat: int, now: datetime) -> None:
+    group = await uow.repo.group_by_chat(old_chat)
+    if group is not None:
+        group.chat_id, group.updated_at = new_chat, now
+        uow.repo.event(now, "group_migrated", chat_id=new_chat, agency_key=group.agency_key,
+                       detail={"from": old_chat, "to": new_chat})
+    if delivery.chat_id == old_chat:
+        delivery.chat_id = new_chat
+    delivery.next_attempt_at = now
+
+
+async def report_if_settled(uow: UnitOfWork, services: Services, incident_id: int, now: datetime) -> None:
+    """Once every group's post is sent or has failed, tell the call taker once: all arrived, or which failed."""
+    cards = await uow.repo.deliveries_for(incident_id, "card")
+    if any(d.status == DeliveryStatus.PENDING for d in cards):
+        return
+    if not await uow.repo.mark_delivery_reported(incident_id, now):
+        return
+    incident = await uow.repo.incident(incident_id)
+    assert incident is not None
+    uow.repo.add(notice(incident.created_chat_id, _delivery_report(services, incident.number, cards), now,
+                        incident_id))
+
+
+def _delivery_report(services: Services, number: str, cards: list[db.Delivery]) -> Html:
+    tr, rules = services.tr, services.rules
+    ok = [rules.agency_name(d.agency_key or "") for d in cards if d.status == DeliveryStatus.SENT]
+    failed = [tr("delivery_failed_item", agency=rules.agency_name(d.agency_key or ""),
+                 reason=tr(f"reason.{d.last_error}") if tr.has(f"reason.{d.last_error}") else d.last_error or "")
+              for d in cards if d.status == DeliveryStatus.FAILED]
+    if not failed:
+        return tr("delivery_all_ok", number=number, count=len(ok), groups=", ".join(ok))
+    return tr("delivery_some_failed", number=number, ok=", ".join(ok) or tr("none"),
+              failed=Html("; ".join(failed)))

@@ -1,0 +1,112 @@
+"""People and groups: registration from the CLI, /whoami, and binding a group to an agency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..db.models import AgencyGroup, Person
+from ..domain.model import Role
+from .context import Actor, Services, role_of
+
+
+class AdminError(Exception):
+    """A CLI admin command that cannot be done; the message says why."""
+
+
+@dataclass(frozen=True)
+class WhoAmI:
+    role: Role | None
+    agency_key: str | None
+    group_key: str | None
+
+
+async def who_am_i(services: Services, user_id: int, chat_id: int) -> WhoAmI:
+    async with services.db.uow() as uow:
+        person = await uow.repo.person(user_id)
+        group = await uow.repo.group_by_chat(chat_id)
+        return WhoAmI(await role_of(uow.repo, services, user_id), person.agency_key if person else None,
+                      group.agency_key if group else None)
+
+
+async def add_user(services: Services, telegram_id: int, name: str, role: str, agency: str | None,
+                   now: datetime) -> Person:
+    if role not in {r.value for r in Role}:
+        raise AdminError(f"peran '{role}' tidak dikenal (pilihan: {', '.join(r.value for r in Role)})")
+    if agency is not None and agency not in services.rules.agencies:
+        raise AdminError(f"instansi '{agency}' tidak ada di aturan (pilihan: {', '.join(services.rules.agencies)})")
+    if role == Role.RESPONDER and agency is None:
+        raise AdminError("petugas instansi (responder) perlu --agency <kunci>")
+    async with services.db.uow() as uow:
+        person = await uow.repo.person(telegram_id)
+        if person is None:
+            person = Person(telegram_id=telegram_id, created_at=now)
+            uow.repo.add(person)
+        person.name, person.role, person.agency_key, person.updated_at = name, role, agency, now
+        uow.repo.event(now, "person_saved", actor_id=None, detail={"telegram_id": telegram_id, "role": role,
+                                                                   "agency": agency})
+        await uow.commit()
+        return person
+
+
+async def list_users(services: Services) -> list[Person]:
+    async with services.db.uow() as uow:
+        return await uow.repo.people()
+
+
+async def remove_user(services: Services, telegram_id: int, now: datetime) -> bool:
+    async with services.db.uow() as uow:
+        removed = await uow.repo.remove_person(telegram_id)
+        if removed:
+            uow.repo.event(now, "person_removed", detail={"telegram_id": telegram_id})
+        await uow.commit()
+        return removed
+
+
+async def list_groups(services: Services) -> list[AgencyGroup]:
+    async with services.db.uow() as uow:
+        return await uow.repo.groups()
+
+
+@dataclass(frozen=True)
+class Binding:
+    key: str
+    previous_chat_of_key: int | None  # the key was bound to another group, which lost it
+    previous_key_of_chat: str | None  # this group was bound to another key, which was released
+
+
+class NotAdmin(Exception):
+    pass
+
+
+class UnknownAgency(Exception):
+    pass
+
+
+async def bind_group(services: Services, actor: Actor | None, chat_id: int, title: str | None, key: str,
+                     now: datetime) -> Binding:
+    """Bind a chat to an agency key: one group per key and one key per group; re-binding moves it.
+    `actor` None means the CLI (an operator on the server)."""
+    if key not in services.rules.agencies:
+        raise UnknownAgency(key)
+    async with services.db.uow() as uow:
+        if actor is not None and await role_of(uow.repo, services, actor.id) != Role.ADMIN:
+            raise NotAdmin()
+        by_key = await uow.repo.group_by_key(key)
+        by_chat = await uow.repo.group_by_chat(chat_id)
+        if by_key is not None and by_key.chat_id == chat_id:
+            by_key.title, by_key.status, by_key.status_reason, by_key.updated_at = title, "ok", None, now
+            await uow.commit()
+            return Binding(key, None, None)
+        previous_chat = by_key.chat_id if by_key else None
+        previous_key = by_chat.agency_key if by_chat else None
+        for old in (by_key, by_chat):
+            if old is not None:
+                await uow.repo.remove_group(old)
+        uow.repo.add(AgencyGroup(agency_key=key, chat_id=chat_id, title=title, status="ok", created_at=now,
+                                 updated_at=now))
+        uow.repo.event(now, "group_bound", actor_id=actor.id if actor else None,
+                       actor_name=actor.name if actor else "cli", chat_id=chat_id, agency_key=key,
+                       detail={"previous_chat": previous_chat, "previous_key": previous_key})
+        await uow.commit()
+        return Binding(key, previous_chat, previous_key)

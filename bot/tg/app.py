@@ -1,0 +1,73 @@
+"""The one wiring function: handlers in order, the outbox sender started and stopped with the application."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from ..config import Settings
+from ..services.context import Services
+from . import handlers
+from .sender import OutboxSender
+
+log = logging.getLogger(__name__)
+
+
+def build_application(settings: Settings, services: Services) -> Application:  # type: ignore[type-arg]
+    app = (
+        Application.builder()
+        .token(settings.token())
+        .base_url(f"{settings.telegram_api_url}/bot")
+        .base_file_url(f"{settings.telegram_api_url}/file/bot")
+        .post_init(_start_sender)
+        .post_stop(_stop_sender)
+        .build()
+    )
+    app.bot_data["services"] = services
+    app.bot_data["holder"] = settings.instance_id
+    # Handler group 0, first match wins: commands, then form buttons, then any other button, then plain
+    # text (private chats, or replies to the bot in groups), then locations.
+    app.add_handler(CommandHandler("start", handlers.start))
+    app.add_handler(CommandHandler("whoami", handlers.whoami))
+    app.add_handler(CommandHandler("daftar_grup", handlers.daftar_grup))
+    app.add_handler(CommandHandler(["lapor", "report"], handlers.lapor))
+    app.add_handler(CommandHandler("batal", handlers.batal))
+    app.add_handler(CallbackQueryHandler(handlers.form_button, pattern=r"^f1:"))
+    app.add_handler(CallbackQueryHandler(handlers.unknown_button))
+    to_bot = filters.ChatType.PRIVATE | filters.REPLY
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & to_bot, handlers.text_message))
+    app.add_handler(MessageHandler(filters.LOCATION, handlers.location))
+    app.add_error_handler(handlers.on_error)
+    return app
+
+
+async def _start_sender(app: Application) -> None:  # type: ignore[type-arg]
+    services: Services = app.bot_data["services"]
+    sender = OutboxSender(app.bot, services, app.bot_data["holder"])
+    app.bot_data["sender"] = sender
+    app.bot_data["sender_task"] = asyncio.create_task(sender.run(), name="outbox")
+    await _register_commands(app, services)
+
+
+async def _stop_sender(app: Application) -> None:  # type: ignore[type-arg]
+    task: asyncio.Task[None] | None = app.bot_data.pop("sender_task", None)
+    sender: OutboxSender | None = app.bot_data.pop("sender", None)
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    if sender is not None:
+        await sender.stop()
+
+
+async def _register_commands(app: Application, services: Services) -> None:  # type: ignore[type-arg]
+    tr = services.tr
+    private = [BotCommand(c, tr(f"cmd.{c}")) for c in ("lapor", "batal", "whoami", "start")]
+    group = [BotCommand(c, tr(f"cmd.{c}")) for c in ("lapor", "whoami", "daftar_grup")]
+    try:
+        await app.bot.set_my_commands(private, scope=BotCommandScopeAllPrivateChats())
+        await app.bot.set_my_commands(group, scope=BotCommandScopeAllGroupChats())
+    except Exception:  # the menu is a convenience; the bot works without it
+        log.warning("could not register the command menu with Telegram", exc_info=True)

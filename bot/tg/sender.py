@@ -1,0 +1,141 @@
+"""Delivers the outbox: one worker per destination chat, so a slow, rate-limited or broken group never holds
+up another; Telegram's budgets (20/min per group, ~1/s per private chat, 30/s overall) are kept here."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import logging
+import re
+
+from aiolimiter import AsyncLimiter
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from ..clock import utcnow
+from ..services import outbox
+from ..services.context import Services
+from ..services.outbox import Job, Outcome, Result, Route
+from .errors import classify, is_bad_html, is_not_modified
+
+log = logging.getLogger(__name__)
+_TAG = re.compile(r"<[^>]+>")
+IDLE_POLL = 5.0
+
+
+class Budget:
+    """Leaky buckets per chat and overall, so the bot never provokes Telegram's flood control itself."""
+
+    def __init__(self, overall_per_second: float = 30, group_per_minute: float = 20) -> None:
+        self._overall = AsyncLimiter(overall_per_second, 1)
+        self._group_per_minute = group_per_minute
+        self._chats: dict[int, AsyncLimiter] = {}
+
+    async def acquire(self, chat_id: int) -> None:
+        limiter = self._chats.get(chat_id)
+        if limiter is None:
+            limiter = AsyncLimiter(self._group_per_minute, 60) if chat_id < 0 else AsyncLimiter(1, 1)
+            self._chats[chat_id] = limiter
+        await limiter.acquire()
+        await self._overall.acquire()
+
+
+class OutboxSender:
+    def __init__(self, bot: Bot, services: Services, holder: str, budget: Budget | None = None) -> None:
+        self.bot = bot
+        self.services = services
+        self.holder = holder
+        self.budget = budget or Budget()
+        self._wake = asyncio.Event()
+        self._workers: dict[Route, asyncio.Task[None]] = {}
+
+    def kick(self) -> None:
+        """New rows are in the outbox: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        released = await outbox.release_leases(self.services, self.holder)
+        if released:
+            log.info("released %d deliveries leased by an earlier run of %s", released, self.holder)
+        while True:
+            try:
+                await self._dispatch()
+                timeout = await self._until_next_due()
+            except Exception:  # a database hiccup must not stop delivery for good
+                log.exception("outbox dispatch failed; retrying")
+                timeout = IDLE_POLL
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            self._wake.clear()
+
+    async def stop(self) -> None:
+        for task in self._workers.values():
+            task.cancel()
+        await asyncio.gather(*self._workers.values(), return_exceptions=True)
+
+    async def _dispatch(self) -> None:
+        for route in await outbox.due_routes(self.services, utcnow()):
+            task = self._workers.get(route)
+            if task is None or task.done():
+                self._workers[route] = asyncio.create_task(self._drain(route), name=f"outbox-{route}")
+
+    async def _until_next_due(self) -> float:
+        earliest = await outbox.next_wakeup(self.services)
+        if earliest is None:
+            return IDLE_POLL
+        return min(max((earliest - utcnow()).total_seconds(), 0.05), IDLE_POLL)
+
+    async def _drain(self, route: Route) -> None:
+        """Send this route's due messages one by one until none is due or Telegram asks us to wait."""
+        try:
+            while True:
+                job = await outbox.claim(self.services, route, self.holder, utcnow())
+                if job is None:
+                    return
+                await self.budget.acquire(job.chat_id)
+                result = await self._send(job)
+                await outbox.record(self.services, job, result, utcnow())
+                self.kick()
+                if result.outcome != Outcome.SENT:
+                    return  # the row holds its next attempt time; the dispatcher comes back for it
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("delivery worker for %s failed", route)
+
+    async def _send(self, job: Job) -> Result:
+        try:
+            return await self._call(job, job.text, ParseMode.HTML)
+        except TelegramError as exc:
+            if is_not_modified(exc):
+                return Result(Outcome.SENT, message_id=job.message_id, detail="not modified")
+            if is_bad_html(exc):
+                # A report is never lost to formatting: send it as plain text and keep the evidence.
+                log.warning("Telegram refused the HTML of delivery %s (%s); sending plain text", job.delivery_id, exc)
+                return await self._send_plain(job)
+            return classify(exc)
+        except Exception as exc:  # anything below PTB (should not happen): treat as transient
+            log.exception("unexpected error sending delivery %s", job.delivery_id)
+            return Result(Outcome.RETRY, detail=f"{type(exc).__name__}: {exc}")
+
+    async def _send_plain(self, job: Job) -> Result:
+        try:
+            result = await self._call(job, html.unescape(_TAG.sub("", job.text)), None)
+            return Result(Outcome.SENT, message_id=result.message_id, detail="sent as plain text")
+        except TelegramError as exc:
+            return classify(exc)
+
+    async def _call(self, job: Job, text: str, parse_mode: str | None) -> Result:
+        if job.kind == "edit":
+            assert job.message_id is not None
+            await self.bot.edit_message_text(text, chat_id=job.chat_id, message_id=job.message_id,
+                                             parse_mode=parse_mode,
+                                             link_preview_options=LinkPreviewOptions(is_disabled=True))
+            return Result(Outcome.SENT, message_id=job.message_id)
+        message = await self.bot.send_message(job.chat_id, text, parse_mode=parse_mode,
+                                              link_preview_options=LinkPreviewOptions(is_disabled=True))
+        return Result(Outcome.SENT, message_id=message.message_id)
+
+

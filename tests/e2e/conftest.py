@@ -1,0 +1,76 @@
+"""End-to-end fixtures: the fake Bot API with a populated world, and the real `sigap112 run` process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BACKENDS, fresh_database_url
+from tests.fakebot.server import FakeTelegram
+
+from . import world
+from .harness import BotProcess
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    server = FakeTelegram().start()
+    server.add_user(world.ADMIN, "Andi")
+    server.add_user(world.CALL_TAKER, "Rina")
+    server.add_user(world.SUPERVISOR, "Sari")
+    server.add_user(world.LEADER, "Pak Kadis")
+    server.add_user(world.DAMKAR_STAFF, "Budi")
+    server.add_user(world.PLN_STAFF, "Yani")
+    server.add_user(world.STRANGER, "Orang Asing")
+    for key, chat_id in world.GROUPS.items():
+        server.add_group(chat_id, f"Grup {key}")
+    server.add_group(world.UNBOUND_GROUP, "Grup lain")
+    yield server
+    server.stop()
+    assert server.violations == [], f"the bot sent what Telegram refuses: {server.violations}"
+
+
+@pytest.fixture(params=BACKENDS)
+def e2e_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from fresh_database_url(request.param, tmp_path)
+
+
+@pytest.fixture
+def process(fake: FakeTelegram, e2e_database_url: str, tmp_path: Path,
+            request: pytest.FixtureRequest) -> Iterator[BotProcess]:
+    """The real program with a migrated database; not started yet."""
+    bot = BotProcess(fake, e2e_database_url, tmp_path, admin_ids=[world.ADMIN])
+    bot.cli("db", "upgrade")
+    yield bot
+    bot.stop()
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        print("---- bot log ----\n" + bot.logs()[-8000:])
+
+
+@pytest.fixture
+def running(process: BotProcess, fake: FakeTelegram) -> BotProcess:
+    """The bot running, with the call taker registered and every agency group bound by the admin."""
+    process.cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
+    process.cli("users", "add", "--id", str(world.SUPERVISOR), "--name", "Sari", "--role", "supervisor")
+    process.start()
+    fake.wait_polling()
+    bind_all_groups(fake)
+    return process
+
+
+def bind_all_groups(fake: FakeTelegram) -> None:
+    for key, chat_id in world.GROUPS.items():
+        fake.send_text(world.ADMIN, chat_id, f"/daftar_grup {key}")
+    for chat_id in world.GROUPS.values():
+        fake.wait_for_message(chat_id, "sekarang terdaftar")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    rep = yield
+    if rep.when == "call":
+        item.rep_call = rep  # type: ignore[attr-defined]
+    return rep

@@ -1,0 +1,562 @@
+"""A fake Telegram Bot API server on 127.0.0.1 for tests: the real wire format, real error answers, a world of
+users and groups, a way to play people typing and pressing buttons, and checks on everything the bot sends.
+
+Runs its own event loop in a thread; the test thread drives it through the thread-safe methods below."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from .html_check import HtmlError, to_plain, utf16_len
+
+TOKEN = "123456:TEST-TOKEN-not-real"
+BOT_USER = {"id": 700000001, "is_bot": True, "first_name": "Sigap 112", "username": "sigap112_bot",
+            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply markup are "
+                "exactly the same as a current content and reply markup of the message")
+ERRORS: dict[str, tuple[int, str]] = {
+    "kicked": (403, "Forbidden: bot was kicked from the group chat"),
+    "kicked_supergroup": (403, "Forbidden: bot was kicked from the supergroup chat"),
+    "blocked": (403, "Forbidden: bot was blocked by the user"),
+    "chat_not_found": (400, "Bad Request: chat not found"),
+    "not_modified": (400, NOT_MODIFIED),
+    "bad_html": (400, "Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 0"),
+    "server_error": (500, "Internal Server Error"),
+    "bad_gateway": (502, "Bad Gateway"),
+}
+_INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "reply_to_message_id", "user_id"}
+# Parameters whose values PTB sends JSON-encoded; everything else (text, captions) is taken as typed.
+_JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "scope", "link_preview_options", "reply_parameters",
+                "entities", "caption_entities", "disable_notification", "protect_content", "show_alert",
+                "drop_pending_updates", "disable_web_page_preview"}
+
+
+@dataclass
+class Fault:
+    method: str | None
+    chat_id: int | None
+    status: int
+    description: str
+    parameters: dict[str, Any] | None
+    remaining: int  # -1: until cleared
+
+
+@dataclass
+class Sent:
+    """A message the bot posted, as the chat shows it now."""
+
+    chat_id: int
+    message_id: int
+    html: str
+    text: str
+    reply_markup: dict[str, Any] | None
+    reply_to: int | None
+    kind: str = "text"
+    edits: list[str] = field(default_factory=list)
+    file_size: int = 0
+
+    def buttons(self) -> list[tuple[str, str]]:
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+
+class FakeTelegram:
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self._lock = threading.RLock()
+        self.users: dict[int, dict[str, Any]] = {}
+        self.chats: dict[int, dict[str, Any]] = {}
+        self.messages: dict[int, dict[int, dict[str, Any]]] = {}  # every message by chat and id (people's too)
+        self.sent: dict[int, list[Sent]] = {}
+        self.started_private: set[int] = set()
+        self.kicked: set[int] = set()
+        self.migrated: dict[int, int] = {}
+        self.updates: list[dict[str, Any]] = []
+        self.answers: dict[str, dict[str, Any]] = {}
+        self.pending_queries: set[str] = set()
+        self.faults: list[Fault] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.violations: list[str] = []
+        self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.get_updates_calls = 0
+        self._update_ids = itertools.count(1)
+        self._query_ids = itertools.count(1)
+        self._message_ids: dict[int, itertools.count[int]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._new_update: asyncio.Event | None = None
+        self.url = ""
+
+    # lifecycle ------------------------------------------------------------------------------------------------
+    def start(self) -> FakeTelegram:
+        threading.Thread(target=self._serve, name="fake-telegram", daemon=True).start()
+        if not self._ready.wait(10):
+            raise RuntimeError("fake Telegram did not start")
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._stop_event.set)
+            self._thread_done.wait(10)
+
+    def _serve(self) -> None:
+        self._thread_done = threading.Event()
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(self._main())
+        loop.close()
+        self._thread_done.set()
+
+    async def _main(self) -> None:
+        self._new_update = asyncio.Event()
+        self._stop_event = asyncio.Event()
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        self._ready.set()
+        await self._stop_event.wait()
+        await runner.cleanup()
+
+    # the world ------------------------------------------------------------------------------------------------
+    def add_user(self, user_id: int, first_name: str, username: str | None = None) -> dict[str, Any]:
+        user = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if username:
+            user["username"] = username
+        with self._lock:
+            self.users[user_id] = user
+            self.chats[user_id] = {"id": user_id, "type": "private", "first_name": first_name}
+        return user
+
+    def add_group(self, chat_id: int, title: str, kind: str = "supergroup") -> dict[str, Any]:
+        chat = {"id": chat_id, "type": kind, "title": title}
+        with self._lock:
+            self.chats[chat_id] = chat
+        return chat
+
+    def kick_bot(self, chat_id: int) -> None:
+        with self._lock:
+            self.kicked.add(chat_id)
+
+    def migrate_group(self, chat_id: int, new_chat_id: int) -> None:
+        """The group becomes a supergroup with a new id; the old id answers 'upgraded'."""
+        with self._lock:
+            chat = dict(self.chats[chat_id], id=new_chat_id, type="supergroup")
+            self.chats[new_chat_id] = chat
+            self.migrated[chat_id] = new_chat_id
+
+    def fail(self, error: str, *, method: str | None = None, chat_id: int | None = None, times: int = 1,
+             retry_after: int | None = None, migrate_to: int | None = None) -> None:
+        """Answer the next `times` matching calls with a real Telegram error (times=-1: until cleared)."""
+        parameters = None
+        if error == "retry_after":
+            status, description = 429, f"Too Many Requests: retry after {retry_after}"
+            parameters = {"retry_after": retry_after}
+        elif error == "migrated":
+            status, description = 400, "Bad Request: group chat was upgraded to a supergroup chat"
+            parameters = {"migrate_to_chat_id": migrate_to}
+        else:
+            status, description = ERRORS[error]
+        with self._lock:
+            self.faults.append(Fault(method, chat_id, status, description, parameters, times))
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self.faults.clear()
+
+    # playing people -------------------------------------------------------------------------------------------
+    def send_text(self, user_id: int, chat_id: int, text: str, reply_to: int | None = None,
+                  edited_of: int | None = None) -> dict[str, Any]:
+        message = self._person_message(user_id, chat_id, reply_to, {"text": text})
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
+        self._push({"edited_message" if edited_of else "message": message})
+        return message
+
+    def send_location(self, user_id: int, chat_id: int, lat: float, lon: float) -> dict[str, Any]:
+        message = self._person_message(user_id, chat_id, None, {"location": {"latitude": lat, "longitude": lon}})
+        self._push({"message": message})
+        return message
+
+    def press(self, user_id: int, chat_id: int, message_id: int, data: str, forge: bool = False) -> str:
+        """Press a button of a bot message (it must have that button unless `forge`); returns the query id."""
+        with self._lock:
+            stored = self.messages[chat_id][message_id]
+            buttons = [b.get("callback_data") for row in (stored.get("reply_markup") or {}).get("inline_keyboard", [])
+                       for b in row]
+            if not forge and data not in buttons:
+                raise AssertionError(f"message {message_id} in {chat_id} has no button {data!r}: {buttons}")
+            query_id = str(next(self._query_ids))
+            self.pending_queries.add(query_id)
+            query = {"id": query_id, "from": self.users[user_id], "message": stored,
+                     "chat_instance": str(chat_id), "data": data}
+        self._push({"callback_query": query})
+        return query_id
+
+    def redeliver(self, payload: dict[str, Any]) -> None:
+        """The same update content once more (as after a lost confirmation), under a new update id."""
+        self._push(payload)
+
+    def _person_message(self, user_id: int, chat_id: int, reply_to: int | None,
+                        content: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            message = {"message_id": self._next_message_id(chat_id), "from": self.users[user_id],
+                       "chat": self.chats[chat_id], "date": int(time.time()), **content}
+            if reply_to is not None:
+                message["reply_to_message"] = self.messages[chat_id][reply_to]
+            self.messages.setdefault(chat_id, {})[message["message_id"]] = message
+            if chat_id == user_id:
+                self.started_private.add(user_id)
+        return message
+
+    def _push(self, payload: dict[str, Any]) -> None:
+        with self._lock:
+            self.updates.append({"update_id": next(self._update_ids), **payload})
+        if self._loop is not None and self._new_update is not None:
+            self._loop.call_soon_threadsafe(self._new_update.set)
+
+    # observing ------------------------------------------------------------------------------------------------
+    def bot_messages(self, chat_id: int) -> list[Sent]:
+        with self._lock:
+            return list(self.sent.get(chat_id, []))
+
+    def last(self, chat_id: int) -> Sent:
+        messages = self.bot_messages(chat_id)
+        if not messages:
+            raise AssertionError(f"the bot sent nothing to {chat_id}")
+        return messages[-1]
+
+    def answer_of(self, query_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            return self.answers.get(query_id)
+
+    def calls_of(self, method: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [params for name, params in self.calls if name == method]
+
+    def wait_until(self, condition: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = condition()
+            if value:
+                return value
+            time.sleep(0.05)
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+    def wait_for_message(self, chat_id: int, contains: str, timeout: float = 15.0) -> Sent:
+        return self.wait_until(
+            lambda: next((m for m in self.bot_messages(chat_id) if contains in m.text), None), timeout,
+            f"a message in {chat_id} containing {contains!r}; got {[m.text[:80] for m in self.bot_messages(chat_id)]}")
+
+    def wait_for_answer(self, query_id: str, timeout: float = 10.0) -> dict[str, Any]:
+        return self.wait_until(lambda: self.answer_of(query_id), timeout, f"an answer to callback {query_id}")
+
+    def wait_polling(self, timeout: float = 30.0) -> None:
+        """Until the bot is polling (it has asked for updates at least once)."""
+        self.wait_until(lambda: self.get_updates_calls > 0, timeout, "the bot to poll getUpdates")
+
+    # the HTTP side --------------------------------------------------------------------------------------------
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        method = request.match_info["method"]
+        params = await _params(request)
+        with self._lock:
+            self.calls.append((method, params))
+            fault = self._take_fault(method, params)
+        if fault is not None:
+            return _error(fault.status, fault.description, fault.parameters)
+        if method == "getUpdates":
+            return await self._get_updates(params)
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return _error(404, "Not Found: method not found")
+        with self._lock:
+            try:
+                return _ok(handler(params))
+            except ApiError as exc:
+                return _error(exc.status, exc.description, exc.parameters)
+
+    def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
+        for fault in self.faults:
+            if fault.method not in (None, method):
+                continue
+            if fault.chat_id is not None and params.get("chat_id") != fault.chat_id:
+                continue
+            if fault.remaining > 0:
+                fault.remaining -= 1
+                if fault.remaining == 0:
+                    self.faults.remove(fault)
+            return fault
+        return None
+
+    async def _get_updates(self, params: dict[str, Any]) -> web.Response:
+        offset, limit = int(params.get("offset") or 0), int(params.get("limit") or 100)
+        timeout = float(params.get("timeout") or 0)
+        deadline = time.monotonic() + timeout
+        self.get_updates_calls += 1
+        while True:
+            with self._lock:
+                if offset:
+                    self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                ready = self.updates[:limit]
+                assert self._new_update is not None
+                self._new_update.clear()
+            remaining = deadline - time.monotonic()
+            if ready or remaining <= 0:
+                return _ok(ready)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_update.wait(), remaining)
+
+    # Bot API methods (called with the lock held) ----------------------------------------------------------------
+    def _m_getMe(self, params: dict[str, Any]) -> Any:
+        return BOT_USER
+
+    def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        return True
+
+    def _m_setWebhook(self, params: dict[str, Any]) -> Any:
+        return True
+
+    def _m_close(self, params: dict[str, Any]) -> Any:
+        return True
+
+    def _m_logOut(self, params: dict[str, Any]) -> Any:
+        return True
+
+    def _m_getChat(self, params: dict[str, Any]) -> Any:
+        return self._chat(params)
+
+    def _m_setMyCommands(self, params: dict[str, Any]) -> Any:
+        for command in params.get("commands", []):
+            if not (1 <= len(command["command"]) <= 32 and command["command"].islower()
+                    and 1 <= len(command["description"]) <= 256):
+                self._violation(f"setMyCommands with an invalid command {command}")
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+        scope = json.dumps(params.get("scope", {"type": "default"}), sort_keys=True)
+        self.commands[scope] = params.get("commands", [])
+        return True
+
+    def _m_sendMessage(self, params: dict[str, Any]) -> Any:
+        chat = self._writable_chat(params)
+        text = str(params.get("text", ""))
+        plain = self._check_text(text, params.get("parse_mode"), "sendMessage")
+        markup = self._check_markup(params.get("reply_markup"))
+        reply_to = self._reply_to(chat["id"], params)
+        return self._post(chat, Sent(chat["id"], 0, text, plain, markup, reply_to))
+
+    def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
+        return self._send_file(params, "photo")
+
+    def _m_sendDocument(self, params: dict[str, Any]) -> Any:
+        return self._send_file(params, "document")
+
+    def _send_file(self, params: dict[str, Any], kind: str) -> Any:
+        chat = self._writable_chat(params)
+        payload = params.get(kind)
+        if not isinstance(payload, bytes) or not payload:
+            raise ApiError(400, f"Bad Request: there is no {kind} in the request")
+        caption = str(params.get("caption", ""))
+        plain = self._check_text(caption, params.get("parse_mode"), f"{kind} caption", limit=1024) if caption else ""
+        sent = Sent(chat["id"], 0, caption, plain, self._check_markup(params.get("reply_markup")),
+                    self._reply_to(chat["id"], params), kind=kind, file_size=len(payload))
+        self.files = getattr(self, "files", {})
+        self.files[(chat["id"], len(self.sent.get(chat["id"], [])))] = payload
+        return self._post(chat, sent)
+
+    def _m_editMessageText(self, params: dict[str, Any]) -> Any:
+        chat, stored, sent = self._editable(params)
+        text = str(params.get("text", ""))
+        plain = self._check_text(text, params.get("parse_mode"), "editMessageText")
+        markup = self._check_markup(params.get("reply_markup"))
+        if plain == sent.text and markup == sent.reply_markup:
+            raise ApiError(400, NOT_MODIFIED)
+        sent.edits.append(sent.text)
+        sent.html, sent.text, sent.reply_markup = text, plain, markup
+        stored.update(text=plain, reply_markup=markup, edit_date=int(time.time()))
+        return _wire(stored)
+
+    def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        chat, stored, sent = self._editable(params)
+        markup = self._check_markup(params.get("reply_markup"))
+        if markup == sent.reply_markup:
+            raise ApiError(400, NOT_MODIFIED)
+        sent.reply_markup = markup
+        stored.update(reply_markup=markup, edit_date=int(time.time()))
+        return _wire(stored)
+
+    def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
+        query_id = str(params.get("callback_query_id"))
+        if query_id not in self.pending_queries:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        text = params.get("text")
+        if text is not None and len(str(text)) > 200:
+            self._violation(f"answerCallbackQuery text over 200 characters: {text!r}")
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        self.pending_queries.discard(query_id)
+        self.answers[query_id] = {"text": text, "show_alert": bool(params.get("show_alert"))}
+        return True
+
+    # helpers -------------------------------------------------------------------------------------------------
+    def _chat(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = params.get("chat_id")
+        if chat_id in self.migrated:
+            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                           {"migrate_to_chat_id": self.migrated[chat_id]})
+        if chat_id not in self.chats:
+            raise ApiError(400, "Bad Request: chat not found")
+        return self.chats[chat_id]
+
+    def _writable_chat(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        if chat["id"] in self.kicked:
+            raise ApiError(*ERRORS["kicked_supergroup" if chat["type"] == "supergroup" else "kicked"])
+        if chat["type"] == "private" and chat["id"] not in self.started_private:
+            raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+        return chat
+
+    def _check_text(self, text: str, parse_mode: Any, where: str, limit: int = 4096) -> str:
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        plain = text
+        if parse_mode == "HTML":
+            try:
+                plain = to_plain(text)
+            except HtmlError as exc:
+                self._violation(f"{where} with invalid HTML ({exc}): {text[:300]!r}")
+                raise ApiError(400, f"Bad Request: {exc}") from exc
+        elif parse_mode not in (None, ""):
+            self._violation(f"{where} with parse_mode {parse_mode!r}; the bot should only use HTML")
+        if utf16_len(plain) > limit:
+            self._violation(f"{where} with {utf16_len(plain)} characters (limit {limit})")
+            raise ApiError(400, "Bad Request: message is too long")
+        return plain
+
+    def _check_markup(self, markup: Any) -> dict[str, Any] | None:
+        if not markup:
+            return None
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and not (1 <= len(data.encode()) <= 64):
+                    self._violation(f"callback data of {len(data.encode())} bytes: {data!r}")
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+                if not button.get("text"):
+                    self._violation(f"a button without text: {button}")
+                    raise ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+        return markup  # type: ignore[no-any-return]
+
+    def _reply_to(self, chat_id: int, params: dict[str, Any]) -> int | None:
+        reply = params.get("reply_parameters") or {}
+        target = reply.get("message_id") or params.get("reply_to_message_id")
+        if target is None:
+            return None
+        if int(target) not in self.messages.get(chat_id, {}) and not reply.get("allow_sending_without_reply"):
+            raise ApiError(400, "Bad Request: message to be replied not found")
+        return int(target)
+
+    def _post(self, chat: dict[str, Any], sent: Sent) -> dict[str, Any]:
+        sent.message_id = self._next_message_id(chat["id"])
+        message: dict[str, Any] = {"message_id": sent.message_id, "from": BOT_USER, "chat": chat,
+                                   "date": int(time.time())}
+        if sent.kind == "text":
+            message["text"] = sent.text
+        elif sent.kind == "photo":
+            message["photo"] = [{"file_id": f"photo-{sent.message_id}", "file_unique_id": f"p{sent.message_id}",
+                                 "width": 1280, "height": 960, "file_size": sent.file_size}]
+        else:
+            message["document"] = {"file_id": f"doc-{sent.message_id}", "file_unique_id": f"d{sent.message_id}",
+                                   "file_size": sent.file_size}
+        if sent.kind != "text" and sent.text:
+            message["caption"] = sent.text
+        if sent.reply_markup:
+            message["reply_markup"] = sent.reply_markup
+        if sent.reply_to is not None and sent.reply_to in self.messages.get(chat["id"], {}):
+            message["reply_to_message"] = self.messages[chat["id"]][sent.reply_to]
+        self.messages.setdefault(chat["id"], {})[sent.message_id] = message
+        self.sent.setdefault(chat["id"], []).append(sent)
+        return _wire(message)
+
+    def _editable(self, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], Sent]:
+        chat = self._writable_chat(params)
+        message_id = int(params.get("message_id") or 0)
+        sent = next((s for s in self.sent.get(chat["id"], []) if s.message_id == message_id), None)
+        if sent is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        return chat, self.messages[chat["id"]][message_id], sent
+
+    def _next_message_id(self, chat_id: int) -> int:
+        return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
+
+    def _violation(self, what: str) -> None:
+        self.violations.append(what)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, description: str, parameters: dict[str, Any] | None = None) -> None:
+        super().__init__(description)
+        self.status, self.description, self.parameters = status, description, parameters
+
+
+def _wire(message: dict[str, Any]) -> dict[str, Any]:
+    """A message as the API returns it (a replied-to message is not nested twice)."""
+    result = dict(message)
+    if "reply_to_message" in result:
+        result["reply_to_message"] = {k: v for k, v in result["reply_to_message"].items() if k != "reply_to_message"}
+    return result
+
+
+def _ok(result: Any) -> web.Response:
+    return web.json_response({"ok": True, "result": result})
+
+
+def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return web.json_response(body, status=status)
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    """Bot API parameters arrive as JSON, a form or multipart; complex values are JSON-encoded strings."""
+    if request.content_type == "application/json":
+        raw: dict[str, Any] = await request.json()
+    elif request.method == "GET":
+        raw = dict(request.query)
+    else:
+        raw = {}
+        for key, value in (await request.post()).items():
+            raw[key] = value.file.read() if hasattr(value, "file") else value
+    return {k: _decode(k, v) for k, v in raw.items()}
+
+
+def _decode(key: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    if key in _INT_FIELDS:
+        try:
+            return int(value)
+        except ValueError:
+            return value
+    if key in _JSON_FIELDS:
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value

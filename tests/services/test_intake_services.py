@@ -1,0 +1,141 @@
+"""Use cases on a real database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from bot.db import models as db
+from bot.services import intake, outbox, people
+from bot.services.context import Actor, Services
+
+NOW = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
+ADMIN = Actor(1, "Andi")
+RINA = Actor(1001, "Rina")
+FIRE = ("kategori: kebakaran\nkecamatan: Sirimau\nkelurahan: Batu Merah\nalamat: Jl. Sudirman\n"
+        "telepon: 0812 3456 7890\nketerangan: Rumah terbakar")
+
+
+async def setup_center(services: Services, groups: dict[str, int] | None = None) -> None:
+    await people.add_user(services, RINA.id, RINA.name, "call_taker", None, NOW)
+    for i, key in enumerate(groups or services.rules.agencies):
+        await people.bind_group(services, ADMIN, -1000 - i, f"Grup {key}", key, NOW)
+
+
+async def count(services: Services, model: type) -> int:
+    async with services.db.uow() as uow:
+        return int(await uow.session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_a_report_is_stored_with_one_delivery_per_target_group(services: Services) -> None:
+    await setup_center(services)
+    outcome = await intake.lapor(services, RINA, RINA.id, True, 10, FIRE, NOW)
+    assert isinstance(outcome, intake.Accepted) and outcome.number == "112-2026-00001"
+    async with services.db.uow() as uow:
+        cards = await uow.repo.deliveries_for(outcome.incident_id, "card")
+    assert sorted(d.agency_key for d in cards) == sorted(outcome.targets)
+    assert all(d.status == "pending" for d in cards)
+
+
+async def test_the_same_message_twice_is_one_incident(services: Services) -> None:
+    await setup_center(services)
+    first = await intake.lapor(services, RINA, RINA.id, True, 10, FIRE, NOW)
+    again = await intake.lapor(services, RINA, RINA.id, True, 10, FIRE, NOW)
+    assert isinstance(first, intake.Accepted) and again == intake.Duplicate(first.number)
+    assert await count(services, db.Incident) == 1
+
+
+async def test_concurrent_submissions_get_unique_gapless_numbers(services: Services) -> None:
+    await setup_center(services)
+    await people.add_user(services, 1002, "Sari", "supervisor", None, NOW)
+    actors = [RINA, Actor(1002, "Sari"), Actor(1, "Andi")]
+    outcomes = await asyncio.gather(*[
+        intake.lapor(services, actors[i % 3], actors[i % 3].id, True, 100 + i, FIRE, NOW + timedelta(seconds=i * 7))
+        for i in range(24)])
+    numbers = sorted(o.number for o in outcomes if isinstance(o, intake.Accepted))
+    assert numbers == [f"112-2026-{n:05d}" for n in range(1, 25)]
+
+
+async def test_numbers_restart_each_wit_year(services: Services) -> None:
+    await setup_center(services)
+    # 31 Dec 2026 15:30 UTC is already 1 Jan 2027 00:30 WIT.
+    late = await intake.lapor(services, RINA, RINA.id, True, 1, FIRE, datetime(2026, 12, 31, 14, 30, tzinfo=UTC))
+    new_year = await intake.lapor(services, RINA, RINA.id, True, 2, FIRE, datetime(2026, 12, 31, 15, 30, tzinfo=UTC))
+    assert isinstance(late, intake.Accepted) and late.number.startswith("112-2026-")
+    assert isinstance(new_year, intake.Accepted) and new_year.number == "112-2027-00001"
+
+
+async def test_a_draft_with_mistakes_is_kept_and_completed_by_a_correction(services: Services) -> None:
+    await setup_center(services)
+    first = await intake.lapor(services, RINA, RINA.id, True, 10, "kategori: medis\nalamat: Jl. A\nketerangan: x", NOW)
+    assert isinstance(first, intake.NeedsFix) and [p.field for p in first.problems] == ["kecamatan"]
+    done = await intake.correct(services, RINA, RINA.id, True, "kecamatan: Nusaniwe", NOW)
+    assert isinstance(done, intake.Accepted)
+    assert await intake.correct(services, RINA, RINA.id, True, "kecamatan: Sirimau", NOW) == intake.Refused(
+        "lapor_no_draft")
+
+
+async def test_two_racing_sends_of_one_form_make_one_incident(services: Services) -> None:
+    from bot.domain.callback_data import FormPress
+
+    await setup_center(services)
+    view = await intake.form_start(services, RINA, RINA.id, True, NOW)
+    assert isinstance(view, intake.FormView)
+    d = view.draft_id
+    for op, value in (("kat", "medis"), ("jen", "-"), ("kec", "1"), ("kel", "-")):
+        await intake.form_press(services, RINA, FormPress(d, op, value), NOW)
+    await intake.form_text(services, RINA, RINA.id, "Jl. Pattimura", NOW)
+    for step in ("pelapor", "telepon"):
+        await intake.form_press(services, RINA, FormPress(d, "skip", step), NOW)
+    summary = await intake.form_text(services, RINA, RINA.id, "Pingsan di pasar", NOW)
+    assert isinstance(summary, intake.FormView) and summary.prompt.text_key == "form_summary"
+    assert summary.problems == []
+    results = await asyncio.gather(*[intake.form_press(services, RINA, FormPress(d, "send"), NOW) for _ in range(4)])
+    assert sum(isinstance(r, intake.Accepted) for r in results) == 1
+    assert await count(services, db.Incident) == 1
+
+
+async def test_a_flood_of_reports_from_one_account_is_slowed_with_the_draft_kept(services: Services) -> None:
+    await setup_center(services)
+    results = [await intake.lapor(services, RINA, RINA.id, True, 10 + i, FIRE, NOW) for i in range(12)]
+    assert sum(isinstance(r, intake.Accepted) for r in results) == services.lapor_per_minute
+    assert isinstance(results[-1], intake.RateLimited)
+    async with services.db.uow() as uow:
+        assert await uow.repo.open_draft(RINA.id, RINA.id) is not None
+
+
+async def test_only_one_of_two_senders_leases_a_delivery(services: Services) -> None:
+    await setup_center(services)
+    outcome = await intake.lapor(services, RINA, RINA.id, True, 10, FIRE, NOW)
+    assert isinstance(outcome, intake.Accepted)
+    route = outbox.Route("damkar", None)
+    jobs = await asyncio.gather(*[outbox.claim(services, route, f"instance-{i}", NOW) for i in range(2)])
+    assert sum(job is not None for job in jobs) == 1
+
+
+async def test_a_group_without_binding_is_reported_and_does_not_block(services: Services) -> None:
+    await setup_center(services, {"call_center": 0, "pimpinan": 0, "monitoring": 0, "damkar": 0})
+    outcome = await intake.lapor(services, RINA, RINA.id, True, 10, FIRE, NOW)
+    assert isinstance(outcome, intake.Accepted)
+    async with services.db.uow() as uow:
+        cards = {d.agency_key: d for d in await uow.repo.deliveries_for(outcome.incident_id, "card")}
+    assert cards["pln"].status == "failed" and cards["pln"].last_error == "no_group"
+    assert cards["damkar"].status == "pending"
+
+
+async def test_rebinding_a_key_moves_it_to_the_new_group(services: Services) -> None:
+    await people.bind_group(services, ADMIN, -1, "Lama", "sar", NOW)
+    binding = await people.bind_group(services, ADMIN, -2, "Baru", "sar", NOW)
+    assert binding.previous_chat_of_key == -1
+    groups = {g.agency_key: g.chat_id for g in await people.list_groups(services)}
+    assert groups == {"sar": -2}
+
+
+async def test_only_an_admin_binds_groups(services: Services) -> None:
+    import pytest
+
+    await people.add_user(services, RINA.id, RINA.name, "call_taker", None, NOW)
+    with pytest.raises(people.NotAdmin):
+        await people.bind_group(services, RINA, -5, "x", "sar", NOW)
