@@ -111,13 +111,20 @@ class Incident(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     origin: Mapped[str | None] = mapped_column(Text)
     destination: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
     created_by: Mapped[int] = mapped_column(BigInteger)
     created_by_name: Mapped[str] = mapped_column(String(200))
     created_chat_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     delivery_reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    duplicate_of: Mapped[str | None] = mapped_column(String(20))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_by_name: Mapped[str | None] = mapped_column(String(200))
+    confirmation: Mapped[str | None] = mapped_column(String(20))  # confirmed | unreachable
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class IncidentTarget(Base):
@@ -129,6 +136,17 @@ class IncidentTarget(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
     agency_key: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    status_by: Mapped[int | None] = mapped_column(BigInteger)
+    status_by_name: Mapped[str | None] = mapped_column(String(200))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    arrived_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    note_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    note_by_name: Mapped[str | None] = mapped_column(String(200))
 
 
 class Delivery(Base):

@@ -82,6 +82,9 @@ class Repository:
         SQLite already serialises writers with BEGIN IMMEDIATE."""
         return await self.session.scalar(select(Incident).where(Incident.id == incident_id).with_for_update())
 
+    async def touch_incident(self, incident_id: int, now: datetime) -> None:
+        await self.session.execute(update(Incident).where(Incident.id == incident_id).values(updated_at=now))
+
     async def incident_by_source(self, source_key: str) -> Incident | None:
         return await self.session.scalar(select(Incident).where(Incident.source_key == source_key))
 
@@ -97,6 +100,27 @@ class Repository:
         return int(await self.session.scalar(
             select(func.count()).select_from(Incident).where(Incident.created_by == user_id,
                                                               Incident.created_at >= since)) or 0)
+
+    async def target(self, incident_id: int, agency_key: str) -> IncidentTarget | None:
+        return await self.session.scalar(select(IncidentTarget).where(IncidentTarget.incident_id == incident_id,
+                                                                      IncidentTarget.agency_key == agency_key))
+
+    async def posted_message(self, chat_id: int, message_id: int) -> PostedMessage | None:
+        return await self.session.scalar(select(PostedMessage).where(PostedMessage.chat_id == chat_id,
+                                                                     PostedMessage.message_id == message_id))
+
+    async def waiting_edits(self, incident_id: int, now: datetime) -> set[tuple[int | None, int | None]]:
+        """Copies with an edit that is pending and not yet taken by a sender."""
+        rows = await self.session.execute(
+            select(Delivery.chat_id, Delivery.message_id).where(
+                Delivery.incident_id == incident_id, Delivery.kind == "edit",
+                Delivery.status == dm.DeliveryStatus.PENDING,
+                or_(Delivery.lease_until.is_(None), Delivery.lease_until < now)))
+        return {(r[0], r[1]) for r in rows.all()}
+
+    async def unclosed_incidents(self, limit: int = 50) -> list[Incident]:
+        return list((await self.session.scalars(
+            select(Incident).where(Incident.status != "closed").order_by(Incident.created_at).limit(limit))).all())
 
     async def targets(self, incident_id: int) -> list[IncidentTarget]:
         return list((await self.session.scalars(

@@ -24,10 +24,45 @@ class FormPress:
         return data
 
 
-def decode(data: str | None) -> FormPress | None:
+_AGENCY = re.compile(r"^a1:(\d{1,12}):(ack|clm|arr|don)$")
+_CONFIRM = re.compile(r"^c1:(\d{1,12}):(ok|nc)$")
+
+
+@dataclass(frozen=True)
+class AgencyPress:
+    """A step button on an incident card: which incident and which step (ack, clm, arr, don)."""
+
+    incident_id: int
+    action: str
+
+    def encode(self) -> str:
+        return _checked(f"a1:{self.incident_id}:{self.action}", _AGENCY)
+
+
+@dataclass(frozen=True)
+class ConfirmPress:
+    """The call taker's answer after calling the caller back: ok (confirmed) or nc (could not be reached)."""
+
+    incident_id: int
+    answer: str
+
+    def encode(self) -> str:
+        return _checked(f"c1:{self.incident_id}:{self.answer}", _CONFIRM)
+
+
+def _checked(data: str, pattern: re.Pattern[str]) -> str:
+    if len(data.encode()) > MAX_BYTES or not pattern.match(data):
+        raise ValueError(f"callback data out of protocol: {data!r}")
+    return data
+
+
+def decode(data: str | None) -> FormPress | AgencyPress | ConfirmPress | None:
     if not data or len(data.encode()) > MAX_BYTES:
         return None
-    match = _FORM.match(data)
-    if match:
+    if match := _FORM.match(data):
         return FormPress(int(match.group(1)), match.group(2), match.group(3))
+    if match := _AGENCY.match(data):
+        return AgencyPress(int(match.group(1)), match.group(2))
+    if match := _CONFIRM.match(data):
+        return ConfirmPress(int(match.group(1)), match.group(2))
     return None

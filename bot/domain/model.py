@@ -85,6 +85,12 @@ class Incident:
     created_at: datetime
     created_by_name: str
     status: str = "open"
+    outcome: str | None = None
+    outcome_note: str | None = None
+    duplicate_of: str | None = None
+    closed_at: datetime | None = None
+    closed_by_name: str | None = None
+    confirmation: str | None = None
 
 
 def incident_number(year: int, seq: int) -> str:

@@ -8,7 +8,10 @@ from datetime import datetime, tzinfo
 import phonenumbers
 
 from ..i18n import Catalogue, Html
+from .callback_data import AgencyPress
+from .lifecycle import IncidentStatus, TargetStatus, TargetView, buttons_for
 from .model import Incident, Problem, Report
+from .rules import AgencyKind
 from .ruleset import Rules
 
 TELEGRAM_LIMIT = 4096
@@ -57,15 +60,56 @@ def caller_text(report: Report, full_phone: bool, tr: Catalogue) -> str:
     return " · ".join(p for p in (report.caller_name, shown) if p) or tr("caller_unknown")
 
 
-def render_card(incident: Incident, rules: Rules, tr: Catalogue, tz: tzinfo, *, full_phone: bool) -> Html:
-    """The group post of an incident; the phone is masked unless `full_phone` (call center only)."""
+def render_card(incident: Incident, rules: Rules, tr: Catalogue, tz: tzinfo, *, full_phone: bool,
+                targets: list[TargetView] | None = None) -> Html:
+    """The group post of an incident with every agency's progress; the phone is masked unless `full_phone`
+    (call center only). User text is cut (description first) so the whole stays under Telegram's limit."""
     description = incident.report.description
+    status = _status_block(incident, targets or [], tr, tz)
     while True:
-        text = _card(incident, description, rules, tr, tz, full_phone)
+        text = Html(_card(incident, description, rules, tr, tz, full_phone) + status)
         if len(text) <= SAFE_LIMIT:
             return text
         description = description[: max(0, len(description) - (len(text) - SAFE_LIMIT) - 20)]
         description = description.rstrip() + tr("card_truncated")
+
+
+STEP_KEYS = {TargetStatus.PENDING: "step_pending", TargetStatus.ACKNOWLEDGED: "step_acknowledged",
+             TargetStatus.CLAIMED: "step_claimed", TargetStatus.ON_SCENE: "step_on_scene",
+             TargetStatus.DONE: "step_done"}
+NOTE_SHOWN = 60
+
+
+def target_line(target: TargetView, tr: Catalogue, tz: tzinfo) -> Html:
+    """'Damkar: 🚑 menuju lokasi 10:04 (Budi) — OTW 2 unit'"""
+    when = target.at.astimezone(tz).strftime("%H:%M") if isinstance(target.at, datetime) else ""
+    step = tr(STEP_KEYS[target.status], time=when, name=target.by or "")
+    note = ""
+    if target.note:
+        short = target.note if len(target.note) <= NOTE_SHOWN else target.note[:NOTE_SHOWN].rstrip() + "…"
+        note = tr("step_note", note=short)
+    return tr("target_line", agency=target.agency_name, step=Html(step), note=Html(note))
+
+
+def _status_block(incident: Incident, targets: list[TargetView], tr: Catalogue, tz: tzinfo) -> str:
+    lines = [tr("card_status_header")] + [target_line(t, tr, tz) for t in targets] if targets else []
+    if incident.status == IncidentStatus.AWAITING_CONFIRMATION:
+        lines.append(tr("card_awaiting_confirmation"))
+    if incident.status == IncidentStatus.CLOSED:
+        when = format_time(incident.closed_at, tz) if incident.closed_at else ""
+        outcome = tr(f"outcome.{incident.outcome}") if incident.outcome else ""
+        if incident.duplicate_of:
+            outcome = Html(outcome + " " + tr("outcome_duplicate_of", number=incident.duplicate_of))
+        lines.append(tr("card_closed", outcome=outcome, name=incident.closed_by_name or "", time=when))
+    return ("\n\n" + "\n".join(lines)) if lines else ""
+
+
+def card_buttons(incident: Incident, kind: AgencyKind | None, status: TargetStatus | None) -> list[tuple[str, str]]:
+    """(catalogue key, callback data) of the step buttons on one agency's copy; none for readers."""
+    if kind != AgencyKind.RESPONDER or status is None:
+        return []
+    actions = buttons_for(status, incident.status)
+    return [(f"btn_{a.value}", AgencyPress(incident.id, a.value).encode()) for a in actions]
 
 
 def _card(incident: Incident, description: str, rules: Rules, tr: Catalogue, tz: tzinfo,

@@ -13,7 +13,8 @@ from ..domain.model import INTAKE_ROLES, Problem, Report
 from ..domain.parsing import has_known_key, parse_fields, validate
 from ..domain.render import place_text
 from .context import Actor, Services, role_of
-from .incidents import PRIORITY_EDIT, create_incident
+from .incidents import create_incident
+from .lifecycle import enqueue_card_edits
 
 LOCATION_WINDOW = timedelta(minutes=10)
 
@@ -266,14 +267,6 @@ async def attach_location(services: Services, actor: Actor, chat_id: int, lat: f
         incident.lat, incident.lon, incident.updated_at = lat, lon, now
         uow.repo.event(now, "location_added", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
                        chat_id=chat_id, detail={"lat": lat, "lon": lon})
-        await enqueue_card_edits(uow, incident.id, now)
+        await enqueue_card_edits(uow, incident.id, now)  # the map link appears on every copy
         await uow.commit()
         return LocationAdded(lat, lon, incident.number)
-
-
-async def enqueue_card_edits(uow: UnitOfWork, incident_id: int, now: datetime) -> None:
-    """Every posted copy of the card is re-rendered from the current state (one edit per copy)."""
-    for posted in await uow.repo.posted_messages(incident_id):
-        uow.repo.add(db.Delivery(kind="edit", incident_id=incident_id, agency_key=posted.agency_key,
-                                 chat_id=posted.chat_id, text=None, priority=PRIORITY_EDIT, status="pending",
-                                 attempts=0, next_attempt_at=now, created_at=now, message_id=posted.message_id))

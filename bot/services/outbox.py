@@ -8,12 +8,14 @@ from enum import StrEnum
 
 from ..db import models as db
 from ..db.uow import UnitOfWork
+from ..domain.callback_data import ConfirmPress
 from ..domain.model import DeliveryStatus, Role
-from ..domain.render import render_card
+from ..domain.render import caller_text, card_buttons, render_card
 from ..domain.rules import AgencyKind
 from ..i18n import Html
 from .context import Services
 from .incidents import notice, to_domain
+from .lifecycle import enqueue_card_edits, target_views
 
 LEASE = timedelta(seconds=30)
 BACKOFF_BASE = 2.0
@@ -44,6 +46,8 @@ class Job:
     kind: str  # card (new post) | edit (re-render a posted card) | notice (ready text)
     route: Route
     message_id: int | None = None  # the message an edit replaces
+    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()  # rows of (label, callback data)
+    rendered_at: datetime | None = None  # the state this text shows; a later change needs an edit
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,10 @@ async def claim(services: Services, route: Route, holder: str, now: datetime) ->
             if delivery is None:
                 await uow.commit()
                 return None
+            if delivery.incident_id is not None and delivery.kind != "notice":
+                # Lock order incident -> delivery, as in every state change: the render below then sees
+                # the latest committed state, and a change made meanwhile finds this edit taken.
+                await uow.repo.lock_incident(delivery.incident_id)
             if not await uow.repo.lease(delivery.id, now, now + LEASE, holder):
                 continue
             job = await _job(uow, services, delivery, route, now)
@@ -104,16 +112,44 @@ async def _job(uow: UnitOfWork, services: Services, delivery: db.Delivery, route
     if delivery.kind == "notice":
         assert delivery.chat_id is not None and delivery.text is not None
         return Job(delivery.id, delivery.chat_id, delivery.text, delivery.kind, route)
-    group = await uow.repo.group_by_key(delivery.agency_key or "")
     incident = await uow.repo.incident(delivery.incident_id or 0)
-    if group is None or incident is None:
+    if incident is None:
         await _fail(uow, services, delivery, "no_group", now)
         return None
-    full_phone = services.rules.agency_kind(group.agency_key) == AgencyKind.CALL_CENTER
-    text = render_card(to_domain(incident), services.rules, services.tr, services.tz, full_phone=full_phone)
+    if delivery.kind == "confirm":
+        return _confirm_job(services, delivery, incident, route)
+    group = await uow.repo.group_by_key(delivery.agency_key or "")
+    if group is None:
+        await _fail(uow, services, delivery, "no_group", now)
+        return None
+    text, buttons = await _card(uow, services, incident, group.agency_key)
     if delivery.kind == "edit":
-        return Job(delivery.id, delivery.chat_id or group.chat_id, text, "edit", route, delivery.message_id)
-    return Job(delivery.id, group.chat_id, text, delivery.kind, route)
+        return Job(delivery.id, delivery.chat_id or group.chat_id, text, "edit", route, delivery.message_id, buttons,
+                   now)
+    return Job(delivery.id, group.chat_id, text, delivery.kind, route, buttons=buttons, rendered_at=now)
+
+
+async def _card(uow: UnitOfWork, services: Services, incident: db.Incident,
+                agency_key: str) -> tuple[str, tuple[tuple[tuple[str, str], ...], ...]]:
+    """The card as this agency's group sees it: full phone only for the call center, its own buttons."""
+    tr, rules = services.tr, services.rules
+    kind = rules.agency_kind(agency_key)
+    views = await target_views(uow, services, incident.id)
+    text = render_card(to_domain(incident), rules, tr, services.tz, full_phone=kind == AgencyKind.CALL_CENTER,
+                       targets=views)
+    own = next((v.status for v in views if v.agency_key == agency_key), None)
+    buttons = card_buttons(to_domain(incident), kind, own)
+    return text, ((tuple((str(tr(label)), data) for label, data in buttons),) if buttons else ())
+
+
+def _confirm_job(services: Services, delivery: db.Delivery, incident: db.Incident, route: Route) -> Job:
+    tr = services.tr
+    caller = caller_text(to_domain(incident).report, True, tr)
+    text = tr("confirm_ask", number=incident.number, caller=f" ({caller})" if caller != tr("caller_unknown") else "")
+    buttons = ((str(tr("btn_confirm_ok")), ConfirmPress(incident.id, "ok").encode()),
+               (str(tr("btn_confirm_nc")), ConfirmPress(incident.id, "nc").encode()))
+    assert delivery.chat_id is not None
+    return Job(delivery.id, delivery.chat_id, text, "confirm", route, buttons=(buttons,))
 
 
 async def record(services: Services, job: Job, result: Result, now: datetime) -> None:
@@ -152,7 +188,19 @@ async def _sent(uow: UnitOfWork, services: Services, delivery: db.Delivery, job:
     if delivery.kind == "card" and delivery.incident_id and result.message_id:
         uow.repo.add(db.PostedMessage(incident_id=delivery.incident_id, agency_key=delivery.agency_key or "",
                                       chat_id=job.chat_id, message_id=result.message_id, created_at=now))
+        await uow.repo.flush()
+        await _catch_up(uow, delivery.incident_id, job, now)
         await report_if_settled(uow, services, delivery.incident_id, now)
+    elif delivery.kind == "edit" and delivery.incident_id:
+        await _catch_up(uow, delivery.incident_id, job, now)
+
+
+async def _catch_up(uow: UnitOfWork, incident_id: int, job: Job, now: datetime) -> None:
+    """The incident changed while this copy was on its way: it was not yet in the list of copies to re-render
+    (or its edit was already taken), so give it an edit of its own."""
+    incident = await uow.repo.incident(incident_id)
+    if incident is not None and job.rendered_at is not None and incident.updated_at >= job.rendered_at:
+        await enqueue_card_edits(uow, incident_id, now)
 
 
 async def _fail(uow: UnitOfWork, services: Services, delivery: db.Delivery, reason: str, now: datetime,

@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from ..config import Settings
 from ..services.context import Services
-from . import handlers
+from . import desk_handlers, handlers
 from .sender import OutboxSender
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,14 @@ def build_application(settings: Settings, services: Services) -> Application:  #
     app.add_handler(CommandHandler("daftar_grup", handlers.daftar_grup))
     app.add_handler(CommandHandler(["lapor", "report"], handlers.lapor))
     app.add_handler(CommandHandler("batal", handlers.batal))
+    for name, callback in (("tutup", desk_handlers.tutup), ("buka", desk_handlers.buka),
+                           ("tambah", desk_handlers.tambah), ("prioritas", desk_handlers.prioritas),
+                           ("catatan", desk_handlers.catatan), ("status", desk_handlers.status),
+                           ("aktif", desk_handlers.aktif)):
+        app.add_handler(CommandHandler(name, callback))
     app.add_handler(CallbackQueryHandler(handlers.form_button, pattern=r"^f1:"))
+    app.add_handler(CallbackQueryHandler(desk_handlers.agency_button, pattern=r"^a1:"))
+    app.add_handler(CallbackQueryHandler(desk_handlers.confirm_button, pattern=r"^c1:"))
     app.add_handler(CallbackQueryHandler(handlers.unknown_button))
     to_bot = filters.ChatType.PRIVATE | filters.REPLY
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & to_bot, handlers.text_message))
@@ -64,8 +71,9 @@ async def _stop_sender(app: Application) -> None:  # type: ignore[type-arg]
 
 async def _register_commands(app: Application, services: Services) -> None:  # type: ignore[type-arg]
     tr = services.tr
-    private = [BotCommand(c, tr(f"cmd.{c}")) for c in ("lapor", "batal", "whoami", "start")]
-    group = [BotCommand(c, tr(f"cmd.{c}")) for c in ("lapor", "whoami", "daftar_grup")]
+    desk = ("lapor", "batal", "aktif", "status", "tutup", "buka", "tambah", "prioritas", "catatan")
+    private = [BotCommand(c, tr(f"cmd.{c}")) for c in (*desk, "whoami", "start")]
+    group = [BotCommand(c, tr(f"cmd.{c}")) for c in (*desk, "whoami", "daftar_grup")]
     try:
         await app.bot.set_my_commands(private, scope=BotCommandScopeAllPrivateChats())
         await app.bot.set_my_commands(group, scope=BotCommandScopeAllGroupChats())

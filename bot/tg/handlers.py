@@ -133,6 +133,11 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     message, user, chat = update.effective_message, update.effective_user, update.effective_chat
     if message is None or user is None or chat is None or message.text is None:
         return
+    if not is_private(chat) and message.reply_to_message is not None:
+        from .desk_handlers import card_reply
+
+        if await card_reply(message, context):
+            return
     svc, actor, now = services_of(context), actor_of(user), utcnow()
     # A form waiting for typed text takes it first; otherwise `key: value` lines correct the kept draft.
     outcome = await intake.form_text(svc, actor, chat.id, message.text, now)
@@ -157,7 +162,7 @@ async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lat, lon = f"{result.lat:.5f}", f"{result.lon:.5f}"
     text = (svc.tr("location_attached_incident", lat=lat, lon=lon, number=result.number) if result.number
             else svc.tr("location_attached_draft", lat=lat, lon=lon))
-    _kick(context)
+    kick(context)
     await reply(message, text)
 
 
@@ -181,7 +186,7 @@ async def form_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup,
                                       link_preview_options=NO_PREVIEW)
     if isinstance(outcome, intake.Accepted):
-        _kick(context)
+        kick(context)
 
 
 async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -207,7 +212,7 @@ async def _answer(message: Message, outcome: intake.Outcome, context: ContextTyp
     text, markup = _render(outcome, svc, message.chat)
     await reply(message, text, reply_markup=markup)
     if isinstance(outcome, intake.Accepted):
-        _kick(context)
+        kick(context)
 
 
 def _render(outcome: intake.Outcome, svc: Services, chat: Chat) -> tuple[str, object]:
@@ -252,7 +257,7 @@ def _form_text(view: intake.FormView, svc: Services) -> Html:
     return text
 
 
-def _kick(context: ContextTypes.DEFAULT_TYPE) -> None:
+def kick(context: ContextTypes.DEFAULT_TYPE) -> None:
     sender = sender_of(context)
     if sender is not None:
         sender.kick()

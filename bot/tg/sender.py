@@ -10,7 +10,7 @@ import logging
 import re
 
 from aiolimiter import AsyncLimiter
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
@@ -128,13 +128,17 @@ class OutboxSender:
             return classify(exc)
 
     async def _call(self, job: Job, text: str, parse_mode: str | None) -> Result:
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                                       for row in job.buttons])
         if job.kind == "edit":
             assert job.message_id is not None
+            # The keyboard is always sent with an edit: an edit without it would remove the buttons.
             await self.bot.edit_message_text(text, chat_id=job.chat_id, message_id=job.message_id,
-                                             parse_mode=parse_mode,
+                                             parse_mode=parse_mode, reply_markup=markup,
                                              link_preview_options=LinkPreviewOptions(is_disabled=True))
             return Result(Outcome.SENT, message_id=job.message_id)
         message = await self.bot.send_message(job.chat_id, text, parse_mode=parse_mode,
+                                              reply_markup=markup if job.buttons else None,
                                               link_preview_options=LinkPreviewOptions(is_disabled=True))
         return Result(Outcome.SENT, message_id=message.message_id)
 

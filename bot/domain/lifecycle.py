@@ -1,0 +1,102 @@
+"""The lifecycle of an incident across agencies: per-agency steps, who may press what, how it closes.
+
+Each responding agency moves through pending -> acknowledged -> claimed -> on_scene -> done on its own;
+leadership, monitoring and the call center read and comment. The incident closes with an outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class TargetStatus(StrEnum):
+    PENDING = "pending"
+    ACKNOWLEDGED = "acknowledged"
+    CLAIMED = "claimed"
+    ON_SCENE = "on_scene"
+    DONE = "done"
+
+
+class Action(StrEnum):
+    ACK = "ack"
+    CLAIM = "clm"
+    ARRIVE = "arr"
+    DONE = "don"
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
+    CLOSED = "closed"
+
+
+class Outcome(StrEnum):
+    HANDLED = "tertangani"
+    FALSE = "palsu"
+    DUPLICATE = "duplikat"
+    CANCELLED = "batal"
+
+
+RESULT_OF: dict[Action, TargetStatus] = {
+    Action.ACK: TargetStatus.ACKNOWLEDGED,
+    Action.CLAIM: TargetStatus.CLAIMED,
+    Action.ARRIVE: TargetStatus.ON_SCENE,
+    Action.DONE: TargetStatus.DONE,
+}
+# Which steps each action may start from. A responder may skip ahead (arrive without claiming first),
+# never go back; going back is the call center's reopen.
+ALLOWED_FROM: dict[Action, frozenset[TargetStatus]] = {
+    Action.ACK: frozenset({TargetStatus.PENDING}),
+    Action.CLAIM: frozenset({TargetStatus.PENDING, TargetStatus.ACKNOWLEDGED}),
+    Action.ARRIVE: frozenset({TargetStatus.PENDING, TargetStatus.ACKNOWLEDGED, TargetStatus.CLAIMED}),
+    Action.DONE: frozenset({TargetStatus.ACKNOWLEDGED, TargetStatus.CLAIMED, TargetStatus.ON_SCENE}),
+}
+ORDER = [TargetStatus.PENDING, TargetStatus.ACKNOWLEDGED, TargetStatus.CLAIMED, TargetStatus.ON_SCENE,
+         TargetStatus.DONE]
+
+
+class Verdict(StrEnum):
+    """The answer to a press: done, or why not (each a catalogue key under press.*)."""
+
+    OK = "ok"
+    ALREADY = "already"          # double tap: this step (or a later one) is already recorded
+    NOT_NOW = "not_now"          # the step does not follow from the current one
+    CLOSED = "closed"            # the incident is closed
+    NOT_TARGET = "not_target"    # this group's agency was not asked to act on this incident
+    READ_ONLY = "read_only"      # leadership, monitoring and call center groups do not claim
+    UNREGISTERED = "unregistered"  # the agency requires registered responders
+
+
+def decide(action: Action, current: TargetStatus, incident_status: str) -> Verdict:
+    """Pure transition check for one agency's step."""
+    if incident_status == IncidentStatus.CLOSED:
+        return Verdict.CLOSED
+    if action in (Action.ACK, Action.CLAIM, Action.ARRIVE) and ORDER.index(current) >= ORDER.index(RESULT_OF[action]):
+        return Verdict.ALREADY
+    if current == TargetStatus.DONE:
+        return Verdict.ALREADY
+    return Verdict.OK if current in ALLOWED_FROM[action] else Verdict.NOT_NOW
+
+
+def buttons_for(status: TargetStatus, incident_status: str) -> list[Action]:
+    """The buttons that make sense on an agency's copy now."""
+    if incident_status == IncidentStatus.CLOSED:
+        return []
+    return [a for a in (Action.ACK, Action.CLAIM, Action.ARRIVE, Action.DONE) if decide(a, status, incident_status)
+            == Verdict.OK and not (status == TargetStatus.PENDING and a in (Action.ARRIVE,))]
+
+
+@dataclass(frozen=True)
+class TargetView:
+    """One agency's progress, as the card shows it."""
+
+    agency_key: str
+    agency_name: str
+    status: TargetStatus
+    at: object | None  # datetime of the last step
+    by: str | None
+    note: str | None = None
+
+
+def all_done(targets: list[TargetView]) -> bool:
+    return bool(targets) and all(t.status == TargetStatus.DONE for t in targets)

@@ -1,0 +1,53 @@
+"""An incident's history and the open list, as text (pure: events and times come in, HTML goes out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from ..i18n import Catalogue, Html
+from .render import cut
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    kind: str
+    actor_name: str | None
+    agency_name: str | None
+    from_state: str | None
+    to_state: str | None
+    detail: dict[str, Any]
+
+
+def entry_line(entry: Entry, tr: Catalogue, tz: tzinfo, priority_label: dict[str, str]) -> Html:
+    time = entry.at.astimezone(tz).strftime("%d-%m %H:%M")
+    params: dict[str, object] = {"time": time, "name": entry.actor_name or "-", "agency": entry.agency_name or "-",
+                                 "kind": entry.kind}
+    if entry.kind == "step" and entry.to_state:
+        params["step"] = tr(f"step_word.{entry.to_state}")
+    if entry.kind in ("note", "comment"):
+        params["note"] = entry.detail.get("note", "")
+    if entry.kind == "closed":
+        params["outcome"] = tr(f"outcome.{entry.detail.get('outcome')}") if entry.detail.get("outcome") else "-"
+    if entry.kind == "priority":
+        params["before"] = priority_label.get(entry.from_state or "", entry.from_state or "-")
+        params["after"] = priority_label.get(entry.to_state or "", entry.to_state or "-")
+    if entry.kind == "caller_confirmation":
+        params["result"] = tr(f"confirm_result.{entry.to_state}")
+    key = f"tl.{entry.kind}" if tr.has(f"tl.{entry.kind}") else "tl.other"
+    return tr(key, **params)
+
+
+def render_timeline(number: str, card: Html, entries: list[Entry], tr: Catalogue, tz: tzinfo,
+                    priority_label: dict[str, str]) -> str:
+    lines = [tr("timeline_header", number=number)] + [entry_line(e, tr, tz, priority_label) for e in entries]
+    return cut(card + "\n\n" + "\n".join(lines))
+
+
+def age_text(created_at: datetime, now: datetime, tr: Catalogue) -> Html:
+    minutes = max(0, int((now - created_at).total_seconds() // 60))
+    if minutes < 60:
+        return tr("age_minutes", n=minutes)
+    return tr("age_hours", h=minutes // 60, m=minutes % 60)

@@ -1,0 +1,246 @@
+"""The call center's desk: close with an outcome, reopen, add an agency, change priority, note, the timeline,
+the open list, and the caller confirmation. Call takers and supervisors, in private or the call center group."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from ..db import models as db
+from ..db.uow import UnitOfWork
+from ..domain.lifecycle import IncidentStatus, Outcome, TargetStatus, TargetView
+from ..domain.model import INTAKE_ROLES
+from ..domain.timeline import Entry
+from .context import Actor, Services, role_of
+from .incidents import PRIORITY_NEW_POST
+from .lifecycle import after_change, enqueue_card_edits, target_views
+
+_NUMBER = re.compile(r"^(?:112-)?(?:(\d{4})-)?(\d{1,5})$")
+
+
+@dataclass(frozen=True)
+class DeskResult:
+    key: str  # catalogue key of the answer
+    params: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    number: str
+    incident: db.Incident
+    targets: list[TargetView]
+    entries: list[Entry]
+
+
+@dataclass(frozen=True)
+class ActiveItem:
+    number: str
+    category: str
+    place: str
+    created_at: datetime
+    status: str
+    silent: list[str]  # agencies that have not responded yet
+
+
+def resolve_number(text: str, now: datetime, tz: tzinfo) -> str | None:
+    """'112-2026-00012', '2026-12' or '12' (this WIT year) -> '112-2026-00012'."""
+    match = _NUMBER.match(text.strip())
+    if not match:
+        return None
+    year = int(match.group(1) or now.astimezone(tz).year)
+    return f"112-{year}-{int(match.group(2)):05d}"
+
+
+async def _desk_gate(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int, private: bool) -> str | None:
+    role = await role_of(uow.repo, services, actor.id)
+    if role is None:
+        return "ignore"
+    if role not in INTAKE_ROLES:
+        return "desk_not_allowed"
+    if not private:
+        group = await uow.repo.group_by_chat(chat_id)
+        if group is None:
+            return "ignore"
+        if group.agency_key != "call_center":
+            return "desk_wrong_chat"
+    return None
+
+
+async def _incident(uow: UnitOfWork, services: Services, text: str, now: datetime) -> db.Incident | DeskResult:
+    number = resolve_number(text, now, services.tz)
+    if number is None:
+        return DeskResult("desk_bad_number", {"value": text})
+    row = await uow.repo.incident_by_number(number)
+    if row is None:
+        return DeskResult("desk_no_incident", {"number": number})
+    locked = await uow.repo.lock_incident(row.id)
+    assert locked is not None
+    return locked
+
+
+async def close(services: Services, actor: Actor, chat_id: int, private: bool, number: str, outcome: str,
+                note: str, now: datetime) -> DeskResult:
+    async with services.db.uow() as uow:
+        if refused := await _desk_gate(uow, services, actor, chat_id, private):
+            return DeskResult(refused, {})
+        if outcome not in {o.value for o in Outcome}:
+            return DeskResult("desk_bad_outcome", {"value": outcome, "choices": ", ".join(o.value for o in Outcome)})
+        incident = await _incident(uow, services, number, now)
+        if isinstance(incident, DeskResult):
+            return incident
+        if incident.status == IncidentStatus.CLOSED:
+            return DeskResult("desk_already_closed", {"number": incident.number})
+        duplicate_of = None
+        if outcome == Outcome.DUPLICATE:
+            duplicate_of = resolve_number(note.split()[0], now, services.tz) if note.split() else None
+            if duplicate_of is None or await uow.repo.incident_by_number(duplicate_of) is None:
+                return DeskResult("desk_duplicate_needs_number", {"number": incident.number})
+        _close(uow, incident, outcome, note, duplicate_of, actor, chat_id, now)
+        await enqueue_card_edits(uow, incident.id, now)
+        await uow.commit()
+        return DeskResult("desk_closed", {"number": incident.number, "outcome": outcome})
+
+
+def _close(uow: UnitOfWork, incident: db.Incident, outcome: str, note: str, duplicate_of: str | None,
+           actor: Actor, chat_id: int, now: datetime) -> None:
+    before = incident.status
+    incident.status, incident.outcome, incident.outcome_note = IncidentStatus.CLOSED, outcome, note or None
+    incident.duplicate_of, incident.closed_at, incident.closed_by_name = duplicate_of, now, actor.name
+    incident.updated_at = now
+    uow.repo.event(now, "closed", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name, chat_id=chat_id,
+                   from_state=before, to_state=IncidentStatus.CLOSED,
+                   detail={"outcome": outcome, "note": note, "duplicate_of": duplicate_of})
+
+
+async def reopen(services: Services, actor: Actor, chat_id: int, private: bool, number: str,
+                 now: datetime) -> DeskResult:
+    async with services.db.uow() as uow:
+        if refused := await _desk_gate(uow, services, actor, chat_id, private):
+            return DeskResult(refused, {})
+        incident = await _incident(uow, services, number, now)
+        if isinstance(incident, DeskResult):
+            return incident
+        if incident.status != IncidentStatus.CLOSED:
+            return DeskResult("desk_not_closed", {"number": incident.number})
+        incident.status, incident.outcome, incident.outcome_note = IncidentStatus.OPEN, None, None
+        incident.duplicate_of = incident.closed_at = incident.closed_by_name = incident.confirmation = None
+        incident.updated_at = now
+        uow.repo.event(now, "reopened", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
+                       chat_id=chat_id, from_state=IncidentStatus.CLOSED, to_state=IncidentStatus.OPEN)
+        await enqueue_card_edits(uow, incident.id, now)
+        await uow.commit()
+        return DeskResult("desk_reopened", {"number": incident.number})
+
+
+async def add_agency(services: Services, actor: Actor, chat_id: int, private: bool, number: str, key: str,
+                     now: datetime) -> DeskResult:
+    """A later agency: it gets its own post, and every copy shows it in the status lines."""
+    async with services.db.uow() as uow:
+        if refused := await _desk_gate(uow, services, actor, chat_id, private):
+            return DeskResult(refused, {})
+        if key not in services.rules.agencies:
+            return DeskResult("bind_unknown_key", {"key": key, "keys": ", ".join(services.rules.agencies)})
+        incident = await _incident(uow, services, number, now)
+        if isinstance(incident, DeskResult):
+            return incident
+        name = services.rules.agency_name(key)
+        if await uow.repo.target(incident.id, key) is not None:
+            return DeskResult("desk_agency_already", {"number": incident.number, "agency": name})
+        uow.repo.add(db.IncidentTarget(incident_id=incident.id, agency_key=key, created_at=now, status="pending"))
+        group = await uow.repo.group_by_key(key)
+        uow.repo.add(db.Delivery(kind="card", incident_id=incident.id, agency_key=key, priority=PRIORITY_NEW_POST,
+                                 status="pending" if group else "failed", last_error=None if group else "no_group",
+                                 attempts=0, next_attempt_at=now, created_at=now))
+        if incident.status == IncidentStatus.AWAITING_CONFIRMATION:
+            incident.status = IncidentStatus.OPEN  # a new agency has not finished yet
+        uow.repo.event(now, "agency_added", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
+                       chat_id=chat_id, agency_key=key)
+        await uow.repo.flush()
+        await enqueue_card_edits(uow, incident.id, now)
+        await uow.commit()
+        return DeskResult("desk_agency_added" if group else "desk_agency_added_no_group",
+                          {"number": incident.number, "agency": name})
+
+
+async def set_priority(services: Services, actor: Actor, chat_id: int, private: bool, number: str, priority: str,
+                       now: datetime) -> DeskResult:
+    async with services.db.uow() as uow:
+        if refused := await _desk_gate(uow, services, actor, chat_id, private):
+            return DeskResult(refused, {})
+        if priority not in services.rules.priorities:
+            return DeskResult("desk_bad_priority", {"value": priority, "choices": ", ".join(services.rules.priorities)})
+        incident = await _incident(uow, services, number, now)
+        if isinstance(incident, DeskResult):
+            return incident
+        before, incident.priority, incident.updated_at = incident.priority, priority, now
+        uow.repo.event(now, "priority", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
+                       chat_id=chat_id, from_state=before, to_state=priority)
+        await enqueue_card_edits(uow, incident.id, now)
+        await uow.commit()
+        return DeskResult("desk_priority", {"number": incident.number,
+                                            "priority": services.rules.priorities[priority].label})
+
+
+async def add_note(services: Services, actor: Actor, chat_id: int, private: bool, number: str, note: str,
+                   now: datetime) -> DeskResult:
+    async with services.db.uow() as uow:
+        if refused := await _desk_gate(uow, services, actor, chat_id, private):
+            return DeskResult(refused, {})
+        incident = await _incident(uow, services, number, now)
+        if isinstance(incident, DeskResult):
+            return incident
+        if not note.strip():
+            return DeskResult("desk_usage", {})
+        uow.repo.event(now, "note", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
+                       chat_id=chat_id, agency_key="call_center", detail={"note": note.strip()[:1000]})
+        await uow.commit()
+        return DeskResult("desk_noted", {"number": incident.number})
+
+
+async def timeline(services: Services, actor: Actor, chat_id: int, private: bool, number: str,
+                   now: datetime) -> Timeline | DeskResult:
+    async with services.db.uow() as uow:
+        if refused := await _desk_gate(uow, services, actor, chat_id, private):
+            return DeskResult(refused, {})
+        full = resolve_number(number, now, services.tz)
+        row = await uow.repo.incident_by_number(full) if full else None
+        if row is None:
+            return DeskResult("desk_no_incident", {"number": full or number})
+        rules = services.rules
+        entries = [Entry(e.at, e.kind, e.actor_name, rules.agency_name(e.agency_key) if e.agency_key else None,
+                         e.from_state, e.to_state, e.detail or {}) for e in await uow.repo.events(row.id)]
+        return Timeline(row.number, row, await target_views(uow, services, row.id), entries)
+
+
+async def active(services: Services, actor: Actor, chat_id: int, private: bool) -> list[ActiveItem] | DeskResult:
+    async with services.db.uow() as uow:
+        if refused := await _desk_gate(uow, services, actor, chat_id, private):
+            return DeskResult(refused, {})
+        items = []
+        for row in await uow.repo.unclosed_incidents():
+            views = await target_views(uow, services, row.id)
+            items.append(ActiveItem(
+                row.number, services.rules.category_label(row.category, row.subtype),
+                ", ".join(p for p in (row.village, row.kecamatan) if p) or "-", row.created_at, row.status,
+                [v.agency_name for v in views if v.status == TargetStatus.PENDING]))
+        return items
+
+
+async def confirm(services: Services, actor: Actor, chat_id: int, incident_id: int, answer: str,
+                  now: datetime) -> DeskResult:
+    """The call taker called the caller back: confirmed, or could not reach them. Either closes the incident."""
+    async with services.db.uow() as uow:
+        if await role_of(uow.repo, services, actor.id) not in INTAKE_ROLES:
+            return DeskResult("desk_not_allowed", {})
+        incident = await uow.repo.lock_incident(incident_id)
+        if incident is None or incident.status != IncidentStatus.AWAITING_CONFIRMATION:
+            return DeskResult("confirm_not_waiting", {})
+        result = "confirmed" if answer == "ok" else "unreachable"
+        incident.confirmation, incident.confirmed_at = result, now
+        uow.repo.event(now, "caller_confirmation", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
+                       chat_id=chat_id, to_state=result)
+        _close(uow, incident, Outcome.HANDLED, "", None, actor, chat_id, now)
+        await after_change(uow, services, incident, now)
+        await uow.commit()
+        return DeskResult("confirm_done", {"number": incident.number, "result": result})

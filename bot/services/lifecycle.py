@@ -1,0 +1,162 @@
+"""Lifecycle use cases: an agency's step buttons and replies, and what follows from them (every copy of the
+card re-rendered, the caller confirmation once every agency is done). State changes hold the incident's row
+lock, so two simultaneous presses are applied one after the other and the second is told what happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..db import models as db
+from ..db.uow import UnitOfWork
+from ..domain.lifecycle import (
+    RESULT_OF,
+    Action,
+    IncidentStatus,
+    TargetStatus,
+    TargetView,
+    Verdict,
+    all_done,
+    decide,
+)
+from ..domain.rules import AgencyKind
+from .context import Actor, Services
+from .incidents import PRIORITY_EDIT, PRIORITY_NOTICE
+
+_STEP_COLUMN = {TargetStatus.ACKNOWLEDGED: "acknowledged_at", TargetStatus.CLAIMED: "claimed_at",
+                TargetStatus.ON_SCENE: "arrived_at", TargetStatus.DONE: "done_at"}
+# Claiming implies having acknowledged; arriving implies both. Done implies nothing (PLN may finish remotely).
+_IMPLIED = {TargetStatus.CLAIMED: (TargetStatus.ACKNOWLEDGED,),
+            TargetStatus.ON_SCENE: (TargetStatus.ACKNOWLEDGED, TargetStatus.CLAIMED)}
+
+
+@dataclass(frozen=True)
+class PressResult:
+    verdict: Verdict | str  # a Verdict, or "unknown" for an incident that does not exist
+    agency_key: str | None = None
+    number: str | None = None
+    status: TargetStatus | None = None
+
+
+@dataclass(frozen=True)
+class ReplyResult:
+    kind: str  # reply_claimed | reply_noted | reply_comment | reply_closed | or a press.* verdict key
+    number: str
+    agency_key: str | None = None
+
+
+async def press(services: Services, actor: Actor, chat_id: int, incident_id: int, action: Action,
+                now: datetime) -> PressResult:
+    """A step button in an agency group: permission from the database, never from the button."""
+    async with services.db.uow() as uow:
+        incident = await uow.repo.lock_incident(incident_id)
+        if incident is None:
+            return PressResult("unknown")
+        target_or_verdict = await _acting_target(uow, services, actor, chat_id, incident)
+        if not isinstance(target_or_verdict, db.IncidentTarget):
+            return PressResult(target_or_verdict[0], target_or_verdict[1], incident.number)
+        target = target_or_verdict
+        verdict = decide(action, TargetStatus(target.status), incident.status)
+        if verdict != Verdict.OK:
+            return PressResult(verdict, target.agency_key, incident.number, TargetStatus(target.status))
+        _step(uow, incident, target, RESULT_OF[action], actor, chat_id, now)
+        await after_change(uow, services, incident, now)
+        await uow.commit()
+        return PressResult(Verdict.OK, target.agency_key, incident.number, TargetStatus(target.status))
+
+
+async def reply(services: Services, actor: Actor, chat_id: int, reply_to: int, text: str,
+                now: datetime) -> ReplyResult | None:
+    """A reply to a card: an agency claims with the text as a note (later replies are progress notes);
+    readers' replies are comments. None when the replied message is not a card."""
+    async with services.db.uow() as uow:
+        posted = await uow.repo.posted_message(chat_id, reply_to)
+        if posted is None:
+            return None
+        incident = await uow.repo.lock_incident(posted.incident_id)
+        assert incident is not None
+        note = text.strip()[:1000]
+        acting = await _acting_target(uow, services, actor, chat_id, incident)
+        if not isinstance(acting, db.IncidentTarget):
+            kind = "reply_comment" if acting[0] == Verdict.READ_ONLY else f"press.{acting[0]}"
+            if acting[0] == Verdict.READ_ONLY:
+                uow.repo.event(now, "comment", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
+                               chat_id=chat_id, agency_key=acting[1], detail={"note": note})
+                await uow.commit()
+            return ReplyResult(kind, incident.number, acting[1])
+        target = acting
+        uow.repo.event(now, "note", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
+                       chat_id=chat_id, agency_key=target.agency_key, detail={"note": note})
+        target.note, target.note_at, target.note_by_name = note, now, actor.name
+        kind = "reply_noted"
+        if incident.status == IncidentStatus.CLOSED:
+            kind = "reply_closed"
+        elif decide(Action.CLAIM, TargetStatus(target.status), incident.status) == Verdict.OK:
+            _step(uow, incident, target, TargetStatus.CLAIMED, actor, chat_id, now)
+            kind = "reply_claimed"
+        await after_change(uow, services, incident, now)
+        await uow.commit()
+        return ReplyResult(kind, incident.number, target.agency_key)
+
+
+async def _acting_target(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int,
+                         incident: db.Incident) -> db.IncidentTarget | tuple[Verdict, str | None]:
+    """The agency this person acts for here (group membership is the credential), or why they cannot."""
+    group = await uow.repo.group_by_chat(chat_id)
+    key = group.agency_key if group else None
+    agency = services.rules.agencies.get(key or "")
+    if agency is None or agency.kind != AgencyKind.RESPONDER:
+        return Verdict.READ_ONLY, key
+    target = await uow.repo.target(incident.id, key or "")
+    if target is None:
+        return Verdict.NOT_TARGET, key
+    if agency.require_registration:
+        person = await uow.repo.person(actor.id)
+        if person is None or person.agency_key != key:
+            return Verdict.UNREGISTERED, key
+    return target
+
+
+def _step(uow: UnitOfWork, incident: db.Incident, target: db.IncidentTarget, to: TargetStatus, actor: Actor,
+          chat_id: int, now: datetime) -> None:
+    before = target.status
+    for implied in (*_IMPLIED.get(to, ()), to):
+        if getattr(target, _STEP_COLUMN[implied]) is None:
+            setattr(target, _STEP_COLUMN[implied], now)
+    target.status, target.status_at, target.status_by, target.status_by_name = to, now, actor.id, actor.name
+    incident.updated_at = now
+    uow.repo.event(now, "step", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name, chat_id=chat_id,
+                   agency_key=target.agency_key, from_state=before, to_state=to)
+
+
+async def after_change(uow: UnitOfWork, services: Services, incident: db.Incident, now: datetime) -> None:
+    """Re-render every copy; when every responding agency is done, ask the call taker to confirm."""
+    if incident.status == IncidentStatus.OPEN and all_done(await target_views(uow, services, incident.id)):
+        incident.status = IncidentStatus.AWAITING_CONFIRMATION
+        uow.repo.event(now, "awaiting_confirmation", incident_id=incident.id, from_state=IncidentStatus.OPEN,
+                       to_state=IncidentStatus.AWAITING_CONFIRMATION)
+        uow.repo.add(db.Delivery(kind="confirm", incident_id=incident.id, chat_id=incident.created_chat_id,
+                                 priority=PRIORITY_NOTICE, status="pending", attempts=0, next_attempt_at=now,
+                                 created_at=now))
+    await enqueue_card_edits(uow, incident.id, now)
+
+
+async def enqueue_card_edits(uow: UnitOfWork, incident_id: int, now: datetime) -> None:
+    """One edit per posted copy, coalesced: a copy that already has an edit waiting gets no second one
+    (edits render the state at send time, so the waiting one will show this change too)."""
+    await uow.repo.touch_incident(incident_id, now)
+    waiting = await uow.repo.waiting_edits(incident_id, now)
+    for posted in await uow.repo.posted_messages(incident_id):
+        if (posted.chat_id, posted.message_id) in waiting:
+            continue
+        uow.repo.add(db.Delivery(kind="edit", incident_id=incident_id, agency_key=posted.agency_key,
+                                 chat_id=posted.chat_id, priority=PRIORITY_EDIT, status="pending", attempts=0,
+                                 next_attempt_at=now, created_at=now, message_id=posted.message_id))
+
+
+async def target_views(uow: UnitOfWork, services: Services, incident_id: int) -> list[TargetView]:
+    """The responding agencies' progress (readers have no steps)."""
+    rules = services.rules
+    return [TargetView(t.agency_key, rules.agency_name(t.agency_key), TargetStatus(t.status), t.status_at,
+                       t.status_by_name, t.note)
+            for t in await uow.repo.targets(incident_id) if rules.agency_kind(t.agency_key) == AgencyKind.RESPONDER]

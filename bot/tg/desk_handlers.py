@@ -1,0 +1,178 @@
+"""Handlers of the incident lifecycle: agency buttons and replies, the caller confirmation, desk commands."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+from telegram.ext import ContextTypes
+
+from ..clock import utcnow
+from ..domain.callback_data import AgencyPress, ConfirmPress, decode
+from ..domain.lifecycle import Action, TargetStatus, Verdict
+from ..domain.render import cut, render_card
+from ..domain.timeline import age_text, render_timeline
+from ..i18n import Html
+from ..services import desk, lifecycle
+from ..services.context import Services
+from ..services.incidents import to_domain
+from .handlers import actor_of, is_private, kick, reply, services_of
+
+
+async def agency_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """✅/🚑/📍/🏁 on a card: one agency's step; always answered with a short popup."""
+    query, user, chat = update.callback_query, update.effective_user, update.effective_chat
+    if query is None or user is None or chat is None:
+        return
+    svc = services_of(context)
+    press = decode(query.data)
+    if not isinstance(press, AgencyPress):
+        await query.answer(svc.tr("unknown_button"))
+        return
+    result = await lifecycle.press(svc, actor_of(user), chat.id, press.incident_id, Action(press.action), utcnow())
+    await query.answer(_press_text(result, press.action, svc, user.id), show_alert=result.verdict != Verdict.OK)
+    if result.verdict == Verdict.OK:
+        kick(context)
+
+
+def _press_text(result: lifecycle.PressResult, action: str, svc: Services, user_id: int) -> str:
+    tr = svc.tr
+    agency = svc.rules.agency_name(result.agency_key) if result.agency_key else ""
+    step = tr(f"step_word.{result.status.value}") if isinstance(result.status, TargetStatus) else ""
+    if result.verdict == Verdict.OK:
+        return tr(f"press.ok.{action}", agency=agency)
+    if result.verdict == "unknown":
+        return tr("press.unknown")
+    return tr(f"press.{result.verdict}", agency=agency, step=step, number=result.number or "", user_id=user_id)
+
+
+async def confirm_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The call taker's answer after calling the caller back."""
+    query, user, chat = update.callback_query, update.effective_user, update.effective_chat
+    if query is None or user is None or chat is None:
+        return
+    svc = services_of(context)
+    press = decode(query.data)
+    if not isinstance(press, ConfirmPress):
+        await query.answer(svc.tr("unknown_button"))
+        return
+    result = await desk.confirm(svc, actor_of(user), chat.id, press.incident_id, press.answer, utcnow())
+    text = _desk_text(result, svc)
+    await query.answer(text[:190], show_alert=result.key != "confirm_done")
+    if result.key == "confirm_done" and isinstance(query.message, Message):
+        await query.message.edit_text(text, parse_mode="HTML")
+        kick(context)
+
+
+async def card_reply(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """A reply to a card: claim with a note, a progress note, or a comment. False when it is no card."""
+    user, svc = message.from_user, services_of(context)
+    if user is None or message.reply_to_message is None or message.text is None:
+        return False
+    result = await lifecycle.reply(svc, actor_of(user), message.chat.id, message.reply_to_message.message_id,
+                                   message.text, utcnow())
+    if result is None:
+        return False
+    agency = svc.rules.agency_name(result.agency_key) if result.agency_key else ""
+    note = message.text.strip()[:200]
+    await reply(message, svc.tr(result.kind, agency=agency, number=result.number, note=note, step="",
+                                user_id=user.id))
+    kick(context)
+    return True
+
+
+def _desk_text(result: desk.DeskResult, svc: Services) -> Html:
+    tr = svc.tr
+    params: dict[str, object] = dict(result.params)
+    if result.key == "desk_closed":
+        params["outcome"] = tr(f"outcome.{params['outcome']}")
+    if result.key == "confirm_done":
+        params["result"] = tr(f"confirm_result.{params['result']}")
+    return tr(result.key, **params)
+
+
+async def _run_desk(update: Update, context: ContextTypes.DEFAULT_TYPE, usage: str, min_args: int,
+                    call) -> None:  # type: ignore[no-untyped-def]
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or user is None or chat is None:
+        return
+    svc, args = services_of(context), context.args or []
+    if len(args) < min_args:
+        await reply(message, svc.tr(usage))
+        return
+    result = await call(svc, actor_of(user), chat.id, is_private(chat), args)
+    if isinstance(result, desk.DeskResult) and result.key == "ignore":
+        return
+    await reply(message, _desk_text(result, svc))
+    kick(context)
+
+
+async def tutup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/tutup <nomor> <hasil> [catatan]: close with an outcome."""
+    await _run_desk(update, context, "usage.tutup", 2, lambda s, a, c, p, args: desk.close(
+        s, a, c, p, args[0], args[1].lower(), " ".join(args[2:]), utcnow()))
+
+
+async def buka(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/buka <nomor>: reopen a closed incident."""
+    await _run_desk(update, context, "usage.buka", 1, lambda s, a, c, p, args: desk.reopen(
+        s, a, c, p, args[0], utcnow()))
+
+
+async def tambah(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/tambah <nomor> <instansi>: bring in another agency."""
+    await _run_desk(update, context, "usage.tambah", 2, lambda s, a, c, p, args: desk.add_agency(
+        s, a, c, p, args[0], args[1].lower(), utcnow()))
+
+
+async def prioritas(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/prioritas <nomor> <prioritas>: change the priority."""
+    await _run_desk(update, context, "usage.prioritas", 2, lambda s, a, c, p, args: desk.set_priority(
+        s, a, c, p, args[0], args[1].lower(), utcnow()))
+
+
+async def catatan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/catatan <nomor> <teks>: a call center note in the timeline."""
+    await _run_desk(update, context, "usage.catatan", 2, lambda s, a, c, p, args: desk.add_note(
+        s, a, c, p, args[0], " ".join(args[1:]), utcnow()))
+
+
+async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/status <nomor>: the card and the whole timeline."""
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or user is None or chat is None:
+        return
+    svc = services_of(context)
+    if not context.args:
+        await reply(message, svc.tr("usage.status"))
+        return
+    result = await desk.timeline(svc, actor_of(user), chat.id, is_private(chat), context.args[0], utcnow())
+    if isinstance(result, desk.DeskResult):
+        if result.key != "ignore":
+            await reply(message, _desk_text(result, svc))
+        return
+    card = render_card(to_domain(result.incident), svc.rules, svc.tr, svc.tz, full_phone=True, targets=result.targets)
+    labels = {k: p.label for k, p in svc.rules.priorities.items()}
+    await reply(message, render_timeline(result.number, card, result.entries, svc.tr, svc.tz, labels))
+
+
+async def aktif(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/aktif: open incidents, their age and the agencies that have not responded."""
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or user is None or chat is None:
+        return
+    svc, now = services_of(context), utcnow()
+    result = await desk.active(svc, actor_of(user), chat.id, is_private(chat))
+    if isinstance(result, desk.DeskResult):
+        if result.key != "ignore":
+            await reply(message, _desk_text(result, svc))
+        return
+    tr = svc.tr
+    if not result:
+        await reply(message, tr("active_none"))
+        return
+    lines = [tr("active_header", count=len(result))]
+    for item in result:
+        silent = tr("active_silent", agencies=", ".join(item.silent)) if item.silent else ""
+        state = tr("active_waiting") if item.status == "awaiting_confirmation" else ""
+        lines.append(tr("active_line", number=item.number, category=item.category, place=item.place,
+                        age=age_text(item.created_at, now, tr), state=state, silent=silent))
+    await reply(message, cut("\n".join(lines)))

@@ -1,0 +1,46 @@
+"""The transition table of one agency's steps, every state × every action, and the buttons shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.lifecycle import Action, IncidentStatus, TargetStatus, Verdict, buttons_for, decide
+
+P, A, C, S, D = (TargetStatus.PENDING, TargetStatus.ACKNOWLEDGED, TargetStatus.CLAIMED, TargetStatus.ON_SCENE,
+                 TargetStatus.DONE)
+OK, ALREADY, NOT_NOW = Verdict.OK, Verdict.ALREADY, Verdict.NOT_NOW
+
+TABLE = {
+    #           ack      claim    arrive   done
+    P: (OK, OK, OK, NOT_NOW),
+    A: (ALREADY, OK, OK, OK),
+    C: (ALREADY, ALREADY, OK, OK),
+    S: (ALREADY, ALREADY, ALREADY, OK),
+    D: (ALREADY, ALREADY, ALREADY, ALREADY),
+}
+ACTIONS = (Action.ACK, Action.CLAIM, Action.ARRIVE, Action.DONE)
+
+
+@pytest.mark.parametrize("status", list(TargetStatus))
+@pytest.mark.parametrize("index", range(4))
+def test_every_step_from_every_state_on_an_open_incident(status: TargetStatus, index: int) -> None:
+    assert decide(ACTIONS[index], status, IncidentStatus.OPEN) == TABLE[status][index]
+
+
+@pytest.mark.parametrize("status", list(TargetStatus))
+@pytest.mark.parametrize("action", ACTIONS)
+def test_a_closed_incident_refuses_every_press(status: TargetStatus, action: Action) -> None:
+    assert decide(action, status, IncidentStatus.CLOSED) == Verdict.CLOSED
+
+
+def test_the_buttons_follow_the_state() -> None:
+    assert buttons_for(P, "open") == [Action.ACK, Action.CLAIM]
+    assert buttons_for(A, "open") == [Action.CLAIM, Action.ARRIVE, Action.DONE]
+    assert buttons_for(C, "open") == [Action.ARRIVE, Action.DONE]
+    assert buttons_for(S, "open") == [Action.DONE]
+    assert buttons_for(D, "open") == []
+    assert buttons_for(P, "closed") == []
+
+
+def test_an_agency_that_finished_keeps_no_buttons_while_the_caller_is_confirmed() -> None:
+    assert buttons_for(D, IncidentStatus.AWAITING_CONFIRMATION) == []

@@ -1,0 +1,162 @@
+"""End to end: buttons and replies in several groups, every copy in sync, permissions, races, closing."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+
+from tests.fakebot.server import FakeTelegram, Sent
+
+from . import world
+from .harness import BotProcess
+from .test_intake_e2e import file_fire
+
+pytestmark = pytest.mark.e2e
+RESPONDERS = ["damkar", "pln", "dinkes", "dishub", "tni_polri"]
+
+
+def card(fake: FakeTelegram, key: str, number: str) -> Sent:
+    return fake.wait_until(lambda: next((m for m in fake.bot_messages(world.GROUPS[key])
+                                         if number in m.text and "LAPORAN" in m.text), None), what=f"{key} card")
+
+
+def press(fake: FakeTelegram, user: int, key: str, number: str, label: str) -> dict:
+    message = card(fake, key, number)
+    data = next(d for text, d in message.buttons() if label in text)
+    return fake.wait_for_answer(fake.press(user, world.GROUPS[key], message.message_id, data))
+
+
+def everywhere(fake: FakeTelegram, number: str, text: str, keys: set[str] = world.FIRE_GROUPS) -> None:
+    for key in keys:
+        fake.wait_until(lambda key=key: text in card(fake, key, number).text, what=f"{text!r} on the {key} copy")
+
+
+def incident_id_of(message: Sent) -> str:
+    return next(d for _, d in message.buttons()).split(":")[1]
+
+
+def test_steps_in_different_groups_show_on_every_copy(running: BotProcess, fake: FakeTelegram) -> None:
+    number = file_fire(fake)
+    answer = press(fake, world.PLN_STAFF, "pln", number, "Terima")
+    assert answer["text"] == "Tercatat: PLN menerima laporan."
+    everywhere(fake, number, "PLN: ✅ diterima")
+    damkar_card = card(fake, "damkar", number)
+    fake.send_text(world.DAMKAR_STAFF, world.GROUPS["damkar"], "OTW 2 unit", reply_to=damkar_card.message_id)
+    fake.wait_for_message(world.GROUPS["damkar"], "Damkar menangani")
+    everywhere(fake, number, "Damkar: 🚑 menuju lokasi")
+    monitoring = card(fake, "monitoring", number).text
+    assert "(Budi) — OTW 2 unit" in monitoring and "Dinkes/RS: ⏳ belum merespons" in monitoring
+    assert [t for t, _ in card(fake, "pln", number).buttons()] == ["🚑 Tangani", "📍 Tiba", "🏁 Selesai"]
+    assert [t for t, _ in card(fake, "damkar", number).buttons()] == ["📍 Tiba", "🏁 Selesai"]
+    assert card(fake, "monitoring", number).buttons() == [] and card(fake, "call_center", number).buttons() == []
+
+
+def test_presses_that_are_not_allowed_change_nothing_and_say_why(running: BotProcess, fake: FakeTelegram) -> None:
+    number = file_fire(fake)
+    incident = incident_id_of(card(fake, "damkar", number))
+    monitoring = card(fake, "monitoring", number)
+    query = fake.press(world.LEADER, world.GROUPS["monitoring"], monitoring.message_id, f"a1:{incident}:clm",
+                       forge=True)
+    assert "hanya memantau" in fake.wait_for_answer(query)["text"]
+    sar_group = world.GROUPS["sar"]
+    fake.send_text(world.ADMIN, sar_group, "/whoami")
+    fake.wait_for_message(sar_group, "ID Telegram")
+    stray = fake.last(sar_group)
+    stray_query = fake.press(world.DAMKAR_STAFF, sar_group, stray.message_id, f"a1:{incident}:clm", forge=True)
+    assert "tidak ditugaskan" in fake.wait_for_answer(stray_query)["text"]
+    junk = fake.press(world.DAMKAR_STAFF, world.GROUPS["damkar"], card(fake, "damkar", number).message_id,
+                      "a1:99999999:zzz", forge=True)
+    assert "tidak berlaku" in fake.wait_for_answer(junk)["text"]
+    assert "Damkar: ⏳ belum merespons" in card(fake, "monitoring", number).text
+
+
+def test_two_people_claiming_at_once_exactly_one_wins(running: BotProcess, fake: FakeTelegram) -> None:
+    fake.add_user(2003, "Rudi")
+    number = file_fire(fake)
+    message = card(fake, "damkar", number)
+    data = next(d for text, d in message.buttons() if "Tangani" in text)
+    queries: list[str] = []
+    gate = threading.Barrier(2)
+
+    def tap(user: int) -> None:
+        gate.wait()
+        queries.append(fake.press(user, world.GROUPS["damkar"], message.message_id, data))
+
+    threads = [threading.Thread(target=tap, args=(u,)) for u in (world.DAMKAR_STAFF, 2003)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    answers = sorted(fake.wait_for_answer(q)["text"] for q in queries)
+    assert answers[0].startswith("Sudah tercatat: Damkar") and answers[1].startswith("Tercatat: Damkar")
+    everywhere(fake, number, "Damkar: 🚑 menuju lokasi")
+    status = _status(fake, number)
+    assert status.count("Damkar: 🚑 menangani") == 1
+
+
+def _status(fake: FakeTelegram, number: str) -> str:
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/status {number}")
+    return fake.wait_for_message(world.CALL_TAKER, f"Riwayat {number}").text
+
+
+def test_when_every_agency_is_done_the_caller_is_confirmed_and_the_incident_closes(
+        running: BotProcess, fake: FakeTelegram) -> None:
+    number = file_fire(fake)
+    for key in RESPONDERS:
+        press(fake, world.DAMKAR_STAFF, key, number, "Terima")
+        fake.wait_until(lambda key=key: any("Selesai" in t for t, _ in card(fake, key, number).buttons()),
+                        what=f"Selesai on {key}")
+        press(fake, world.DAMKAR_STAFF, key, number, "Selesai")
+    ask = fake.wait_for_message(world.CALL_TAKER, "Hubungi pelapor")
+    assert "Ibu Maria" in ask.text and "0812-3456-7890" in ask.text
+    everywhere(fake, number, "menunggu konfirmasi pelapor")
+    data = next(d for t, d in ask.buttons() if "mengonfirmasi" in t)
+    incident = incident_id_of(ask)
+    fake.wait_for_answer(fake.press(world.CALL_TAKER, world.CALL_TAKER, ask.message_id, data))
+    everywhere(fake, number, "DITUTUP: tertangani")
+    assert fake.last(world.CALL_TAKER).buttons() == []  # the question is answered: its buttons are gone
+    assert all(card(fake, key, number).buttons() == [] for key in world.FIRE_GROUPS)
+    late = fake.press(world.DAMKAR_STAFF, world.GROUPS["damkar"], card(fake, "damkar", number).message_id,
+                      f"a1:{incident}:arr", forge=True)
+    assert "sudah ditutup" in fake.wait_for_answer(late)["text"]
+    history = _status(fake, number).split("Riwayat", 1)[1]
+    order = [history.index(s) for s in ("laporan dicatat", "Damkar: ✅ diterima", "semua instansi selesai",
+                                        "pelapor mengonfirmasi", "ditutup: tertangani")]
+    assert order == sorted(order)
+    assert history.count("✅ diterima") == 5 and history.count("🏁 selesai") == 5
+
+
+def test_the_desk_adds_an_agency_changes_priority_closes_as_false_and_reopens(
+        running: BotProcess, fake: FakeTelegram) -> None:
+    me = world.CALL_TAKER
+    number = file_fire(fake)
+    short = str(int(number.rsplit("-", 1)[1]))
+    fake.send_text(me, me, f"/tambah {short} sar")
+    fake.wait_for_message(me, "SAR (Basarnas) ditambahkan")
+    card(fake, "sar", number)
+    everywhere(fake, number, "SAR (Basarnas): ⏳ belum merespons")
+    fake.send_text(me, me, f"/prioritas {number} sedang")
+    fake.wait_for_message(me, "sekarang Sedang")
+    everywhere(fake, number, "Prioritas: Sedang")
+    fake.send_text(me, me, "/aktif")
+    active = fake.wait_for_message(me, "Laporan terbuka")
+    assert number in active.text and "belum merespons: " in active.text and "Damkar" in active.text
+    fake.send_text(me, me, f"/tutup {number} palsu anak iseng")
+    fake.wait_for_message(me, "ditutup: laporan palsu")
+    everywhere(fake, number, "DITUTUP: laporan palsu/iseng")
+    fake.send_text(me, me, f"/buka {number}")
+    fake.wait_for_message(me, "dibuka lagi")
+    fake.wait_until(lambda: "DITUTUP" not in card(fake, "monitoring", number).text, what="reopened card")
+    fake.wait_until(lambda: re.search(r"Terima", " ".join(t for t, _ in card(fake, "damkar", number).buttons())),
+                    what="the Damkar buttons back after reopening")
+
+
+def test_a_responder_cannot_use_the_desk_commands(running: BotProcess, fake: FakeTelegram) -> None:
+    running.cli("users", "add", "--id", str(world.DAMKAR_STAFF), "--name", "Budi", "--role", "responder",
+                "--agency", "damkar")
+    number = file_fire(fake)
+    fake.send_text(world.DAMKAR_STAFF, world.DAMKAR_STAFF, f"/tutup {number} batal")
+    fake.wait_for_message(world.DAMKAR_STAFF, "Hanya petugas call taker")
+    assert "DITUTUP" not in card(fake, "monitoring", number).text
