@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Reports one account may file per minute before the bot asks it to slow down (flood guard).
     lapor_per_minute: int = Field(default=10, ge=1)
+    # Seconds between two sweeps of due follow-ups and scheduled reports.
+    sweep_interval: float = Field(default=10.0, gt=0)
     # Names this process in outbox leases; must differ between instances that share one database.
     instance_id: str = Field(default_factory=socket.gethostname)
 

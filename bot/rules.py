@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from .domain.places import gazetteer_from_rows
 from .domain.rules import REQUIRED_AGENCIES, AgenciesFile, CategoriesFile, PlacesFile, RoutingFile
 from .domain.ruleset import Rules
+from .domain.schedule_rules import AGENCY, EscalationFile, ShiftsFile
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -53,13 +54,36 @@ def load_rules(rules_dir: Path) -> Rules:
     agencies = _model(rules_dir / "agencies.yaml", AgenciesFile).agencies
     routing = _model(rules_dir / "routing.yaml", RoutingFile)
     places = _model(rules_dir / "places.yaml", PlacesFile)
+    escalation = _model(rules_dir / "escalation.yaml", EscalationFile)
+    shifts = _model(rules_dir / "shifts.yaml", ShiftsFile)
     problems = _cross_check(rules_dir, categories, agencies, routing)
+    problems += _check_escalation(rules_dir / "escalation.yaml", escalation, categories, agencies)
     if problems:
         raise RulesError("\n".join(problems))
     villages = _read_csv(rules_dir / places.gazetteer)
     kecamatan = _read_csv(rules_dir / "ambon_kecamatan.csv")
     _check_gazetteer(rules_dir / places.gazetteer, villages, kecamatan, places)
-    return Rules(categories, agencies, routing, gazetteer_from_rows(kecamatan, villages, places))
+    return Rules(categories, agencies, routing, gazetteer_from_rows(kecamatan, villages, places), escalation,
+                 shifts)
+
+
+def _check_escalation(path: Path, escalation: EscalationFile, categories: CategoriesFile,
+                      agencies: dict[str, Any]) -> list[str]:
+    problems = [f"{path}: priorities.{p}: prioritas ini belum punya aturan tindak lanjut"
+                for p in categories.priorities if p not in escalation.priorities]
+    problems += [f"{path}: priorities.{p}: prioritas '{p}' tidak ada di categories.yaml"
+                 for p in escalation.priorities if p not in categories.priorities]
+    problems += [f"{path}: categories.{c}: kategori '{c}' tidak ada di categories.yaml"
+                 for c in escalation.categories if c not in categories.categories]
+    blocks = [(f"priorities.{k}", v) for k, v in escalation.priorities.items()]
+    blocks += [(f"categories.{k}", v) for k, v in escalation.categories.items()]
+    for where, policy in blocks:
+        for kind in ("acknowledge", "on_scene", "resolve"):
+            for i, rung in enumerate(getattr(policy, kind).ladder):
+                if rung.to != AGENCY and rung.to not in agencies:
+                    problems.append(f"{path}: {where}.{kind}.ladder.{i}.to: instansi '{rung.to}' tidak ada "
+                                    f"di agencies.yaml (atau tulis 'agency' untuk grup instansi itu sendiri)")
+    return problems
 
 
 def _cross_check(rules_dir: Path, categories: CategoriesFile, agencies: dict[str, Any],

@@ -111,7 +111,7 @@ class Incident(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     origin: Mapped[str | None] = mapped_column(Text)
     destination: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(30), default="open", index=True)
     created_by: Mapped[int] = mapped_column(BigInteger)
     created_by_name: Mapped[str] = mapped_column(String(200))
     created_chat_id: Mapped[int] = mapped_column(BigInteger)
@@ -125,6 +125,7 @@ class Incident(Base):
     closed_by_name: Mapped[str | None] = mapped_column(String(200))
     confirmation: Mapped[str | None] = mapped_column(String(20))  # confirmed | unreachable
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class IncidentTarget(Base):
@@ -169,6 +170,7 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
     sent_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+    reply_to_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
@@ -226,3 +228,42 @@ class Event(Base):
     from_state: Mapped[str | None] = mapped_column(String(40))
     to_state: Mapped[str | None] = mapped_column(String(40))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Followup(Base):
+    """A pending obligation with its schedule: the next rung of its ladder is due at `due_at`.
+    The sweep takes a rung with a conditional UPDATE on (id, step), so no rung is ever sent twice."""
+
+    __tablename__ = "followup"
+    __table_args__ = (Index("ix_followup_due", "status", "due_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    agency_key: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))  # acknowledge | on_scene | update | resolve
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | settled | exhausted | cancelled
+    settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ScheduledRun(Base):
+    """A periodic report that has been produced (handover, check-in flag, daily recap): one row per period,
+    inserted by whichever process gets there first, so several instances never post it twice."""
+
+    __tablename__ = "scheduled_run"
+    __table_args__ = (Index("uq_scheduled_run_kind_period", "kind", "period_key", unique=True),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    period_key: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ShiftCheckin(Base):
+    __tablename__ = "shift_checkin"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    person_name: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

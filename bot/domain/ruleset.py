@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from .places import Gazetteer, normalise
 from .rules import Agency, AgencyKind, CategoriesFile, Category, RoutingFile
+from .schedule_rules import EscalationFile, Policy, ShiftsFile
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,9 @@ class CategoryChoice:
 
 class Rules:
     def __init__(self, categories: CategoriesFile, agencies: dict[str, Agency], routing: RoutingFile,
-                 gazetteer: Gazetteer) -> None:
+                 gazetteer: Gazetteer, escalation: EscalationFile, shifts: ShiftsFile) -> None:
+        self.escalation = escalation
+        self.shifts = shifts
         self.priorities = categories.priorities
         self.categories = categories.categories
         self.agencies = agencies
@@ -31,6 +34,10 @@ class Rules:
         for key, cat in self.categories.items():
             for word in [key, cat.label, *cat.aliases]:
                 self._category_words[normalise(word)] = CategoryChoice(key, None)
+
+    def policy(self, category: str, priority: str) -> Policy:
+        """The follow-up policy of a report: its category's own block if there is one, else its priority's."""
+        return self.escalation.categories.get(category) or self.escalation.priorities[priority]
 
     def category(self, key: str) -> Category:
         return self.categories[key]

@@ -51,3 +51,26 @@ def age_text(created_at: datetime, now: datetime, tr: Catalogue) -> Html:
     if minutes < 60:
         return tr("age_minutes", n=minutes)
     return tr("age_hours", h=minutes // 60, m=minutes % 60)
+
+
+@dataclass(frozen=True)
+class ActiveItem:
+    number: str
+    category: str
+    place: str
+    created_at: datetime
+    status: str
+    silent: list[str]  # agencies that have not responded yet
+
+
+def active_lines(items: list[ActiveItem], tr: Catalogue, now: datetime) -> Html:
+    """/aktif and the handover: each open incident with its age and the agencies still silent."""
+    if not items:
+        return tr("active_none")
+    lines = [tr("active_header", count=len(items))]
+    for item in items:
+        silent = tr("active_silent", agencies=", ".join(item.silent)) if item.silent else ""
+        state = tr("active_waiting") if item.status == "awaiting_confirmation" else ""
+        lines.append(tr("active_line", number=item.number, category=item.category, place=item.place,
+                        age=age_text(item.created_at, now, tr), state=state, silent=silent))
+    return Html(cut("\n".join(lines)))

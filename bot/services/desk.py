@@ -10,8 +10,10 @@ from datetime import datetime, tzinfo
 from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain.lifecycle import IncidentStatus, Outcome, TargetStatus, TargetView
-from ..domain.model import INTAKE_ROLES
-from ..domain.timeline import Entry
+from ..domain.model import INTAKE_ROLES, Role
+from ..domain.rules import AgencyKind, parse_duration
+from ..domain.timeline import ActiveItem, Entry
+from . import followups
 from .context import Actor, Services, role_of
 from .incidents import PRIORITY_NEW_POST
 from .lifecycle import after_change, enqueue_card_edits, target_views
@@ -31,16 +33,6 @@ class Timeline:
     incident: db.Incident
     targets: list[TargetView]
     entries: list[Entry]
-
-
-@dataclass(frozen=True)
-class ActiveItem:
-    number: str
-    category: str
-    place: str
-    created_at: datetime
-    status: str
-    silent: list[str]  # agencies that have not responded yet
 
 
 def resolve_number(text: str, now: datetime, tz: tzinfo) -> str | None:
@@ -97,6 +89,7 @@ async def close(services: Services, actor: Actor, chat_id: int, private: bool, n
             if duplicate_of is None or await uow.repo.incident_by_number(duplicate_of) is None:
                 return DeskResult("desk_duplicate_needs_number", {"number": incident.number})
         _close(uow, incident, outcome, note, duplicate_of, actor, chat_id, now)
+        await followups.cancel_all(uow, incident.id, now)
         await enqueue_card_edits(uow, incident.id, now)
         await uow.commit()
         return DeskResult("desk_closed", {"number": incident.number, "outcome": outcome})
@@ -128,6 +121,7 @@ async def reopen(services: Services, actor: Actor, chat_id: int, private: bool, 
         incident.updated_at = now
         uow.repo.event(now, "reopened", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
                        chat_id=chat_id, from_state=IncidentStatus.CLOSED, to_state=IncidentStatus.OPEN)
+        await followups.rearm_after_reopen(uow, services, incident, now)
         await enqueue_card_edits(uow, incident.id, now)
         await uow.commit()
         return DeskResult("desk_reopened", {"number": incident.number})
@@ -154,6 +148,8 @@ async def add_agency(services: Services, actor: Actor, chat_id: int, private: bo
                                  attempts=0, next_attempt_at=now, created_at=now))
         if incident.status == IncidentStatus.AWAITING_CONFIRMATION:
             incident.status = IncidentStatus.OPEN  # a new agency has not finished yet
+        if services.rules.agency_kind(key) == AgencyKind.RESPONDER:
+            followups.arm_new_target(uow, services, incident, key, now)
         uow.repo.event(now, "agency_added", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
                        chat_id=chat_id, agency_key=key)
         await uow.repo.flush()
@@ -217,14 +213,18 @@ async def active(services: Services, actor: Actor, chat_id: int, private: bool) 
     async with services.db.uow() as uow:
         if refused := await _desk_gate(uow, services, actor, chat_id, private):
             return DeskResult(refused, {})
-        items = []
-        for row in await uow.repo.unclosed_incidents():
-            views = await target_views(uow, services, row.id)
-            items.append(ActiveItem(
-                row.number, services.rules.category_label(row.category, row.subtype),
-                ", ".join(p for p in (row.village, row.kecamatan) if p) or "-", row.created_at, row.status,
-                [v.agency_name for v in views if v.status == TargetStatus.PENDING]))
-        return items
+        return await active_items(uow, services)
+
+
+async def active_items(uow: UnitOfWork, services: Services) -> list[ActiveItem]:
+    items = []
+    for row in await uow.repo.unclosed_incidents():
+        views = await target_views(uow, services, row.id)
+        items.append(ActiveItem(
+            row.number, services.rules.category_label(row.category, row.subtype),
+            ", ".join(p for p in (row.village, row.kecamatan) if p) or "-", row.created_at, row.status,
+            [v.agency_name for v in views if v.status == TargetStatus.PENDING]))
+    return items
 
 
 async def confirm(services: Services, actor: Actor, chat_id: int, incident_id: int, answer: str,
@@ -241,6 +241,34 @@ async def confirm(services: Services, actor: Actor, chat_id: int, incident_id: i
         uow.repo.event(now, "caller_confirmation", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
                        chat_id=chat_id, to_state=result)
         _close(uow, incident, Outcome.HANDLED, "", None, actor, chat_id, now)
+        await followups.cancel_all(uow, incident.id, now)
         await after_change(uow, services, incident, now)
         await uow.commit()
         return DeskResult("confirm_done", {"number": incident.number, "result": result})
+
+
+async def snooze(services: Services, actor: Actor, chat_id: int, private: bool, number: str, duration: str,
+                 reason: str, now: datetime) -> DeskResult:
+    """/tunda: a supervisor pauses the chase on one incident for a while, with a reason on record."""
+    async with services.db.uow() as uow:
+        role = await role_of(uow.repo, services, actor.id)
+        if refused := await _desk_gate(uow, services, actor, chat_id, private):
+            return DeskResult(refused, {})
+        if role not in (Role.SUPERVISOR, Role.ADMIN):
+            return DeskResult("snooze_supervisors_only", {})
+        try:
+            length = parse_duration(duration)
+        except ValueError:
+            return DeskResult("snooze_bad_duration", {"value": duration})
+        if not reason.strip():
+            return DeskResult("usage.tunda", {})
+        incident = await _incident(uow, services, number, now)
+        if isinstance(incident, DeskResult):
+            return incident
+        until = now + length
+        incident.snoozed_until = until
+        uow.repo.event(now, "snoozed", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
+                       chat_id=chat_id, to_state=until.isoformat(), detail={"reason": reason.strip()[:500]})
+        await uow.commit()
+        return DeskResult("snoozed", {"number": incident.number, "until": until.astimezone(services.tz).strftime(
+            "%H:%M"), "reason": reason.strip()[:200]})

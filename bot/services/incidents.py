@@ -8,6 +8,7 @@ from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain import model as dm
 from ..domain.model import DeliveryStatus
+from ..domain.rules import AgencyKind
 from .context import Actor, Services
 
 PRIORITY_NEW_POST = 0
@@ -52,11 +53,19 @@ async def create_incident(uow: UnitOfWork, services: Services, report: dm.Report
         if group is None:
             delivery.status, delivery.last_error = DeliveryStatus.FAILED, "no_group"
         uow.repo.add(delivery)
+        if rules.agency_kind(key) == AgencyKind.RESPONDER:
+            arm_new_target(uow, services, row, key, now)
     uow.repo.event(now, "created", incident_id=row.id, actor_id=actor.id, actor_name=actor.name,
                    chat_id=chat_id, to_state="open",
                    detail={"targets": targets, "category": report.category, "subtype": report.subtype})
     await uow.repo.flush()
     return row, targets
+
+
+def arm_new_target(uow: UnitOfWork, services: Services, row: db.Incident, key: str, now: datetime) -> None:
+    from .followups import arm_new_target as arm
+
+    arm(uow, services, row, key, now)
 
 
 def notice(chat_id: int, text: str, now: datetime, incident_id: int | None = None) -> db.Delivery:

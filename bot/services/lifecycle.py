@@ -20,6 +20,7 @@ from ..domain.lifecycle import (
     decide,
 )
 from ..domain.rules import AgencyKind
+from . import followups
 from .context import Actor, Services
 from .incidents import PRIORITY_EDIT, PRIORITY_NOTICE
 
@@ -59,7 +60,7 @@ async def press(services: Services, actor: Actor, chat_id: int, incident_id: int
         verdict = decide(action, TargetStatus(target.status), incident.status)
         if verdict != Verdict.OK:
             return PressResult(verdict, target.agency_key, incident.number, TargetStatus(target.status))
-        _step(uow, incident, target, RESULT_OF[action], actor, chat_id, now)
+        await _step(uow, services, incident, target, RESULT_OF[action], actor, chat_id, now)
         await after_change(uow, services, incident, now)
         await uow.commit()
         return PressResult(Verdict.OK, target.agency_key, incident.number, TargetStatus(target.status))
@@ -92,8 +93,10 @@ async def reply(services: Services, actor: Actor, chat_id: int, reply_to: int, t
         if incident.status == IncidentStatus.CLOSED:
             kind = "reply_closed"
         elif decide(Action.CLAIM, TargetStatus(target.status), incident.status) == Verdict.OK:
-            _step(uow, incident, target, TargetStatus.CLAIMED, actor, chat_id, now)
+            await _step(uow, services, incident, target, TargetStatus.CLAIMED, actor, chat_id, now)
             kind = "reply_claimed"
+        else:
+            await followups.on_news(uow, services, incident, target.agency_key, now)
         await after_change(uow, services, incident, now)
         await uow.commit()
         return ReplyResult(kind, incident.number, target.agency_key)
@@ -117,8 +120,8 @@ async def _acting_target(uow: UnitOfWork, services: Services, actor: Actor, chat
     return target
 
 
-def _step(uow: UnitOfWork, incident: db.Incident, target: db.IncidentTarget, to: TargetStatus, actor: Actor,
-          chat_id: int, now: datetime) -> None:
+async def _step(uow: UnitOfWork, services: Services, incident: db.Incident, target: db.IncidentTarget,
+                to: TargetStatus, actor: Actor, chat_id: int, now: datetime) -> None:
     before = target.status
     for implied in (*_IMPLIED.get(to, ()), to):
         if getattr(target, _STEP_COLUMN[implied]) is None:
@@ -127,6 +130,8 @@ def _step(uow: UnitOfWork, incident: db.Incident, target: db.IncidentTarget, to:
     incident.updated_at = now
     uow.repo.event(now, "step", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name, chat_id=chat_id,
                    agency_key=target.agency_key, from_state=before, to_state=to)
+    await followups.on_step(uow, services, incident, target.agency_key, before, to, now)
+    await followups.on_news(uow, services, incident, target.agency_key, now)
 
 
 async def after_change(uow: UnitOfWork, services: Services, incident: db.Incident, now: datetime) -> None:

@@ -48,6 +48,7 @@ class Job:
     message_id: int | None = None  # the message an edit replaces
     buttons: tuple[tuple[tuple[str, str], ...], ...] = ()  # rows of (label, callback data)
     rendered_at: datetime | None = None  # the state this text shows; a later change needs an edit
+    reply_to: int | None = None
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,15 @@ async def claim(services: Services, route: Route, holder: str, now: datetime) ->
 async def _job(uow: UnitOfWork, services: Services, delivery: db.Delivery, route: Route,
                now: datetime) -> Job | None:
     if delivery.kind == "notice":
-        assert delivery.chat_id is not None and delivery.text is not None
-        return Job(delivery.id, delivery.chat_id, delivery.text, delivery.kind, route)
+        assert delivery.text is not None
+        chat_id = delivery.chat_id
+        if chat_id is None:  # addressed to an agency: its group now
+            group = await uow.repo.group_by_key(delivery.agency_key or "")
+            if group is None:
+                await _fail(uow, services, delivery, "no_group", now)
+                return None
+            chat_id = group.chat_id
+        return Job(delivery.id, chat_id, delivery.text, delivery.kind, route, reply_to=delivery.reply_to_message_id)
     incident = await uow.repo.incident(delivery.incident_id or 0)
     if incident is None:
         await _fail(uow, services, delivery, "no_group", now)

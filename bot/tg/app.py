@@ -6,11 +6,11 @@ import asyncio
 import logging
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Defaults, MessageHandler, filters
 
 from ..config import Settings
 from ..services.context import Services
-from . import desk_handlers, handlers
+from . import desk_handlers, handlers, shift_handlers
 from .sender import OutboxSender
 
 log = logging.getLogger(__name__)
@@ -22,6 +22,8 @@ def build_application(settings: Settings, services: Services) -> Application:  #
         .token(settings.token())
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
+        # The scheduler's zone comes from Defaults.tzinfo (PTB configures APScheduler with it).
+        .defaults(Defaults(tzinfo=settings.tz))
         .post_init(_start_sender)
         .post_stop(_stop_sender)
         .build()
@@ -38,7 +40,9 @@ def build_application(settings: Settings, services: Services) -> Application:  #
     for name, callback in (("tutup", desk_handlers.tutup), ("buka", desk_handlers.buka),
                            ("tambah", desk_handlers.tambah), ("prioritas", desk_handlers.prioritas),
                            ("catatan", desk_handlers.catatan), ("status", desk_handlers.status),
-                           ("aktif", desk_handlers.aktif)):
+                           ("aktif", desk_handlers.aktif), ("tunda", shift_handlers.tunda),
+                           ("serahterima", shift_handlers.serahterima), ("mulai_shift", shift_handlers.mulai_shift),
+                           ("akhiri_shift", shift_handlers.akhiri_shift)):
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(CallbackQueryHandler(handlers.form_button, pattern=r"^f1:"))
     app.add_handler(CallbackQueryHandler(desk_handlers.agency_button, pattern=r"^a1:"))
@@ -48,6 +52,11 @@ def build_application(settings: Settings, services: Services) -> Application:  #
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & to_bot, handlers.text_message))
     app.add_handler(MessageHandler(filters.LOCATION, handlers.location))
     app.add_error_handler(handlers.on_error)
+    # The schedule lives in the database; this job only looks at it. Times are computed in the configured
+    # zone by the services; the scheduler itself runs in that zone too (Defaults above).
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(shift_handlers.sweep_job, interval=settings.sweep_interval, first=1,
+                                name="followup-sweep")
     return app
 
 
@@ -71,7 +80,8 @@ async def _stop_sender(app: Application) -> None:  # type: ignore[type-arg]
 
 async def _register_commands(app: Application, services: Services) -> None:  # type: ignore[type-arg]
     tr = services.tr
-    desk = ("lapor", "batal", "aktif", "status", "tutup", "buka", "tambah", "prioritas", "catatan")
+    desk = ("lapor", "batal", "aktif", "status", "tutup", "buka", "tambah", "prioritas", "catatan", "tunda",
+            "serahterima", "mulai_shift", "akhiri_shift")
     private = [BotCommand(c, tr(f"cmd.{c}")) for c in (*desk, "whoami", "start")]
     group = [BotCommand(c, tr(f"cmd.{c}")) for c in (*desk, "whoami", "daftar_grup")]
     try:

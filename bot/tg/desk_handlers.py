@@ -8,8 +8,8 @@ from telegram.ext import ContextTypes
 from ..clock import utcnow
 from ..domain.callback_data import AgencyPress, ConfirmPress, decode
 from ..domain.lifecycle import Action, TargetStatus, Verdict
-from ..domain.render import cut, render_card
-from ..domain.timeline import age_text, render_timeline
+from ..domain.render import render_card
+from ..domain.timeline import active_lines, render_timeline
 from ..i18n import Html
 from ..services import desk, lifecycle
 from ..services.context import Services
@@ -165,14 +165,4 @@ async def aktif(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if result.key != "ignore":
             await reply(message, _desk_text(result, svc))
         return
-    tr = svc.tr
-    if not result:
-        await reply(message, tr("active_none"))
-        return
-    lines = [tr("active_header", count=len(result))]
-    for item in result:
-        silent = tr("active_silent", agencies=", ".join(item.silent)) if item.silent else ""
-        state = tr("active_waiting") if item.status == "awaiting_confirmation" else ""
-        lines.append(tr("active_line", number=item.number, category=item.category, place=item.place,
-                        age=age_text(item.created_at, now, tr), state=state, silent=silent))
-    await reply(message, cut("\n".join(lines)))
+    await reply(message, active_lines(result, svc.tr, now))

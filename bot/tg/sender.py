@@ -10,7 +10,7 @@ import logging
 import re
 
 from aiolimiter import AsyncLimiter
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
@@ -137,8 +137,9 @@ class OutboxSender:
                                              parse_mode=parse_mode, reply_markup=markup,
                                              link_preview_options=LinkPreviewOptions(is_disabled=True))
             return Result(Outcome.SENT, message_id=job.message_id)
+        reply = ReplyParameters(job.reply_to, allow_sending_without_reply=True) if job.reply_to else None
         message = await self.bot.send_message(job.chat_id, text, parse_mode=parse_mode,
-                                              reply_markup=markup if job.buttons else None,
+                                              reply_markup=markup if job.buttons else None, reply_parameters=reply,
                                               link_preview_options=LinkPreviewOptions(is_disabled=True))
         return Result(Outcome.SENT, message_id=message.message_id)
 

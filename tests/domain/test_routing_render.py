@@ -107,3 +107,37 @@ def test_callback_data_round_trips_and_stays_under_64_bytes() -> None:
                                   "f1:1:kat:" + "a" * 60, "f1:1:kat:<script>", None])
 def test_malformed_or_forged_callback_data_decodes_to_nothing(data: str | None) -> None:
     assert decode(data) is None
+
+
+def test_the_status_lines_show_each_agency_step_time_person_and_a_short_note(rules: Rules, tr: Catalogue) -> None:
+    from bot.domain.lifecycle import TargetStatus, TargetView
+
+    at = datetime(2026, 1, 5, 1, 4, tzinfo=UTC)
+    views = [TargetView("damkar", "Damkar", TargetStatus.CLAIMED, at, "Budi", "OTW 2 unit " + "x" * 100),
+             TargetView("pln", "PLN", TargetStatus.ACKNOWLEDGED, at, "Yani"),
+             TargetView("dinkes", "Dinkes/RS", TargetStatus.PENDING, None, None)]
+    text = to_plain(render_card(incident(), rules, tr, WIT, full_phone=False, targets=views))
+    assert "• Damkar: 🚑 menuju lokasi 10:04 (Budi) — OTW 2 unit" in text and "x" * 61 not in text
+    assert "• PLN: ✅ diterima 10:04 (Yani)" in text
+    assert "• Dinkes/RS: ⏳ belum merespons" in text
+
+
+def test_step_buttons_appear_only_on_responding_agencies_copies(rules: Rules) -> None:
+    from bot.domain.lifecycle import TargetStatus
+    from bot.domain.render import card_buttons
+    from bot.domain.rules import AgencyKind
+
+    inc = incident()
+    assert [k for k, _ in card_buttons(inc, AgencyKind.RESPONDER, TargetStatus.PENDING)] == ["btn_ack", "btn_clm"]
+    assert card_buttons(inc, AgencyKind.MONITORING, None) == []
+    assert card_buttons(inc, AgencyKind.RESPONDER, TargetStatus.DONE) == []
+
+
+def test_step_and_confirmation_callback_data_round_trip_under_64_bytes() -> None:
+    from bot.domain.callback_data import AgencyPress, ConfirmPress
+
+    for press in (AgencyPress(999999999999, "don"), ConfirmPress(999999999999, "nc")):
+        data = press.encode()
+        assert len(data.encode()) <= 64 and decode(data) == press
+    with pytest.raises(ValueError):
+        AgencyPress(1, "steal").encode()

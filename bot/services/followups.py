@@ -1,0 +1,178 @@
+"""Follow-ups: obligations as rows, armed when a report is made or claimed, settled the moment the agency acts,
+and one sweep that takes every due rung (a conditional UPDATE on (id, step): never twice, across restarts
+and processes) and sends a reminder to the agency or an escalation up the ladder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..db import models as db
+from ..db.uow import UnitOfWork
+from ..domain.lifecycle import IncidentStatus, TargetStatus
+from ..domain.render import place_text
+from ..domain.schedule_rules import AGENCY, cadence_rungs, rungs
+from ..i18n import Html
+from .context import Services
+from .incidents import PRIORITY_NOTICE, to_domain
+
+SWEEP_BATCH = 200
+MAX_ROUNDS = 20  # bounds one sweep; whatever is left is due again at the next one
+# Which obligations an agency's new step settles.
+SETTLES = {
+    TargetStatus.ACKNOWLEDGED: ("acknowledge",),
+    TargetStatus.CLAIMED: ("acknowledge",),
+    TargetStatus.ON_SCENE: ("acknowledge", "on_scene"),
+    TargetStatus.DONE: ("acknowledge", "on_scene", "update", "resolve"),
+}
+
+
+def schedule(services: Services, incident: db.Incident, kind: str) -> list[tuple[timedelta, str]]:
+    policy = services.rules.policy(incident.category, incident.priority)
+    return cadence_rungs(policy.update) if kind == "update" else rungs(getattr(policy, kind))
+
+
+def arm(uow: UnitOfWork, services: Services, incident: db.Incident, agency_key: str, kind: str,
+        now: datetime) -> None:
+    plan = schedule(services, incident, kind)
+    uow.repo.add(db.Followup(incident_id=incident.id, agency_key=agency_key, kind=kind, started_at=now, step=0,
+                             due_at=now + plan[0][0] if plan else None, status="pending" if plan else "exhausted",
+                             created_at=now))
+
+
+def arm_new_target(uow: UnitOfWork, services: Services, incident: db.Incident, agency_key: str,
+                   now: datetime) -> None:
+    arm(uow, services, incident, agency_key, "acknowledge", now)
+    arm(uow, services, incident, agency_key, "resolve", now)
+
+
+async def on_step(uow: UnitOfWork, services: Services, incident: db.Incident, agency_key: str,
+                  before: str, after: TargetStatus, now: datetime) -> None:
+    """The agency acted: settle what that answers; a claim starts the on-scene and the update clocks."""
+    await uow.repo.settle_followups(incident.id, agency_key, SETTLES[after], now)
+    claimed_now = after in (TargetStatus.CLAIMED,) and before in (TargetStatus.PENDING, TargetStatus.ACKNOWLEDGED)
+    if claimed_now:
+        arm(uow, services, incident, agency_key, "on_scene", now)
+    if after in (TargetStatus.CLAIMED, TargetStatus.ON_SCENE) and not await uow.repo.has_followup(
+            incident.id, agency_key, "update"):
+        arm(uow, services, incident, agency_key, "update", now)
+
+
+async def on_news(uow: UnitOfWork, services: Services, incident: db.Incident, agency_key: str,
+                  now: datetime) -> None:
+    """A step or a note from the agency restarts its update cadence."""
+    if await uow.repo.settle_followups(incident.id, agency_key, ("update",), now):
+        arm(uow, services, incident, agency_key, "update", now)
+
+
+async def cancel_all(uow: UnitOfWork, incident_id: int, now: datetime) -> None:
+    await uow.repo.settle_followups(incident_id, None, ("acknowledge", "on_scene", "update", "resolve"), now,
+                                    status="cancelled")
+
+
+async def rearm_after_reopen(uow: UnitOfWork, services: Services, incident: db.Incident, now: datetime) -> None:
+    for target in await uow.repo.targets(incident.id):
+        if services.rules.agency_kind(target.agency_key) == "responder" and target.status != TargetStatus.DONE:
+            arm(uow, services, incident, target.agency_key, "resolve", now)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    reminders: int = 0
+    escalations: int = 0
+    postponed: int = 0
+
+
+async def sweep(services: Services, now: datetime, batch: int = SWEEP_BATCH) -> SweepResult:
+    """Act on every due rung (rungs due at the same moment all go in this sweep). Its cost follows the number
+    of due rows: they are found through an index on (status, due_at)."""
+    result = SweepResult()
+    for _ in range(MAX_ROUNDS):
+        async with services.db.uow() as uow:
+            due = await uow.repo.due_followups(now, batch)
+        if not due:
+            break
+        for followup_id, step in due:
+            outcome = await _take_rung(services, followup_id, step, now)
+            result = SweepResult(result.reminders + (outcome == "reminder"),
+                                 result.escalations + (outcome == "escalation"),
+                                 result.postponed + (outcome == "postponed"))
+    return result
+
+
+async def _take_rung(services: Services, followup_id: int, step: int, now: datetime) -> str | None:
+    async with services.db.uow() as uow:
+        row = await uow.repo.followup(followup_id)
+        if row is None:
+            return None
+        incident = await uow.repo.lock_incident(row.incident_id)
+        assert incident is not None
+        if incident.snoozed_until is not None and incident.snoozed_until > now and row.due_at is not None:
+            # The ladder resumes after the snooze where it stood, keeping its spacing (no burst of overdue rungs).
+            shift = incident.snoozed_until - row.due_at
+            postponed = await uow.repo.move_followup(followup_id, step, step, incident.snoozed_until,
+                                                     started_at=row.started_at + shift)
+            await uow.commit()
+            return "postponed" if postponed else None
+        plan = schedule(services, incident, row.kind)
+        following = row.started_at + plan[step + 1][0] if step + 1 < len(plan) else None
+        if not await uow.repo.move_followup(followup_id, step, step + 1, following):
+            return None  # another sweep took this rung
+        if step >= len(plan) or incident.status == IncidentStatus.CLOSED:
+            await uow.commit()
+            return None
+        to = plan[step][1]
+        await _send_rung(uow, services, incident, row, to, step, plan, now)
+        await uow.commit()
+        return "reminder" if to == AGENCY else "escalation"
+
+
+async def _send_rung(uow: UnitOfWork, services: Services, incident: db.Incident, row: db.Followup, to: str,
+                     step: int, plan: list[tuple[timedelta, str]], now: datetime) -> None:
+    tr, rules = services.tr, services.rules
+    agency = rules.agency_name(row.agency_key)
+    waited = _minutes(now - row.started_at)
+    what = tr(f"followup_what.{row.kind}")
+    if to == AGENCY:
+        count = sum(1 for _, t in plan if t == AGENCY)
+        index = sum(1 for _, t in plan[: step + 1] if t == AGENCY)
+        text = tr("followup_reminder", index=index, count=count, agency=agency, what=what, number=incident.number,
+                  minutes=waited)
+        posted = await uow.repo.posted_for_agency(incident.id, row.agency_key)
+        _notice(uow, incident.id, row.agency_key, text, now, posted.message_id if posted else None)
+        kind = "reminder"
+    else:
+        text = await escalation_text(uow, services, incident, agency, what, waited)
+        _notice(uow, incident.id, to, text, now, None)
+        kind = "escalated"
+    uow.repo.event(now, kind, incident_id=incident.id, agency_key=row.agency_key, to_state=to,
+                   detail={"obligation": row.kind, "step": step, "minutes": waited})
+
+
+async def escalation_text(uow: UnitOfWork, services: Services, incident: db.Incident, agency: str, what: str,
+                          minutes: int) -> Html:
+    """The escalation names the silent agency and shows everyone's status now (who has since acted)."""
+    from ..domain.render import target_line
+    from .lifecycle import target_views
+
+    tr, rules = services.tr, services.rules
+    report = to_domain(incident).report
+    lines = [target_line(v, tr, services.tz) for v in await target_views(uow, services, incident.id)]
+    return tr("followup_escalation", number=incident.number, agency=agency, what=what, minutes=minutes,
+              category=rules.category_label(incident.category, incident.subtype), place=place_text(report, tr),
+              priority=rules.priorities[incident.priority].label, status=Html("\n".join(lines)))
+
+
+def _notice(uow: UnitOfWork, incident_id: int, agency_key: str, text: str, now: datetime,
+            reply_to: int | None) -> None:
+    uow.repo.add(db.Delivery(kind="notice", incident_id=incident_id, agency_key=agency_key, text=text,
+                             reply_to_message_id=reply_to, priority=PRIORITY_NOTICE, status="pending", attempts=0,
+                             next_attempt_at=now, created_at=now))
+
+
+def _minutes(delta: timedelta) -> int:
+    return max(0, round(delta.total_seconds() / 60))
+
+
+async def snooze(uow: UnitOfWork, incident: db.Incident, until: datetime) -> None:
+    incident.snoozed_until = until

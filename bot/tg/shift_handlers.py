@@ -1,0 +1,80 @@
+"""Handlers for follow-ups and shifts: /tunda, /serahterima, /mulai_shift, /akhiri_shift, and the sweep job."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from ..clock import utcnow
+from ..domain.model import INTAKE_ROLES
+from ..services import desk, followups, reports
+from ..services.context import role_of
+from .desk_handlers import _desk_text
+from .handlers import actor_of, is_private, kick, reply, services_of
+
+log = logging.getLogger(__name__)
+
+
+async def tunda(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/tunda <nomor> <durasi> <alasan>: pause the chase on one incident (supervisors)."""
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or user is None or chat is None:
+        return
+    svc, args = services_of(context), context.args or []
+    if len(args) < 3:
+        await reply(message, svc.tr("usage.tunda"))
+        return
+    result = await desk.snooze(svc, actor_of(user), chat.id, is_private(chat), args[0], args[1], " ".join(args[2:]),
+                               utcnow())
+    if result.key != "ignore":
+        await reply(message, _desk_text(result, svc))
+
+
+async def _staff(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    svc, user = services_of(context), update.effective_user
+    if user is None:
+        return False
+    async with svc.db.uow() as uow:
+        return await role_of(uow.repo, svc, user.id) in INTAKE_ROLES
+
+
+async def serahterima(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/serahterima: the handover summary of the shift so far."""
+    message = update.effective_message
+    if message is None or not await _staff(update, context):
+        return
+    await reply(message, await reports.handover_now(services_of(context), utcnow()))
+
+
+async def mulai_shift(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/mulai_shift: check in."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or not await _staff(update, context):
+        return
+    svc = services_of(context)
+    await reply(message, svc.tr(await reports.check_in(svc, user.id, actor_of(user).name, utcnow())))
+
+
+async def akhiri_shift(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/akhiri_shift: check out."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or not await _staff(update, context):
+        return
+    svc = services_of(context)
+    await reply(message, svc.tr(await reports.check_out(svc, user.id, utcnow())))
+
+
+async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The one repeating job: due follow-up rungs, then due scheduled reports; then wake the sender."""
+    svc, now = services_of(context), utcnow()
+    try:
+        result = await followups.sweep(svc, now)
+        posted = await reports.run_due(svc, now)
+    except Exception:  # the next run tries again; the rows are the schedule
+        log.exception("follow-up sweep failed")
+        return
+    if result.reminders or result.escalations or posted:
+        log.info("sweep: %d reminders, %d escalations, reports %s", result.reminders, result.escalations, posted)
+        kick(context)

@@ -1,0 +1,70 @@
+"""End to end with second-scale rules: a silent agency is chased up the ladder, through a restart."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RULES_DIR
+from tests.fakebot.server import FakeTelegram
+
+from . import world
+from .conftest import bind_all_groups
+from .harness import BotProcess
+from .test_intake_e2e import file_fire
+from .test_lifecycle_e2e import card, press
+
+pytestmark = pytest.mark.e2e
+
+FAST = """priorities:
+{blocks}
+"""
+BLOCK = """  {name}:
+    acknowledge: {{within: 3s, remind_every: 3s, reminders: 1,
+                  ladder: [{{after: 6s, to: call_center}}, {{after: 9s, to: pimpinan}}]}}
+    on_scene: {{within: 1h, ladder: []}}
+    update: {{every: 1h, reminders: 0}}
+    resolve: {{within: 1d, ladder: []}}
+"""
+
+
+@pytest.fixture
+def fast_rules(tmp_path: Path) -> Path:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    blocks = "".join(BLOCK.format(name=name) for name in ("kritis", "tinggi", "sedang", "rendah"))
+    (rules / "escalation.yaml").write_text(FAST.format(blocks=blocks))
+    return rules
+
+
+def test_a_silent_agency_is_chased_up_the_ladder_through_a_restart(process: BotProcess, fake: FakeTelegram,
+                                                                    fast_rules: Path) -> None:
+    process.env.update(RULES_DIR=str(fast_rules), SWEEP_INTERVAL="0.5")
+    process.cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
+    process.start()
+    fake.wait_polling()
+    bind_all_groups(fake)
+    number = file_fire(fake)
+    press(fake, world.PLN_STAFF, "pln", number, "Terima")
+    for key in ("damkar", "dishub", "tni_polri"):
+        press(fake, world.DAMKAR_STAFF, key, number, "Tangani")
+    reminder = fake.wait_for_message(world.GROUPS["dinkes"], "Pengingat 1/1", timeout=20)
+    assert reminder.reply_to == card(fake, "dinkes", number).message_id and number in reminder.text
+    assert not any("Pengingat" in m.text for m in fake.bot_messages(world.GROUPS["pln"]))
+    process.kill()
+    time.sleep(1.0)
+    process.start()
+    escalation = fake.wait_for_message(world.GROUPS["call_center"], "ESKALASI", timeout=25)
+    assert "Dinkes/RS belum menerima laporan" in escalation.text
+    assert "PLN: ✅ diterima" in escalation.text and "Damkar: 🚑 menuju lokasi" in escalation.text
+    leaders = fake.wait_for_message(world.GROUPS["pimpinan"], "ESKALASI", timeout=25)
+    assert "Dinkes/RS" in leaders.text
+    press(fake, world.DAMKAR_STAFF, "dinkes", number, "Terima")
+    time.sleep(3.0)
+    assert len([m for m in fake.bot_messages(world.GROUPS["dinkes"]) if "Pengingat" in m.text]) == 1
+    assert len([m for m in fake.bot_messages(world.GROUPS["call_center"]) if "ESKALASI" in m.text]) == 1
+    assert len([m for m in fake.bot_messages(world.GROUPS["pimpinan"]) if "ESKALASI" in m.text]) == 1
+    assert all("ESKALASI" not in m.text for m in fake.bot_messages(world.GROUPS["monitoring"]))
