@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from . import cli_data
 from .clock import utcnow
 from .config import Settings, SettingsError, load_settings
 from .db import migrate
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         _configure_logging(settings.log_level)
         return int(args.func(settings, args) or 0)
-    except (SettingsError, RulesError, CliError, people.AdminError) as exc:
+    except (SettingsError, RulesError, CliError, people.AdminError, cli_data.DataCliError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -81,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     gadd.add_argument("--title")
     gadd.set_defaults(func=_groups_add)
     groups.add_parser("list").set_defaults(func=_groups_list)
+    cli_data.add_commands(sub, _with_services)
     return parser
 
 

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Reports one account may file per minute before the bot asks it to slow down (flood guard).
     lapor_per_minute: int = Field(default=10, ge=1)
+    # `sender` of CAP 1.2 alerts in exports: an id of this center without spaces, commas, '<' or '&'.
+    cap_sender: str = Field(default="callcenter112@ambon.go.id", pattern=r"^[^\s,<&]+$")
     # Seconds between two sweeps of due follow-ups and scheduled reports.
     sweep_interval: float = Field(default=10.0, gt=0)
     # Names this process in outbox leases; must differ between instances that share one database.

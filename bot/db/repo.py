@@ -77,6 +77,14 @@ class Repository:
             .values(last_seq=IncidentCounter.last_seq + 1).returning(IncidentCounter.last_seq))
         return int(result.scalar_one())
 
+    async def raise_counter(self, year: int, seq: int) -> None:
+        """An imported number: later numbers of that year come after it."""
+        insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
+        await self.session.execute(
+            insert(IncidentCounter).values(year=year, last_seq=0).on_conflict_do_nothing(index_elements=["year"]))
+        await self.session.execute(update(IncidentCounter).where(IncidentCounter.year == year,
+                                                                 IncidentCounter.last_seq < seq).values(last_seq=seq))
+
     async def incident(self, incident_id: int) -> Incident | None:
         return await self.session.get(Incident, incident_id)
 
@@ -295,6 +303,12 @@ class Repository:
         self.session.add(Event(at=now, kind=kind, incident_id=incident_id, actor_id=actor_id,
                                actor_name=actor_name, chat_id=chat_id, agency_key=agency_key,
                                from_state=from_state, to_state=to_state, detail=detail))
+
+    async def events_of(self, incident_ids: list[int]) -> list[Event]:
+        if not incident_ids:
+            return []
+        return list((await self.session.scalars(
+            select(Event).where(Event.incident_id.in_(incident_ids)).order_by(Event.id))).all())
 
     async def events(self, incident_id: int) -> list[Event]:
         return list((await self.session.scalars(

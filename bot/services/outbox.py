@@ -49,6 +49,7 @@ class Job:
     buttons: tuple[tuple[tuple[str, str], ...], ...] = ()  # rows of (label, callback data)
     rendered_at: datetime | None = None  # the state this text shows; a later change needs an edit
     reply_to: int | None = None
+    chart_month: str | None = None  # a chart delivery: the month to draw (rendered after the claim)
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,12 @@ async def _job(uow: UnitOfWork, services: Services, delivery: db.Delivery, route
                 return None
             chat_id = group.chat_id
         return Job(delivery.id, chat_id, delivery.text, delivery.kind, route, reply_to=delivery.reply_to_message_id)
+    if delivery.kind == "chart":
+        group = await uow.repo.group_by_key(delivery.agency_key or "")
+        if group is None:
+            await _fail(uow, services, delivery, "no_group", now)
+            return None
+        return Job(delivery.id, group.chat_id, "", "chart", route, chart_month=delivery.text)
     incident = await uow.repo.incident(delivery.incident_id or 0)
     if incident is None:
         await _fail(uow, services, delivery, "no_group", now)

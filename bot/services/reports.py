@@ -3,33 +3,25 @@ inserting one scheduled_run row, so it is posted once however many processes run
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from ..db import models as db
 from ..db.uow import UnitOfWork
-from ..domain.lifecycle import IncidentStatus
 from ..domain.model import Role
+from ..domain.periods import Period, month_period
 from ..domain.render import cut
 from ..domain.schedule_rules import ShiftSlot, previous_shift, shift_at
+from ..domain.stats import recap_text, spoken_summary
 from ..domain.timeline import active_lines
 from ..i18n import Html
+from . import stats
 from .context import Services
 from .incidents import notice
 
 CATCH_UP = timedelta(hours=1)  # a handover missed while the bot was down is still posted within this window
 RECAP_CATCH_UP = timedelta(hours=6)
-
-
-@dataclass(frozen=True)
-class Stats:
-    count: int
-    by_category: list[tuple[str, int]]
-    by_kecamatan: list[tuple[str, int]]
-    response: list[tuple[str, float | None, float | None, float | None, float | None, int]]  # agency, ack, on scene
-    still_open: list[str]
+MONTHLY_AT = time(8, 0)  # the monthly report goes out on the 1st at 08:00 (local)
 
 
 async def run_due(services: Services, now: datetime) -> list[str]:
@@ -49,6 +41,11 @@ async def run_due(services: Services, now: datetime) -> list[str]:
     if timedelta(0) <= now - recap_at < RECAP_CATCH_UP and await _claim(services, "daily_recap", recap_at, now):
         await _post_daily_recap(services, recap_at, now)
         posted.append("daily_recap")
+    local = now.astimezone(tz)
+    month_at = datetime.combine(local.date().replace(day=1), MONTHLY_AT, tzinfo=tz)
+    if timedelta(0) <= now - month_at < RECAP_CATCH_UP and await _claim(services, "monthly_report", month_at, now):
+        await _post_monthly_report(services, month_at, now)
+        posted.append("monthly_report")
     return posted
 
 
@@ -121,66 +118,40 @@ async def _to_agency(uow: UnitOfWork, key: str, text: str, now: datetime) -> Non
                              status="pending", attempts=0, next_attempt_at=now, created_at=now))
 
 
-# daily recap --------------------------------------------------------------------------------------------------
-async def stats_between(uow: UnitOfWork, services: Services, start: datetime, end: datetime) -> Stats:
-    rules = services.rules
-    created = await uow.repo.incidents_between(start, end)
-    by_category = Counter(rules.categories[i.category].label for i in created).most_common()
-    by_kecamatan = Counter(i.kecamatan or ("luar Kota Ambon" if i.outside_city else "-") for i in created)
-    targets = await uow.repo.targets_of([i.id for i in created])
-    created_at = {i.id: i.created_at for i in created}
-    response = []
-    for key in rules.agencies:
-        rows = [t for t in targets if t.agency_key == key]
-        if not rows or rules.agency_kind(key) != "responder":
-            continue
-        ack = [_minutes(t.acknowledged_at - created_at[t.incident_id]) for t in rows if t.acknowledged_at]
-        scene = [_minutes(t.arrived_at - created_at[t.incident_id]) for t in rows if t.arrived_at]
-        response.append((rules.agency_name(key), median(ack), p90(ack), median(scene), p90(scene), len(rows)))
-    still_open = [i.number for i in created if i.status != IncidentStatus.CLOSED]
-    return Stats(len(created), by_category, by_kecamatan.most_common(), response, still_open)
-
-
-def _minutes(delta: timedelta) -> float:
-    return delta.total_seconds() / 60
-
-
-def median(values: list[float]) -> float | None:
-    return statistics.median(values) if values else None
-
-
-def p90(values: list[float]) -> float | None:
-    """90th percentile (inclusive method, as spreadsheets compute it)."""
-    if not values:
-        return None
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=10, method="inclusive")[8]
-
-
-def recap_text(services: Services, stats: Stats, day_label: str) -> Html:
-    tr = services.tr
-    fmt = lambda v: tr("minutes_short", n=f"{v:.1f}".replace(".", ",")) if v is not None else "-"  # noqa: E731
-    lines = [tr("recap_title", day=day_label, count=stats.count),
-             tr("recap_categories", items=", ".join(f"{k} {n}" for k, n in stats.by_category) or tr("none")),
-             tr("recap_kecamatan", items=", ".join(f"{k} {n}" for k, n in stats.by_kecamatan) or tr("none"))]
-    if stats.response:
-        lines.append(tr("recap_response_header"))
-        lines += [tr("recap_response_line", agency=a, ack=fmt(am), ack90=fmt(a9), scene=fmt(sm), scene90=fmt(s9), n=n)
-                  for a, am, a9, sm, s9, n in stats.response]
-    lines.append(tr("recap_open", count=len(stats.still_open), items=", ".join(stats.still_open) or tr("none")))
-    return Html(cut("\n".join(lines)))
-
-
+# daily recap and monthly report -------------------------------------------------------------------------------
 async def _post_daily_recap(services: Services, recap_at: datetime, now: datetime) -> None:
     day_end = datetime.combine(recap_at.date(), time(0), tzinfo=services.tz)
     day_start = day_end - timedelta(days=1)
+    period = Period(day_start, day_end, f"harian {day_start:%d-%m-%Y}")
     async with services.db.uow() as uow:
-        stats = await stats_between(uow, services, day_start, day_end)
-        text = recap_text(services, stats, day_start.strftime("%d-%m-%Y"))
+        summary = await stats.recap(uow, services, period)
+        text = recap_text(summary, *labels(services), services.tr)
         for key in ("pimpinan", "monitoring"):
             await _to_agency(uow, key, text, now)
-        uow.repo.event(now, "daily_recap", detail={"day": day_start.date().isoformat(), "count": stats.count})
+        uow.repo.event(now, "daily_recap", detail={"day": day_start.date().isoformat(), "count": summary.total})
+        await uow.commit()
+
+
+def labels(services: Services) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    cats = services.rules.categories
+    return ({k: c.label for k, c in cats.items()},
+            {(k, s): sub.label for k, c in cats.items() for s, sub in c.subtypes.items()})
+
+
+async def _post_monthly_report(services: Services, month_start: datetime, now: datetime) -> None:
+    """On the 1st: last month in a sentence, the numbers, and the chart (rendered when it is sent)."""
+    last = (month_start - timedelta(days=1)).astimezone(services.tz)
+    period = month_period(last.year, last.month, services.tz)
+    async with services.db.uow() as uow:
+        summary = await stats.recap(uow, services, period)
+        text = Html(services.tr("monthly_title") + "\n" + spoken_summary(summary, labels(services)[0], services.tr)
+                    + "\n\n" + recap_text(summary, *labels(services), services.tr))
+        for key in ("pimpinan", "monitoring"):
+            await _to_agency(uow, key, cut(text), now)
+            uow.repo.add(db.Delivery(kind="chart", agency_key=key, text=f"{last.year}-{last.month:02d}",
+                                     priority=4, status="pending", attempts=0, next_attempt_at=now, created_at=now))
+        uow.repo.event(now, "monthly_report", detail={"month": f"{last.year}-{last.month:02d}",
+                                                      "count": summary.total})
         await uow.commit()
 
 

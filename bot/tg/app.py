@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Defa
 
 from ..config import Settings
 from ..services.context import Services
-from . import desk_handlers, handlers, shift_handlers
+from . import desk_handlers, handlers, shift_handlers, stats_handlers
 from .sender import OutboxSender
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def build_application(settings: Settings, services: Services) -> Application:  #
                            ("catatan", desk_handlers.catatan), ("status", desk_handlers.status),
                            ("aktif", desk_handlers.aktif), ("tunda", shift_handlers.tunda),
                            ("serahterima", shift_handlers.serahterima), ("mulai_shift", shift_handlers.mulai_shift),
-                           ("akhiri_shift", shift_handlers.akhiri_shift)):
+                           ("akhiri_shift", shift_handlers.akhiri_shift), ("rekap", stats_handlers.rekap)):
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(CallbackQueryHandler(handlers.form_button, pattern=r"^f1:"))
     app.add_handler(CallbackQueryHandler(desk_handlers.agency_button, pattern=r"^a1:"))
@@ -82,8 +82,8 @@ async def _register_commands(app: Application, services: Services) -> None:  # t
     tr = services.tr
     desk = ("lapor", "batal", "aktif", "status", "tutup", "buka", "tambah", "prioritas", "catatan", "tunda",
             "serahterima", "mulai_shift", "akhiri_shift")
-    private = [BotCommand(c, tr(f"cmd.{c}")) for c in (*desk, "whoami", "start")]
-    group = [BotCommand(c, tr(f"cmd.{c}")) for c in (*desk, "whoami", "daftar_grup")]
+    private = [BotCommand(c, tr(f"cmd.{c}")) for c in (*desk, "rekap", "whoami", "start")]
+    group = [BotCommand(c, tr(f"cmd.{c}")) for c in (*desk, "rekap", "whoami", "daftar_grup")]
     try:
         await app.bot.set_my_commands(private, scope=BotCommandScopeAllPrivateChats())
         await app.bot.set_my_commands(group, scope=BotCommandScopeAllGroupChats())

@@ -15,7 +15,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from ..clock import utcnow
-from ..services import outbox
+from ..services import outbox, stats
 from ..services.context import Services
 from ..services.outbox import Job, Outcome, Result, Route
 from .errors import classify, is_bad_html, is_not_modified
@@ -128,6 +128,10 @@ class OutboxSender:
             return classify(exc)
 
     async def _call(self, job: Job, text: str, parse_mode: str | None) -> Result:
+        if job.kind == "chart" and job.chart_month:
+            png, label = await stats.month_chart(self.services, job.chart_month)
+            photo = await self.bot.send_photo(job.chat_id, png, caption=f"Grafik {label}")
+            return Result(Outcome.SENT, message_id=photo.message_id)
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
                                        for row in job.buttons])
         if job.kind == "edit":

@@ -64,6 +64,7 @@ class Sent:
     kind: str = "text"
     edits: list[str] = field(default_factory=list)
     file_size: int = 0
+    file: bytes | None = None  # what a sendPhoto / sendDocument uploaded
 
     def buttons(self) -> list[tuple[str, str]]:
         rows = (self.reply_markup or {}).get("inline_keyboard", [])
@@ -375,9 +376,7 @@ class FakeTelegram:
         caption = str(params.get("caption", ""))
         plain = self._check_text(caption, params.get("parse_mode"), f"{kind} caption", limit=1024) if caption else ""
         sent = Sent(chat["id"], 0, caption, plain, self._check_markup(params.get("reply_markup")),
-                    self._reply_to(chat["id"], params), kind=kind, file_size=len(payload))
-        self.files = getattr(self, "files", {})
-        self.files[(chat["id"], len(self.sent.get(chat["id"], [])))] = payload
+                    self._reply_to(chat["id"], params), kind=kind, file_size=len(payload), file=payload)
         return self._post(chat, sent)
 
     def _m_editMessageText(self, params: dict[str, Any]) -> Any:
@@ -432,7 +431,7 @@ class FakeTelegram:
         return chat
 
     def _check_text(self, text: str, parse_mode: Any, where: str, limit: int = 4096) -> str:
-        if not text.strip():
+        if not text.strip() and where in ("sendMessage", "editMessageText"):
             raise ApiError(400, "Bad Request: message text is empty")
         plain = text
         if parse_mode == "HTML":

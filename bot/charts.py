@@ -1,0 +1,67 @@
+"""The recap as a picture a leader can read on a phone: matplotlib with its non-interactive backend."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # no screen on a server; must be chosen before pyplot is imported
+import matplotlib.pyplot as plt  # noqa: E402
+
+from .charts_data import ChartData  # noqa: E402
+
+BLUE, ORANGE, GREY = "#1f5fa8", "#e07b00", "#888888"
+
+
+def recap_png(data: ChartData) -> bytes:
+    """Three panels, large type: reports by category, by kecamatan, median response times per agency."""
+    fig, axes = plt.subplots(3, 1, figsize=(7.2, 10.8), dpi=150,
+                             gridspec_kw={"height_ratios": [max(len(data.categories), 1), max(len(data.kecamatan), 1),
+                                                            max(len(data.response), 1) + 1]})
+    fig.suptitle(data.title, fontsize=16, fontweight="bold")
+    _bars(axes[0], data.categories, "Laporan per kategori", BLUE)
+    _bars(axes[1], data.kecamatan, "Laporan per kecamatan", BLUE)
+    _response(axes[2], data.response)
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _bars(ax, items: list[tuple[str, int]], title: str, color: str) -> None:  # type: ignore[no-untyped-def]
+    ax.set_title(title, fontsize=13, loc="left")
+    if not items:
+        ax.text(0.5, 0.5, "tidak ada laporan", ha="center", va="center", fontsize=12, color=GREY)
+        ax.axis("off")
+        return
+    labels = [label for label, _ in items][::-1]
+    values = [value for _, value in items][::-1]
+    bars = ax.barh(labels, values, color=color)
+    ax.bar_label(bars, padding=3, fontsize=11)
+    ax.tick_params(axis="y", labelsize=11)
+    ax.set_xlim(0, max(values) * 1.18 or 1)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def _response(ax, items: list[tuple[str, float | None, float | None]]) -> None:  # type: ignore[no-untyped-def]
+    ax.set_title("Median waktu respons (menit sejak laporan)", fontsize=13, loc="left")
+    rows = [(a, ack, scene) for a, ack, scene in items if ack is not None or scene is not None]
+    if not rows:
+        ax.text(0.5, 0.5, "belum ada respons tercatat", ha="center", va="center", fontsize=12, color=GREY)
+        ax.axis("off")
+        return
+    names = [a for a, _, _ in rows][::-1]
+    positions = range(len(names))
+    ack = [r[1] or 0 for r in rows][::-1]
+    scene = [r[2] or 0 for r in rows][::-1]
+    height = 0.38
+    b1 = ax.barh([p + height / 2 for p in positions], ack, height, color=BLUE, label="diterima")
+    b2 = ax.barh([p - height / 2 for p in positions], scene, height, color=ORANGE, label="tiba di lokasi")
+    ax.bar_label(b1, labels=[f"{v:.1f}" if v else "" for v in ack], padding=3, fontsize=10)
+    ax.bar_label(b2, labels=[f"{v:.1f}" if v else "" for v in scene], padding=3, fontsize=10)
+    ax.set_yticks(list(positions), names, fontsize=11)
+    ax.legend(loc="lower right", fontsize=10)
+    ax.set_xlim(0, max(ack + scene) * 1.2 or 1)
+    ax.spines[["top", "right"]].set_visible(False)

@@ -1,0 +1,71 @@
+"""Periods people ask for: /rekap, /rekap hari|minggu|bulan|tahun, /rekap 2026-01, /rekap 2026-01-05,
+/rekap 2026-01-01..2026-01-15 (both days included). Times are local (WIT); the result is [start, end)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+
+MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+             "November", "Desember")
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+_YEAR = re.compile(r"^\d{4}$")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime
+    label: str
+
+
+class PeriodError(ValueError):
+    pass
+
+
+def _midnight(day: date, tz: tzinfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=tz)
+
+
+def month_period(year: int, month: int, tz: tzinfo) -> Period:
+    if not 1 <= month <= 12:
+        raise PeriodError(f"bulan {month} tidak ada")
+    start = _midnight(date(year, month, 1), tz)
+    end = _midnight(date(year + month // 12, month % 12 + 1, 1), tz)
+    return Period(start, end, f"{MONTHS_ID[month - 1]} {year}")
+
+
+def parse_period(text: str | None, now: datetime, tz: tzinfo) -> Period:
+    word = (text or "hari").strip().lower()
+    today = now.astimezone(tz).date()
+    if word in ("hari", "today", "hari ini"):
+        return Period(_midnight(today, tz), _midnight(today + timedelta(days=1), tz), f"hari ini ({today:%d-%m-%Y})")
+    if word in ("minggu", "week", "pekan"):
+        start = today - timedelta(days=6)
+        return Period(_midnight(start, tz), _midnight(today + timedelta(days=1), tz),
+                      f"7 hari terakhir ({start:%d-%m}–{today:%d-%m-%Y})")
+    if word in ("bulan", "month"):
+        return month_period(today.year, today.month, tz)
+    if word in ("tahun", "year"):
+        return Period(_midnight(date(today.year, 1, 1), tz), _midnight(date(today.year + 1, 1, 1), tz), str(today.year))
+    try:
+        if match := _MONTH.match(word):
+            return month_period(int(match.group(1)), int(match.group(2)), tz)
+        if _YEAR.match(word):
+            year = int(word)
+            return Period(_midnight(date(year, 1, 1), tz), _midnight(date(year + 1, 1, 1), tz), str(year))
+        if _DAY.match(word):
+            day = date.fromisoformat(word)
+            return Period(_midnight(day, tz), _midnight(day + timedelta(days=1), tz), f"{day:%d-%m-%Y}")
+        if match := _RANGE.match(word):
+            first, last = date.fromisoformat(match.group(1)), date.fromisoformat(match.group(2))
+            if last < first:
+                raise PeriodError("tanggal akhir sebelum tanggal awal")
+            return Period(_midnight(first, tz), _midnight(last + timedelta(days=1), tz),
+                          f"{first:%d-%m-%Y} s.d. {last:%d-%m-%Y}")
+    except ValueError as exc:
+        raise PeriodError(str(exc)) from exc
+    raise PeriodError(f"periode '{text}' tidak dikenal")

@@ -1,0 +1,110 @@
+"""Statistics of a period, as numbers and as the sentences a head of office says on the radio (pure)."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+from ..i18n import Catalogue, Html
+from .periods import Period
+
+
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def p90(values: list[float]) -> float | None:
+    """90th percentile, inclusive method (as spreadsheets compute it)."""
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=10, method="inclusive")[8]
+
+
+@dataclass(frozen=True)
+class Measure:
+    """Minutes from the report (or from the claim, for on scene) for one agency and one step."""
+
+    n: int
+    median: float | None
+    p90: float | None
+    within: float | None  # share within the rules' deadline, 0..1; None where the rules set no deadline
+
+    @staticmethod
+    def of(minutes: list[float], deadlines: list[float] | None = None) -> Measure:
+        within = None
+        if deadlines is not None and minutes:
+            within = sum(1 for m, d in zip(minutes, deadlines, strict=True) if m <= d) / len(minutes)
+        return Measure(len(minutes), median(minutes), p90(minutes), within)
+
+
+@dataclass(frozen=True)
+class AgencyResponse:
+    key: str
+    name: str
+    targets: int
+    acknowledge: Measure
+    claim: Measure
+    on_scene: Measure
+    resolve: Measure
+
+
+@dataclass(frozen=True)
+class Recap:
+    period: Period
+    total: int
+    by_category: list[tuple[str, int]]               # category key, count (every category, most first)
+    by_subtype: list[tuple[str, str | None, int]]   # category, sub-type, count
+    by_kecamatan: list[tuple[str, int]]              # display name, count (every kecamatan, most first)
+    false_reports: int
+    duplicates: int
+    still_open: int
+    response: list[AgencyResponse] = field(default_factory=list)
+    by_village: list[tuple[str, int]] = field(default_factory=list)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{round(value * 100)}%"
+
+
+def _min(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}".replace(".", ",")
+
+
+def recap_text(recap: Recap, labels: dict[str, str], sub_labels: dict[tuple[str, str], str], tr: Catalogue) -> Html:
+    """The /rekap text: counts first, then response times per agency with the share within deadline."""
+    lines = [tr("rekap_title", period=recap.period.label, total=recap.total)]
+    cats = []
+    for key, count in recap.by_category:
+        subs = [f"{sub_labels.get((c, s or ''), s or '-')} {n}" for c, s, n in recap.by_subtype if c == key and s and n]
+        cats.append(f"{labels[key]} {count}" + (f" ({', '.join(subs)})" if subs else ""))
+    lines.append(tr("rekap_categories", items="; ".join(cats)))
+    lines.append(tr("rekap_kecamatan", items=", ".join(f"{k} {n}" for k, n in recap.by_kecamatan)))
+    if recap.by_village:
+        lines.append(tr("rekap_villages", items=", ".join(f"{k} {n}" for k, n in recap.by_village)))
+    share = recap.false_reports / recap.total if recap.total else None
+    lines.append(tr("rekap_false", count=recap.false_reports, share=_pct(share), duplicates=recap.duplicates,
+                    open=recap.still_open))
+    if recap.response:
+        lines.append(tr("rekap_response_header"))
+        for r in recap.response:
+            lines.append(tr("rekap_response_line", agency=r.name, n=r.targets,
+                            ack=_min(r.acknowledge.median), ack90=_min(r.acknowledge.p90),
+                            ackin=_pct(r.acknowledge.within), claim=_min(r.claim.median),
+                            scene=_min(r.on_scene.median), scene90=_min(r.on_scene.p90),
+                            scenein=_pct(r.on_scene.within), done=_min(r.resolve.median),
+                            donein=_pct(r.resolve.within)))
+    return Html("\n".join(lines))
+
+
+def spoken_summary(recap: Recap, labels: dict[str, str], tr: Catalogue) -> Html:
+    """'Januari 2026: 80 laporan, terbanyak keamanan dan ketertiban; Sirimau tertinggi, disusul Nusaniwe dan
+    Teluk Ambon; Leitimur Selatan terendah.'"""
+    if not recap.total:
+        return tr("spoken_none", period=recap.period.label)
+    top = labels[recap.by_category[0][0]].lower().replace("&", "dan")
+    ranked = [name for name, _ in recap.by_kecamatan]
+    return tr("spoken_summary", period=recap.period.label, total=recap.total, top=top, first=ranked[0],
+              second=ranked[1] if len(ranked) > 1 else "-", third=ranked[2] if len(ranked) > 2 else "-",
+              last=ranked[-1])

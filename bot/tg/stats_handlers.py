@@ -1,0 +1,51 @@
+"""/rekap: the numbers as a short text and a chart, for supervisors, leaders, and the leadership groups."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from ..clock import utcnow
+from ..domain.model import Role
+from ..domain.periods import PeriodError, parse_period
+from ..domain.render import cut
+from ..domain.stats import recap_text, spoken_summary
+from ..i18n import Html
+from ..services import stats
+from ..services.context import role_of
+from ..services.reports import labels
+from .handlers import reply, services_of
+
+ALLOWED_ROLES = {Role.SUPERVISOR, Role.LEADER, Role.ADMIN}
+READER_GROUPS = {"pimpinan", "monitoring", "call_center"}
+
+
+async def rekap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/rekap [hari|minggu|bulan|YYYY-MM|YYYY-MM-DD..YYYY-MM-DD] [desa]: text first, then the chart."""
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or user is None or chat is None:
+        return
+    svc = services_of(context)
+    async with svc.db.uow() as uow:
+        role = await role_of(uow.repo, svc, user.id)
+        group = await uow.repo.group_by_chat(chat.id)
+    if role is None and group is None:
+        return  # strangers and unbound groups are ignored
+    if role not in ALLOWED_ROLES and (group is None or group.agency_key not in READER_GROUPS):
+        await reply(message, svc.tr("rekap_not_allowed"))
+        return
+    args = [a.lower() for a in context.args or []]
+    villages = "desa" in args
+    words = [a for a in args if a != "desa"]
+    try:
+        period = parse_period(words[0] if words else None, utcnow(), svc.tz)
+    except PeriodError as exc:
+        await reply(message, svc.tr("rekap_usage", problem=str(exc)))
+        return
+    async with svc.db.uow() as uow:
+        summary = await stats.recap(uow, svc, period, villages=villages)
+    cats, subs = labels(svc)
+    text = Html(spoken_summary(summary, cats, svc.tr) + "\n\n" + recap_text(summary, cats, subs, svc.tr))
+    await reply(message, cut(text))
+    png = await stats.chart_png(svc, summary)
+    await message.reply_photo(png, caption=f"Grafik {period.label}")

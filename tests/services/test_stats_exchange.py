@@ -1,0 +1,169 @@
+"""Statistics and exchange formats on a real database, from a dataset matching Ambon's published figures."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+import xmlschema
+
+from bot.domain.periods import Period, month_period
+from bot.domain.stats import spoken_summary
+from bot.exchange import CSV_COLUMNS, cap_alert, csv_row, eido
+from bot.services import exchange, intake, stats
+from bot.services.context import Services
+from bot.services.reports import labels
+from tests.published import CATEGORY_TOTALS, WIT, published_csv
+
+from .test_intake_services import FIRE, RINA, setup_center
+
+SCHEMA = Path(__file__).resolve().parents[1] / "data" / "cap12.xsd"
+NOW = datetime(2026, 2, 1, tzinfo=UTC)
+
+
+def days(first: date, last: date) -> Period:
+    return Period(datetime.combine(first, time(0), tzinfo=WIT),
+                  datetime.combine(last + timedelta(days=1), time(0), tzinfo=WIT), "periode")
+
+
+async def imported(services: Services) -> None:
+    await exchange.import_rows(services, exchange.parse_csv(services, published_csv()), NOW)
+
+
+async def test_the_published_ambon_figures_come_out_exactly(services: Services) -> None:
+    await imported(services)
+    async with services.db.uow() as uow:
+        launch = await stats.recap(uow, services, days(date(2025, 9, 8), date(2026, 1, 31)))
+        november = await stats.recap(uow, services, days(date(2025, 9, 8), date(2025, 11, 10)))
+        january = await stats.recap(uow, services, month_period(2026, 1, services.tz))
+    assert dict(launch.by_category) == CATEGORY_TOTALS and launch.total == 548
+    assert dict(november.by_kecamatan) == {"Sirimau": 129, "Nusaniwe": 61, "Teluk Ambon": 37,
+                                           "Teluk Ambon Baguala": 28, "Leitimur Selatan": 0}
+    assert january.total == 80 and january.by_category[0][0] == "kamtibmas"
+    assert [k for k, _ in january.by_kecamatan][:3] == ["Sirimau", "Nusaniwe", "Teluk Ambon"]
+    assert january.by_kecamatan[-1][0] == "Leitimur Selatan"
+    assert spoken_summary(january, labels(services)[0], services.tr) == (
+        "Januari 2026: 80 laporan, terbanyak keamanan dan ketertiban; Sirimau tertinggi, disusul Nusaniwe dan "
+        "Teluk Ambon; Leitimur Selatan terendah.")
+
+
+async def test_response_times_per_agency_and_share_within_the_rules(services: Services) -> None:
+    from bot.domain.lifecycle import Action
+    from bot.services import lifecycle
+    from bot.services.context import Actor
+
+    await setup_center(services)
+    start = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    for i, ack_after in enumerate((30, 90, 150)):
+        outcome = await intake.lapor(services, RINA, RINA.id, True, 10 + i, FIRE, start + timedelta(minutes=10 * i))
+        assert isinstance(outcome, intake.Accepted)
+        pressed = start + timedelta(minutes=10 * i, seconds=ack_after)
+        await lifecycle.press(services, Actor(2001, "Budi"), -1005, outcome.incident_id, Action.ACK, pressed)
+    async with services.db.uow() as uow:
+        summary = await stats.recap(uow, services, days(date(2026, 3, 2), date(2026, 3, 2)))
+    damkar = next(r for r in summary.response if r.key == "damkar")
+    assert damkar.targets == 3 and damkar.acknowledge.n == 3
+    assert damkar.acknowledge.median == pytest.approx(1.5)
+    assert damkar.acknowledge.within == pytest.approx(1 / 3)  # critical: acknowledge within 1 minute
+
+
+async def test_a_csv_export_imports_back_to_the_same_numbers(services: Services, database_url: str) -> None:
+    await imported(services)
+    period = days(date(2025, 9, 1), date(2026, 1, 31))
+    records = await exchange.records(services, period)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    writer.writerows(csv_row(r, services.tz, personal=False) for r in records)
+    async with services.db.uow() as uow:
+        before = await stats.recap(uow, services, period)
+    with pytest.raises(exchange.ImportError_) as again:  # the same numbers cannot be imported twice
+        await exchange.import_rows(services, exchange.parse_csv(services, out.getvalue()), NOW)
+    assert "sudah ada" in again.value.problems[0]
+    async with services.db.uow() as uow:
+        from sqlalchemy import delete
+
+        from bot.db import models as db
+
+        for model in (db.Event, db.IncidentTarget, db.Incident, db.IncidentCounter):
+            await uow.session.execute(delete(model))
+        await uow.commit()
+    await exchange.import_rows(services, exchange.parse_csv(services, out.getvalue()), NOW)
+    async with services.db.uow() as uow:
+        after = await stats.recap(uow, services, period)
+    assert (after.total, after.by_category, after.by_kecamatan, after.false_reports) == (
+        before.total, before.by_category, before.by_kecamatan, before.false_reports)
+
+
+async def test_a_file_with_bad_rows_imports_nothing_and_names_the_lines(services: Services) -> None:
+    text = ("waktu,kategori,kecamatan,alamat,keterangan\n"
+            "2026-01-05T10:00:00+09:00,medis,Sirimau,Jl. A,ok\n"
+            "kemarin,medis,Sirimau,Jl. B,waktu salah\n"
+            "2026-01-05T11:00:00+09:00,gempa bumi,Sirimau,Jl. C,jenis sebagai kategori: boleh\n"
+            "2026-01-05T12:00:00+09:00,cuaca,Kota Lain,Jl. D,dua kesalahan\n")
+    with pytest.raises(exchange.ImportError_) as error:
+        exchange.parse_csv(services, text)
+    assert [p.split(":")[0] for p in error.value.problems] == ["baris 3", "baris 5"]
+    assert "kategori" in error.value.problems[1] and "kecamatan" in error.value.problems[1]
+    async with services.db.uow() as uow:
+        assert await uow.repo.incidents_between(datetime(2020, 1, 1, tzinfo=UTC), NOW) == []
+
+
+async def test_every_cap_alert_validates_against_the_oasis_schema(services: Services) -> None:
+    await setup_center(services)
+    schema = xmlschema.XMLSchema(str(SCHEMA))
+    outcome = await intake.lapor(services, RINA, RINA.id, True, 10, FIRE + "\nkoordinat: -3.69, 128.18",
+                                 datetime(2026, 3, 2, 1, 0, 5, 123456, tzinfo=UTC))
+    assert isinstance(outcome, intake.Accepted)
+    await imported(services)
+    records = await exchange.records(services, days(date(2025, 9, 1), date(2026, 3, 31)))
+    assert len(records) == 549
+    for record in records:
+        xml = cap_alert(record, services.tz, "callcenter112@ambon.go.id", personal=False)
+        schema.validate(xml.decode())
+    fire = next(r for r in records if r.number == outcome.number)
+    text = cap_alert(fire, services.tz, "callcenter112@ambon.go.id", personal=False).decode()
+    assert "<sent>2026-03-02T10:00:05+09:00</sent>" in text and "<scope>Restricted</scope>" in text
+    assert "<category>Fire</category>" in text and "0812-****-7890" in text and "Ibu" not in text
+
+
+async def test_the_json_export_is_shaped_after_eido_and_masks_the_caller(services: Services) -> None:
+    await setup_center(services)
+    outcome = await intake.lapor(services, RINA, RINA.id, True, 10, FIRE + "\npelapor: Ibu Maria", NOW)
+    assert isinstance(outcome, intake.Accepted)
+    [record] = await exchange.records(services, days(date(2026, 2, 1), date(2026, 2, 1)))
+    shaped = eido(record, services.tz, personal=False)
+    assert shaped["incidentTrackingIdentifier"] == outcome.number
+    assert shaped["location"]["civicAddress"]["A3"] == "Sirimau"
+    assert {a["agencyIdentifier"] for a in shaped["agencies"]} >= {"damkar", "pln", "monitoring"}
+    assert shaped["calls"] == [{"callerName": "(disamarkan)", "callerPhone": "0812-****-7890"}]
+    assert shaped["timeline"][0]["event"] == "created"
+    full = eido(record, services.tz, personal=True)
+    assert full["calls"] == [{"callerName": "Ibu Maria", "callerPhone": "0812-3456-7890"}]
+
+
+def test_the_chart_is_a_png_readable_on_a_phone() -> None:
+    import struct
+
+    from bot.charts import recap_png
+    from bot.charts_data import ChartData
+
+    png = recap_png(ChartData("Rekap Januari 2026 — 80 laporan", [("Keamanan & ketertiban", 34), ("Medis", 22)],
+                              [("Sirimau", 30), ("Leitimur Selatan", 3)], [("Damkar", 1.5, 9.0), ("PLN", 2.0, None)]))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert 900 <= width <= 2000 and height > width and 20_000 < len(png) < 1_500_000
+
+
+async def test_an_export_of_personal_data_is_recorded_with_who_asked(services: Services) -> None:
+    from sqlalchemy import select
+
+    from bot.db import models as db
+
+    await exchange.record_personal_export(services, 1, "csv 01-01-2026 s.d. 31-01-2026", NOW)
+    async with services.db.uow() as uow:
+        events = (await uow.session.scalars(select(db.Event).where(db.Event.kind == "personal_data_export"))).all()
+    assert [(e.actor_id, e.detail) for e in events] == [(1, {"export": "csv 01-01-2026 s.d. 31-01-2026"})]
