@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck check clean
+.PHONY: install run demo test lint typecheck check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ run: install
 	@$(BIN)/sigap112 settings check
 	$(BIN)/sigap112 db upgrade
 	$(BIN)/sigap112 run
+
+demo: install
+	$(BIN)/sigap112 demo
 
 test: install
 	$(BIN)/pytest

@@ -49,17 +49,27 @@ def _configure_logging(level: str) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sigap112", description="Sigap 112 — bot Call Center 112 Kota Ambon")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="jalankan bot (polling)").set_defaults(func=_run)
+    run = sub.add_parser("run", help="jalankan bot (long polling; --webhook untuk webhook)")
+    run.add_argument("--webhook", action="store_true", help="terima update lewat webhook (WEBHOOK_* di .env)")
+    run.set_defaults(func=_run)
+    demo = sub.add_parser("demo", help="coba bot tanpa token: bot asli + emulator Bot API, skenario kebakaran")
+    demo.add_argument("--dir", help="folder untuk basis data, log dan grafik (bawaan: folder sementara)")
+    demo.set_defaults(func=_demo)
     settings = sub.add_parser("settings", help="pengaturan").add_subparsers(dest="settings_command", required=True)
     settings.add_parser("check", help="periksa pengaturan dan BOT_TOKEN").set_defaults(func=_settings_check)
 
     db = sub.add_parser("db", help="basis data").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="migrasi ke versi terbaru").set_defaults(func=_db_upgrade)
     db.add_parser("current", help="versi skema saat ini").set_defaults(func=_db_current)
+    backup = db.add_parser("backup", help="salinan cadangan basis data SQLite (aman saat bot berjalan)")
+    backup.add_argument("--output", help="berkas tujuan (bawaan: var/backup/sigap112-<waktu>.db)")
+    backup.set_defaults(func=_db_backup)
     down = db.add_parser("downgrade", help="turunkan skema ke revisi tertentu")
     down.add_argument("revision")
     down.set_defaults(func=_db_downgrade)
 
+    sub.add_parser("health", help="kesehatan: pembaruan terakhir, antrean kirim, grup tak terjangkau, jeda sweep") \
+        .set_defaults(func=_health)
     rules = sub.add_parser("rules", help="aturan di RULES_DIR").add_subparsers(dest="rules_command", required=True)
     rules.add_parser("check", help="periksa aturan").set_defaults(func=_rules_check)
 
@@ -122,16 +132,36 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     from .tg.app import build_application
 
     settings.token()
+    if args.webhook:
+        from .tg.webhook import webhook_settings
+
+        webhook_settings(settings)  # a missing setting stops start-up with its name
     load_rules(settings.rules_dir)
     _require_current_schema(settings)
     asyncio.set_event_loop(asyncio.new_event_loop())
     services, dispose = _services(settings)
-    app = build_application(settings, services)
-    logging.getLogger(__name__).info("Sigap 112 starts (instance %s, database %s)", settings.instance_id,
-                                     settings.database_url.split("@")[-1])
-    app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1, close_loop=False)
-    asyncio.get_event_loop().run_until_complete(dispose())
+    app = build_application(settings, services, webhook=args.webhook)
+    logging.getLogger(__name__).info("Sigap 112 starts (instance %s, database %s, %s)", settings.instance_id,
+                                     settings.database_url.split("@")[-1], "webhook" if args.webhook else "polling")
+    loop = asyncio.get_event_loop()
+    if args.webhook:
+        from .tg.webhook import serve
+
+        loop.run_until_complete(serve(app, settings))
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1, close_loop=False)
+    loop.run_until_complete(dispose())
     return 0
+
+
+def _health(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from .services import health
+
+    report = _with_services(settings, lambda s: health.check(s, utcnow(), None))
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 0 if report["database"] == "ok" else 1
 
 
 def _settings_check(settings: Settings, args: argparse.Namespace) -> int:
@@ -139,6 +169,14 @@ def _settings_check(settings: Settings, args: argparse.Namespace) -> int:
     print(f"Pengaturan sah: Bot API {settings.telegram_api_url}, basis data {settings.database_url.split('@')[-1]}, "
           f"aturan {settings.rules_dir}, zona waktu {settings.timezone}.")
     return 0
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .demo import run_demo
+
+    return run_demo(Path(args.dir) if args.dir else None)
 
 
 def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
@@ -152,6 +190,28 @@ def _db_current(settings: Settings, args: argparse.Namespace) -> int:
     head = migrate.head_revision(settings.database_url)
     print(f"sekarang: {current or 'kosong'}; terbaru: {head}")
     return 0 if current == head else 1
+
+
+def _db_backup(settings: Settings, args: argparse.Namespace) -> int:
+    import sqlite3
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite":
+        raise CliError("Basis data PostgreSQL: cadangkan dengan pg_dump, misalnya "
+                       "`pg_dump -Fc -f sigap112.dump <nama-db>` (lihat README, bagian Backup).")
+    source = Path(url.database or "")
+    if not source.exists():
+        raise CliError(f"Basis data {source} tidak ada.")
+    target = Path(args.output or f"var/backup/sigap112-{utcnow():%Y%m%d-%H%M%S}.db")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # SQLite's online backup copies a consistent snapshot even while the bot writes (WAL mode).
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    print(f"Cadangan ditulis ke {target}")
+    return 0
 
 
 def _db_downgrade(settings: Settings, args: argparse.Namespace) -> int:

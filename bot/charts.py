@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no screen on a server; must be chosen before pyplot is imported
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .charts_data import ChartData  # noqa: E402
 
@@ -42,6 +43,7 @@ def _bars(ax, items: list[tuple[str, int]], title: str, color: str) -> None:  # 
     ax.bar_label(bars, padding=3, fontsize=11)
     ax.tick_params(axis="y", labelsize=11)
     ax.set_xlim(0, max(values) * 1.18 or 1)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts are whole reports
     ax.spines[["top", "right"]].set_visible(False)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 from typing import Annotated
@@ -31,6 +32,12 @@ class Settings(BaseSettings):
     lapor_per_minute: int = Field(default=10, ge=1)
     # `sender` of CAP 1.2 alerts in exports: an id of this center without spaces, commas, '<' or '&'.
     cap_sender: str = Field(default="callcenter112@ambon.go.id", pattern=r"^[^\s,<&]+$")
+    # Webhook mode (`sigap112 run --webhook`): the public https URL Telegram posts to, where this process
+    # listens, and the secret Telegram sends in X-Telegram-Bot-Api-Secret-Token.
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
     # Seconds between two sweeps of due follow-ups and scheduled reports.
     sweep_interval: float = Field(default=10.0, gt=0)
     # Names this process in outbox leases; must differ between instances that share one database.
@@ -41,6 +48,13 @@ class Settings(BaseSettings):
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_form(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("1–256 karakter A-Z, a-z, 0-9, _ atau - (aturan Telegram)")
         return value
 
     @field_validator("timezone")

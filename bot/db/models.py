@@ -267,3 +267,13 @@ class ShiftCheckin(Base):
     person_name: Mapped[str] = mapped_column(String(200))
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Heartbeat(Base):
+    """Each running instance's last update received and last sweep, for `sigap112 health` and /healthz."""
+
+    __tablename__ = "heartbeat"
+    instance_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_update_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_sweep_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -96,3 +96,16 @@ class Incident:
 def incident_number(year: int, seq: int) -> str:
     """112-YYYY-NNNNN: numbers restart at 1 every (WIT) year."""
     return f"112-{year}-{seq:05d}"
+
+
+DESK_COMMANDS = ("lapor", "batal", "aktif", "status", "tutup", "buka", "tambah", "prioritas", "catatan",
+                 "mulai_shift", "akhiri_shift", "serahterima")
+# What each role may use; /bantuan and the command menus show exactly this.
+COMMANDS_BY_ROLE: dict[Role | None, tuple[str, ...]] = {
+    None: ("start", "whoami", "bantuan"),
+    Role.RESPONDER: ("whoami", "bantuan"),
+    Role.LEADER: ("rekap", "whoami", "bantuan"),
+    Role.CALL_TAKER: (*DESK_COMMANDS, "whoami", "bantuan"),
+    Role.SUPERVISOR: (*DESK_COMMANDS, "tunda", "rekap", "whoami", "bantuan"),
+    Role.ADMIN: (*DESK_COMMANDS, "tunda", "rekap", "daftar_grup", "kesehatan", "whoami", "bantuan"),
+}

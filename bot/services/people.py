@@ -110,3 +110,30 @@ async def bind_group(services: Services, actor: Actor | None, chat_id: int, titl
                        detail={"previous_chat": previous_chat, "previous_key": previous_key})
         await uow.commit()
         return Binding(key, previous_chat, previous_key)
+
+
+async def bot_membership(services: Services, actor: Actor | None, chat_id: int, title: str | None, present: bool,
+                         now: datetime) -> str | None:
+    """The bot was added to or removed from a group. Added to a group no agency uses: tell the admins how to
+    bind it (and otherwise ignore the group). Removed from an agency's group: it is unreachable now."""
+    from .incidents import notice
+
+    async with services.db.uow() as uow:
+        group = await uow.repo.group_by_chat(chat_id)
+        if present and group is None:
+            key = "bot_added_unknown"
+        elif not present and group is not None:
+            key = "bot_removed"
+            group.status, group.status_reason, group.status_changed_at = "unreachable", "kicked", now
+        else:
+            return None
+        text = services.tr(key, title=title or "-", chat_id=chat_id, by=actor.name if actor else "-",
+                           agency=services.rules.agency_name(group.agency_key) if group else "",
+                           keys=", ".join(services.rules.agencies))
+        admins = {p.telegram_id for p in await uow.repo.people_with_role({Role.ADMIN.value})} | set(services.admin_ids)
+        for admin in sorted(admins):
+            uow.repo.add(notice(admin, text, now))
+        uow.repo.event(now, key, actor_id=actor.id if actor else None, actor_name=actor.name if actor else None,
+                       chat_id=chat_id, agency_key=group.agency_key if group else None)
+        await uow.commit()
+        return key

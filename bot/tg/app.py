@@ -5,10 +5,27 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Defaults, MessageHandler, filters
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    Update,
+)
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from ..config import Settings
+from ..domain.model import COMMANDS_BY_ROLE, Role
+from ..services import people
 from ..services.context import Services
 from . import desk_handlers, handlers, shift_handlers, stats_handlers
 from .sender import OutboxSender
@@ -16,9 +33,13 @@ from .sender import OutboxSender
 log = logging.getLogger(__name__)
 
 
-def build_application(settings: Settings, services: Services) -> Application:  # type: ignore[type-arg]
+def build_application(settings: Settings, services: Services,
+                      webhook: bool = False) -> Application:  # type: ignore[type-arg]
+    builder = Application.builder()
+    if webhook:
+        builder = builder.updater(None)  # updates arrive through our own web server (tg/webhook.py)
     app = (
-        Application.builder()
+        builder
         .token(settings.token())
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
@@ -34,6 +55,7 @@ def build_application(settings: Settings, services: Services) -> Application:  #
     # text (private chats, or replies to the bot in groups), then locations.
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler("whoami", handlers.whoami))
+    app.add_handler(CommandHandler(["bantuan", "help"], handlers.bantuan))
     app.add_handler(CommandHandler("daftar_grup", handlers.daftar_grup))
     app.add_handler(CommandHandler(["lapor", "report"], handlers.lapor))
     app.add_handler(CommandHandler("batal", handlers.batal))
@@ -42,7 +64,8 @@ def build_application(settings: Settings, services: Services) -> Application:  #
                            ("catatan", desk_handlers.catatan), ("status", desk_handlers.status),
                            ("aktif", desk_handlers.aktif), ("tunda", shift_handlers.tunda),
                            ("serahterima", shift_handlers.serahterima), ("mulai_shift", shift_handlers.mulai_shift),
-                           ("akhiri_shift", shift_handlers.akhiri_shift), ("rekap", stats_handlers.rekap)):
+                           ("akhiri_shift", shift_handlers.akhiri_shift), ("rekap", stats_handlers.rekap),
+                           ("kesehatan", shift_handlers.kesehatan)):
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(CallbackQueryHandler(handlers.form_button, pattern=r"^f1:"))
     app.add_handler(CallbackQueryHandler(desk_handlers.agency_button, pattern=r"^a1:"))
@@ -51,6 +74,8 @@ def build_application(settings: Settings, services: Services) -> Application:  #
     to_bot = filters.ChatType.PRIVATE | filters.REPLY
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & to_bot, handlers.text_message))
     app.add_handler(MessageHandler(filters.LOCATION, handlers.location))
+    app.add_handler(ChatMemberHandler(handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(TypeHandler(Update, handlers.seen), group=-1)  # before everything: note the time
     app.add_error_handler(handlers.on_error)
     # The schedule lives in the database; this job only looks at it. Times are computed in the configured
     # zone by the services; the scheduler itself runs in that zone too (Defaults above).
@@ -79,13 +104,22 @@ async def _stop_sender(app: Application) -> None:  # type: ignore[type-arg]
 
 
 async def _register_commands(app: Application, services: Services) -> None:  # type: ignore[type-arg]
+    """Indonesian command menus: a minimal one for everyone, the staff's in the groups, and each registered
+    person's own in their private chat (what /bantuan lists for their role)."""
     tr = services.tr
-    desk = ("lapor", "batal", "aktif", "status", "tutup", "buka", "tambah", "prioritas", "catatan", "tunda",
-            "serahterima", "mulai_shift", "akhiri_shift")
-    private = [BotCommand(c, tr(f"cmd.{c}")) for c in (*desk, "rekap", "whoami", "start")]
-    group = [BotCommand(c, tr(f"cmd.{c}")) for c in (*desk, "rekap", "whoami", "daftar_grup")]
+
+    def menu(role: Role | None) -> list[BotCommand]:
+        return [BotCommand(c, tr(f"cmd.{c}")) for c in COMMANDS_BY_ROLE[role]]
+
     try:
-        await app.bot.set_my_commands(private, scope=BotCommandScopeAllPrivateChats())
-        await app.bot.set_my_commands(group, scope=BotCommandScopeAllGroupChats())
+        await app.bot.set_my_commands(menu(None), scope=BotCommandScopeAllPrivateChats())
+        await app.bot.set_my_commands(menu(Role.ADMIN), scope=BotCommandScopeAllGroupChats())
     except Exception:  # the menu is a convenience; the bot works without it
         log.warning("could not register the command menu with Telegram", exc_info=True)
+        return
+    people_ = await people.list_users(services)
+    for person in people_:
+        try:
+            await app.bot.set_my_commands(menu(Role(person.role)), scope=BotCommandScopeChat(person.telegram_id))
+        except Exception:  # e.g. someone who never opened a chat with the bot
+            log.info("no personal command menu for %s", person.telegram_id)

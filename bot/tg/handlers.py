@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 
 from ..clock import utcnow
 from ..domain.callback_data import decode
+from ..domain.model import COMMANDS_BY_ROLE, Role
 from ..domain.render import render_fields, render_problems
 from ..i18n import Html
 from ..services import intake, people
@@ -43,6 +44,25 @@ async def reply(message: Message, text: str, **kwargs: object) -> Message:
                                     **kwargs)  # type: ignore[arg-type]
 
 
+async def seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every update: remember when the last one came (for /healthz)."""
+    context.bot_data["last_update_at"] = utcnow()
+
+
+async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bot itself was added to or removed from a group."""
+    change, chat = update.my_chat_member, update.effective_chat
+    if change is None or chat is None or is_private(chat):
+        return
+    present = change.new_chat_member.status in ("member", "administrator")
+    was_present = change.old_chat_member.status in ("member", "administrator", "creator")
+    if present == was_present:
+        return
+    actor = actor_of(change.from_user) if change.from_user else None
+    if await people.bot_membership(services_of(context), actor, chat.id, chat.title, present, utcnow()):
+        kick(context)
+
+
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start: greet; tell a newcomer whom to ask."""
     await _introduce(update, context, greeting=True)
@@ -71,6 +91,23 @@ async def _introduce(update: Update, context: ContextTypes.DEFAULT_TYPE, greetin
             group = svc.rules.agency_name(info.group_key) if info.group_key else tr("group_not_bound")
             text = Html(text + tr("whoami_group", chat_id=chat.id, group=group))
     await reply(message, text)
+
+
+async def bantuan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/bantuan: the commands this person may use, with what they do."""
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or user is None or chat is None:
+        return
+    svc = services_of(context)
+    tr = svc.tr
+    info = await people.who_am_i(svc, user.id, chat.id)
+    role = tr(f"role.{info.role.value}") if info.role else tr("whoami_unregistered")
+    lines = [tr("help_header", role=role)]
+    lines += [tr("help_line", command=c, description=tr(f"cmd.{c}")) for c in COMMANDS_BY_ROLE[info.role]]
+    if info.role in (Role.RESPONDER, None) or info.group_key:
+        lines.append(tr("help_responder"))
+    lines.append(tr("help_guides"))
+    await reply(message, Html("\n".join(lines)))
 
 
 async def daftar_grup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

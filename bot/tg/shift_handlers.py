@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from ..clock import utcnow
-from ..domain.model import INTAKE_ROLES
-from ..services import desk, followups, reports
+from ..domain.model import INTAKE_ROLES, Role
+from ..services import desk, followups, health, reports
 from ..services.context import role_of
 from .desk_handlers import _desk_text
 from .handlers import actor_of, is_private, kick, reply, services_of
@@ -72,9 +72,23 @@ async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         result = await followups.sweep(svc, now)
         posted = await reports.run_due(svc, now)
+        await health.beat(svc, context.bot_data["holder"], context.bot_data.get("last_update_at"), now)
     except Exception:  # the next run tries again; the rows are the schedule
         log.exception("follow-up sweep failed")
         return
     if result.reminders or result.escalations or posted:
         log.info("sweep: %d reminders, %d escalations, reports %s", result.reminders, result.escalations, posted)
         kick(context)
+
+
+async def kesehatan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/kesehatan (admins): last update, outbox backlog per group, unreachable groups, sweep lag."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    svc = services_of(context)
+    async with svc.db.uow() as uow:
+        if await role_of(uow.repo, svc, user.id) != Role.ADMIN:
+            return
+    report = await health.check(svc, utcnow(), context.bot_data.get("last_update_at"))
+    await reply(message, health.render(report, svc.tr, svc.tz))

@@ -15,7 +15,7 @@ from bot.domain.model import Incident, Report, incident_number
 from bot.domain.render import mask_phone, render_card, show_phone
 from bot.domain.ruleset import Rules
 from bot.i18n import Catalogue
-from tests.fakebot.html_check import to_plain, utf16_len
+from bot.sandbox.html_check import to_plain, utf16_len
 
 WIT = ZoneInfo("Asia/Jayapura")
 ALWAYS = ["call_center", "pimpinan", "monitoring"]

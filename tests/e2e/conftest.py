@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.sandbox.fake_api import FakeTelegram
 from tests.conftest import BACKENDS, fresh_database_url
-from tests.fakebot.server import FakeTelegram
 
 from . import world
 from .harness import BotProcess

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.fakebot.server import FakeTelegram
+from bot.sandbox.fake_api import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
 SIGAP = str(Path(sys.executable).parent / "sigap112")
@@ -35,9 +35,9 @@ class BotProcess:
             raise AssertionError(f"sigap112 {' '.join(args)} failed ({result.returncode}): {result.stderr}")
         return result
 
-    def start(self) -> BotProcess:
+    def start(self, *args: str) -> BotProcess:
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen([SIGAP, "run"], env=self.env, cwd=self.workdir, stdout=log, stderr=log)
+        self.proc = subprocess.Popen([SIGAP, "run", *args], env=self.env, cwd=self.workdir, stdout=log, stderr=log)
         return self
 
     def kill(self) -> None:
@@ -61,3 +61,11 @@ class BotProcess:
 
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.sandbox.fake_api import FakeTelegram
 from tests.conftest import RULES_DIR
-from tests.fakebot.server import FakeTelegram
 
 from . import world
 from .conftest import bind_all_groups

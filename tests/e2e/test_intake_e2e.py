@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
 import pytest
 
-from tests.fakebot.server import FakeTelegram
+from bot.sandbox.fake_api import FakeTelegram
 
 from . import world
 from .harness import BotProcess
@@ -171,3 +172,33 @@ def test_sigkill_with_deliveries_pending_then_restart_delivers_everything_once(
     assert {key: len(texts) for key, texts in cards.items() if len(texts) > 1} == {}
     accepted = [m for m in fake.bot_messages(world.CALL_TAKER) if "Laporan diterima" in m.text]
     assert len(accepted) == 1
+
+
+def test_bantuan_lists_what_this_person_may_use_and_menus_are_registered_per_role(
+        running: BotProcess, fake: FakeTelegram) -> None:
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, "/bantuan")
+    help_text = fake.wait_for_message(world.CALL_TAKER, "Perintah untuk Anda").text
+    assert "/lapor — Buat laporan darurat baru" in help_text and "/tutup" in help_text
+    assert "/tunda" not in help_text and "/daftar_grup" not in help_text
+    fake.send_text(world.DAMKAR_STAFF, world.GROUPS["damkar"], "/bantuan")
+    responder = fake.wait_for_message(world.GROUPS["damkar"], "Perintah untuk Anda").text
+    assert "🚑 Tangani" in responder and "/lapor" not in responder
+    scopes = {json.dumps(c.get("scope"), sort_keys=True): c["commands"] for c in fake.calls_of("setMyCommands")}
+    mine = scopes[json.dumps({"chat_id": world.CALL_TAKER, "type": "chat"}, sort_keys=True)]
+    assert {"command": "lapor", "description": "Buat laporan darurat baru"} in mine
+    everyone = scopes[json.dumps({"type": "all_private_chats"}, sort_keys=True)]
+    assert [c["command"] for c in everyone] == ["start", "whoami", "bantuan"]
+
+
+def test_the_bot_added_to_an_unknown_group_tells_the_admins_and_ignores_the_group(
+        running: BotProcess, fake: FakeTelegram) -> None:
+    fake.send_text(world.ADMIN, world.ADMIN, "/start")  # the admin has a private chat with the bot
+    fake.wait_for_message(world.ADMIN, "Halo")
+    fake.bot_joins(world.UNBOUND_GROUP, world.STRANGER)
+    told = fake.wait_for_message(world.ADMIN, "belum terikat")
+    assert str(world.UNBOUND_GROUP) in told.text and "/daftar_grup" in told.text
+    fake.bot_joins(world.GROUPS["sar"], world.STRANGER, present=False)
+    removed = fake.wait_for_message(world.ADMIN, "dikeluarkan")
+    assert "SAR (Basarnas)" in removed.text
+    assert "sar\t" in running.cli("groups", "list").stdout and "unreachable" in running.cli("groups", "list").stdout
+    assert fake.bot_messages(world.UNBOUND_GROUP) == []

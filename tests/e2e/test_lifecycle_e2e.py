@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from tests.fakebot.server import FakeTelegram, Sent
+from bot.sandbox.fake_api import FakeTelegram, Sent
 
 from . import world
 from .harness import BotProcess

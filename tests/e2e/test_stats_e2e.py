@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import xmlschema
 
-from tests.fakebot.server import FakeTelegram
+from bot.sandbox.fake_api import FakeTelegram
 from tests.published import CATEGORY_TOTALS, published_csv
 
 from . import world

@@ -90,6 +90,10 @@ class FakeTelegram:
         self.violations: list[str] = []
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.get_updates_calls = 0
+        self.listeners: list[Callable[[str, int, dict[str, Any]], None]] = []  # (what, chat id, details)
+        self.webhook: dict[str, Any] | None = None  # set by setWebhook: url and secret_token
+        self.load_balance: list[str] = []  # where webhook updates really go (several instances behind one URL)
+        self.webhook_posts: list[tuple[str, int]] = []  # (target, HTTP status) of every delivery
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
@@ -131,7 +135,11 @@ class FakeTelegram:
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}"
         self._ready.set()
+        pusher = asyncio.create_task(self._push_webhooks())
         await self._stop_event.wait()
+        pusher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pusher
         await runner.cleanup()
 
     # the world ------------------------------------------------------------------------------------------------
@@ -210,6 +218,20 @@ class FakeTelegram:
         self._push({"callback_query": query})
         return query_id
 
+    def bot_joins(self, chat_id: int, by_user: int, present: bool = True) -> None:
+        """Someone adds the bot to a group (or removes it): Telegram sends a my_chat_member update."""
+        statuses = ("left", "member") if present else ("member", "kicked")
+        with self._lock:
+            if present:
+                self.kicked.discard(chat_id)
+            else:
+                self.kicked.add(chat_id)
+            update = {"chat": self.chats[chat_id], "from": self.users[by_user], "date": int(time.time()),
+                      "old_chat_member": {"user": BOT_USER, "status": statuses[0]},
+                      "new_chat_member": {"user": BOT_USER, "status": statuses[1],
+                                          **({"until_date": 0} if not present else {})}}
+        self._push({"my_chat_member": update})
+
     def redeliver(self, payload: dict[str, Any]) -> None:
         """The same update content once more (as after a lost confirmation), under a new update id."""
         self._push(payload)
@@ -226,7 +248,17 @@ class FakeTelegram:
                 self.started_private.add(user_id)
         return message
 
+    def _notify(self, what: str, chat_id: int, details: dict[str, Any]) -> None:
+        for listener in self.listeners:
+            listener(what, chat_id, details)
+
     def _push(self, payload: dict[str, Any]) -> None:
+        if "message" in payload:
+            message = payload["message"]
+            self._notify("person", message["chat"]["id"], message)
+        if "callback_query" in payload:
+            query = payload["callback_query"]
+            self._notify("press", query["message"]["chat"]["id"], query)
         with self._lock:
             self.updates.append({"update_id": next(self._update_ids), **payload})
         if self._loop is not None and self._new_update is not None:
@@ -284,6 +316,9 @@ class FakeTelegram:
         if fault is not None:
             return _error(fault.status, fault.description, fault.parameters)
         if method == "getUpdates":
+            if self.webhook:
+                return _error(409, "Conflict: can't use getUpdates method while webhook is active; use "
+                                   "deleteWebhook to delete the webhook first")
             return await self._get_updates(params)
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
@@ -325,14 +360,50 @@ class FakeTelegram:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), remaining)
 
+    async def _push_webhooks(self) -> None:
+        """While a webhook is set, updates are POSTed to it (round-robin over `load_balance` if given), with
+        the secret header, one at a time and in order, as Telegram does; a failed delivery is retried."""
+        from aiohttp import ClientSession, ClientTimeout
+
+        turn = 0
+        async with ClientSession(timeout=ClientTimeout(total=10)) as session:
+            while True:
+                assert self._new_update is not None
+                with self._lock:
+                    hook = dict(self.webhook) if self.webhook else None
+                    update = self.updates[0] if hook and self.updates else None
+                    self._new_update.clear()
+                if update is None or hook is None:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._new_update.wait(), 0.2)
+                    continue
+                targets = self.load_balance or [hook["url"]]
+                target = targets[turn % len(targets)]
+                turn += 1
+                headers = {"X-Telegram-Bot-Api-Secret-Token": hook["secret_token"] or ""}
+                try:
+                    async with session.post(target, json=update, headers=headers) as response:
+                        status = response.status
+                except Exception:  # the instance is down: Telegram retries later
+                    status = 0
+                self.webhook_posts.append((target, status))
+                if status == 200:
+                    with self._lock:
+                        if self.updates and self.updates[0] is update:
+                            self.updates.pop(0)
+                else:
+                    await asyncio.sleep(0.3)
+
     # Bot API methods (called with the lock held) ----------------------------------------------------------------
     def _m_getMe(self, params: dict[str, Any]) -> Any:
         return BOT_USER
 
     def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = None
         return True
 
     def _m_setWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = {"url": params.get("url"), "secret_token": params.get("secret_token")}
         return True
 
     def _m_close(self, params: dict[str, Any]) -> Any:
@@ -388,6 +459,7 @@ class FakeTelegram:
             raise ApiError(400, NOT_MODIFIED)
         sent.edits.append(sent.text)
         sent.html, sent.text, sent.reply_markup = text, plain, markup
+        self._notify("edited", chat["id"], {"sent": sent, "before": sent.edits[-1]})
         stored.update(text=plain, reply_markup=markup, edit_date=int(time.time()))
         return _wire(stored)
 
@@ -490,6 +562,7 @@ class FakeTelegram:
             message["reply_to_message"] = self.messages[chat["id"]][sent.reply_to]
         self.messages.setdefault(chat["id"], {})[sent.message_id] = message
         self.sent.setdefault(chat["id"], []).append(sent)
+        self._notify("sent", chat["id"], {"sent": sent})
         return _wire(message)
 
     def _editable(self, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], Sent]:

@@ -1,0 +1,74 @@
+"""How this deployment is doing: database reachable, outbox backlog and its oldest message per group,
+unreachable groups, how late the follow-up sweep is, the last update received."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, cast, func, select, text
+
+from ..db import models as db
+from .context import Services
+
+
+async def check(services: Services, now: datetime, last_update_at: datetime | None) -> dict[str, Any]:
+    report: dict[str, Any] = {"database": "ok", "last_update_at": last_update_at.isoformat() if last_update_at
+                              else None}
+    try:
+        async with services.db.uow() as uow:
+            await uow.session.execute(text("SELECT 1"))
+            rows = (await uow.session.execute(
+                select(func.coalesce(db.Delivery.agency_key, cast(db.Delivery.chat_id, String)),
+                       func.count(), func.min(db.Delivery.created_at))
+                .where(db.Delivery.status == "pending").group_by(db.Delivery.agency_key, db.Delivery.chat_id)
+            )).all()
+            lag = await uow.session.scalar(select(func.min(db.Followup.due_at)).where(
+                db.Followup.status == "pending", db.Followup.due_at <= now))
+            unreachable = [g.agency_key for g in await uow.repo.groups() if g.status == "unreachable"]
+            beats = (await uow.session.scalars(select(db.Heartbeat).order_by(db.Heartbeat.instance_id))).all()
+    except Exception as exc:  # the point of a health check: say it, don't crash
+        report.update(database="error", error=type(exc).__name__)
+        return report
+    backlog = {str(key): {"pending": int(n), "oldest_seconds": round((now - oldest).total_seconds())}
+               for key, n, oldest in rows}
+    report.update(outbox_backlog=sum(v["pending"] for v in backlog.values()), outbox=backlog,
+                  unreachable_groups=unreachable, sweep_lag_seconds=round((now - lag).total_seconds()) if lag else 0,
+                  instances={b.instance_id: {"last_update_at": _iso(b.last_update_at),
+                                             "last_sweep_at": _iso(b.last_sweep_at)} for b in beats})
+    if report["last_update_at"] is None and beats:
+        latest = max((b.last_update_at for b in beats if b.last_update_at), default=None)
+        report["last_update_at"] = _iso(latest)
+    return report
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+async def beat(services: Services, instance_id: str, last_update_at: datetime | None, now: datetime) -> None:
+    async with services.db.uow() as uow:
+        row = await uow.session.get(db.Heartbeat, instance_id)
+        if row is None:
+            row = db.Heartbeat(instance_id=instance_id)
+            uow.repo.add(row)
+        row.last_update_at = last_update_at or row.last_update_at
+        row.last_sweep_at = row.updated_at = now
+        await uow.commit()
+
+
+def render(report: dict[str, Any], tr: Any, tz: Any) -> str:
+    """/kesehatan as text for an admin on a phone."""
+    def when(value: str | None) -> str:
+        return datetime.fromisoformat(value).astimezone(tz).strftime("%d-%m %H:%M:%S") if value else "-"
+
+    lines = [tr("health_title", database=report["database"], last=when(report.get("last_update_at")))]
+    if report["database"] != "ok":
+        return "\n".join(lines)
+    lines.append(tr("health_outbox", count=report["outbox_backlog"], lag=report["sweep_lag_seconds"]))
+    lines += [tr("health_outbox_line", key=key, n=v["pending"], oldest=v["oldest_seconds"])
+              for key, v in sorted(report["outbox"].items())]
+    lines.append(tr("health_unreachable", groups=", ".join(report["unreachable_groups"]) or "-"))
+    lines += [tr("health_instance", name=name, update=when(v["last_update_at"]), sweep=when(v["last_sweep_at"]))
+              for name, v in report.get("instances", {}).items()]
+    return "\n".join(lines)

@@ -1,0 +1,81 @@
+"""Webhook mode: PTB's 'custom webhook' pattern on aiohttp. Telegram's secret header is checked in constant time;
+/healthz tells a load balancer whether this instance can work (database reachable, outbox backlog, last update)."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import signal
+from urllib.parse import urlparse
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+
+from ..clock import utcnow
+from ..config import Settings, SettingsError
+from ..services import health
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def webhook_settings(settings: Settings) -> tuple[str, str, str]:
+    if not settings.webhook_url:
+        raise SettingsError("WEBHOOK_URL belum diisi: alamat https publik yang diteruskan ke bot, "
+                            "misalnya https://bot.ambon.go.id/telegram.")
+    if settings.webhook_secret is None:
+        raise SettingsError("WEBHOOK_SECRET belum diisi: 1–256 huruf, angka, _ atau -, rahasia bersama dengan "
+                            "Telegram.")
+    return settings.webhook_url, urlparse(settings.webhook_url).path or "/", settings.webhook_secret.get_secret_value()
+
+
+def make_web_app(application: Application, path: str, secret: str) -> web.Application:  # type: ignore[type-arg]
+    expected = secret.encode()
+
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, expected):
+            return web.Response(status=403, text="forbidden")
+        try:
+            payload = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return web.Response(status=400, text="bad request")
+        await application.update_queue.put(Update.de_json(payload, application.bot))
+        application.bot_data["last_update_at"] = utcnow()
+        return web.Response(text="ok")
+
+    async def healthz(request: web.Request) -> web.Response:
+        report = await health.check(application.bot_data["services"], utcnow(),
+                                    application.bot_data.get("last_update_at"))
+        return web.json_response(report, status=200 if report["database"] == "ok" else 503)
+
+    app = web.Application(client_max_size=4 * 1024 * 1024)
+    app.router.add_post(path, receive)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+async def serve(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+    url, path, secret = webhook_settings(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with application:
+        await application.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        runner = web.AppRunner(make_web_app(application, path, secret), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
+        log.info("webhook server on %s:%s%s (healthz at /healthz)", settings.webhook_listen, settings.webhook_port,
+                 path)
+        await stop.wait()
+        await runner.cleanup()
+        await application.stop()
+        if application.post_stop is not None:
+            await application.post_stop(application)

@@ -1,0 +1,26 @@
+"""`sigap112 demo` plays the whole story with no token and no network."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_demo_plays_the_fire_from_the_call_to_the_chart(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "bot", "demo", "--dir", str(tmp_path / "demo")],
+                            capture_output=True, text=True, timeout=240, cwd=tmp_path,
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = result.stdout
+    for step in ("Laporan diterima: 112-", "PLN: ✅ diterima", "Damkar menangani", "Pengingat 1/1",
+                 "ESKALASI", "Dinkes/RS belum menerima laporan", "Hubungi pelapor", "DITUTUP: tertangani",
+                 "Rekap hari ini", "Grafik rekap:"):
+        assert step in out, step
+    chart = tmp_path / "demo" / "rekap.png"
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "demo" / "demo.db").exists()

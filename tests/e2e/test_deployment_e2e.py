@@ -1,0 +1,147 @@
+"""Running it for real: webhook mode with a verified secret and /healthz, and two instances on one PostgreSQL
+that send every post, reminder and scheduled report exactly once."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.sandbox.fake_api import FakeTelegram
+from tests.conftest import RULES_DIR, fresh_database_url
+
+from . import world
+from .conftest import bind_all_groups
+from .harness import BotProcess, free_port
+from .test_followups_e2e import BLOCK, FAST
+
+pytestmark = pytest.mark.e2e
+SECRET = "s3cret-token_for-tests"
+REPORTS = 8
+
+
+def webhook_env(port: int) -> dict[str, str]:
+    return {"WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram", "WEBHOOK_LISTEN": "127.0.0.1",
+            "WEBHOOK_PORT": str(port), "WEBHOOK_SECRET": SECRET}
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json", **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def test_webhook_mode_takes_updates_only_with_the_secret_and_answers_healthz(
+        process: BotProcess, fake: FakeTelegram) -> None:
+    port = free_port()
+    process.env.update(webhook_env(port))
+    process.cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
+    process.start("--webhook")
+    fake.wait_until(lambda: fake.webhook, what="setWebhook")
+    assert fake.webhook == {"url": f"http://127.0.0.1:{port}/telegram", "secret_token": SECRET}
+    bind_all_groups(fake)
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, "/lapor\nkategori: medis\nkecamatan: Sirimau\nalamat: Pasar\n"
+                                                       "keterangan: Pingsan")
+    fake.wait_for_message(world.CALL_TAKER, "Laporan diterima")
+    forged = json.dumps({"update_id": 999, "message": {"message_id": 1, "date": 0, "text": "/lapor x",
+                                                       "chat": {"id": 1, "type": "private"}}}).encode()
+    url = f"http://127.0.0.1:{port}/telegram"
+    assert post(url, forged, {}) == 403
+    assert post(url, forged, {"X-Telegram-Bot-Api-Secret-Token": SECRET[:-1] + "x"}) == 403
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+        health = json.loads(response.read())
+    assert response.status == 200 and health["database"] == "ok" and health["last_update_at"]
+    assert "outbox_backlog" in health and health["unreachable_groups"] == []
+
+
+def test_a_webhook_start_without_its_settings_names_the_missing_one(process: BotProcess) -> None:
+    result = process.cli("run", "--webhook", check=False)
+    assert result.returncode == 2 and "WEBHOOK_URL" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)")
+def test_two_instances_on_one_postgresql_send_each_post_reminder_and_report_once(
+        fake: FakeTelegram, tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    (rules / "escalation.yaml").write_text(FAST.format(blocks="".join(BLOCK.format(name=n) for n in (
+        "kritis", "tinggi", "sedang", "rendah"))))
+    wit = ZoneInfo("Asia/Jayapura")
+    boundary = (datetime.now(wit) - timedelta(minutes=1)).replace(second=0, microsecond=0)
+    half = boundary + timedelta(hours=12)
+    (rules / "shifts.yaml").write_text(
+        f'shifts:\n  - {{name: A, start: "{boundary:%H:%M}", end: "{half:%H:%M}"}}\n'
+        f'  - {{name: B, start: "{half:%H:%M}", end: "{boundary:%H:%M}"}}\n'
+        f'checkin_grace: 12h\ndaily_recap: "{boundary:%H:%M}"\n')
+    for url in fresh_database_url("postgresql", tmp_path):
+        ports = [free_port(), free_port()]
+        bots = []
+        for i, port in enumerate(ports):
+            work = tmp_path / f"instance{i}"
+            work.mkdir()
+            bot = BotProcess(fake, url, work, admin_ids=[world.ADMIN],
+                             extra_env={**webhook_env(port), "INSTANCE_ID": f"sigap-{i}", "RULES_DIR": str(rules),
+                                        "SWEEP_INTERVAL": "0.5"})
+            bots.append(bot)
+        bots[0].cli("db", "upgrade")
+        bots[0].cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
+        fake.load_balance = [f"http://127.0.0.1:{p}/telegram" for p in ports]
+        try:
+            for bot in bots:
+                bot.start("--webhook")
+            fake.wait_until(lambda: fake.webhook, what="setWebhook")
+            bind_all_groups(fake)
+            for i in range(REPORTS):
+                fake.send_text(world.CALL_TAKER, world.CALL_TAKER,
+                               f"/lapor\nkategori: kebakaran\nkecamatan: Sirimau\nalamat: Gudang {i}\nketerangan: Api")
+            def accepted() -> set[str] | None:
+                found = {m.text.split(": ")[1].split()[0] for m in fake.bot_messages(world.CALL_TAKER)
+                         if "Laporan diterima" in m.text}
+                return found if len(found) >= REPORTS else None
+
+            numbers = fake.wait_until(accepted, timeout=60, what="every report accepted")
+            assert len(numbers) == REPORTS
+            assert {t for t, s in fake.webhook_posts if s == 200} == set(fake.load_balance)  # both took updates
+            for key in world.FIRE_GROUPS:
+                fake.wait_until(lambda key=key: sum("LAPORAN" in m.text for m in fake.bot_messages(
+                    world.GROUPS[key])) >= REPORTS, timeout=90, what=f"all cards in {key}")
+            time.sleep(12)  # reminders (5 s) and escalations (9 s, 13 s) for every silent agency
+            for key in world.FIRE_GROUPS:
+                cards = [m.text.split("LAPORAN ")[1].split()[0] for m in fake.bot_messages(world.GROUPS[key])
+                         if "LAPORAN" in m.text]
+                assert sorted(cards) == sorted(numbers), key
+            for key in ("damkar", "pln", "dinkes", "dishub", "tni_polri"):
+                reminders = [m for m in fake.bot_messages(world.GROUPS[key]) if "Pengingat" in m.text]
+                assert len(reminders) == REPORTS, (key, len(reminders))
+            handovers = [m for m in fake.bot_messages(world.GROUPS["call_center"]) if "Serah terima" in m.text]
+            recaps = [m for m in fake.bot_messages(world.GROUPS["pimpinan"]) if "Rekap harian" in m.text]
+            assert len(handovers) == 1 and len(recaps) == 1
+        finally:
+            for bot in bots:
+                bot.stop()
+
+
+def test_health_shows_backlog_unreachable_groups_and_the_last_update(running: BotProcess,
+                                                                     fake: FakeTelegram) -> None:
+    fake.kick_bot(world.GROUPS["sar"])
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, "/lapor\nkategori: orang hilang\nkecamatan: Nusaniwe\n"
+                                                       "alamat: Pantai\nketerangan: Hilang")
+    fake.wait_for_message(world.CALL_TAKER, "GAGAL")
+    fake.send_text(world.ADMIN, world.ADMIN, "/kesehatan")
+    text = fake.wait_for_message(world.ADMIN, "Kesehatan Sigap 112").text
+    assert "Basis data: ok" in text and "Grup tak terjangkau: sar" in text
+    report = json.loads(fake.wait_until(lambda: (lambda r: r.stdout if '"e2e-1"' in r.stdout else None)(
+        running.cli("health")), what="a heartbeat"))
+    assert report["database"] == "ok" and report["unreachable_groups"] == ["sar"]
+    assert report["instances"]["e2e-1"]["last_update_at"] is not None
