@@ -22,8 +22,11 @@ run: install
 demo: install
 	$(BIN)/sigap112 demo
 
+# The end-to-end tests mostly wait on real processes and sockets: three workers share two cores well.
+PYTEST_WORKERS ?= 3
+
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check .
