@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 
 from ..i18n import Catalogue, Html
 from .periods import Period
-
-
-def median(values: list[float]) -> float | None:
-    return statistics.median(values) if values else None
-
-
-def p90(values: list[float]) -> float | None:
-    """90th percentile, inclusive method (as spreadsheets compute it)."""
-    if not values:
-        return None
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=10, method="inclusive")[8]
 
 
 @dataclass(frozen=True)
@@ -30,13 +16,6 @@ class Measure:
     median: float | None
     p90: float | None
     within: float | None  # share within the rules' deadline, 0..1; None where the rules set no deadline
-
-    @staticmethod
-    def of(minutes: list[float], deadlines: list[float] | None = None) -> Measure:
-        within = None
-        if deadlines is not None and minutes:
-            within = sum(1 for m, d in zip(minutes, deadlines, strict=True) if m <= d) / len(minutes)
-        return Measure(len(minutes), median(minutes), p90(minutes), within)
 
 
 @dataclass(frozen=True)

@@ -71,16 +71,22 @@ async def _incident(uow: UnitOfWork, services: Services, text: str, now: datetim
     return locked
 
 
+async def _gated_incident(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int, private: bool,
+                          number: str, now: datetime) -> db.Incident | DeskResult:
+    """Who may use the desk here, then the incident named (locked for the change), or why not."""
+    if refused := await _desk_gate(uow, services, actor, chat_id, private):
+        return DeskResult(refused, {})
+    return await _incident(uow, services, number, now)
+
+
 async def close(services: Services, actor: Actor, chat_id: int, private: bool, number: str, outcome: str,
                 note: str, now: datetime) -> DeskResult:
     async with services.db.uow() as uow:
-        if refused := await _desk_gate(uow, services, actor, chat_id, private):
-            return DeskResult(refused, {})
-        if outcome not in {o.value for o in Outcome}:
-            return DeskResult("desk_bad_outcome", {"value": outcome, "choices": ", ".join(o.value for o in Outcome)})
-        incident = await _incident(uow, services, number, now)
+        incident = await _gated_incident(uow, services, actor, chat_id, private, number, now)
         if isinstance(incident, DeskResult):
             return incident
+        if outcome not in {o.value for o in Outcome}:
+            return DeskResult("desk_bad_outcome", {"value": outcome, "choices": ", ".join(o.value for o in Outcome)})
         if incident.status == IncidentStatus.CLOSED:
             return DeskResult("desk_already_closed", {"number": incident.number})
         duplicate_of = None
@@ -109,9 +115,7 @@ def _close(uow: UnitOfWork, incident: db.Incident, outcome: str, note: str, dupl
 async def reopen(services: Services, actor: Actor, chat_id: int, private: bool, number: str,
                  now: datetime) -> DeskResult:
     async with services.db.uow() as uow:
-        if refused := await _desk_gate(uow, services, actor, chat_id, private):
-            return DeskResult(refused, {})
-        incident = await _incident(uow, services, number, now)
+        incident = await _gated_incident(uow, services, actor, chat_id, private, number, now)
         if isinstance(incident, DeskResult):
             return incident
         if incident.status != IncidentStatus.CLOSED:
@@ -131,13 +135,11 @@ async def add_agency(services: Services, actor: Actor, chat_id: int, private: bo
                      now: datetime) -> DeskResult:
     """A later agency: it gets its own post, and every copy shows it in the status lines."""
     async with services.db.uow() as uow:
-        if refused := await _desk_gate(uow, services, actor, chat_id, private):
-            return DeskResult(refused, {})
-        if key not in services.rules.agencies:
-            return DeskResult("bind_unknown_key", {"key": key, "keys": ", ".join(services.rules.agencies)})
-        incident = await _incident(uow, services, number, now)
+        incident = await _gated_incident(uow, services, actor, chat_id, private, number, now)
         if isinstance(incident, DeskResult):
             return incident
+        if key not in services.rules.agencies:
+            return DeskResult("bind_unknown_key", {"key": key, "keys": ", ".join(services.rules.agencies)})
         name = services.rules.agency_name(key)
         if await uow.repo.target(incident.id, key) is not None:
             return DeskResult("desk_agency_already", {"number": incident.number, "agency": name})
@@ -162,13 +164,11 @@ async def add_agency(services: Services, actor: Actor, chat_id: int, private: bo
 async def set_priority(services: Services, actor: Actor, chat_id: int, private: bool, number: str, priority: str,
                        now: datetime) -> DeskResult:
     async with services.db.uow() as uow:
-        if refused := await _desk_gate(uow, services, actor, chat_id, private):
-            return DeskResult(refused, {})
-        if priority not in services.rules.priorities:
-            return DeskResult("desk_bad_priority", {"value": priority, "choices": ", ".join(services.rules.priorities)})
-        incident = await _incident(uow, services, number, now)
+        incident = await _gated_incident(uow, services, actor, chat_id, private, number, now)
         if isinstance(incident, DeskResult):
             return incident
+        if priority not in services.rules.priorities:
+            return DeskResult("desk_bad_priority", {"value": priority, "choices": ", ".join(services.rules.priorities)})
         before, incident.priority, incident.updated_at = incident.priority, priority, now
         uow.repo.event(now, "priority", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
                        chat_id=chat_id, from_state=before, to_state=priority)
@@ -181,9 +181,7 @@ async def set_priority(services: Services, actor: Actor, chat_id: int, private: 
 async def add_note(services: Services, actor: Actor, chat_id: int, private: bool, number: str, note: str,
                    now: datetime) -> DeskResult:
     async with services.db.uow() as uow:
-        if refused := await _desk_gate(uow, services, actor, chat_id, private):
-            return DeskResult(refused, {})
-        incident = await _incident(uow, services, number, now)
+        incident = await _gated_incident(uow, services, actor, chat_id, private, number, now)
         if isinstance(incident, DeskResult):
             return incident
         if not note.strip():

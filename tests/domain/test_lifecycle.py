@@ -44,3 +44,23 @@ def test_the_buttons_follow_the_state() -> None:
 
 def test_an_agency_that_finished_keeps_no_buttons_while_the_caller_is_confirmed() -> None:
     assert buttons_for(D, IncidentStatus.AWAITING_CONFIRMATION) == []
+
+
+def test_histogram_quantiles_equal_the_inclusive_method_on_whole_seconds() -> None:
+    import random
+    import statistics
+
+    from bot.services.stats import _measure
+
+    rng = random.Random(5)
+    for size in (1, 2, 3, 10, 101):
+        seconds = [rng.randrange(0, 590) for _ in range(size)]
+        buckets: dict[int, int] = {}
+        for s in seconds:
+            buckets[s] = buckets.get(s, 0) + 1
+        measure = _measure([(s / 60, n, 0) for s, n in buckets.items()], has_deadline=False)
+        minutes = [s / 60 for s in seconds]
+        expected_p90 = minutes[0] if size == 1 else statistics.quantiles(minutes, n=10, method="inclusive")[8]
+        assert measure.median == pytest.approx(statistics.median(minutes))
+        assert measure.p90 == pytest.approx(expected_p90)
+        assert measure.n == size and measure.within is None

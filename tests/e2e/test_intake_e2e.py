@@ -202,3 +202,21 @@ def test_the_bot_added_to_an_unknown_group_tells_the_admins_and_ignores_the_grou
     assert "SAR (Basarnas)" in removed.text
     assert "sar\t" in running.cli("groups", "list").stdout and "unreachable" in running.cli("groups", "list").stdout
     assert fake.bot_messages(world.UNBOUND_GROUP) == []
+
+
+def test_hostile_text_in_every_field_is_shown_as_typed_and_never_breaks_a_message(
+        running: BotProcess, fake: FakeTelegram) -> None:
+    evil = '<b>&amp;</b> *tebal* _miring_ [x](http://a) \u202eRTL\u202c 🚒 <script>'
+    long_description = ("Api besar " + evil + " ") * 30
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER,
+                   f"/lapor\nkategori: kebakaran\nkecamatan: Sirimau\nalamat: {evil}\npelapor: {evil}\n"
+                   f"keterangan: {long_description[:1490]}\x07")
+    number = NUMBER.search(fake.wait_for_message(world.CALL_TAKER, "Laporan diterima").text).group(0)  # type: ignore[union-attr]
+    card = fake.wait_for_message(world.GROUPS["damkar"], number)
+    assert card.text.count(evil) >= 2 and "\x07" not in card.text
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER,
+                   "/lapor\nkategori: medis\nkecamatan: Sirimau\nalamat: x\nketerangan: " + "y" * 1600)
+    too_long = fake.wait_for_message(world.CALL_TAKER, "terlalu panjang")
+    assert "maksimal 1500" in too_long.text
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/lapor {evil}")
+    fake.wait_for_message(world.CALL_TAKER, "wajib diisi")

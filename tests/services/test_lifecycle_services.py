@@ -82,3 +82,14 @@ async def test_simultaneous_claims_from_two_people_leave_exactly_one_step(servic
     async with services.db.uow() as uow:
         steps = [e for e in await uow.repo.events(incident) if e.kind == "step"]
     assert len(steps) == 1 and steps[0].to_state == "claimed"
+
+
+async def test_strangers_get_no_answer_from_the_desk_even_with_bad_values(services: Services) -> None:
+    from bot.services import desk
+
+    await fire(services)
+    stranger = Actor(9999, "Orang Asing")
+    assert (await desk.close(services, stranger, stranger.id, True, "1", "xyz", "", NOW)).key == "ignore"
+    assert (await desk.set_priority(services, stranger, stranger.id, True, "1", "xyz", NOW)).key == "ignore"
+    assert (await desk.add_agency(services, stranger, stranger.id, True, "1", "xyz", NOW)).key == "ignore"
+    assert (await desk.close(services, RINA, RINA.id, True, "1", "xyz", "", NOW)).key == "desk_bad_outcome"
