@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -18,6 +19,8 @@ from .incidents import notice, to_domain
 from .lifecycle import enqueue_card_edits, target_views
 
 LEASE = timedelta(seconds=30)
+# A group whose posts keep failing for this long (timeouts, 5xx) is reported to the call center and the admins.
+DEGRADED_AFTER = timedelta(minutes=3)
 BACKOFF_BASE = 2.0
 BACKOFF_MAX = timedelta(minutes=5)
 
@@ -189,16 +192,29 @@ async def record(services: Services, job: Job, result: Result, now: datetime) ->
             delay = result.retry_after if result.outcome == Outcome.RATE_LIMITED else _backoff(delivery.attempts)
             delivery.next_attempt_at = now + timedelta(seconds=delay)
             delivery.last_error = result.detail[:300]
+            if result.outcome == Outcome.RETRY and now - delivery.created_at >= DEGRADED_AFTER:
+                await _degraded(uow, services, delivery, now)
         await uow.commit()
 
 
+async def _degraded(uow: UnitOfWork, services: Services, delivery: db.Delivery, now: datetime) -> None:
+    """Minutes of timeouts or server errors: not permanent, but people must know the group is not getting posts."""
+    group = await uow.repo.group_by_key(delivery.agency_key or "") if delivery.agency_key else None
+    if group is not None and group.status == "ok":
+        group.status, group.status_reason, group.status_changed_at = "unreachable", "unreachable", now
+        await _alert_unreachable(uow, services, group, "unreachable", now)
+
+
 def _backoff(attempts: int) -> float:
-    return min(BACKOFF_BASE ** min(attempts, 10), BACKOFF_MAX.total_seconds())
+    """Exponential, capped, with ±20% jitter so that groups cut off together do not all retry in the same second."""
+    return min(BACKOFF_BASE ** min(attempts, 10), BACKOFF_MAX.total_seconds()) * random.uniform(0.8, 1.2)
 
 
 async def _sent(uow: UnitOfWork, services: Services, delivery: db.Delivery, job: Job, result: Result,
                 now: datetime) -> None:
     delivery.status, delivery.sent_at = DeliveryStatus.SENT, now
+    if delivery.agency_key:
+        await _recovered(uow, services, delivery.agency_key, now)
     delivery.sent_chat_id, delivery.message_id = job.chat_id, result.message_id
     if delivery.kind == "card" and delivery.incident_id and result.message_id:
         uow.repo.add(db.PostedMessage(incident_id=delivery.incident_id, agency_key=delivery.agency_key or "",
@@ -232,16 +248,32 @@ async def _fail(uow: UnitOfWork, services: Services, delivery: db.Delivery, reas
         await report_if_settled(uow, services, delivery.incident_id, now)
 
 
+async def _recovered(uow: UnitOfWork, services: Services, agency_key: str, now: datetime) -> None:
+    group = await uow.repo.group_by_key(agency_key)
+    if group is None or group.status != "unreachable":
+        return
+    group.status, group.status_reason, group.status_changed_at = "ok", None, now
+    text = services.tr("group_recovered", agency=services.rules.agency_name(agency_key))
+    for chat in await _alert_chats(uow, services, group):
+        uow.repo.add(notice(chat, text, now))
+    uow.repo.event(now, "group_recovered", chat_id=group.chat_id, agency_key=agency_key, to_state="ok")
+
+
+async def _alert_chats(uow: UnitOfWork, services: Services, group: db.AgencyGroup) -> list[int]:
+    """The call center group (unless it is the group in trouble) and every admin, privately."""
+    call_center = await uow.repo.group_by_key("call_center")
+    chats = {p.telegram_id for p in await uow.repo.people_with_role({Role.ADMIN.value})} | set(services.admin_ids)
+    if call_center is not None and call_center.chat_id != group.chat_id:
+        chats.add(call_center.chat_id)
+    return sorted(chats)
+
+
 async def _alert_unreachable(uow: UnitOfWork, services: Services, group: db.AgencyGroup, reason: str,
                              now: datetime) -> None:
     """Tell the call center group and every admin (privately) that an agency's group no longer gets posts."""
     text = services.tr("group_unreachable_alert", agency=services.rules.agency_name(group.agency_key),
                        chat_id=group.chat_id, reason=services.tr(f"reason.{reason}"), key=group.agency_key)
-    call_center = await uow.repo.group_by_key("call_center")
-    chats = {p.telegram_id for p in await uow.repo.people_with_role({Role.ADMIN.value})} | set(services.admin_ids)
-    if call_center is not None and call_center.chat_id != group.chat_id:
-        chats.add(call_center.chat_id)
-    for chat in sorted(chats):
+    for chat in await _alert_chats(uow, services, group):
         uow.repo.add(notice(chat, text, now))
     uow.repo.event(now, "group_unreachable", chat_id=group.chat_id, agency_key=group.agency_key,
                    to_state="unreachable", detail={"reason": reason})
