@@ -257,6 +257,12 @@ class Repository:
             select(Delivery).where(_due(now), _route(agency_key, chat_id))
             .order_by(Delivery.priority, Delivery.id).limit(1))
 
+    async def due_cards(self, agency_key: str, now: datetime, limit: int) -> list[Delivery]:
+        """New posts waiting for one agency's group, oldest first (a surge is measured by these)."""
+        return list((await self.session.scalars(
+            select(Delivery).where(_due(now), Delivery.agency_key == agency_key, Delivery.kind == "card")
+            .order_by(Delivery.id).limit(limit))).all())
+
     async def earliest_pending(self) -> datetime | None:
         return await self.session.scalar(select(func.min(Delivery.next_attempt_at))
                                          .where(Delivery.status == dm.DeliveryStatus.PENDING))

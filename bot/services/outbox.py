@@ -9,9 +9,9 @@ from enum import StrEnum
 
 from ..db import models as db
 from ..db.uow import UnitOfWork
-from ..domain.callback_data import ConfirmPress
+from ..domain.callback_data import AgencyPress, ConfirmPress
 from ..domain.model import DeliveryStatus, Role
-from ..domain.render import caller_text, card_buttons, render_card
+from ..domain.render import caller_text, card_buttons, render_card, render_digest
 from ..domain.rules import AgencyKind
 from ..i18n import Html
 from .context import Services
@@ -53,6 +53,7 @@ class Job:
     rendered_at: datetime | None = None  # the state this text shows; a later change needs an edit
     reply_to: int | None = None
     chart_month: str | None = None  # a chart delivery: the month to draw (rendered after the claim)
+    delivery_ids: tuple[int, ...] = ()  # a digest: every new post it stands for
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,38 @@ async def claim(services: Services, route: Route, holder: str, now: datetime) ->
                 await uow.commit()
                 return job
             await uow.repo.flush()
+
+
+# A group's backlog of new posts from which they go out as one digest: half a minute of its budget
+# (20 a minute), so that no group falls more than about a minute behind in a surge.
+DIGEST_AT = 10
+DIGEST_MAX = 30
+
+
+async def claim_digest(services: Services, route: Route, holder: str, now: datetime) -> Job | None:
+    """In a surge, lease a group's waiting new posts together and render one digest of them."""
+    if route.agency_key is None:
+        return None
+    async with services.db.uow() as uow:
+        waiting = await uow.repo.due_cards(route.agency_key, now, DIGEST_MAX)
+        group = await uow.repo.group_by_key(route.agency_key)
+        if len(waiting) < DIGEST_AT or group is None:
+            return None
+        leased = [d for d in waiting if await uow.repo.lease(d.id, now, now + LEASE, holder)]
+        incidents = [await uow.repo.incident(d.incident_id or 0) for d in leased]
+        await uow.commit()
+    items = [to_domain(i) for i in incidents if i is not None]
+    text = render_digest(items, services.rules, services.tr, services.tz)
+    buttons = tuple(((f"✅ {i.number}", AgencyPress(i.id, "ack").encode()),) for i in items)
+    if services.rules.agency_kind(route.agency_key) != AgencyKind.RESPONDER:
+        buttons = ()
+    return Job(0, group.chat_id, text, "digest", route, buttons=buttons, delivery_ids=tuple(d.id for d in leased))
+
+
+async def record_digest(services: Services, job: Job, result: Result, now: datetime) -> None:
+    """Every post the digest stands for gets the digest's outcome (sent, or back in the queue)."""
+    for delivery_id in job.delivery_ids:
+        await record(services, Job(delivery_id, job.chat_id, "", "digest", job.route), result, now)
 
 
 async def _job(uow: UnitOfWork, services: Services, delivery: db.Delivery, route: Route,
@@ -216,7 +249,9 @@ async def _sent(uow: UnitOfWork, services: Services, delivery: db.Delivery, job:
     if delivery.agency_key:
         await _recovered(uow, services, delivery.agency_key, now)
     delivery.sent_chat_id, delivery.message_id = job.chat_id, result.message_id
-    if delivery.kind == "card" and delivery.incident_id and result.message_id:
+    if delivery.kind == "card" and job.kind == "digest" and delivery.incident_id:
+        await report_if_settled(uow, services, delivery.incident_id, now)  # the digest is not a card to re-render
+    elif delivery.kind == "card" and delivery.incident_id and result.message_id:
         uow.repo.add(db.PostedMessage(incident_id=delivery.incident_id, agency_key=delivery.agency_key or "",
                                       chat_id=job.chat_id, message_id=result.message_id, created_at=now))
         await uow.repo.flush()

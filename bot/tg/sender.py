@@ -91,12 +91,16 @@ class OutboxSender:
         """Send this route's due messages one by one until none is due or Telegram asks us to wait."""
         try:
             while True:
-                job = await outbox.claim(self.services, route, self.holder, utcnow())
+                job = await outbox.claim_digest(self.services, route, self.holder, utcnow())
+                job = job or await outbox.claim(self.services, route, self.holder, utcnow())
                 if job is None:
                     return
                 await self.budget.acquire(job.chat_id)
                 result = await self._send(job)
-                await outbox.record(self.services, job, result, utcnow())
+                if job.kind == "digest":
+                    await outbox.record_digest(self.services, job, result, utcnow())
+                else:
+                    await outbox.record(self.services, job, result, utcnow())
                 self.kick()
                 if result.outcome != Outcome.SENT:
                     return  # the row holds its next attempt time; the dispatcher comes back for it

@@ -1,0 +1,52 @@
+"""A surge: far more reports than a group may receive one by one; digests keep every group about a minute behind."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from bot.sandbox.fake_api import FakeTelegram
+
+from . import world
+from .conftest import bind_all_groups
+from .harness import BotProcess
+
+pytestmark = pytest.mark.e2e
+NUMBER = re.compile(r"112-\d{4}-\d{5}")
+SURGE = 45
+
+
+def test_in_a_surge_every_group_sees_every_report_within_about_a_minute(process: BotProcess,
+                                                                          fake: FakeTelegram) -> None:
+    process.env["LAPOR_PER_MINUTE"] = "1000"
+    process.cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
+    process.start()
+    fake.wait_polling()
+    bind_all_groups(fake)
+    began = time.monotonic()
+    for i in range(SURGE):
+        fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/lapor\nkategori: kebakaran\nkecamatan: Sirimau\n"
+                                                           f"alamat: Gudang {i}\nketerangan: Api")
+    numbers = fake.wait_until(lambda: (lambda found: found if len(found) >= SURGE else None)(
+        {NUMBER.search(m.text).group(0) for m in fake.bot_messages(world.CALL_TAKER)  # type: ignore[union-attr]
+         if "Laporan diterima" in m.text}), timeout=60, what="every report accepted")
+
+    def seen(key: str) -> set[str]:
+        return {n for m in fake.bot_messages(world.GROUPS[key]) for n in NUMBER.findall(m.text)}
+
+    for key in world.FIRE_GROUPS:
+        fake.wait_until(lambda key=key: seen(key) >= numbers, timeout=90, what=f"every report in {key}")
+    assert time.monotonic() - began < 90
+    monitoring = fake.bot_messages(world.GROUPS["monitoring"])
+    digests = [m for m in monitoring if "laporan baru sekaligus" in m.text]
+    assert digests and len(monitoring) < SURGE + 5
+    damkar_digest = next(m for m in fake.bot_messages(world.GROUPS["damkar"]) if "laporan baru sekaligus" in m.text)
+    label, data = damkar_digest.buttons()[0]
+    answer = fake.wait_for_answer(fake.press(world.DAMKAR_STAFF, world.GROUPS["damkar"], damkar_digest.message_id,
+                                             data))
+    assert answer["text"] == "Tercatat: Damkar menerima laporan."
+    number = label.split()[-1]
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/status {number}")
+    assert "Damkar: ✅ diterima" in fake.wait_for_message(world.CALL_TAKER, f"Riwayat {number}").text
