@@ -20,6 +20,25 @@ from .context import Services
 OUTSIDE = "luar Kota Ambon"
 
 
+RECAP_ROLES = {"supervisor", "leader", "admin"}
+RECAP_GROUPS = {"pimpinan", "monitoring", "call_center"}
+
+
+def recap_access(role: str | None, group_key: str | None) -> str:
+    """Who may ask for /rekap: supervisors, leaders, admins, and anyone in the call center, leadership or
+    monitoring group. Strangers in unbound chats are ignored ('ignore'); others are told ('rekap_not_allowed')."""
+    if role is None and group_key is None:
+        return "ignore"
+    if role in RECAP_ROLES or group_key in RECAP_GROUPS:
+        return "ok"
+    return "rekap_not_allowed"
+
+
+async def recap_of(services: Services, period: Period, villages: bool = False) -> Recap:
+    async with services.db.uow() as uow:
+        return await recap(uow, services, period, villages=villages)
+
+
 async def recap(uow: UnitOfWork, services: Services, period: Period, villages: bool = False) -> Recap:
     session, rules = uow.session, services.rules
     in_period = (db.Incident.created_at >= period.start, db.Incident.created_at < period.end)

@@ -9,8 +9,7 @@ from telegram.ext import ContextTypes
 
 from ..clock import utcnow
 from ..domain.model import INTAKE_ROLES, Role
-from ..services import desk, followups, health, reports
-from ..services.context import role_of
+from ..services import desk, followups, health, people, reports
 from .desk_handlers import _desk_text
 from .handlers import actor_of, is_private, kick, reply, services_of
 
@@ -33,11 +32,10 @@ async def tunda(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _staff(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    svc, user = services_of(context), update.effective_user
-    if user is None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
         return False
-    async with svc.db.uow() as uow:
-        return await role_of(uow.repo, svc, user.id) in INTAKE_ROLES
+    return (await people.who_am_i(services_of(context), user.id, chat.id)).role in INTAKE_ROLES
 
 
 async def serahterima(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -87,8 +85,7 @@ async def kesehatan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or user is None:
         return
     svc = services_of(context)
-    async with svc.db.uow() as uow:
-        if await role_of(uow.repo, svc, user.id) != Role.ADMIN:
-            return
+    if (await people.who_am_i(svc, user.id, user.id)).role != Role.ADMIN:
+        return
     report = await health.check(svc, utcnow(), context.bot_data.get("last_update_at"))
     await reply(message, health.render(report, svc.tr, svc.tz))

@@ -6,18 +6,13 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from ..clock import utcnow
-from ..domain.model import Role
 from ..domain.periods import PeriodError, parse_period
 from ..domain.render import cut
 from ..domain.stats import recap_text, spoken_summary
 from ..i18n import Html
-from ..services import stats
-from ..services.context import role_of
+from ..services import people, stats
 from ..services.reports import labels
 from .handlers import reply, services_of
-
-ALLOWED_ROLES = {Role.SUPERVISOR, Role.LEADER, Role.ADMIN}
-READER_GROUPS = {"pimpinan", "monitoring", "call_center"}
 
 
 async def rekap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -26,13 +21,11 @@ async def rekap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or user is None or chat is None:
         return
     svc = services_of(context)
-    async with svc.db.uow() as uow:
-        role = await role_of(uow.repo, svc, user.id)
-        group = await uow.repo.group_by_chat(chat.id)
-    if role is None and group is None:
-        return  # strangers and unbound groups are ignored
-    if role not in ALLOWED_ROLES and (group is None or group.agency_key not in READER_GROUPS):
-        await reply(message, svc.tr("rekap_not_allowed"))
+    info = await people.who_am_i(svc, user.id, chat.id)
+    access = stats.recap_access(info.role.value if info.role else None, info.group_key)
+    if access != "ok":
+        if access != "ignore":
+            await reply(message, svc.tr(access))
         return
     args = [a.lower() for a in context.args or []]
     villages = "desa" in args
@@ -42,8 +35,7 @@ async def rekap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except PeriodError as exc:
         await reply(message, svc.tr("rekap_usage", problem=str(exc)))
         return
-    async with svc.db.uow() as uow:
-        summary = await stats.recap(uow, svc, period, villages=villages)
+    summary = await stats.recap_of(svc, period, villages=villages)
     cats, subs = labels(svc)
     text = Html(spoken_summary(summary, cats, svc.tr) + "\n\n" + recap_text(summary, cats, subs, svc.tr))
     await reply(message, cut(text))

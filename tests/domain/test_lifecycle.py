@@ -64,3 +64,14 @@ def test_histogram_quantiles_equal_the_inclusive_method_on_whole_seconds() -> No
         assert measure.median == pytest.approx(statistics.median(minutes))
         assert measure.p90 == pytest.approx(expected_p90)
         assert measure.n == size and measure.within is None
+
+
+@pytest.mark.parametrize(("role", "group", "expected"), [
+    (None, None, "ignore"), ("call_taker", None, "rekap_not_allowed"), ("supervisor", None, "ok"),
+    ("leader", None, "ok"), ("admin", None, "ok"), ("responder", "damkar", "rekap_not_allowed"),
+    (None, "monitoring", "ok"), (None, "pimpinan", "ok"), ("call_taker", "call_center", "ok"),
+])
+def test_who_may_ask_for_a_recap(role: str | None, group: str | None, expected: str) -> None:
+    from bot.services.stats import recap_access
+
+    assert recap_access(role, group) == expected
