@@ -65,8 +65,6 @@ class Role(StrEnum):
 
 
 INTAKE_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.CALL_TAKER})
-# Who sees a caller's full phone number: call takers and supervisors (admins run the system, they are staff too).
-FULL_PHONE_ROLES = INTAKE_ROLES
 
 
 class DeliveryStatus(StrEnum):

@@ -89,9 +89,6 @@ class Gazetteer:
                     names.append(village)
         self._outside = {_squash(word) for word in places.outside_city}
 
-    def kecamatan_by_name(self, name: str) -> Kecamatan:
-        return next(k for k in self.kecamatan if k.name == name)
-
     def villages_in(self, kecamatan: str) -> list[Village]:
         return [v for v in self.villages if v.kecamatan == kecamatan]
 

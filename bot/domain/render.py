@@ -10,7 +10,7 @@ import phonenumbers
 from ..i18n import Catalogue, Html
 from .callback_data import AgencyPress
 from .lifecycle import IncidentStatus, TargetStatus, TargetView, buttons_for
-from .model import Incident, Problem, Report
+from .model import FIELD_ALIASES, Incident, Problem, Report
 from .rules import AgencyKind
 from .ruleset import Rules
 
@@ -149,8 +149,6 @@ def render_problems(problems: list[Problem], tr: Catalogue) -> Html:
 
 def render_fields(fields: dict[str, str], tr: Catalogue) -> Html:
     """A draft's fields as `key: value` lines, in template order, values shortened for display."""
-    from .model import FIELD_ALIASES
-
     lines = []
     for name in FIELD_ALIASES:
         if fields.get(name):

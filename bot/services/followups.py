@@ -173,6 +173,3 @@ def _notice(uow: UnitOfWork, incident_id: int, agency_key: str, text: str, now: 
 def _minutes(delta: timedelta) -> int:
     return max(0, round(delta.total_seconds() / 60))
 
-
-async def snooze(uow: UnitOfWork, incident: db.Incident, until: datetime) -> None:
-    incident.snoozed_until = until

@@ -73,6 +73,10 @@ async def whoami(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _introduce(update, context, greeting=False)
 
 
+def _role_label(svc: Services, role: Role | None) -> str:
+    return svc.tr(f"role.{role.value}") if role else svc.tr("whoami_unregistered")
+
+
 async def _introduce(update: Update, context: ContextTypes.DEFAULT_TYPE, greeting: bool) -> None:
     message, user, chat = update.effective_message, update.effective_user, update.effective_chat
     if message is None or user is None or chat is None:
@@ -82,11 +86,10 @@ async def _introduce(update: Update, context: ContextTypes.DEFAULT_TYPE, greetin
     info = await people.who_am_i(svc, user.id, chat.id)
     agency = tr("agency_suffix", agency=svc.rules.agency_name(info.agency_key)) if info.agency_key else ""
     if greeting:
-        text = (tr("start_known", name=user.first_name, role=tr(f"role.{info.role.value}"), agency=agency)
+        text = (tr("start_known", name=user.first_name, role=_role_label(svc, info.role), agency=agency)
                 if info.role else tr("start_newcomer", name=user.first_name, user_id=user.id))
     else:
-        role = tr(f"role.{info.role.value}") if info.role else tr("whoami_unregistered")
-        text = tr("whoami", user_id=user.id, name=user.full_name, role=role, agency=agency)
+        text = tr("whoami", user_id=user.id, name=user.full_name, role=_role_label(svc, info.role), agency=agency)
         if not is_private(chat):
             group = svc.rules.agency_name(info.group_key) if info.group_key else tr("group_not_bound")
             text = Html(text + tr("whoami_group", chat_id=chat.id, group=group))
@@ -101,8 +104,7 @@ async def bantuan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services_of(context)
     tr = svc.tr
     info = await people.who_am_i(svc, user.id, chat.id)
-    role = tr(f"role.{info.role.value}") if info.role else tr("whoami_unregistered")
-    lines = [tr("help_header", role=role)]
+    lines = [tr("help_header", role=_role_label(svc, info.role))]
     lines += [tr("help_line", command=c, description=tr(f"cmd.{c}")) for c in COMMANDS_BY_ROLE[info.role]]
     if info.role in (Role.RESPONDER, None) or info.group_key:
         lines.append(tr("help_responder"))
