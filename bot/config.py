@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Reports one account may file per minute before the bot asks it to slow down (flood guard).
     lapor_per_minute: int = Field(default=10, ge=1)
+    # Telegram's flood limits as the bot keeps them (messages a minute to one group, a second overall). Leave
+    # them unless Telegram changes its limits; the bot stays a little under them (see bot/tg/budget.py).
+    telegram_group_per_minute: int = Field(default=20, ge=2)
+    telegram_per_second: int = Field(default=30, ge=2)
+    # How many instances run with this bot token (webhook mode behind a load balancer): Telegram's limits belong
+    # to the token, so each instance keeps 1/INSTANCES of them.
+    instances: int = Field(default=1, ge=1, le=20)
     # `sender` of CAP 1.2 alerts in exports: an id of this center without spaces, commas, '<' or '&'.
     cap_sender: str = Field(default="callcenter112@ambon.go.id", pattern=r"^[^\s,<&]+$")
     # Webhook mode (`sigap112 run --webhook`): the public https URL Telegram posts to, where this process

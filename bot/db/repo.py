@@ -263,6 +263,13 @@ class Repository:
             select(Delivery).where(_due(now), Delivery.agency_key == agency_key, Delivery.kind == "card")
             .order_by(Delivery.id).limit(limit))).all())
 
+    async def due_notices(self, agency_key: str | None, chat_id: int | None, now: datetime,
+                          limit: int) -> list[Delivery]:
+        """Ready texts (reminders, escalations, reports) waiting for one route, in the order they would go."""
+        return list((await self.session.scalars(
+            select(Delivery).where(_due(now), _route(agency_key, chat_id), Delivery.kind == "notice")
+            .order_by(Delivery.priority, Delivery.id).limit(limit))).all())
+
     async def earliest_pending(self) -> datetime | None:
         return await self.session.scalar(select(func.min(Delivery.next_attempt_at))
                                          .where(Delivery.status == dm.DeliveryStatus.PENDING))

@@ -9,8 +9,10 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +41,59 @@ _INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "reply_to_
 _JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "scope", "link_preview_options", "reply_parameters",
                 "entities", "caption_entities", "disable_notification", "protect_content", "show_alert",
                 "drop_pending_updates", "disable_web_page_preview"}
+
+
+# Methods that put something in a chat: these are what Telegram's flood control counts.
+COUNTED = {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Telegram's flood control as its FAQ describes it, enforced with real 429 answers: at most 20 messages a
+    minute to one group (any 60 s window), about 30 a second overall (any 1 s window), and in a private chat
+    about one a second with short bursts allowed (a bucket of `private_burst` refilled at one a second)."""
+
+    group_per_minute: int = 20
+    overall_per_second: int = 30
+    private_burst: int = 10
+
+
+class FloodControl:
+    """Counts what each chat and the bot as a whole were sent, and answers 429 with the wait that would help."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self._groups: dict[int, deque[float]] = {}
+        self._overall: deque[float] = deque()
+        self._private: dict[int, tuple[float, float]] = {}  # chat -> (tokens, at)
+
+    def wait_needed(self, chat_id: int, now: float) -> float:
+        """0 if a message to this chat may go now; otherwise the seconds until it may."""
+        waits = [_window_wait(self._overall, self.limits.overall_per_second, 1.0, now)]
+        if chat_id < 0:
+            waits.append(_window_wait(self._groups.setdefault(chat_id, deque()), self.limits.group_per_minute,
+                                      60.0, now))
+        else:
+            tokens = self._tokens(chat_id, now)
+            waits.append(0.0 if tokens >= 1 else 1 - tokens)
+        return max(waits)
+
+    def record(self, chat_id: int, now: float) -> None:
+        self._overall.append(now)
+        if chat_id < 0:
+            self._groups.setdefault(chat_id, deque()).append(now)
+        else:
+            self._private[chat_id] = (self._tokens(chat_id, now) - 1, now)
+
+    def _tokens(self, chat_id: int, now: float) -> float:
+        tokens, at = self._private.get(chat_id, (float(self.limits.private_burst), now))
+        return min(float(self.limits.private_burst), tokens + (now - at))
+
+
+def _window_wait(sent: deque[float], limit: int, window: float, now: float) -> float:
+    while sent and sent[0] <= now - window:
+        sent.popleft()
+    return 0.0 if len(sent) < limit else sent[0] + window - now
 
 
 @dataclass
@@ -72,8 +127,11 @@ class Sent:
 
 
 class FakeTelegram:
-    def __init__(self, token: str = TOKEN) -> None:
+    def __init__(self, token: str = TOKEN, limits: Limits | None = Limits()) -> None:
+        """`limits`: enforce Telegram's flood control (the default); None lets everything through."""
         self.token = token
+        self.flood = FloodControl(limits) if limits else None
+        self.flood_429s: list[tuple[int, int]] = []  # (chat id, retry_after) of every 429 the limits answered
         self._lock = threading.RLock()
         self.users: dict[int, dict[str, Any]] = {}
         self.chats: dict[int, dict[str, Any]] = {}
@@ -325,9 +383,24 @@ class FakeTelegram:
             return _error(404, "Not Found: method not found")
         with self._lock:
             try:
-                return _ok(handler(params))
+                return _ok(self._flood_checked(method, params, handler))
             except ApiError as exc:
                 return _error(exc.status, exc.description, exc.parameters)
+
+    def _flood_checked(self, method: str, params: dict[str, Any], handler: Callable[[dict[str, Any]], Any]) -> Any:
+        chat_id = params.get("chat_id")
+        if self.flood is None or method not in COUNTED or not isinstance(chat_id, int):
+            return handler(params)
+        now = time.monotonic()
+        wait = self.flood.wait_needed(chat_id, now)
+        if wait > 0:
+            retry_after = max(1, math.ceil(wait))
+            self.flood_429s.append((chat_id, retry_after))
+            self._notify("429", chat_id, {"method": method, "retry_after": retry_after})
+            raise ApiError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
+        result = handler(params)
+        self.flood.record(chat_id, now)
+        return result
 
     def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
         for fault in self.faults:

@@ -50,7 +50,10 @@ class Job:
     route: Route
     message_id: int | None = None  # the message an edit replaces
     buttons: tuple[tuple[tuple[str, str], ...], ...] = ()  # rows of (label, callback data)
-    rendered_at: datetime | None = None  # the state this text shows; a later change needs an edit
+    # The incident's updated_at as rendered: if it differs when the send is recorded, the incident changed
+    # meanwhile and this copy needs an edit. (Compared for equality, not order: a change may carry a clock
+    # reading taken before it got the incident's lock, earlier than the render it follows.)
+    rendered_version: datetime | None = None
     reply_to: int | None = None
     chart_month: str | None = None  # a chart delivery: the month to draw (rendered after the claim)
     delivery_ids: tuple[int, ...] = ()  # a digest: every new post it stands for
@@ -77,11 +80,8 @@ async def next_wakeup(services: Services) -> datetime | None:
 
 
 async def resolve_chat(services: Services, route: Route) -> int | None:
-    if route.agency_key is None:
-        return route.chat_id
     async with services.db.uow() as uow:
-        group = await uow.repo.group_by_key(route.agency_key)
-        return group.chat_id if group else None
+        return await _route_chat(uow, route)
 
 
 async def release_leases(services: Services, holder: str) -> int:
@@ -92,14 +92,20 @@ async def release_leases(services: Services, holder: str) -> int:
         return count
 
 
-async def claim(services: Services, route: Route, holder: str, now: datetime) -> Job | None:
-    """Lease the most urgent due delivery of a route (conditional UPDATE: two instances never both win)."""
+async def claim(services: Services, route: Route, holder: str, now: datetime, batch_at: int = 0) -> Job | None:
+    """Lease the most urgent due delivery of a route (conditional UPDATE: two instances never both win). When it
+    is a ready text and `batch_at` or more of them wait (a flood of reminders and escalations), they go as one."""
     async with services.db.uow() as uow:
         while True:
             delivery = await uow.repo.next_due(route.agency_key, route.chat_id, now)
             if delivery is None:
                 await uow.commit()
                 return None
+            if delivery.kind == "notice" and batch_at >= 2:
+                batch = await _notice_batch(uow, services, route, holder, now, batch_at)
+                if batch is not None:
+                    await uow.commit()
+                    return batch
             if delivery.incident_id is not None and delivery.kind != "notice":
                 # Lock order incident -> delivery, as in every state change: the render below then sees
                 # the latest committed state, and a change made meanwhile finds this edit taken.
@@ -113,20 +119,19 @@ async def claim(services: Services, route: Route, holder: str, now: datetime) ->
             await uow.repo.flush()
 
 
-# A group's backlog of new posts from which they go out as one digest: half a minute of its budget
-# (20 a minute), so that no group falls more than about a minute behind in a surge.
-DIGEST_AT = 10
+# A digest lists at most this many reports (a message a phone can still read, one button per report).
 DIGEST_MAX = 30
 
 
-async def claim_digest(services: Services, route: Route, holder: str, now: datetime) -> Job | None:
-    """In a surge, lease a group's waiting new posts together and render one digest of them."""
+async def claim_digest(services: Services, route: Route, holder: str, now: datetime, digest_at: int) -> Job | None:
+    """In a surge, lease a group's waiting new posts together and render one digest of them: when `digest_at` or
+    more wait (the sender knows how many the group's budget lets through soon; see tg/budget.py)."""
     if route.agency_key is None:
         return None
     async with services.db.uow() as uow:
         waiting = await uow.repo.due_cards(route.agency_key, now, DIGEST_MAX)
         group = await uow.repo.group_by_key(route.agency_key)
-        if len(waiting) < DIGEST_AT or group is None:
+        if len(waiting) < max(digest_at, 2) or group is None:
             return None
         leased = [d for d in waiting if await uow.repo.lease(d.id, now, now + LEASE, holder)]
         incidents = [await uow.repo.incident(d.incident_id or 0) for d in leased]
@@ -137,6 +142,39 @@ async def claim_digest(services: Services, route: Route, holder: str, now: datet
     if services.rules.agency_kind(route.agency_key) != AgencyKind.RESPONDER:
         buttons = ()
     return Job(0, group.chat_id, text, "digest", route, buttons=buttons, delivery_ids=tuple(d.id for d in leased))
+
+
+NOTICE_BATCH_MAX = 20
+NOTICE_BATCH_CHARS = 3800  # Telegram takes 4096 characters; the HTML is longer than what it counts
+
+
+async def _notice_batch(uow: UnitOfWork, services: Services, route: Route, holder: str, now: datetime,
+                        batch_at: int) -> Job | None:
+    waiting = await uow.repo.due_notices(route.agency_key, route.chat_id, now, NOTICE_BATCH_MAX)
+    chat_id = await _route_chat(uow, route)
+    if len(waiting) < batch_at or chat_id is None:
+        return None
+    leased: list[db.Delivery] = []
+    for delivery in waiting:
+        size = sum(len(d.text or "") + 2 for d in leased) + len(delivery.text or "") + 200
+        if leased and size > NOTICE_BATCH_CHARS:
+            break
+        if await uow.repo.lease(delivery.id, now, now + LEASE, holder):
+            leased.append(delivery)
+    if len(leased) == 1:  # the others were taken meanwhile: this one goes as it is
+        return await _job(uow, services, leased[0], route, now)
+    if not leased:
+        return None
+    title = services.tr("notice_batch_title", count=len(leased))
+    return Job(0, chat_id, "\n\n".join([str(title), *(d.text or "" for d in leased)]), "digest", route,
+               delivery_ids=tuple(d.id for d in leased))
+
+
+async def _route_chat(uow: UnitOfWork, route: Route) -> int | None:
+    if route.agency_key is None:
+        return route.chat_id
+    group = await uow.repo.group_by_key(route.agency_key)
+    return group.chat_id if group else None
 
 
 async def record_digest(services: Services, job: Job, result: Result, now: datetime) -> None:
@@ -176,8 +214,9 @@ async def _job(uow: UnitOfWork, services: Services, delivery: db.Delivery, route
     text, buttons = await _card(uow, services, incident, group.agency_key)
     if delivery.kind == "edit":
         return Job(delivery.id, delivery.chat_id or group.chat_id, text, "edit", route, delivery.message_id, buttons,
-                   now)
-    return Job(delivery.id, group.chat_id, text, delivery.kind, route, buttons=buttons, rendered_at=now)
+                   incident.updated_at)
+    return Job(delivery.id, group.chat_id, text, delivery.kind, route, buttons=buttons,
+               rendered_version=incident.updated_at)
 
 
 async def _card(uow: UnitOfWork, services: Services, incident: db.Incident,
@@ -265,7 +304,7 @@ async def _catch_up(uow: UnitOfWork, incident_id: int, job: Job, now: datetime) 
     """The incident changed while this copy was on its way: it was not yet in the list of copies to re-render
     (or its edit was already taken), so give it an edit of its own."""
     incident = await uow.repo.incident(incident_id)
-    if incident is not None and job.rendered_at is not None and incident.updated_at >= job.rendered_at:
+    if incident is not None and job.rendered_version is not None and incident.updated_at != job.rendered_version:
         await enqueue_card_edits(uow, incident_id, now)
 
 

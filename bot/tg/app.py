@@ -28,6 +28,8 @@ from ..domain.model import COMMANDS_BY_ROLE, Role
 from ..services import people
 from ..services.context import Services
 from . import desk_handlers, handlers, shift_handlers, stats_handlers
+from .budget import Budget, BudgetLimiter
+from .processor import PerChatProcessor
 from .sender import OutboxSender
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ def build_application(settings: Settings, services: Services,
     builder = Application.builder()
     if webhook:
         builder = builder.updater(None)  # updates arrive through our own web server (tg/webhook.py)
+    budget = Budget(settings.telegram_group_per_minute, settings.telegram_per_second, share=settings.instances)
     app = (
         builder
         .token(settings.token())
@@ -45,12 +48,15 @@ def build_application(settings: Settings, services: Services,
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         # The scheduler's zone comes from Defaults.tzinfo (PTB configures APScheduler with it).
         .defaults(Defaults(tzinfo=settings.tz))
+        .rate_limiter(BudgetLimiter(budget))  # every post into a chat, replies and outbox alike
+        .concurrent_updates(PerChatProcessor())  # a wait in one chat does not hold up the others
         .post_init(_start_sender)
         .post_stop(_stop_sender)
         .build()
     )
     app.bot_data["services"] = services
     app.bot_data["holder"] = settings.instance_id
+    app.bot_data["budget"] = budget
     # Handler group 0, first match wins: commands, then form buttons, then any other button, then plain
     # text (private chats, or replies to the bot in groups), then locations.
     app.add_handler(CommandHandler("start", handlers.start))
@@ -87,7 +93,7 @@ def build_application(settings: Settings, services: Services,
 
 async def _start_sender(app: Application) -> None:  # type: ignore[type-arg]
     services: Services = app.bot_data["services"]
-    sender = OutboxSender(app.bot, services, app.bot_data["holder"])
+    sender = OutboxSender(app.bot, services, app.bot_data["holder"], app.bot_data["budget"])
     app.bot_data["sender"] = sender
     app.bot_data["sender_task"] = asyncio.create_task(sender.run(), name="outbox")
     await _register_commands(app, services)

@@ -1,5 +1,6 @@
 """Delivers the outbox: one worker per destination chat, so a slow, rate-limited or broken group never holds
-up another; Telegram's budgets (20/min per group, ~1/s per private chat, 30/s overall) are kept here."""
+up another. Telegram's budgets are kept by tg/budget.py; a worker waits for its chat's budget *before* choosing
+what to send, so that in a surge it picks the whole backlog up as one digest."""
 
 from __future__ import annotations
 
@@ -8,46 +9,35 @@ import contextlib
 import html
 import logging
 import re
+from typing import Any
 
-from aiolimiter import AsyncLimiter
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
+from telegram.ext import ExtBot
 
 from ..clock import utcnow
 from ..services import outbox, stats
 from ..services.context import Services
 from ..services.outbox import Job, Outcome, Result, Route
+from .budget import OUTBOX, Budget
 from .errors import classify, is_bad_html, is_not_modified
 
 log = logging.getLogger(__name__)
 _TAG = re.compile(r"<[^>]+>")
 IDLE_POLL = 5.0
-
-
-class Budget:
-    """Leaky buckets per chat and overall, so the bot never provokes Telegram's flood control itself."""
-
-    def __init__(self, overall_per_second: float = 30, group_per_minute: float = 20) -> None:
-        self._overall = AsyncLimiter(overall_per_second, 1)
-        self._group_per_minute = group_per_minute
-        self._chats: dict[int, AsyncLimiter] = {}
-
-    async def acquire(self, chat_id: int) -> None:
-        limiter = self._chats.get(chat_id)
-        if limiter is None:
-            limiter = AsyncLimiter(self._group_per_minute, 60) if chat_id < 0 else AsyncLimiter(1, 1)
-            self._chats[chat_id] = limiter
-        await limiter.acquire()
-        await self._overall.acquire()
+# New posts go out one card each while the group's budget can send them all within this time; a longer backlog
+# goes out as a digest, so that no group falls more than about a minute behind (the rest is room for edits).
+MAX_BEHIND = 30.0
+DIGEST_AT_QUIET = 10
 
 
 class OutboxSender:
-    def __init__(self, bot: Bot, services: Services, holder: str, budget: Budget | None = None) -> None:
+    def __init__(self, bot: ExtBot[Any], services: Services, holder: str, budget: Budget) -> None:
         self.bot = bot
         self.services = services
         self.holder = holder
-        self.budget = budget or Budget()
+        self.budget = budget
         self._wake = asyncio.Event()
         self._workers: dict[Route, asyncio.Task[None]] = {}
 
@@ -91,11 +81,15 @@ class OutboxSender:
         """Send this route's due messages one by one until none is due or Telegram asks us to wait."""
         try:
             while True:
-                job = await outbox.claim_digest(self.services, route, self.holder, utcnow())
-                job = job or await outbox.claim(self.services, route, self.holder, utcnow())
+                chat_id = await outbox.resolve_chat(self.services, route)
+                digest_at = DIGEST_AT_QUIET
+                if chat_id is not None:
+                    await self.budget.ready(chat_id)
+                    digest_at = self.budget.backlog_within(chat_id, MAX_BEHIND) + 1
+                job = await outbox.claim_digest(self.services, route, self.holder, utcnow(), digest_at)
+                job = job or await outbox.claim(self.services, route, self.holder, utcnow(), digest_at)
                 if job is None:
                     return
-                await self.budget.acquire(job.chat_id)
                 result = await self._send(job)
                 if job.kind == "digest":
                     await outbox.record_digest(self.services, job, result, utcnow())
@@ -134,7 +128,7 @@ class OutboxSender:
     async def _call(self, job: Job, text: str, parse_mode: str | None) -> Result:
         if job.kind == "chart" and job.chart_month:
             png, label = await stats.month_chart(self.services, job.chart_month)
-            photo = await self.bot.send_photo(job.chat_id, png, caption=f"Grafik {label}")
+            photo = await self.bot.send_photo(job.chat_id, png, caption=f"Grafik {label}", rate_limit_args=OUTBOX)
             return Result(Outcome.SENT, message_id=photo.message_id)
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
                                        for row in job.buttons])
@@ -143,12 +137,14 @@ class OutboxSender:
             # The keyboard is always sent with an edit: an edit without it would remove the buttons.
             await self.bot.edit_message_text(text, chat_id=job.chat_id, message_id=job.message_id,
                                              parse_mode=parse_mode, reply_markup=markup,
-                                             link_preview_options=LinkPreviewOptions(is_disabled=True))
+                                             link_preview_options=LinkPreviewOptions(is_disabled=True),
+                                             rate_limit_args=OUTBOX)
             return Result(Outcome.SENT, message_id=job.message_id)
         reply = ReplyParameters(job.reply_to, allow_sending_without_reply=True) if job.reply_to else None
         message = await self.bot.send_message(job.chat_id, text, parse_mode=parse_mode,
                                               reply_markup=markup if job.buttons else None, reply_parameters=reply,
-                                              link_preview_options=LinkPreviewOptions(is_disabled=True))
+                                              link_preview_options=LinkPreviewOptions(is_disabled=True),
+                                              rate_limit_args=OUTBOX)
         return Result(Outcome.SENT, message_id=message.message_id)
 
 

@@ -30,6 +30,7 @@ def fake() -> Iterator[FakeTelegram]:
     yield server
     server.stop()
     assert server.violations == [], f"the bot sent what Telegram refuses: {server.violations}"
+    assert server.flood_429s == [], f"the bot provoked Telegram's flood control: {server.flood_429s}"
 
 
 @pytest.fixture(params=BACKENDS)

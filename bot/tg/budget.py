@@ -1,0 +1,136 @@
+"""Telegram's flood limits, kept by the bot itself so that it never provokes a 429.
+
+Telegram allows about 20 messages a minute to one group, about 30 a second overall and about one a second in a
+private chat (short bursts allowed); it does not say how it counts. We assume the strictest reading — any 60 s
+window for a group, any 1 s window overall — and keep under it with token buckets (aiolimiter's leaky buckets):
+a bucket of B messages refilled at r a second never lets more than B + r·T through in any window of T seconds.
+
+- group: a burst of half the minute's allowance (10), then one every ~6.7 s: at most 19 in any minute. A quiet
+  day (fewer than 10 posts a minute to a group) never waits; in a surge the steady pace is what digests fill.
+- overall: a burst of 10, then 19 a second: at most 29 in any second.
+- private chat: a burst of 5, then one a second.
+
+Every call that puts something in a chat goes through `BudgetLimiter` (PTB's rate-limiter hook), handlers'
+replies as well as the outbox, so both draw on the same buckets. A 429 that still comes (another program on the
+same token, Telegram counting differently) pauses that chat — only that chat — for `retry_after`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from .errors import retry_after_seconds
+
+log = logging.getLogger(__name__)
+# The methods that post into a chat (what Telegram's flood control counts).
+COUNTED = frozenset({"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup",
+                     "sendLocation", "copyMessage", "forwardMessage"})
+OUTBOX = {"outbox": True}  # rate_limit_args of outbox sends: a 429 goes back to the outbox, which reschedules
+HANDLER_RETRIES = 3
+PRIVATE_BURST = 5
+
+
+class Budget:
+    """`share`: how many instances use the same bot token; each keeps 1/share of every limit."""
+
+    def __init__(self, group_per_minute: float = 20, overall_per_second: float = 30, share: int = 1) -> None:
+        group, overall = group_per_minute / share, overall_per_second / share
+        group_burst = max(1.0, group // 2)
+        group_rate = max(group - 1 - group_burst, 0.5) / 60  # per second
+        overall_burst = max(1.0, overall // 3)
+        overall_rate = max(overall - 1 - overall_burst, 0.5)
+        self._group = (group_burst, group_burst / group_rate)
+        private_burst = max(1.0, PRIVATE_BURST // share)
+        self._private = (private_burst, private_burst * share)  # the burst, then one a second for all instances
+        self._overall = AsyncLimiter(overall_burst, overall_burst / overall_rate)
+        self._chats: dict[int, AsyncLimiter] = {}
+        self._paused_until: dict[int, float] = {}
+
+    def seconds_per_message(self, chat_id: int) -> float:
+        """The steady pace of a chat once its burst is spent."""
+        limiter = self._limiter(chat_id)
+        return float(limiter.time_period / limiter.max_rate)
+
+    def backlog_within(self, chat_id: int, seconds: float) -> int:
+        """How many messages this chat could be sent within `seconds` from now: what its bucket holds now plus
+        what refills meanwhile."""
+        limiter = self._limiter(chat_id)
+        low, high = 0, int(limiter.max_rate)  # has_capacity(n) holds for n <= what the bucket holds now
+        while low < high:
+            middle = (low + high + 1) // 2
+            low, high = (middle, high) if limiter.has_capacity(middle) else (low, middle - 1)
+        return low + int(seconds / self.seconds_per_message(chat_id))
+
+    async def ready(self, chat_id: int) -> None:
+        """Wait until a message to this chat could go now (without taking it), so that what is sent then is
+        chosen as late as possible: a backlog that built up meanwhile can go as one digest."""
+        limiter = self._limiter(chat_id)
+        while True:
+            pause = self._paused_until.get(chat_id, 0.0) - time.monotonic()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            elif limiter.has_capacity() and self._overall.has_capacity():
+                return
+            else:
+                await asyncio.sleep(min(self.seconds_per_message(chat_id) / 4, 0.5))
+
+    async def acquire(self, chat_id: int) -> None:
+        pause = self._paused_until.get(chat_id, 0.0) - time.monotonic()
+        if pause > 0:
+            await asyncio.sleep(pause)
+        await self._limiter(chat_id).acquire()
+        await self._overall.acquire()
+
+    def pause(self, chat_id: int, seconds: float) -> None:
+        """Telegram said 429 for this chat: nothing goes to it before `seconds` have passed."""
+        until = time.monotonic() + seconds
+        self._paused_until[chat_id] = max(until, self._paused_until.get(chat_id, 0.0))
+
+    def _limiter(self, chat_id: int) -> AsyncLimiter:
+        limiter = self._chats.get(chat_id)
+        if limiter is None:
+            limiter = AsyncLimiter(*(self._group if chat_id < 0 else self._private))
+            self._chats[chat_id] = limiter
+        return limiter
+
+
+class BudgetLimiter(BaseRateLimiter[dict[str, bool]]):
+    """PTB's hook around every Bot API call: posts into a chat take from the budget; a handler's reply that still
+    meets a 429 waits and tries again (a person is waiting for it), an outbox send hands the 429 back."""
+
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def process_request(self, callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] |
+                                                                      list[dict[str, Any]]]],
+                              args: Any, kwargs: dict[str, Any], endpoint: str, data: dict[str, Any],
+                              rate_limit_args: dict[str, bool] | None) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        chat_id = data.get("chat_id")
+        if endpoint not in COUNTED or not isinstance(chat_id, int):
+            return await callback(*args, **kwargs)
+        from_outbox = bool(rate_limit_args and rate_limit_args.get("outbox"))
+        attempt = 0
+        while True:
+            await self.budget.acquire(chat_id)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                seconds = retry_after_seconds(exc)
+                self.budget.pause(chat_id, seconds)
+                attempt += 1
+                if from_outbox or attempt > HANDLER_RETRIES:
+                    raise
+                log.warning("Telegram asked to wait %.0f s before writing to %s again; waiting", seconds, chat_id)

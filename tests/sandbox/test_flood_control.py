@@ -1,0 +1,59 @@
+"""The Bot API emulator enforces Telegram's flood control with real 429 answers, per chat and overall."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.sandbox.fake_api import FakeTelegram, Limits
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    server = FakeTelegram(limits=Limits()).start()
+    server.add_user(5, "Rina")
+    server.started_private.add(5)
+    for n in range(40):
+        server.add_group(-100 - n, f"Grup {n}")
+    yield server
+    server.stop()
+
+
+def send(fake: FakeTelegram, chat_id: int) -> dict[str, Any]:
+    response = httpx.post(f"{fake.url}/bot{fake.token}/sendMessage", json={"chat_id": chat_id, "text": "halo"})
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_a_group_takes_twenty_messages_a_minute_then_answers_429_with_the_wait(fake: FakeTelegram) -> None:
+    assert all(send(fake, -100)["ok"] for _ in range(20))
+    refused = send(fake, -100)
+    assert refused["error_code"] == 429
+    assert refused["description"].startswith("Too Many Requests: retry after ")
+    assert 58 <= refused["parameters"]["retry_after"] <= 60
+    assert send(fake, -101)["ok"], "another group is not held up"
+    assert fake.flood_429s == [(-100, refused["parameters"]["retry_after"])]
+    assert len(fake.bot_messages(-100)) == 20, "a refused message is not posted"
+
+
+def test_a_private_chat_allows_a_short_burst_then_about_one_a_second(fake: FakeTelegram) -> None:
+    assert all(send(fake, 5)["ok"] for _ in range(10))
+    refused = send(fake, 5)
+    assert refused["error_code"] == 429 and refused["parameters"]["retry_after"] == 1
+
+
+def test_about_thirty_messages_a_second_overall(fake: FakeTelegram) -> None:
+    answers = [send(fake, -100 - n)["ok"] for n in range(40)]
+    assert answers.count(True) >= 30 and answers[:30] == [True] * 30
+    assert False in answers
+
+
+def test_without_limits_everything_goes_through() -> None:
+    server = FakeTelegram(limits=None).start()
+    server.add_group(-100, "Grup")
+    try:
+        assert all(send(server, -100)["ok"] for _ in range(40))
+    finally:
+        server.stop()
