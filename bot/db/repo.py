@@ -187,6 +187,12 @@ class Repository:
             Followup.incident_id == incident_id, Followup.agency_key == agency_key, Followup.kind == kind,
             Followup.status == "pending")) > 0
 
+    async def card_waiting(self, incident_id: int, agency_key: str) -> bool:
+        """Whether an agency's card of this incident is still to be posted."""
+        return await self.session.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.incident_id == incident_id, Delivery.agency_key == agency_key, Delivery.kind == "card",
+            Delivery.status == dm.DeliveryStatus.PENDING)) != 0
+
     async def posted_for_agency(self, incident_id: int, agency_key: str) -> PostedMessage | None:
         return await self.session.scalar(select(PostedMessage).where(
             PostedMessage.incident_id == incident_id, PostedMessage.agency_key == agency_key)
@@ -246,11 +252,23 @@ class Repository:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     # outbox -------------------------------------------------------------------------------------------------
-    async def due_routes(self, now: datetime) -> list[tuple[str | None, int | None]]:
-        rows = await self.session.execute(
-            select(Delivery.agency_key, Delivery.chat_id).where(_due(now)).group_by(Delivery.agency_key,
-                                                                                    Delivery.chat_id))
-        return [(r[0], r[1]) for r in rows.all()]
+    async def route_schedule(self, now: datetime) -> tuple[list[tuple[str | None, int | None, datetime]],
+                                                           datetime | None]:
+        """For every route with pending unleased deliveries, when its earliest one is due (an agency's group is
+        one route, whatever chat id its rows carry); and when the first lease held now runs out."""
+        free = and_(Delivery.status == dm.DeliveryStatus.PENDING,
+                    or_(Delivery.lease_until.is_(None), Delivery.lease_until < now))
+        rows = (await self.session.execute(
+            select(Delivery.agency_key, Delivery.chat_id, func.min(Delivery.next_attempt_at)).where(free)
+            .group_by(Delivery.agency_key, Delivery.chat_id))).all()
+        routes: dict[tuple[str | None, int | None], datetime] = {}
+        for agency_key, chat_id, due in rows:
+            key = (agency_key, None) if agency_key is not None else (None, chat_id)
+            routes[key] = min(due, routes.get(key, due))
+        lease_ends = await self.session.scalar(
+            select(func.min(Delivery.lease_until)).where(Delivery.status == dm.DeliveryStatus.PENDING,
+                                                         Delivery.lease_until >= now))
+        return [(k[0], k[1], due) for k, due in routes.items()], lease_ends
 
     async def next_due(self, agency_key: str | None, chat_id: int | None, now: datetime) -> Delivery | None:
         return await self.session.scalar(
@@ -269,10 +287,6 @@ class Repository:
         return list((await self.session.scalars(
             select(Delivery).where(_due(now), _route(agency_key, chat_id), Delivery.kind == "notice")
             .order_by(Delivery.priority, Delivery.id).limit(limit))).all())
-
-    async def earliest_pending(self) -> datetime | None:
-        return await self.session.scalar(select(func.min(Delivery.next_attempt_at))
-                                         .where(Delivery.status == dm.DeliveryStatus.PENDING))
 
     async def lease(self, delivery_id: int, now: datetime, until: datetime, holder: str) -> bool:
         result = await self.session.execute(

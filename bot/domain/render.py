@@ -165,13 +165,14 @@ def cut(text: str, limit: int = SAFE_LIMIT) -> str:
     return (head[: head.rfind("\n")] if "\n" in head else head) + "\n…"
 
 
-def render_digest(incidents: list[Incident], rules: Rules, tr: Catalogue, tz: tzinfo) -> Html:
-    """Many new reports at once, one line each: number, time, category, place, priority (a surge)."""
+def render_digest(incidents: list[Incident], rules: Rules, tr: Catalogue, tz: tzinfo, actionable: bool) -> Html:
+    """Many new reports at once, one line each: number, time, category, place, priority (a surge). `actionable`:
+    a responder's group, with a ✅ button per report."""
     lines = [tr("digest_title", count=len(incidents))]
     for incident in incidents:
         r = incident.report
         lines.append(tr("digest_line", emoji=rules.priorities[r.priority].emoji, number=incident.number,
                         time=incident.created_at.astimezone(tz).strftime("%H:%M"),
                         category=rules.category_label(r.category, r.subtype), place=place_text(r, tr)))
-    lines.append(tr("digest_footer"))
+    lines.append(tr("digest_footer" if actionable else "digest_footer_watch"))
     return Html(cut("\n".join(lines)))

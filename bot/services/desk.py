@@ -15,7 +15,7 @@ from ..domain.rules import AgencyKind, parse_duration
 from ..domain.timeline import ActiveItem, Entry
 from . import followups
 from .context import Actor, Services, role_of
-from .incidents import PRIORITY_NEW_POST
+from .incidents import card_delivery
 from .lifecycle import after_change, enqueue_card_edits, target_views
 
 _NUMBER = re.compile(r"^(?:112-)?(?:(\d{4})-)?(\d{1,5})$")
@@ -145,9 +145,7 @@ async def add_agency(services: Services, actor: Actor, chat_id: int, private: bo
             return DeskResult("desk_agency_already", {"number": incident.number, "agency": name})
         uow.repo.add(db.IncidentTarget(incident_id=incident.id, agency_key=key, created_at=now, status="pending"))
         group = await uow.repo.group_by_key(key)
-        uow.repo.add(db.Delivery(kind="card", incident_id=incident.id, agency_key=key, priority=PRIORITY_NEW_POST,
-                                 status="pending" if group else "failed", last_error=None if group else "no_group",
-                                 attempts=0, next_attempt_at=now, created_at=now))
+        uow.repo.add(card_delivery(incident.id, key, group is not None, now))
         if incident.status == IncidentStatus.AWAITING_CONFIRMATION:
             incident.status = IncidentStatus.OPEN  # a new agency has not finished yet
         if services.rules.agency_kind(key) == AgencyKind.RESPONDER:

@@ -22,7 +22,7 @@ from ..domain.lifecycle import (
 from ..domain.rules import AgencyKind
 from . import followups
 from .context import Actor, Services
-from .incidents import PRIORITY_EDIT, PRIORITY_NOTICE
+from .incidents import PRIORITY_EDIT, PRIORITY_NOTICE, card_delivery
 
 _STEP_COLUMN = {TargetStatus.ACKNOWLEDGED: "acknowledged_at", TargetStatus.CLAIMED: "claimed_at",
                 TargetStatus.ON_SCENE: "arrived_at", TargetStatus.DONE: "done_at"}
@@ -62,6 +62,10 @@ async def press(services: Services, actor: Actor, chat_id: int, incident_id: int
             return PressResult(verdict, target.agency_key, incident.number, TargetStatus(target.status))
         await _step(uow, services, incident, target, RESULT_OF[action], actor, chat_id, now)
         await after_change(uow, services, incident, now)
+        if await uow.repo.posted_for_agency(incident.id, target.agency_key) is None \
+                and not await uow.repo.card_waiting(incident.id, target.agency_key):
+            # Pressed in a surge digest: the group gets the full card now, to go on with (and kept in sync).
+            uow.repo.add(card_delivery(incident.id, target.agency_key, True, now))
         await uow.commit()
         return PressResult(Verdict.OK, target.agency_key, incident.number, TargetStatus(target.status))
 

@@ -69,14 +69,11 @@ class Result:
     new_chat_id: int | None = None
 
 
-async def due_routes(services: Services, now: datetime) -> list[Route]:
+async def schedule(services: Services, now: datetime) -> tuple[list[tuple[Route, datetime]], datetime | None]:
+    """Every route with something to send and when its first delivery is due; when a lease held now runs out."""
     async with services.db.uow() as uow:
-        return [Route(key, chat) for key, chat in await uow.repo.due_routes(now)]
-
-
-async def next_wakeup(services: Services) -> datetime | None:
-    async with services.db.uow() as uow:
-        return await uow.repo.earliest_pending()
+        routes, lease_ends = await uow.repo.route_schedule(now)
+    return [(Route(key, chat), due) for key, chat, due in routes], lease_ends
 
 
 async def resolve_chat(services: Services, route: Route) -> int | None:
@@ -92,17 +89,26 @@ async def release_leases(services: Services, holder: str) -> int:
         return count
 
 
-async def claim(services: Services, route: Route, holder: str, now: datetime, batch_at: int = 0) -> Job | None:
-    """Lease the most urgent due delivery of a route (conditional UPDATE: two instances never both win). When it
-    is a ready text and `batch_at` or more of them wait (a flood of reminders and escalations), they go as one."""
+async def claim(services: Services, route: Route, holder: str, now: datetime, digest_at: int = 0) -> Job | None:
+    """Lease what a route sends next (conditional UPDATEs: two instances never both win): when `digest_at` or more
+    new posts wait for a group, all of them as one digest; otherwise the most urgent due delivery — and when that
+    is a ready text and `digest_at` or more of them wait (a flood of reminders and escalations), those as one."""
     async with services.db.uow() as uow:
+        cards: list[db.Delivery] = []  # an agency's new posts come first (PRIORITY_NEW_POST), oldest first
+        if route.agency_key is not None and digest_at:
+            cards = await uow.repo.due_cards(route.agency_key, now, DIGEST_MAX)
+            if len(cards) >= max(digest_at, 2):
+                digest = await _card_digest(uow, services, route, holder, now, cards)
+                if digest is not None:
+                    await uow.commit()
+                    return digest
         while True:
-            delivery = await uow.repo.next_due(route.agency_key, route.chat_id, now)
+            delivery = cards.pop(0) if cards else await uow.repo.next_due(route.agency_key, route.chat_id, now)
             if delivery is None:
                 await uow.commit()
                 return None
-            if delivery.kind == "notice" and batch_at >= 2:
-                batch = await _notice_batch(uow, services, route, holder, now, batch_at)
+            if delivery.kind == "notice" and digest_at >= 2:
+                batch = await _notice_batch(uow, services, route, holder, now, digest_at)
                 if batch is not None:
                     await uow.commit()
                     return batch
@@ -123,24 +129,19 @@ async def claim(services: Services, route: Route, holder: str, now: datetime, ba
 DIGEST_MAX = 30
 
 
-async def claim_digest(services: Services, route: Route, holder: str, now: datetime, digest_at: int) -> Job | None:
-    """In a surge, lease a group's waiting new posts together and render one digest of them: when `digest_at` or
-    more wait (the sender knows how many the group's budget lets through soon; see tg/budget.py)."""
-    if route.agency_key is None:
+async def _card_digest(uow: UnitOfWork, services: Services, route: Route, holder: str, now: datetime,
+                       waiting: list[db.Delivery]) -> Job | None:
+    """In a surge, lease a group's waiting new posts together and render one digest of them."""
+    assert route.agency_key is not None
+    group = await uow.repo.group_by_key(route.agency_key)
+    if group is None:
         return None
-    async with services.db.uow() as uow:
-        waiting = await uow.repo.due_cards(route.agency_key, now, DIGEST_MAX)
-        group = await uow.repo.group_by_key(route.agency_key)
-        if len(waiting) < max(digest_at, 2) or group is None:
-            return None
-        leased = [d for d in waiting if await uow.repo.lease(d.id, now, now + LEASE, holder)]
-        incidents = [await uow.repo.incident(d.incident_id or 0) for d in leased]
-        await uow.commit()
+    leased = [d for d in waiting if await uow.repo.lease(d.id, now, now + LEASE, holder)]
+    incidents = [await uow.repo.incident(d.incident_id or 0) for d in leased]
     items = [to_domain(i) for i in incidents if i is not None]
-    text = render_digest(items, services.rules, services.tr, services.tz)
-    buttons = tuple(((f"✅ {i.number}", AgencyPress(i.id, "ack").encode()),) for i in items)
-    if services.rules.agency_kind(route.agency_key) != AgencyKind.RESPONDER:
-        buttons = ()
+    actionable = services.rules.agency_kind(route.agency_key) == AgencyKind.RESPONDER
+    text = render_digest(items, services.rules, services.tr, services.tz, actionable)
+    buttons = tuple(((f"✅ {i.number}", AgencyPress(i.id, "ack").encode()),) for i in items) if actionable else ()
     return Job(0, group.chat_id, text, "digest", route, buttons=buttons, delivery_ids=tuple(d.id for d in leased))
 
 

@@ -248,10 +248,10 @@ async def _answer(message: Message, outcome: intake.Outcome, context: ContextTyp
     svc = services_of(context)
     if isinstance(outcome, intake.Refused) and outcome.reason == "ignore":
         return
+    if isinstance(outcome, intake.Accepted):
+        kick(context)  # the groups' posts need not wait for this answer
     text, markup = _render(outcome, svc, message.chat)
     await reply(message, text, reply_markup=markup)
-    if isinstance(outcome, intake.Accepted):
-        kick(context)
 
 
 def _render(outcome: intake.Outcome, svc: Services, chat: Chat) -> tuple[str, object]:

@@ -51,8 +51,7 @@ class OutboxSender:
             log.info("released %d deliveries leased by an earlier run of %s", released, self.holder)
         while True:
             try:
-                await self._dispatch()
-                timeout = await self._until_next_due()
+                timeout = await self._dispatch()
             except Exception:  # a database hiccup must not stop delivery for good
                 log.exception("outbox dispatch failed; retrying")
                 timeout = IDLE_POLL
@@ -65,29 +64,34 @@ class OutboxSender:
             task.cancel()
         await asyncio.gather(*self._workers.values(), return_exceptions=True)
 
-    async def _dispatch(self) -> None:
-        for route in await outbox.due_routes(self.services, utcnow()):
+    async def _dispatch(self) -> float:
+        """Start a worker for every route with something due and none working on it; return how long to sleep
+        until something else falls due (a working route's worker kicks the dispatcher when it stops)."""
+        now = utcnow()
+        routes, lease_ends = await outbox.schedule(self.services, now)
+        timeout = IDLE_POLL
+        if lease_ends is not None:  # another instance's lease, or one of a crashed life, may run out
+            timeout = min(timeout, (lease_ends - now).total_seconds())
+        for route, due in routes:
             task = self._workers.get(route)
-            if task is None or task.done():
+            if task is not None and not task.done():
+                continue
+            if due <= now:
                 self._workers[route] = asyncio.create_task(self._drain(route), name=f"outbox-{route}")
-
-    async def _until_next_due(self) -> float:
-        earliest = await outbox.next_wakeup(self.services)
-        if earliest is None:
-            return IDLE_POLL
-        return min(max((earliest - utcnow()).total_seconds(), 0.05), IDLE_POLL)
+            else:
+                timeout = min(timeout, (due - now).total_seconds())
+        return max(timeout, 0.05)
 
     async def _drain(self, route: Route) -> None:
         """Send this route's due messages one by one until none is due or Telegram asks us to wait."""
         try:
+            chat_id = await outbox.resolve_chat(self.services, route)  # a migrated group ends this drain
             while True:
-                chat_id = await outbox.resolve_chat(self.services, route)
                 digest_at = DIGEST_AT_QUIET
                 if chat_id is not None:
                     await self.budget.ready(chat_id)
                     digest_at = self.budget.backlog_within(chat_id, MAX_BEHIND) + 1
-                job = await outbox.claim_digest(self.services, route, self.holder, utcnow(), digest_at)
-                job = job or await outbox.claim(self.services, route, self.holder, utcnow(), digest_at)
+                job = await outbox.claim(self.services, route, self.holder, utcnow(), digest_at)
                 if job is None:
                     return
                 result = await self._send(job)
@@ -95,13 +99,15 @@ class OutboxSender:
                     await outbox.record_digest(self.services, job, result, utcnow())
                 else:
                     await outbox.record(self.services, job, result, utcnow())
-                self.kick()
+                self.kick()  # recording may have queued more (a delivery report, an edit, an alert)
                 if result.outcome != Outcome.SENT:
                     return  # the row holds its next attempt time; the dispatcher comes back for it
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("delivery worker for %s failed", route)
+        finally:
+            self.kick()  # the dispatcher looks at this route again (it skips routes with a worker)
 
     async def _send(self, job: Job) -> Result:
         try:

@@ -59,3 +59,10 @@ def test_in_a_surge_every_group_sees_every_report_within_about_a_minute(process:
     number = label.split()[-1]
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/status {number}")
     assert "Damkar: ✅ diterima" in fake.wait_for_message(world.CALL_TAKER, f"Riwayat {number}").text
+    # Damkar took it from the digest: its full card follows, to go on with, and stays in sync everywhere.
+    card = fake.wait_for_message(world.GROUPS["damkar"], f"LAPORAN {number}", timeout=60)
+    assert "Damkar: ✅ diterima" in card.text
+    data = next(d for text, d in card.buttons() if "Tangani" in text)
+    assert fake.wait_for_answer(fake.press(world.DAMKAR_STAFF, world.GROUPS["damkar"], card.message_id, data))
+    fake.wait_until(lambda: "Damkar: 🚑 menuju lokasi" in fake.wait_for_message(
+        world.GROUPS["damkar"], f"LAPORAN {number}").text, timeout=60, what="the claim on the new card")

@@ -127,9 +127,10 @@ async def test_closing_cancels_every_follow_up(services: Services) -> None:
 
 async def test_the_sweep_reads_only_due_rows(services: Services, database_url: str) -> None:
     await setup_center(services)
+    fresh = await fire_at(services, T0, 1)
     async with services.db.uow() as uow:  # many open incidents whose follow-ups are not due
         await uow.session.execute(db.Followup.__table__.insert(), [
-            {"incident_id": await fire_at(services, T0, 1) if i == 0 else 1, "agency_key": "damkar",
+            {"incident_id": fresh if i == 0 else 1, "agency_key": "damkar",
              "kind": "resolve", "started_at": T0, "step": 0, "due_at": T0 + timedelta(days=2), "status": "pending",
              "created_at": T0} for i in range(3000)])
         await uow.commit()
