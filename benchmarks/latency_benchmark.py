@@ -1,0 +1,113 @@
+"""Latency: 200 fire reports one after another, from the moment the update is available to the moment Telegram
+accepted the last of its 8 group posts; against a bare python-telegram-bot bot that answers the same command with
+the same number of messages and no database (benchmarks/bare_bot.py), the framework's floor.
+
+The emulator runs without flood limits and the bot's own budget is lifted (TELEGRAM_GROUP_PER_MINUTE): 200
+reports back to back would otherwise measure Telegram's 20-a-minute limit, not the bot. On a normal day (fewer
+than 10 posts a minute to a group) the budget never delays a post, so this is the latency a call taker sees.
+
+    .venv/bin/python -m benchmarks.latency_benchmark --database-url sqlite+aiosqlite:////tmp/lat.db
+    .venv/bin/python -m benchmarks.latency_benchmark --bare
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bot.sandbox.fake_api import FakeTelegram
+
+from .world import ADMIN, GROUPS, Clock, running_bot, summary
+
+# The reports rotate over a shift of call takers: one person cannot file a report every few tens of
+# milliseconds, and Telegram allows about one message a second in a private chat (each report gets two there).
+CALL_TAKERS = list(range(1001, 1041))
+FIRE_GROUPS = [GROUPS[k] for k in ("damkar", "pln", "dinkes", "dishub", "tni_polri", "call_center", "pimpinan",
+                                    "monitoring")]
+WARM_UP = 5
+
+
+def report(i: int) -> str:
+    return (f"/lapor\nkategori: kebakaran\nkecamatan: Sirimau\nkelurahan: Batu Merah\n"
+            f"alamat: Jl. Benchmark No. {i:04d}\npelapor: Ibu Maria\ntelepon: 0812 3456 7890\n"
+            f"keterangan: Rumah terbakar, 2 orang terjebak di lantai 2")
+
+
+def measure(fake: FakeTelegram, clock: Clock, count: int) -> list[float]:
+    """Send the reports one after another; each waits until every fire group has its post."""
+    latencies = []
+    for i in range(WARM_UP + count):
+        marker = f"No. {i:04d}"
+        with clock.lock:
+            start_index = len(clock.posts)
+        began = time.monotonic()
+        user = CALL_TAKERS[i % len(CALL_TAKERS)]
+        fake.send_text(user, user, report(i))
+        with clock.changed:
+            if not clock.changed.wait_for(lambda s=start_index, m=marker: last_post(clock, s, m) is not None,  # type: ignore[misc]
+                                          timeout=60):
+                raise SystemExit(f"report {i}: not every group got its post within 60 s")
+            finished = last_post(clock, start_index, marker)
+        assert finished is not None
+        if i >= WARM_UP:
+            latencies.append(finished - began)
+    return latencies
+
+
+def last_post(clock: Clock, start_index: int, marker: str) -> float | None:
+    """When the last fire group got the post carrying `marker`, once every one has."""
+    chats = {chat: at for at, chat, sent in clock.posts[start_index:] if marker in sent.text}
+    return max(chats.values()) if all(g in chats for g in FIRE_GROUPS) else None
+
+
+def run_sigap(database_url: str, count: int) -> list[float]:
+    env = {"TELEGRAM_GROUP_PER_MINUTE": "1000000", "TELEGRAM_PER_SECOND": "1000000", "LAPOR_PER_MINUTE": "100000"}
+    with running_bot(database_url, CALL_TAKERS, limits=None, env=env) as (fake, _bot, clock):
+        return measure(fake, clock, count)
+
+
+def run_bare(count: int) -> list[float]:
+    fake = FakeTelegram(limits=None).start()
+    fake.add_user(ADMIN, "Admin")
+    for user in CALL_TAKERS:
+        fake.add_user(user, "Petugas")
+        fake.started_private.add(user)
+    for key, chat_id in GROUPS.items():
+        fake.add_group(chat_id, f"Grup {key}")
+    clock = Clock()
+    fake.listeners.append(clock.listener)
+    env = {**os.environ, "BOT_TOKEN": fake.token, "TELEGRAM_API_URL": fake.url,
+           "BARE_GROUPS": ",".join(map(str, FIRE_GROUPS))}
+    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.bare_bot"], env=env,
+                            cwd=Path(__file__).resolve().parents[1])
+    try:
+        fake.wait_polling()
+        return measure(fake, clock, count)
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        fake.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", help="run Sigap 112 on this database (a fresh one)")
+    parser.add_argument("--bare", action="store_true", help="run the bare python-telegram-bot bot instead")
+    parser.add_argument("--reports", type=int, default=200)
+    args = parser.parse_args()
+    if args.bare:
+        latencies = run_bare(args.reports)
+        print(f"bare python-telegram-bot: {summary(latencies)}")
+    else:
+        latencies = run_sigap(args.database_url, args.reports)
+        print(f"Sigap 112 on {args.database_url.split(':')[0]}: {summary(latencies)}")
+    print(f"mean {statistics.mean(latencies) * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
