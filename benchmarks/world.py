@@ -16,14 +16,10 @@ from typing import Any
 
 from bot.sandbox.fake_api import FakeTelegram, Limits, Sent
 from bot.sandbox.process import BotProcess
+from tests.e2e.world import ADMIN, GROUPS  # the same small call center as the end-to-end tests
 
-ADMIN = 1
-GROUPS = {
-    "call_center": -1001000000001, "pimpinan": -1001000000002, "monitoring": -1001000000003,
-    "tni_polri": -1001000000004, "sar": -1001000000005, "damkar": -1001000000006, "pln": -1001000000007,
-    "dinkes": -1001000000008, "dishub": -1001000000009, "bpbd": -1001000000010, "satpol_pp": -1001000000011,
-    "perkim": -1001000000012, "dlhp": -1001000000013, "jenazah": -1001000000014,
-}
+__all__ = ["ADMIN", "GROUPS", "NUMBER", "Clock", "percentile", "running_bot", "summary"]
+
 NUMBER = re.compile(r"112-\d{4}-\d{5}")
 
 
