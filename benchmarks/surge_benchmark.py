@@ -71,9 +71,7 @@ def run(database_url: str, reports: int, seconds: float, deadline: float, verbos
             return first
 
         stop = time.monotonic() + deadline
-        peak = idle
         while time.monotonic() < stop:
-            peak = bot.memory_kib()
             numbers = numbers_of_reports()
             if len(numbers) == reports and len(seen()) == reports * len(SURGE_GROUPS):
                 break

@@ -156,8 +156,9 @@ async def _notice_batch(uow: UnitOfWork, services: Services, route: Route, holde
     if len(waiting) < batch_at or chat_id is None:
         return None
     leased: list[db.Delivery] = []
+    size = 200  # the title
     for delivery in waiting:
-        size = sum(len(d.text or "") + 2 for d in leased) + len(delivery.text or "") + 200
+        size += len(delivery.text or "") + 2
         if leased and size > NOTICE_BATCH_CHARS:
             break
         if await uow.repo.lease(delivery.id, now, now + LEASE, holder):

@@ -72,19 +72,13 @@ class Budget:
         """Wait until a message to this chat could go now (without taking it), so that what is sent then is
         chosen as late as possible: a backlog that built up meanwhile can go as one digest."""
         limiter = self._limiter(chat_id)
-        while True:
-            pause = self._paused_until.get(chat_id, 0.0) - time.monotonic()
-            if pause > 0:
-                await asyncio.sleep(pause)
-            elif limiter.has_capacity() and self._overall.has_capacity():
-                return
-            else:
-                await asyncio.sleep(min(self.seconds_per_message(chat_id) / 4, 0.5))
+        await self._wait_out_pause(chat_id)
+        while not (limiter.has_capacity() and self._overall.has_capacity()):
+            await asyncio.sleep(min(self.seconds_per_message(chat_id) / 4, 0.5))
+            await self._wait_out_pause(chat_id)
 
     async def acquire(self, chat_id: int) -> None:
-        pause = self._paused_until.get(chat_id, 0.0) - time.monotonic()
-        if pause > 0:
-            await asyncio.sleep(pause)
+        await self._wait_out_pause(chat_id)
         await self._limiter(chat_id).acquire()
         await self._overall.acquire()
 
@@ -92,6 +86,11 @@ class Budget:
         """Telegram said 429 for this chat: nothing goes to it before `seconds` have passed."""
         until = time.monotonic() + seconds
         self._paused_until[chat_id] = max(until, self._paused_until.get(chat_id, 0.0))
+
+    async def _wait_out_pause(self, chat_id: int) -> None:
+        pause = self._paused_until.get(chat_id, 0.0) - time.monotonic()
+        if pause > 0:
+            await asyncio.sleep(pause)
 
     def _limiter(self, chat_id: int) -> AsyncLimiter:
         limiter = self._chats.get(chat_id)

@@ -29,7 +29,6 @@ IDLE_POLL = 5.0
 # New posts go out one card each while the group's budget can send them all within this time; a longer backlog
 # goes out as a digest, so that no group falls more than about a minute behind (the rest is room for edits).
 MAX_BEHIND = 30.0
-DIGEST_AT_QUIET = 10
 
 
 class OutboxSender:
@@ -87,7 +86,7 @@ class OutboxSender:
         try:
             chat_id = await outbox.resolve_chat(self.services, route)  # a migrated group ends this drain
             while True:
-                digest_at = DIGEST_AT_QUIET
+                digest_at = 0  # no group bound: no digest either
                 if chat_id is not None:
                     await self.budget.ready(chat_id)
                     digest_at = self.budget.backlog_within(chat_id, MAX_BEHIND) + 1

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox.fake_api import FakeTelegram
+from bot.sandbox.process import BotProcess
 from tests.conftest import BACKENDS, fresh_database_url
 
 from . import world
-from .harness import BotProcess
 
 
 @pytest.fixture

@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.sandbox.fake_api import FakeTelegram
+from bot.sandbox.process import BotProcess, free_port
 from tests.conftest import RULES_DIR, fresh_database_url
 
 from . import world
 from .conftest import bind_all_groups
-from .harness import BotProcess, free_port
 from .test_followups_e2e import BLOCK, FAST
 
 pytestmark = pytest.mark.e2e

@@ -7,9 +7,9 @@ import time
 import pytest
 
 from bot.sandbox.fake_api import FakeTelegram
+from bot.sandbox.process import BotProcess
 
 from . import world
-from .harness import BotProcess
 from .test_intake_e2e import file_fire
 
 pytestmark = pytest.mark.e2e

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox.fake_api import FakeTelegram
+from bot.sandbox.process import BotProcess
 from tests.conftest import RULES_DIR
 
 from . import world
 from .conftest import bind_all_groups
-from .harness import BotProcess
 from .test_intake_e2e import file_fire
 from .test_lifecycle_e2e import card, press
 

@@ -8,9 +8,9 @@ import threading
 import pytest
 
 from bot.sandbox.fake_api import FakeTelegram, Sent
+from bot.sandbox.process import BotProcess
 
 from . import world
-from .harness import BotProcess
 from .test_intake_e2e import file_fire
 
 pytestmark = pytest.mark.e2e

@@ -10,11 +10,11 @@ import pytest
 import xmlschema
 
 from bot.sandbox.fake_api import FakeTelegram
+from bot.sandbox.process import BotProcess
 from tests.published import CATEGORY_TOTALS, published_csv
 
 from . import world
 from .conftest import bind_all_groups
-from .harness import BotProcess
 
 pytestmark = pytest.mark.e2e
 SCHEMA = Path(__file__).resolve().parents[1] / "data" / "cap12.xsd"

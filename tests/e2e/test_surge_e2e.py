@@ -8,10 +8,10 @@ import time
 import pytest
 
 from bot.sandbox.fake_api import FakeTelegram
+from bot.sandbox.process import BotProcess
 
 from . import world
 from .conftest import bind_all_groups
-from .harness import BotProcess
 
 pytestmark = pytest.mark.e2e
 NUMBER = re.compile(r"112-\d{4}-\d{5}")
