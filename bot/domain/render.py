@@ -1,5 +1,5 @@
-"""Incident -> HTML text for Telegram. Every user-supplied string is escaped here (through the catalogue),
-and every text is kept under Telegram's 4096-character limit."""
+"""Incident -> HTML text for Telegram. Every user-supplied string is cleaned and escaped here (through the
+catalogue), and every text fits Telegram's limit, counted as Telegram does (domain/text.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from .lifecycle import IncidentStatus, TargetStatus, TargetView, buttons_for
 from .model import FIELD_ALIASES, Incident, Problem, Report
 from .rules import AgencyKind
 from .ruleset import Rules
+from .text import TEXT_LIMIT, clean, fit, head, plain_fit, utf16_len, visible, visible_len
 
-TELEGRAM_LIMIT = 4096
-SAFE_LIMIT = 4000  # leave room for the entities Telegram counts differently
+TELEGRAM_LIMIT = TEXT_LIMIT
 
 
 def national(e164: str) -> str:
@@ -64,30 +64,34 @@ def render_card(incident: Incident, rules: Rules, tr: Catalogue, tz: tzinfo, *, 
                 targets: list[TargetView] | None = None) -> Html:
     """The group post of an incident with every agency's progress; the phone is masked unless `full_phone`
     (call center only). User text is cut (description first) so the whole stays under Telegram's limit."""
-    description = incident.report.description
     status = _status_block(incident, targets or [], tr, tz)
-    while True:
-        text = Html(_card(incident, description, rules, tr, tz, full_phone) + status)
-        if len(text) <= SAFE_LIMIT:
-            return text
-        description = description[: max(0, len(description) - (len(text) - SAFE_LIMIT) - 20)]
-        description = description.rstrip() + tr("card_truncated")
+    description = clean(incident.report.description)
+    top = _card(incident, description, rules, tr, tz, full_phone)
+    over = visible_len(top) + visible_len(status) - TEXT_LIMIT
+    if over > 0:  # the description gives way first (one pass: its visible length is known exactly)
+        marker = visible(tr("card_truncated"))
+        description = head(description, utf16_len(description) - over - utf16_len(marker)).rstrip() + marker
+        top = _card(incident, description, rules, tr, tz, full_phone)
+        # Other fields too long as well: they give way, cut tag-safe, so that every agency's line stays whole.
+        top = Html(fit(top, max(TEXT_LIMIT // 2, TEXT_LIMIT - visible_len(status))))
+    return Html(fit(top + status))
 
 
 STEP_KEYS = {TargetStatus.PENDING: "step_pending", TargetStatus.ACKNOWLEDGED: "step_acknowledged",
              TargetStatus.CLAIMED: "step_claimed", TargetStatus.ON_SCENE: "step_on_scene",
              TargetStatus.DONE: "step_done"}
 NOTE_SHOWN = 60
+NAME_SHOWN = 40  # a person's name on a status line (Telegram allows 129 characters; a line must stay short)
 
 
 def target_line(target: TargetView, tr: Catalogue, tz: tzinfo) -> Html:
     """'Damkar: 🚑 menuju lokasi 10:04 (Budi) — OTW 2 unit'"""
     when = target.at.astimezone(tz).strftime("%H:%M") if isinstance(target.at, datetime) else ""
-    step = tr(STEP_KEYS[target.status], time=when, name=target.by or "")
+    step = tr(STEP_KEYS[target.status], time=when, name=plain_fit(clean(target.by or "", one_line=True), NAME_SHOWN))
     note = ""
     if target.note:
-        short = target.note if len(target.note) <= NOTE_SHOWN else target.note[:NOTE_SHOWN].rstrip() + "…"
-        note = tr("step_note", note=short)
+        # One line, short: a note must not be able to add a line (a forged status line) to the card.
+        note = tr("step_note", note=plain_fit(clean(target.note, one_line=True), NOTE_SHOWN))
     return tr("target_line", agency=target.agency_name, step=Html(step), note=Html(note))
 
 
@@ -100,7 +104,8 @@ def _status_block(incident: Incident, targets: list[TargetView], tr: Catalogue, 
         outcome = tr(f"outcome.{incident.outcome}") if incident.outcome else ""
         if incident.duplicate_of:
             outcome = Html(outcome + " " + tr("outcome_duplicate_of", number=incident.duplicate_of))
-        lines.append(tr("card_closed", outcome=outcome, name=incident.closed_by_name or "", time=when))
+        name = plain_fit(clean(incident.closed_by_name or "", one_line=True), NAME_SHOWN)
+        lines.append(tr("card_closed", outcome=outcome, name=name, time=when))
     return ("\n\n" + "\n".join(lines)) if lines else ""
 
 
@@ -157,12 +162,9 @@ def render_fields(fields: dict[str, str], tr: Catalogue) -> Html:
     return Html("\n".join(lines) or tr("none"))
 
 
-def cut(text: str, limit: int = SAFE_LIMIT) -> str:
-    """Cut plain text to the limit at a line break where possible (for lists and summaries)."""
-    if len(text) <= limit:
-        return text
-    head = text[: limit - 2]
-    return (head[: head.rfind("\n")] if "\n" in head else head) + "\n…"
+def cut(text: str, limit: int = TEXT_LIMIT) -> Html:
+    """An HTML text (lists, summaries, timelines) cut to Telegram's limit, at a line break where possible."""
+    return Html(fit(text, limit))
 
 
 def render_digest(incidents: list[Incident], rules: Rules, tr: Catalogue, tz: tzinfo, actionable: bool) -> Html:

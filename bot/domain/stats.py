@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ..i18n import Catalogue, Html
 from .periods import Period
+from .text import fit
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def recap_text(recap: Recap, labels: dict[str, str], sub_labels: dict[tuple[str,
                             scene=_min(r.on_scene.median), scene90=_min(r.on_scene.p90),
                             scenein=_pct(r.on_scene.within), done=_min(r.resolve.median),
                             donein=_pct(r.resolve.within)))
-    return Html("\n".join(lines))
+    return Html(fit("\n".join(lines)))
 
 
 def spoken_summary(recap: Recap, labels: dict[str, str], tr: Catalogue) -> Html:

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import yaml
 
+from ..domain.text import clean
+
 LANGUAGES = ("id", "en")
+# Parameters that hold one line of user text (names, notes, places): a line break in them could forge a line of
+# the message (a fake status line on a card), so it is shown as a space. Others keep their line breaks.
+ONE_LINE = frozenset({"name", "note", "by", "caller", "place", "address", "origin", "destination", "agency",
+                      "title", "value", "people", "category", "kecamatan"})
 
 
 class Html(str):
@@ -29,8 +35,10 @@ class Catalogue:
         self._messages = _load(language)
 
     def __call__(self, message_key: str, /, **params: object) -> Html:
-        """The message `key` with every parameter HTML-escaped, except those already `Html`."""
-        safe = {k: v if isinstance(v, Html) else html.escape(str(v), quote=False) for k, v in params.items()}
+        """The message `key` with every parameter cleaned (see domain/text.py) and HTML-escaped, except those
+        already `Html`: the one point where what users typed becomes part of a message."""
+        safe = {k: v if isinstance(v, Html) else html.escape(clean(str(v), one_line=k in ONE_LINE), quote=False)
+                for k, v in params.items()}
         return Html(self._messages[message_key].format_map(safe))
 
     def has(self, key: str) -> bool:

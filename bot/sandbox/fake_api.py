@@ -33,6 +33,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "chat_not_found": (400, "Bad Request: chat not found"),
     "not_modified": (400, NOT_MODIFIED),
     "bad_html": (400, "Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 0"),
+    "too_long": (400, "Bad Request: message is too long"),
     "server_error": (500, "Internal Server Error"),
     "bad_gateway": (502, "Bad Gateway"),
 }
@@ -550,8 +551,8 @@ class FakeTelegram:
         if query_id not in self.pending_queries:
             raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
         text = params.get("text")
-        if text is not None and len(str(text)) > 200:
-            self._violation(f"answerCallbackQuery text over 200 characters: {text!r}")
+        if text is not None and utf16_len(str(text)) > 200:  # plain text, UTF-16 code units, as Telegram counts
+            self._violation(f"answerCallbackQuery text of {utf16_len(str(text))} characters (limit 200): {text!r}")
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         self.pending_queries.discard(query_id)
         self.answers[query_id] = {"text": text, "show_alert": bool(params.get("show_alert"))}
@@ -587,9 +588,10 @@ class FakeTelegram:
                 raise ApiError(400, f"Bad Request: {exc}") from exc
         elif parse_mode not in (None, ""):
             self._violation(f"{where} with parse_mode {parse_mode!r}; the bot should only use HTML")
-        if utf16_len(plain) > limit:
+        if utf16_len(plain) > limit:  # UTF-16 code units of the text after entity parsing, as Telegram counts
             self._violation(f"{where} with {utf16_len(plain)} characters (limit {limit})")
-            raise ApiError(400, "Bad Request: message is too long")
+            raise ApiError(400, "Bad Request: message caption is too long" if "caption" in where
+                           else "Bad Request: message is too long")
         return plain
 
     def _check_markup(self, markup: Any) -> dict[str, Any] | None:

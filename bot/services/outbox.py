@@ -13,6 +13,7 @@ from ..domain.callback_data import AgencyPress, ConfirmPress
 from ..domain.model import DeliveryStatus, Role
 from ..domain.render import caller_text, card_buttons, render_card, render_digest
 from ..domain.rules import AgencyKind
+from ..domain.text import TEXT_LIMIT, visible_len
 from ..i18n import Html
 from .context import Services
 from .incidents import notice, to_domain
@@ -23,6 +24,9 @@ LEASE = timedelta(seconds=30)
 DEGRADED_AFTER = timedelta(minutes=3)
 BACKOFF_BASE = 2.0
 BACKOFF_MAX = timedelta(minutes=5)
+# The reason of a delivery Telegram refused for its content (too long, bad HTML) even after the sender's fallbacks:
+# that message failed, the group is still reachable.
+CONTENT = "content"
 
 
 class Outcome(StrEnum):
@@ -146,7 +150,7 @@ async def _card_digest(uow: UnitOfWork, services: Services, route: Route, holder
 
 
 NOTICE_BATCH_MAX = 20
-NOTICE_BATCH_CHARS = 3800  # Telegram takes 4096 characters; the HTML is longer than what it counts
+NOTICE_BATCH_CHARS = TEXT_LIMIT - 300  # room for the title, counted as Telegram counts (visible UTF-16 units)
 
 
 async def _notice_batch(uow: UnitOfWork, services: Services, route: Route, holder: str, now: datetime,
@@ -158,7 +162,7 @@ async def _notice_batch(uow: UnitOfWork, services: Services, route: Route, holde
     leased: list[db.Delivery] = []
     size = 200  # the title
     for delivery in waiting:
-        size += len(delivery.text or "") + 2
+        size += visible_len(delivery.text or "") + 2
         if leased and size > NOTICE_BATCH_CHARS:
             break
         if await uow.repo.lease(delivery.id, now, now + LEASE, holder):
@@ -317,7 +321,7 @@ async def _fail(uow: UnitOfWork, services: Services, delivery: db.Delivery, reas
     if delivery.kind != "card" or delivery.agency_key is None:
         return
     group = await uow.repo.group_by_key(delivery.agency_key)
-    if group is not None and group.status != "unreachable" and reason != "no_group":
+    if group is not None and group.status != "unreachable" and reason not in ("no_group", CONTENT):
         group.status, group.status_reason, group.status_changed_at = "unreachable", reason, now
         await _alert_unreachable(uow, services, group, reason, now)
     if delivery.incident_id:

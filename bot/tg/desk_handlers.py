@@ -9,12 +9,13 @@ from ..clock import utcnow
 from ..domain.callback_data import AgencyPress, ConfirmPress, decode
 from ..domain.lifecycle import Action, TargetStatus, Verdict
 from ..domain.render import render_card
+from ..domain.text import fit
 from ..domain.timeline import active_lines, render_timeline
 from ..i18n import Html
 from ..services import desk, lifecycle
 from ..services.context import Services
 from ..services.incidents import to_domain
-from .handlers import actor_of, is_private, kick, reply, services_of
+from .handlers import actor_of, answer, is_private, kick, reply, services_of
 
 
 async def agency_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -25,10 +26,10 @@ async def agency_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     svc = services_of(context)
     press = decode(query.data)
     if not isinstance(press, AgencyPress):
-        await query.answer(svc.tr("unknown_button"))
+        await answer(query, svc.tr("unknown_button"))
         return
     result = await lifecycle.press(svc, actor_of(user), chat.id, press.incident_id, Action(press.action), utcnow())
-    await query.answer(_press_text(result, press.action, svc, user.id), show_alert=result.verdict != Verdict.OK)
+    await answer(query, _press_text(result, press.action, svc, user.id), show_alert=result.verdict != Verdict.OK)
     if result.verdict == Verdict.OK:
         kick(context)
 
@@ -52,13 +53,13 @@ async def confirm_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     svc = services_of(context)
     press = decode(query.data)
     if not isinstance(press, ConfirmPress):
-        await query.answer(svc.tr("unknown_button"))
+        await answer(query, svc.tr("unknown_button"))
         return
     result = await desk.confirm(svc, actor_of(user), chat.id, press.incident_id, press.answer, utcnow())
     text = _desk_text(result, svc)
-    await query.answer(text[:190], show_alert=result.key != "confirm_done")
+    await answer(query, text, show_alert=result.key != "confirm_done")
     if result.key == "confirm_done" and isinstance(query.message, Message):
-        await query.message.edit_text(text, parse_mode="HTML")
+        await query.message.edit_text(fit(text), parse_mode="HTML")
         kick(context)
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
-from ..services.outbox import Outcome, Result
+from ..services.outbox import CONTENT, Outcome, Result
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
@@ -21,8 +21,13 @@ def is_not_modified(exc: BaseException) -> bool:
     return isinstance(exc, BadRequest) and "message is not modified" in exc.message.lower()
 
 
-def is_bad_html(exc: BaseException) -> bool:
-    return isinstance(exc, BadRequest) and "can't parse entities" in exc.message.lower()
+# What Telegram says when the message itself is wrong, not the chat: the group is fine, the text must change.
+_CONTENT = ("can't parse entities", "message is too long", "message caption is too long", "message_too_long",
+            "text is too long", "message text is empty", "entities_too_long", "entity_text_invalid")
+
+
+def is_content_error(exc: BaseException) -> bool:
+    return isinstance(exc, BadRequest) and any(s in exc.message.lower() for s in _CONTENT)
 
 
 def classify(exc: TelegramError) -> Result:
@@ -39,6 +44,8 @@ def classify(exc: TelegramError) -> Result:
         message = exc.message.lower()
         if "chat not found" in message or "group chat was deactivated" in message:
             return Result(Outcome.PERMANENT, detail=detail, reason="chat_not_found")
+        if is_content_error(exc):  # this one message failed; the group is not unreachable
+            return Result(Outcome.PERMANENT, detail=detail, reason=CONTENT)
         return Result(Outcome.PERMANENT, detail=detail, reason="bad_request")
     if isinstance(exc, InvalidToken):
         return Result(Outcome.RETRY, detail=detail)

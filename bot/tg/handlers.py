@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Chat, LinkPreviewOptions, Message, Update, User
+from telegram import CallbackQuery, Chat, LinkPreviewOptions, Message, Update, User
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from ..clock import utcnow
 from ..domain.callback_data import decode
 from ..domain.model import COMMANDS_BY_ROLE, Role
 from ..domain.render import render_fields, render_problems
+from ..domain.text import ANSWER_LIMIT, fit, shown_plain
 from ..i18n import Html
 from ..services import intake, people
 from ..services.context import Actor, Services
+from .errors import is_content_error
 from .keyboards import form_keyboard
-from .sender import OutboxSender
+from .sender import PLAIN_FALLBACK_LIMIT, OutboxSender
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -40,8 +43,22 @@ def is_private(chat: Chat) -> bool:
 
 
 async def reply(message: Message, text: str, **kwargs: object) -> Message:
-    return await message.reply_text(text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
-                                    **kwargs)  # type: ignore[arg-type]
+    """Answer in the chat: the text fits Telegram's limit; refused for its content, it goes as plain text."""
+    text = fit(text)
+    try:
+        return await message.reply_text(text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
+                                        **kwargs)  # type: ignore[arg-type]
+    except BadRequest as exc:
+        if not is_content_error(exc):
+            raise
+        log.warning("Telegram refused a reply's content (%s); sending plain text", exc)
+        return await message.reply_text(shown_plain(text, PLAIN_FALLBACK_LIMIT), link_preview_options=NO_PREVIEW,
+                                        **kwargs)  # type: ignore[arg-type]
+
+
+async def answer(query: CallbackQuery, text: str, show_alert: bool = False) -> None:
+    """Answer a button press: a callback answer is plain text of at most 200 characters (UTF-16)."""
+    await query.answer(shown_plain(text, ANSWER_LIMIT), show_alert=show_alert)
 
 
 async def seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -213,16 +230,16 @@ async def form_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     svc = services_of(context)
     press = decode(query.data)
     if press is None:
-        await query.answer(svc.tr("unknown_button"))
+        await answer(query, svc.tr("unknown_button"))
         return
     outcome = await intake.form_press(svc, actor_of(user), press, utcnow())
     if isinstance(outcome, intake.Refused):
-        await query.answer(svc.tr(outcome.reason), show_alert=outcome.reason == "not_for_you")
+        await answer(query, svc.tr(outcome.reason), show_alert=outcome.reason == "not_for_you")
         return
-    await query.answer(svc.tr("cb_ok"))
+    await answer(query, svc.tr("cb_ok"))
     if isinstance(query.message, Message):
         text, markup = _render(outcome, svc, query.message.chat)
-        await query.message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup,
+        await query.message.edit_text(fit(text), parse_mode=ParseMode.HTML, reply_markup=markup,
                                       link_preview_options=NO_PREVIEW)
     if isinstance(outcome, intake.Accepted):
         kick(context)
@@ -231,7 +248,7 @@ async def form_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any other callback data (old, forged or malformed): answer it and change nothing."""
     if update.callback_query is not None:
-        await update.callback_query.answer(services_of(context).tr("unknown_button"))
+        await answer(update.callback_query, services_of(context).tr("unknown_button"))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

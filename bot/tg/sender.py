@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import logging
-import re
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
@@ -17,18 +15,20 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from ..clock import utcnow
+from ..domain.text import CAPTION_LIMIT, TEXT_LIMIT, fit, plain_fit, shown_plain
 from ..services import outbox, stats
 from ..services.context import Services
 from ..services.outbox import Job, Outcome, Result, Route
 from .budget import OUTBOX, Budget
-from .errors import classify, is_bad_html, is_not_modified
+from .errors import classify, is_content_error, is_not_modified
 
 log = logging.getLogger(__name__)
-_TAG = re.compile(r"<[^>]+>")
 IDLE_POLL = 5.0
 # New posts go out one card each while the group's budget can send them all within this time; a longer backlog
 # goes out as a digest, so that no group falls more than about a minute behind (the rest is room for edits).
 MAX_BEHIND = 30.0
+# When Telegram refuses a text we measured as fitting, the plain-text fallback is cut this much harder.
+PLAIN_FALLBACK_LIMIT = TEXT_LIMIT // 2
 
 
 class OutboxSender:
@@ -109,31 +109,36 @@ class OutboxSender:
             self.kick()  # the dispatcher looks at this route again (it skips routes with a worker)
 
     async def _send(self, job: Job) -> Result:
+        text = fit(job.text)  # whoever rendered it, a text fits Telegram's limit as Telegram counts it
         try:
-            return await self._call(job, job.text, ParseMode.HTML)
+            return await self._call(job, text, ParseMode.HTML)
         except TelegramError as exc:
             if is_not_modified(exc):
                 return Result(Outcome.SENT, message_id=job.message_id, detail="not modified")
-            if is_bad_html(exc):
-                # A report is never lost to formatting: send it as plain text and keep the evidence.
-                log.warning("Telegram refused the HTML of delivery %s (%s); sending plain text", job.delivery_id, exc)
-                return await self._send_plain(job)
+            if is_content_error(exc):
+                # A report is never lost to its content: send what a person would see, as plain text, shorter.
+                log.warning("Telegram refused the content of delivery %s (%s); sending plain text",
+                            job.delivery_id, exc)
+                return await self._send_plain(job, text)
             return classify(exc)
         except Exception as exc:  # anything below PTB (should not happen): treat as transient
             log.exception("unexpected error sending delivery %s", job.delivery_id)
             return Result(Outcome.RETRY, detail=f"{type(exc).__name__}: {exc}")
 
-    async def _send_plain(self, job: Job) -> Result:
+    async def _send_plain(self, job: Job, text: str) -> Result:
         try:
-            result = await self._call(job, html.unescape(_TAG.sub("", job.text)), None)
+            result = await self._call(job, shown_plain(text, PLAIN_FALLBACK_LIMIT), None)
             return Result(Outcome.SENT, message_id=result.message_id, detail="sent as plain text")
         except TelegramError as exc:
-            return classify(exc)
+            if is_not_modified(exc):
+                return Result(Outcome.SENT, message_id=job.message_id, detail="not modified")
+            return classify(exc)  # refused again for its content: this message fails, the group stays reachable
 
     async def _call(self, job: Job, text: str, parse_mode: str | None) -> Result:
         if job.kind == "chart" and job.chart_month:
             png, label = await stats.month_chart(self.services, job.chart_month)
-            photo = await self.bot.send_photo(job.chat_id, png, caption=f"Grafik {label}", rate_limit_args=OUTBOX)
+            photo = await self.bot.send_photo(job.chat_id, png, caption=plain_fit(f"Grafik {label}", CAPTION_LIMIT),
+                                              rate_limit_args=OUTBOX)
             return Result(Outcome.SENT, message_id=photo.message_id)
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
                                        for row in job.buttons])

@@ -9,6 +9,7 @@ from ..clock import utcnow
 from ..domain.periods import PeriodError, parse_period
 from ..domain.render import cut
 from ..domain.stats import recap_text, spoken_summary
+from ..domain.text import CAPTION_LIMIT, plain_fit
 from ..i18n import Html
 from ..services import people, stats
 from ..services.reports import labels
@@ -40,4 +41,4 @@ async def rekap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = Html(spoken_summary(summary, cats, svc.tr) + "\n\n" + recap_text(summary, cats, subs, svc.tr))
     await reply(message, cut(text))
     png = await stats.chart_png(svc, summary)
-    await message.reply_photo(png, caption=f"Grafik {period.label}")
+    await message.reply_photo(png, caption=plain_fit(f"Grafik {period.label}", CAPTION_LIMIT))
