@@ -5,34 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-import phonenumbers
-
 from ..i18n import Catalogue, Html
 from .callback_data import AgencyPress
 from .lifecycle import IncidentStatus, TargetStatus, TargetView, buttons_for
 from .model import FIELD_ALIASES, Incident, Problem, Report
+from .privacy import Audience, caller_text
 from .rules import AgencyKind
 from .ruleset import Rules
 
 TELEGRAM_LIMIT = 4096
 SAFE_LIMIT = 4000  # leave room for the entities Telegram counts differently
-
-
-def national(e164: str) -> str:
-    """+6281234567890 -> 081234567890 (how people in Ambon write it)."""
-    number = phonenumbers.parse(e164, None)
-    return "0" + phonenumbers.national_significant_number(number)
-
-
-def mask_phone(e164: str) -> str:
-    """+6281234567890 -> 0812-****-7890: enough to recognise a repeat caller, not to call them."""
-    digits = national(e164)
-    return f"{digits[:4]}-****-{digits[-4:]}"
-
-
-def show_phone(e164: str) -> str:
-    digits = national(e164)
-    return f"{digits[:4]}-{digits[4:-4]}-{digits[-4:]}"
 
 
 def place_text(report: Report, tr: Catalogue) -> str:
@@ -54,20 +36,14 @@ def format_time(moment: datetime, tz: tzinfo) -> str:
     return moment.astimezone(tz).strftime("%d-%m-%Y %H:%M")
 
 
-def caller_text(report: Report, full_phone: bool, tr: Catalogue) -> str:
-    phone = report.caller_phone
-    shown = (show_phone(phone) if full_phone else mask_phone(phone)) if phone else ""
-    return " · ".join(p for p in (report.caller_name, shown) if p) or tr("caller_unknown")
-
-
-def render_card(incident: Incident, rules: Rules, tr: Catalogue, tz: tzinfo, *, full_phone: bool,
+def render_card(incident: Incident, rules: Rules, tr: Catalogue, tz: tzinfo, *, audience: Audience,
                 targets: list[TargetView] | None = None) -> Html:
-    """The group post of an incident with every agency's progress; the phone is masked unless `full_phone`
-    (call center only). User text is cut (description first) so the whole stays under Telegram's limit."""
+    """The group post of an incident with every agency's progress; the caller as `audience` may see them.
+    User text is cut (description first) so the whole stays under Telegram's limit."""
     description = incident.report.description
     status = _status_block(incident, targets or [], tr, tz)
     while True:
-        text = Html(_card(incident, description, rules, tr, tz, full_phone) + status)
+        text = Html(_card(incident, description, rules, tr, tz, audience) + status)
         if len(text) <= SAFE_LIMIT:
             return text
         description = description[: max(0, len(description) - (len(text) - SAFE_LIMIT) - 20)]
@@ -113,7 +89,7 @@ def card_buttons(incident: Incident, kind: AgencyKind | None, status: TargetStat
 
 
 def _card(incident: Incident, description: str, rules: Rules, tr: Catalogue, tz: tzinfo,
-          full_phone: bool) -> Html:
+          audience: Audience) -> Html:
     r = incident.report
     prio = rules.priorities[r.priority]
     lines = [
@@ -130,7 +106,7 @@ def _card(incident: Incident, description: str, rules: Rules, tr: Catalogue, tz:
     lines += [
         tr("card_time", time=format_time(incident.created_at, tz)),
         tr("card_description", description=description),
-        tr("card_caller", caller=caller_text(r, full_phone, tr)),
+        tr("card_caller", caller=caller_text(r, audience, tr)),
         tr("card_by", name=incident.created_by_name),
     ]
     return Html("\n".join(lines))
