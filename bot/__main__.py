@@ -11,7 +11,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from . import cli_data, files
+from . import cli_data, files, logsafe
 from .clock import utcnow
 from .config import Settings, SettingsError, load_settings
 from .db import migrate
@@ -50,9 +50,7 @@ CHATTY_LIBRARIES = ("telegram", "aiosqlite", "sqlalchemy", "asyncpg", "aiohttp",
 
 
 def _configure_logging(level: str, libraries: str = "WARNING") -> None:
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for name in CHATTY_LIBRARIES:
-        logging.getLogger(name).setLevel(libraries.upper())
+    logsafe.configure(level, libraries, CHATTY_LIBRARIES)
     # httpx logs every request URL, and Bot API URLs contain the token: never let them reach the log.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
