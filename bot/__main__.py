@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
-from . import cli_data
+from . import cli_data, files, logsafe
 from .clock import utcnow
 from .config import Settings, SettingsError, load_settings
 from .db import migrate
@@ -26,10 +28,13 @@ class CliError(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Everything this process creates (database, -wal/-shm, backups, exports, charts) is the owner's only:
+    # it holds callers' personal data.
+    os.umask(files.UMASK)
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
-        _configure_logging(settings.log_level)
+        _configure_logging(settings.log_level, settings.log_level_libraries)
         return int(args.func(settings, args) or 0)
     except (SettingsError, RulesError, CliError, people.AdminError, cli_data.DataCliError) as exc:
         print(str(exc), file=sys.stderr)
@@ -38,8 +43,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+# At DEBUG these libraries log what goes over the wire: PTB every request's parameters and every update (cards
+# and reports with callers' names and numbers), aiosqlite and SQLAlchemy each statement with its values. They
+# follow LOG_LEVEL_LIBRARIES (WARNING unless asked), never LOG_LEVEL.
+CHATTY_LIBRARIES = ("telegram", "aiosqlite", "sqlalchemy", "asyncpg", "aiohttp", "apscheduler")
+
+
+def _configure_logging(level: str, libraries: str = "WARNING") -> None:
+    logsafe.configure(level, libraries, CHATTY_LIBRARIES)
     # httpx logs every request URL, and Bot API URLs contain the token: never let them reach the log.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
@@ -166,14 +177,16 @@ def _health(settings: Settings, args: argparse.Namespace) -> int:
 
 def _settings_check(settings: Settings, args: argparse.Namespace) -> int:
     settings.token()
+    env = Path(".env")
+    if files.readable_by_others(env):
+        print(f"Peringatan: {env.resolve()} berisi BOT_TOKEN dan dapat dibaca pengguna lain; perbaiki dengan "
+              f"`chmod 600 {env}`.", file=sys.stderr)
     print(f"Pengaturan sah: Bot API {settings.telegram_api_url}, basis data {settings.database_url.split('@')[-1]}, "
           f"aturan {settings.rules_dir}, zona waktu {settings.timezone}.")
     return 0
 
 
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from .demo import run_demo
 
     return run_demo(Path(args.dir) if args.dir else None)
@@ -194,7 +207,6 @@ def _db_current(settings: Settings, args: argparse.Namespace) -> int:
 
 def _db_backup(settings: Settings, args: argparse.Namespace) -> int:
     import sqlite3
-    from pathlib import Path
 
     from sqlalchemy.engine import make_url
 
@@ -206,7 +218,8 @@ def _db_backup(settings: Settings, args: argparse.Namespace) -> int:
     if not source.exists():
         raise CliError(f"Basis data {source} tidak ada.")
     target = Path(args.output or f"var/backup/sigap112-{utcnow():%Y%m%d-%H%M%S}.db")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    files.private_dir(target.parent)
+    files.write_private(target, b"")  # 0600 before a single caller's row is copied into it
     # SQLite's online backup copies a consistent snapshot even while the bot writes (WAL mode).
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)

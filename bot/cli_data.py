@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from . import files
 from .clock import utcnow
 from .domain.model import Role
 from .domain.periods import Period
@@ -126,7 +127,7 @@ async def _export(services: Services, args: argparse.Namespace, settings: Any) -
         writer.writerows(csv_row(r, services.tz, personal) for r in records)
         body = buffer.getvalue()
     if args.output:
-        Path(args.output).write_text(body, encoding="utf-8")
+        files.write_private(Path(args.output), body.encode("utf-8"))
         print(f"{len(records)} laporan ditulis ke {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(body)
@@ -142,9 +143,9 @@ def _write_cap(records: list[Any], services: Services, settings: Any, personal: 
             sys.stdout.write(xml.decode("utf-8") + "\n")
         return 0
     folder = Path(output)
-    folder.mkdir(parents=True, exist_ok=True)
+    files.private_dir(folder)
     for number, xml in alerts:
-        (folder / f"{number}.xml").write_bytes(xml)
+        files.write_private(folder / f"{number}.xml", xml)
     print(f"{len(alerts)} peringatan CAP ditulis ke {folder}", file=sys.stderr)
     return 0
 

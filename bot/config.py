@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Jayapura"
     language: str = "id"
     log_level: str = "INFO"
+    # Level of the libraries' own logs (PTB, aiosqlite, SQLAlchemy). At DEBUG they print request bodies with
+    # callers' names and numbers: raise it only to debug the wire, and delete that log afterwards.
+    log_level_libraries: str = "WARNING"
     # Reports one account may file per minute before the bot asks it to slow down (flood guard).
     lapor_per_minute: int = Field(default=10, ge=1)
     # Telegram's flood limits as the bot keeps them (messages a minute to one group, a second overall). Leave

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from .domain.render import mask_phone, show_phone
+from .domain.privacy import phone_tail, show_phone
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 CSV_COLUMNS = ["nomor", "waktu", "kategori", "jenis", "prioritas", "kecamatan", "kode_kecamatan", "kelurahan_desa",
@@ -76,9 +76,10 @@ def local(moment: datetime | None, tz: tzinfo) -> str:
 
 
 def _caller(record: IncidentRecord, personal: bool) -> tuple[str, str]:
+    """Masked (the default, fit for any reader, leadership too): no name, the phone's last 3 digits only."""
     if personal:
         return record.caller_name or "", show_phone(record.caller_phone) if record.caller_phone else ""
-    phone = mask_phone(record.caller_phone) if record.caller_phone else ""
+    phone = phone_tail(record.caller_phone) if record.caller_phone else ""
     return ("(disamarkan)" if record.caller_name else ""), phone
 
 

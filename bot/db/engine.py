@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -9,20 +10,33 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from ..files import PRIVATE_FILE, private_dir, restrict
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
 def make_engine(url: str) -> AsyncEngine:
+    # hide_parameters: a failed statement's exception (and so every log of it) must not carry callers'
+    # names and numbers; the SQL alone is enough to debug.
     if not is_sqlite(url):
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
     database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    if database and database != ":memory:" and not database.startswith("file:"):
+        _private_database_file(Path(database))
+    engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
     _configure_sqlite(engine)
     return engine
+
+
+def _private_database_file(path: Path) -> None:
+    """The SQLite file holds callers' data: create it 0600 (its -wal and -shm take the same mode from it)."""
+    private_dir(path.parent)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))  # an empty file is an empty database
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        restrict(each)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -26,6 +26,7 @@ class FormPress:
 
 _AGENCY = re.compile(r"^a1:(\d{1,12}):(ack|clm|arr|don)$")
 _CONFIRM = re.compile(r"^c1:(\d{1,12}):(ok|nc)$")
+_PHONE = re.compile(r"^p1:(\d{1,12})$")
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,23 @@ class ConfirmPress:
         return _checked(f"c1:{self.incident_id}:{self.answer}", _CONFIRM)
 
 
+@dataclass(frozen=True)
+class PhonePress:
+    """📞 on a responder's card: show this incident's caller number to the presser alone (if permitted)."""
+
+    incident_id: int
+
+    def encode(self) -> str:
+        return _checked(f"p1:{self.incident_id}", _PHONE)
+
+
 def _checked(data: str, pattern: re.Pattern[str]) -> str:
     if len(data.encode()) > MAX_BYTES or not pattern.match(data):
         raise ValueError(f"callback data out of protocol: {data!r}")
     return data
 
 
-def decode(data: str | None) -> FormPress | AgencyPress | ConfirmPress | None:
+def decode(data: str | None) -> FormPress | AgencyPress | ConfirmPress | PhonePress | None:
     if not data or len(data.encode()) > MAX_BYTES:
         return None
     if match := _FORM.match(data):
@@ -65,4 +76,6 @@ def decode(data: str | None) -> FormPress | AgencyPress | ConfirmPress | None:
         return AgencyPress(int(match.group(1)), match.group(2))
     if match := _CONFIRM.match(data):
         return ConfirmPress(int(match.group(1)), match.group(2))
+    if match := _PHONE.match(data):
+        return PhonePress(int(match.group(1)))
     return None

@@ -5,34 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-import phonenumbers
-
 from ..i18n import Catalogue, Html
 from .callback_data import AgencyPress
 from .lifecycle import IncidentStatus, TargetStatus, TargetView, buttons_for
 from .model import FIELD_ALIASES, Incident, Problem, Report
+from .privacy import Audience, caller_text
 from .rules import AgencyKind
 from .ruleset import Rules
 from .text import TEXT_LIMIT, clean, fit, head, plain_fit, utf16_len, visible, visible_len
 
 TELEGRAM_LIMIT = TEXT_LIMIT
-
-
-def national(e164: str) -> str:
-    """+6281234567890 -> 081234567890 (how people in Ambon write it)."""
-    number = phonenumbers.parse(e164, None)
-    return "0" + phonenumbers.national_significant_number(number)
-
-
-def mask_phone(e164: str) -> str:
-    """+6281234567890 -> 0812-****-7890: enough to recognise a repeat caller, not to call them."""
-    digits = national(e164)
-    return f"{digits[:4]}-****-{digits[-4:]}"
-
-
-def show_phone(e164: str) -> str:
-    digits = national(e164)
-    return f"{digits[:4]}-{digits[4:-4]}-{digits[-4:]}"
 
 
 def place_text(report: Report, tr: Catalogue) -> str:
@@ -54,24 +36,18 @@ def format_time(moment: datetime, tz: tzinfo) -> str:
     return moment.astimezone(tz).strftime("%d-%m-%Y %H:%M")
 
 
-def caller_text(report: Report, full_phone: bool, tr: Catalogue) -> str:
-    phone = report.caller_phone
-    shown = (show_phone(phone) if full_phone else mask_phone(phone)) if phone else ""
-    return " · ".join(p for p in (report.caller_name, shown) if p) or tr("caller_unknown")
-
-
-def render_card(incident: Incident, rules: Rules, tr: Catalogue, tz: tzinfo, *, full_phone: bool,
+def render_card(incident: Incident, rules: Rules, tr: Catalogue, tz: tzinfo, *, audience: Audience,
                 targets: list[TargetView] | None = None) -> Html:
-    """The group post of an incident with every agency's progress; the phone is masked unless `full_phone`
-    (call center only). User text is cut (description first) so the whole stays under Telegram's limit."""
+    """The group post of an incident with every agency's progress; the caller as `audience` may see them.
+    User text is cut (description first) so the whole stays under Telegram's limit."""
     status = _status_block(incident, targets or [], tr, tz)
     description = clean(incident.report.description)
-    top = _card(incident, description, rules, tr, tz, full_phone)
+    top = _card(incident, description, rules, tr, tz, audience)
     over = visible_len(top) + visible_len(status) - TEXT_LIMIT
     if over > 0:  # the description gives way first (one pass: its visible length is known exactly)
         marker = visible(tr("card_truncated"))
         description = head(description, utf16_len(description) - over - utf16_len(marker)).rstrip() + marker
-        top = _card(incident, description, rules, tr, tz, full_phone)
+        top = _card(incident, description, rules, tr, tz, audience)
         # Other fields too long as well: they give way, cut tag-safe, so that every agency's line stays whole.
         top = Html(fit(top, max(TEXT_LIMIT // 2, TEXT_LIMIT - visible_len(status))))
     return Html(fit(top + status))
@@ -118,7 +94,7 @@ def card_buttons(incident: Incident, kind: AgencyKind | None, status: TargetStat
 
 
 def _card(incident: Incident, description: str, rules: Rules, tr: Catalogue, tz: tzinfo,
-          full_phone: bool) -> Html:
+          audience: Audience) -> Html:
     r = incident.report
     prio = rules.priorities[r.priority]
     lines = [
@@ -135,7 +111,7 @@ def _card(incident: Incident, description: str, rules: Rules, tr: Catalogue, tz:
     lines += [
         tr("card_time", time=format_time(incident.created_at, tz)),
         tr("card_description", description=description),
-        tr("card_caller", caller=caller_text(r, full_phone, tr)),
+        tr("card_caller", caller=caller_text(r, audience, tr)),
         tr("card_by", name=incident.created_by_name),
     ]
     return Html("\n".join(lines))

@@ -53,7 +53,7 @@ async def press(services: Services, actor: Actor, chat_id: int, incident_id: int
         incident = await uow.repo.lock_incident(incident_id)
         if incident is None:
             return PressResult("unknown")
-        target_or_verdict = await _acting_target(uow, services, actor, chat_id, incident)
+        target_or_verdict = await acting_target(uow, services, actor, chat_id, incident)
         if not isinstance(target_or_verdict, db.IncidentTarget):
             return PressResult(target_or_verdict[0], target_or_verdict[1], incident.number)
         target = target_or_verdict
@@ -81,7 +81,7 @@ async def reply(services: Services, actor: Actor, chat_id: int, reply_to: int, t
         incident = await uow.repo.lock_incident(posted.incident_id)
         assert incident is not None
         note = text.strip()[:1000]
-        acting = await _acting_target(uow, services, actor, chat_id, incident)
+        acting = await acting_target(uow, services, actor, chat_id, incident)
         if not isinstance(acting, db.IncidentTarget):
             kind = "reply_comment" if acting[0] == Verdict.READ_ONLY else f"press.{acting[0]}"
             if acting[0] == Verdict.READ_ONLY:
@@ -106,7 +106,7 @@ async def reply(services: Services, actor: Actor, chat_id: int, reply_to: int, t
         return ReplyResult(kind, incident.number, target.agency_key)
 
 
-async def _acting_target(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int,
+async def acting_target(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int,
                          incident: db.Incident) -> db.IncidentTarget | tuple[Verdict, str | None]:
     """The agency this person acts for here (group membership is the credential), or why they cannot."""
     group = await uow.repo.group_by_chat(chat_id)

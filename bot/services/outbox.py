@@ -11,7 +11,8 @@ from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain.callback_data import AgencyPress, ConfirmPress
 from ..domain.model import DeliveryStatus, Role
-from ..domain.render import caller_text, card_buttons, render_card, render_digest
+from ..domain.privacy import Audience, audience_of, caller_text, phone_button
+from ..domain.render import card_buttons, render_card, render_digest
 from ..domain.rules import AgencyKind
 from ..domain.text import TEXT_LIMIT, visible_len
 from ..i18n import Html
@@ -227,20 +228,22 @@ async def _job(uow: UnitOfWork, services: Services, delivery: db.Delivery, route
 
 async def _card(uow: UnitOfWork, services: Services, incident: db.Incident,
                 agency_key: str) -> tuple[str, tuple[tuple[tuple[str, str], ...], ...]]:
-    """The card as this agency's group sees it: full phone only for the call center, its own buttons."""
+    """The card as this agency's group sees it: the caller as its audience may see them, its own buttons
+    (the steps in one row, 📞 in the next)."""
     tr, rules = services.tr, services.rules
     kind = rules.agency_kind(agency_key)
     views = await target_views(uow, services, incident.id)
-    text = render_card(to_domain(incident), rules, tr, services.tz, full_phone=kind == AgencyKind.CALL_CENTER,
-                       targets=views)
+    domain = to_domain(incident)
+    text = render_card(domain, rules, tr, services.tz, audience=audience_of(kind), targets=views)
     own = next((v.status for v in views if v.agency_key == agency_key), None)
-    buttons = card_buttons(to_domain(incident), kind, own)
-    return text, ((tuple((str(tr(label)), data) for label, data in buttons),) if buttons else ())
+    phone = phone_button(domain, kind, own)
+    rows = [card_buttons(domain, kind, own), [phone] if phone else []]
+    return text, tuple(tuple((str(tr(label)), data) for label, data in row) for row in rows if row)
 
 
 def _confirm_job(services: Services, delivery: db.Delivery, incident: db.Incident, route: Route) -> Job:
     tr = services.tr
-    caller = caller_text(to_domain(incident).report, True, tr)
+    caller = caller_text(to_domain(incident).report, Audience.DESK, tr)  # the call taker, privately
     text = tr("confirm_ask", number=incident.number, caller=f" ({caller})" if caller != tr("caller_unknown") else "")
     buttons = ((str(tr("btn_confirm_ok")), ConfirmPress(incident.id, "ok").encode()),
                (str(tr("btn_confirm_nc")), ConfirmPress(incident.id, "nc").encode()))

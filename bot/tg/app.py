@@ -76,6 +76,7 @@ def build_application(settings: Settings, services: Services,
     app.add_handler(CallbackQueryHandler(handlers.form_button, pattern=r"^f1:"))
     app.add_handler(CallbackQueryHandler(desk_handlers.agency_button, pattern=r"^a1:"))
     app.add_handler(CallbackQueryHandler(desk_handlers.confirm_button, pattern=r"^c1:"))
+    app.add_handler(CallbackQueryHandler(desk_handlers.phone_button, pattern=r"^p1:"))
     app.add_handler(CallbackQueryHandler(handlers.unknown_button))
     to_bot = filters.ChatType.PRIVATE | filters.REPLY
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & to_bot, handlers.text_message))

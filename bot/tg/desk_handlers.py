@@ -6,13 +6,14 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from ..clock import utcnow
-from ..domain.callback_data import AgencyPress, ConfirmPress, decode
+from ..domain.callback_data import AgencyPress, ConfirmPress, PhonePress, decode
 from ..domain.lifecycle import Action, TargetStatus, Verdict
+from ..domain.privacy import Audience, show_phone
 from ..domain.render import render_card
 from ..domain.text import fit
 from ..domain.timeline import active_lines, render_timeline
 from ..i18n import Html
-from ..services import desk, lifecycle
+from ..services import desk, lifecycle, reveal
 from ..services.context import Services
 from ..services.incidents import to_domain
 from .handlers import actor_of, answer, is_private, kick, reply, services_of
@@ -150,7 +151,8 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if result.key != "ignore":
             await reply(message, _desk_text(result, svc))
         return
-    card = render_card(to_domain(result.incident), svc.rules, svc.tr, svc.tz, full_phone=True, targets=result.targets)
+    card = render_card(to_domain(result.incident), svc.rules, svc.tr, svc.tz, audience=Audience.DESK,
+                       targets=result.targets)
     labels = {k: p.label for k, p in svc.rules.priorities.items()}
     await reply(message, render_timeline(result.number, card, result.entries, svc.tr, svc.tz, labels))
 
@@ -167,3 +169,32 @@ async def aktif(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await reply(message, _desk_text(result, svc))
         return
     await reply(message, active_lines(result, svc.tr, now))
+
+
+async def phone_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """📞 on a responder's card: the caller's full number in an alert only the presser sees, or a polite no."""
+    query, user, chat = update.callback_query, update.effective_user, update.effective_chat
+    if query is None or user is None or chat is None:
+        return
+    svc = services_of(context)
+    press = decode(query.data)
+    if not isinstance(press, PhonePress):
+        await query.answer(svc.tr("unknown_button"))
+        return
+    result = await reveal.reveal_phone(svc, actor_of(user), chat.id, press.incident_id, utcnow())
+    await query.answer(_reveal_text(result, svc, user.id)[:ALERT_LIMIT], show_alert=True)
+
+
+ALERT_LIMIT = 200  # Telegram's limit for a callback answer
+
+
+def _reveal_text(result: reveal.Reveal, svc: Services, user_id: int) -> str:
+    tr = svc.tr
+    agency = svc.rules.agency_name(result.agency_key) if result.agency_key else ""
+    if result.verdict == Verdict.OK and result.phone:
+        return tr("phone.ok", number=result.number or "", phone=show_phone(result.phone))
+    if result.verdict == reveal.UNKNOWN:
+        return tr("press.unknown")
+    key = {Verdict.UNREGISTERED: "phone.unregistered", Verdict.CLOSED: "phone.closed",
+           reveal.NO_PHONE: "phone.none"}.get(result.verdict, "phone.not_allowed")
+    return tr(key, agency=agency, number=result.number or "", user_id=user_id)

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from bot.domain.callback_data import FormPress, decode
 from bot.domain.model import Incident, Report, incident_number
-from bot.domain.render import mask_phone, render_card, show_phone
+from bot.domain.privacy import Audience, phone_tail, show_phone
+from bot.domain.render import render_card
 from bot.domain.ruleset import Rules
 from bot.i18n import Catalogue
 from bot.sandbox.html_check import to_plain, utf16_len
@@ -45,9 +46,9 @@ def test_numbers_are_112_year_and_five_digits() -> None:
 
 
 def test_phones_are_masked_for_agencies_and_shown_whole_to_the_call_center() -> None:
-    assert mask_phone("+6281234560987") == "0812-****-0987"
+    assert phone_tail("+6281234560987") == "…987"
     assert show_phone("+6281234567890") == "0812-3456-7890"
-    assert mask_phone("+62911312345") == "0911-****-2345"
+    assert phone_tail("+62911312345") == "…345"
 
 
 def incident(**changes: object) -> Incident:
@@ -60,17 +61,18 @@ def incident(**changes: object) -> Incident:
 
 
 def test_the_card_shows_time_in_wit_place_map_and_masked_caller(rules: Rules, tr: Catalogue) -> None:
-    text = to_plain(render_card(incident(), rules, tr, WIT, full_phone=False))
+    text = to_plain(render_card(incident(), rules, tr, WIT, audience=Audience.RESPONDER))
     assert "LAPORAN 112-2026-00001" in text
     assert "Bencana / Kebakaran" in text and "Batu Merah, Kec. Sirimau" in text
     assert "05-01-2026 10:04 WIT" in text
-    assert "Ibu Maria · 0812-****-7890" in text and "3456" not in text
+    assert "Ibu Maria · …890" in text and "3456" not in text and "7890" not in text
     assert "Peta" in text
 
 
 def test_user_text_cannot_inject_html(rules: Rules, tr: Catalogue) -> None:
     evil = '<b>x</b> & <a href="http://evil">klik</a> </i>'
-    card = render_card(incident(address=evil, description=evil, caller_name=evil), rules, tr, WIT, full_phone=True)
+    card = render_card(incident(address=evil, description=evil, caller_name=evil), rules, tr, WIT,
+                       audience=Audience.DESK)
     assert to_plain(card).count(evil) == 3
 
 
@@ -79,7 +81,7 @@ def test_user_text_cannot_inject_html(rules: Rules, tr: Catalogue) -> None:
 def test_any_card_is_valid_telegram_html_under_4096(rules: Rules, tr: Catalogue, description: str, address: str,
                                                      name: str) -> None:
     card = render_card(incident(description=description or "-", address=address or "-", caller_name=name or None),
-                       rules, tr, WIT, full_phone=False)
+                       rules, tr, WIT, audience=Audience.RESPONDER)
     plain = to_plain(card)
     # Telegram counts the text after entity parsing, in UTF-16 units (the HTML itself may be longer: &amp; is 1).
     assert utf16_len(plain) <= 4096
@@ -117,7 +119,7 @@ def test_the_status_lines_show_each_agency_step_time_person_and_a_short_note(rul
     views = [TargetView("damkar", "Damkar", TargetStatus.CLAIMED, at, "Budi", "OTW 2 unit " + "x" * 100),
              TargetView("pln", "PLN", TargetStatus.ACKNOWLEDGED, at, "Yani"),
              TargetView("dinkes", "Dinkes/RS", TargetStatus.PENDING, None, None)]
-    text = to_plain(render_card(incident(), rules, tr, WIT, full_phone=False, targets=views))
+    text = to_plain(render_card(incident(), rules, tr, WIT, audience=Audience.RESPONDER, targets=views))
     assert "• Damkar: 🚑 menuju lokasi 10:04 (Budi) — OTW 2 unit" in text and "x" * 61 not in text
     assert "• PLN: ✅ diterima 10:04 (Yani)" in text
     assert "• Dinkes/RS: ⏳ belum merespons" in text

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from bot.domain.lifecycle import IncidentStatus, TargetStatus, TargetView
 from bot.domain.model import FIELD_MAX, Incident, Report
 from bot.domain.periods import Period
+from bot.domain.privacy import Audience
 from bot.domain.render import cut, render_card, render_digest, render_fields, target_line
 from bot.domain.ruleset import Rules
 from bot.domain.stats import Recap, recap_text, spoken_summary
@@ -81,8 +82,8 @@ PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 def test_every_card_terminates_parses_and_fits_for_any_user_text(rules: Rules, tr: Catalogue,
                                                                  data: st.DataObject) -> None:
     incident, views = data.draw(incidents()), data.draw(targets(rules))
-    for full_phone in (True, False):
-        assert_fits(render_card(incident, rules, tr, WIT, full_phone=full_phone, targets=views))
+    for audience in Audience:
+        assert_fits(render_card(incident, rules, tr, WIT, audience=audience, targets=views))
 
 
 @PROPERTY
@@ -100,7 +101,7 @@ def test_a_card_of_emoji_at_every_maximum_keeps_its_status_lines(rules: Rules, t
     incident = Incident(1, "112-2026-00001", report, NOW, at_most(NAME_MAX))
     views = [TargetView(key, rules.agency_name(key), TargetStatus.DONE, NOW, at_most(NAME_MAX), at_most(NOTE_MAX))
              for key in sorted(rules.agencies)[:8]]
-    plain = assert_fits(render_card(incident, rules, tr, WIT, full_phone=True, targets=views))
+    plain = assert_fits(render_card(incident, rules, tr, WIT, audience=Audience.DESK, targets=views))
     assert plain.count("🏁 selesai") == 8
     assert ("dipotong" in plain) == (emoji not in "&<")  # escaped, & and < still count one each
 
@@ -118,7 +119,7 @@ def test_a_forged_status_line_in_a_note_stays_on_the_notes_line(rules: Rules, tr
     view = TargetView("pln", "PLN", TargetStatus.CLAIMED, NOW, "Budi", "OTW\n• PLN: 🏁 selesai 10:05 (Yani)")
     card = to_plain(render_card(Incident(1, "112-2026-00001", Report(
         "bencana", "kebakaran", "kritis", "Sirimau", None, None, None, False, "Jl. A", "api"), NOW, "Rina"),
-        rules, tr, WIT, full_phone=False, targets=[view]))
+        rules, tr, WIT, audience=Audience.RESPONDER, targets=[view]))
     assert [line for line in card.splitlines() if line.startswith("• PLN")] == [
         "• PLN: 🚑 menuju lokasi 10:04 (Budi) — OTW • PLN: 🏁 selesai 10:05 (Yani)"]
 
@@ -134,7 +135,7 @@ def test_every_digest_of_a_surge_fits(rules: Rules, tr: Catalogue, data: st.Data
 @given(data=st.data())
 def test_every_timeline_fits(rules: Rules, tr: Catalogue, data: st.DataObject) -> None:
     incident = data.draw(incidents())
-    card = render_card(incident, rules, tr, WIT, full_phone=True, targets=data.draw(targets(rules)))
+    card = render_card(incident, rules, tr, WIT, audience=Audience.DESK, targets=data.draw(targets(rules)))
     entry = st.builds(Entry, st.just(NOW), st.sampled_from(["created", "note", "comment", "step", "closed", "x"]),
                       user_text(NAME_MAX), user_text(NAME_MAX), st.just(None), st.just("claimed"),
                       st.fixed_dictionaries({"note": user_text(NOTE_MAX)}))

@@ -48,8 +48,9 @@ def test_steps_in_different_groups_show_on_every_copy(running: BotProcess, fake:
     everywhere(fake, number, "Damkar: 🚑 menuju lokasi")
     monitoring = card(fake, "monitoring", number).text
     assert "(Budi) — OTW 2 unit" in monitoring and "Dinkes/RS: ⏳ belum merespons" in monitoring
-    assert [t for t, _ in card(fake, "pln", number).buttons()] == ["🚑 Tangani", "📍 Tiba", "🏁 Selesai"]
-    assert [t for t, _ in card(fake, "damkar", number).buttons()] == ["📍 Tiba", "🏁 Selesai"]
+    assert [t for t, _ in card(fake, "pln", number).buttons()] == ["🚑 Tangani", "📍 Tiba", "🏁 Selesai",
+                                                                    "📞 Nomor pelapor"]
+    assert [t for t, _ in card(fake, "damkar", number).buttons()] == ["📍 Tiba", "🏁 Selesai", "📞 Nomor pelapor"]
     assert card(fake, "monitoring", number).buttons() == [] and card(fake, "call_center", number).buttons() == []
 
 

@@ -127,7 +127,8 @@ async def test_every_cap_alert_validates_against_the_oasis_schema(services: Serv
     fire = next(r for r in records if r.number == outcome.number)
     text = cap_alert(fire, services.tz, "callcenter112@ambon.go.id", personal=False).decode()
     assert "<sent>2026-03-02T10:00:05+09:00</sent>" in text and "<scope>Restricted</scope>" in text
-    assert "<category>Fire</category>" in text and "0812-****-7890" in text and "Ibu" not in text
+    assert "<category>Fire</category>" in text and "<contact>…890</contact>" in text and "Ibu" not in text
+    assert "7890" not in text and "3456" not in text
 
 
 async def test_the_json_export_is_shaped_after_eido_and_masks_the_caller(services: Services) -> None:
@@ -139,7 +140,7 @@ async def test_the_json_export_is_shaped_after_eido_and_masks_the_caller(service
     assert shaped["incidentTrackingIdentifier"] == outcome.number
     assert shaped["location"]["civicAddress"]["A3"] == "Sirimau"
     assert {a["agencyIdentifier"] for a in shaped["agencies"]} >= {"damkar", "pln", "monitoring"}
-    assert shaped["calls"] == [{"callerName": "(disamarkan)", "callerPhone": "0812-****-7890"}]
+    assert shaped["calls"] == [{"callerName": "(disamarkan)", "callerPhone": "…890"}]
     assert shaped["timeline"][0]["event"] == "created"
     full = eido(record, services.tz, personal=True)
     assert full["calls"] == [{"callerName": "Ibu Maria", "callerPhone": "0812-3456-7890"}]
