@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import socket
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from .domain.rules import Duration
 
 
 class SettingsError(Exception):
@@ -30,6 +33,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Reports one account may file per minute before the bot asks it to slow down (flood guard).
     lapor_per_minute: int = Field(default=10, ge=1)
+    # A report draft or guided form left alone this long is dropped (90s, 30m, 2h, 1d); the person is told.
+    draft_expiry: Duration = timedelta(hours=2)
     # Telegram's flood limits as the bot keeps them (messages a minute to one group, a second overall). Leave
     # them unless Telegram changes its limits; the bot stays a little under them (see bot/tg/budget.py).
     telegram_group_per_minute: int = Field(default=20, ge=2)

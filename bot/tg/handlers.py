@@ -6,6 +6,7 @@ import logging
 
 from telegram import Chat, LinkPreviewOptions, Message, Update, User
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from ..clock import utcnow
@@ -222,8 +223,12 @@ async def form_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await query.answer(svc.tr("cb_ok"))
     if isinstance(query.message, Message):
         text, markup = _render(outcome, svc, query.message.chat)
-        await query.message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                                      link_preview_options=NO_PREVIEW)
+        try:
+            await query.message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                                          link_preview_options=NO_PREVIEW)
+        except BadRequest as exc:  # a press that changes nothing (an old or forged button): already shown
+            if "not modified" not in exc.message.lower():
+                raise
     if isinstance(outcome, intake.Accepted):
         kick(context)
 

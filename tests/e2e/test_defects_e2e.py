@@ -1,0 +1,88 @@
+"""End to end: input at the edges of what the bot accepts is answered in words, never with an error; numbers
+past 99999; drafts of a call taker who was removed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.sandbox.fake_api import FakeTelegram
+from bot.sandbox.process import BotProcess
+
+from . import world
+from .test_intake_e2e import file_fire
+
+pytestmark = pytest.mark.e2e
+WIT = ZoneInfo("Asia/Jayapura")
+
+
+def no_error_answered(fake: FakeTelegram, process: BotProcess, chat_id: int) -> None:
+    assert not any("terjadi kesalahan" in m.text for m in fake.bot_messages(chat_id))
+    assert "Traceback" not in process.logs()
+
+
+def test_out_of_range_commands_and_forged_buttons_are_answered_in_words(running: BotProcess,
+                                                                         fake: FakeTelegram) -> None:
+    boss = world.SUPERVISOR
+    fake.send_text(boss, boss, "/rekap 9999-12-31")
+    assert "di luar jangkauan" in fake.wait_for_message(boss, "Cara pakai: /rekap").text
+    number = file_fire(fake)
+    fake.send_text(boss, boss, f"/tunda {number} 99999999d menunggu")
+    assert "paling lama ditunda 24 jam" in fake.wait_for_message(boss, "terlalu lama").text
+    fake.send_text(boss, boss, f"/tunda {number} 999999999999999999999999d menunggu")
+    fake.wait_for_message(boss, "tidak dikenal; tulis seperti")
+    fake.send_text(boss, boss, "/status 3000000000")
+    fake.wait_for_message(boss, "Laporan 3000000000 tidak ada")
+    fake.send_text(boss, boss, "/lapor")
+    form = fake.wait_for_message(boss, "pilih kategori")
+    draft = form.buttons()[0][1].split(":")[1]
+    forged = [f"f1:{draft}:kec:99", f"f1:{draft}:jen:x", f"f1:{draft}:kel:zzz", "f1:3000000000:kat:medis",
+              "a1:3000000000:ack", "c1:99999999999:ok", "f1:garbage"]
+    for data in forged:
+        answer = fake.wait_for_answer(fake.press(boss, boss, form.message_id, data, forge=True))
+        assert answer.get("text"), data
+    card = fake.wait_for_message(world.GROUPS["damkar"], number)
+    answer = fake.wait_for_answer(fake.press(world.DAMKAR_STAFF, world.GROUPS["damkar"], card.message_id,
+                                             "a1:2147483648:ack", forge=True))
+    assert answer["text"] == "Laporan ini tidak ditemukan."
+    fake.send_text(boss, boss, "/aktif")  # still working
+    fake.wait_for_message(boss, number.split("-")[-1])
+    no_error_answered(fake, running, boss)
+
+
+def test_numbers_past_99999_are_imported_and_used_in_commands(running: BotProcess, fake: FakeTelegram,
+                                                               tmp_path: Path) -> None:
+    year = datetime.now(WIT).year
+    data = tmp_path / "old.csv"
+    data.write_text(f"nomor,waktu,kategori,kecamatan,alamat,keterangan\n112-{year}-100000,"
+                    f"{datetime.now(WIT).isoformat(timespec='seconds')},medis,Sirimau,Pasar Mardika,Pingsan\n")
+    assert "1 laporan diimpor" in running.cli("import", "--format", "csv", str(data)).stdout
+    rina = world.CALL_TAKER
+    fake.send_text(rina, rina, "/status 100000")
+    assert "Pasar Mardika" in fake.wait_for_message(rina, f"112-{year}-100000").text
+    fake.send_text(rina, rina, world.FIRE_REPORT)
+    accepted = fake.wait_for_message(rina, "Laporan diterima")
+    assert f"112-{year}-100001" in accepted.text
+    fake.send_text(rina, rina, f"/tutup 112-{year}-100001 palsu iseng")
+    fake.wait_for_message(rina, f"112-{year}-100001 ditutup")
+    fake.send_text(rina, rina, f"/catatan {year}-100000 ditelepon balik")
+    fake.wait_for_message(rina, f"Catatan untuk 112-{year}-100000 tersimpan")
+    no_error_answered(fake, running, rina)
+
+
+def test_a_call_taker_removed_midway_cannot_finish_the_form(running: BotProcess, fake: FakeTelegram) -> None:
+    rina = world.CALL_TAKER
+    fake.send_text(rina, rina, "/lapor")
+    form = fake.wait_for_message(rina, "pilih kategori")
+    data = next(d for label, d in form.buttons() if "medis" in label.lower())
+    fake.wait_for_answer(fake.press(rina, rina, form.message_id, data))
+    running.cli("users", "remove", "--id", str(rina))
+    subtype = fake.wait_until(lambda: next((d for _, d in fake.last(rina).buttons() if ":jen:" in d), None),
+                              what="the subtype step")
+    answer = fake.wait_for_answer(fake.press(rina, rina, fake.last(rina).message_id, subtype))
+    assert "tidak lagi terdaftar" in answer["text"]
+    again = fake.wait_for_answer(fake.press(rina, rina, fake.last(rina).message_id, subtype))
+    assert again["text"] == "Formulir ini sudah tidak berlaku. Kirim /lapor untuk memulai lagi."
