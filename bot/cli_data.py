@@ -14,7 +14,7 @@ from typing import Any
 from .clock import utcnow
 from .domain.model import Role
 from .domain.periods import Period
-from .exchange import CSV_COLUMNS, cap_alert, csv_row, eido
+from .exchange import CSV_COLUMNS, cap_alert, csv_row, csv_safe, csv_safe_row, eido
 from .services import exchange, stats
 from .services.context import Services, role_of
 
@@ -74,7 +74,7 @@ async def _stats(services: Services, args: argparse.Namespace) -> int:
     elif args.format == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(["kelompok", "kunci", "nilai"])
-        writer.writerows(rows)
+        writer.writerows([csv_safe(cell) for cell in row] for row in rows)
     else:
         print(f"Periode {period.label}: {summary.total} laporan")
         for group, key, value in rows:
@@ -123,7 +123,7 @@ async def _export(services: Services, args: argparse.Namespace, settings: Any) -
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
         writer.writeheader()
-        writer.writerows(csv_row(r, services.tz, personal) for r in records)
+        writer.writerows(csv_safe_row(csv_row(r, services.tz, personal)) for r in records)
         body = buffer.getvalue()
     if args.output:
         Path(args.output).write_text(body, encoding="utf-8")

@@ -16,7 +16,7 @@ from ..domain.model import Problem, incident_number, parse_number
 from ..domain.parsing import normalise_phone, validate
 from ..domain.periods import Period
 from ..domain.rules import AgencyKind
-from ..exchange import AgencyRecord, EventRecord, IncidentRecord
+from ..exchange import AgencyRecord, EventRecord, IncidentRecord, csv_unsafe
 from .context import Services
 
 
@@ -100,7 +100,7 @@ def parse_csv(services: Services, text: str) -> list[ImportRow]:
 
 
 def _row(services: Services, row: dict[str, str], line: int) -> ImportRow:
-    get = lambda key: (row.get(key) or "").strip()  # noqa: E731
+    get = lambda key: csv_unsafe((row.get(key) or "").strip())  # noqa: E731
     number = get("nomor") or None
     if number:
         parsed = parse_number(number)

