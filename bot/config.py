@@ -47,9 +47,11 @@ class Settings(BaseSettings):
     # Webhook mode (`sigap112 run --webhook`): the public https URL Telegram posts to, where this process
     # listens, and the secret Telegram sends in X-Telegram-Bot-Api-Secret-Token.
     webhook_url: str | None = None
-    webhook_listen: str = "0.0.0.0"
+    webhook_listen: str = "127.0.0.1"  # behind a reverse proxy on the same host; 0.0.0.0 to listen everywhere
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
+    # GET /healthz answers only {"status": ...} unless asked with `Authorization: Bearer <HEALTH_TOKEN>`.
+    health_token: SecretStr | None = None
     # Seconds between two sweeps of due follow-ups and scheduled reports.
     sweep_interval: float = Field(default=10.0, gt=0)
     # Names this process in outbox leases; must differ between instances that share one database.

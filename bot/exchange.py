@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -33,7 +34,7 @@ def csv_unsafe(value: str) -> str:
     return value[1:] if value.startswith("'") and value.lstrip("'").startswith(FORMULA_STARTS) else value
 
 
-def csv_safe_row(row: dict[str, object]) -> dict[str, object]:
+def csv_safe_row(row: Mapping[str, object]) -> dict[str, object]:
     return {key: csv_safe(value) for key, value in row.items()}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -12,10 +13,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.config import Settings
 from bot.sandbox.fake_api import FakeTelegram
-from bot.sandbox.process import BotProcess
+from bot.sandbox.process import BotProcess, free_port
 
 from . import world
+from .conftest import bind_all_groups
 from .test_intake_e2e import file_fire
 
 pytestmark = pytest.mark.e2e
@@ -108,3 +111,24 @@ def test_a_csv_export_never_hands_a_spreadsheet_a_formula(process: BotProcess, t
     assert "'-1+2" in cells and "biasa" in cells
     stats = process.cli("stats", "--from", "2026-01-05", "--to", "2026-01-05", "--format", "csv").stdout
     assert not any(c.startswith("=") for row in csv.reader(io.StringIO(stats)) for c in row)
+
+
+def test_healthz_tells_strangers_only_up_or_down_and_never_shows_user_ids(process: BotProcess,
+                                                                           fake: FakeTelegram) -> None:
+    from .test_deployment_e2e import HEALTH_TOKEN, healthz, webhook_env
+
+    port = free_port()
+    process.env.update(webhook_env(port))
+    process.cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
+    fake.fail("server_error", method="sendMessage", chat_id=world.CALL_TAKER, times=-1)  # a notice to her waits
+    process.start("--webhook")
+    fake.wait_until(lambda: fake.webhook, what="setWebhook")
+    bind_all_groups(fake)
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, world.FIRE_REPORT)
+    fake.wait_until(lambda: "private" in healthz(port)[1].get("outbox", {}), what="a notice to a person waiting")
+    for token in (None, "wrong", HEALTH_TOKEN[:-1]):
+        assert healthz(port, token) == (200, {"status": "ok"})
+    status, details = healthz(port)
+    assert status == 200 and details["status"] == "ok" and details["database"] == "ok"
+    assert str(world.CALL_TAKER) not in json.dumps(details)
+    assert Settings(_env_file=None).webhook_listen == "127.0.0.1"  # type: ignore[call-arg]
