@@ -132,3 +132,17 @@ def test_healthz_tells_strangers_only_up_or_down_and_never_shows_user_ids(proces
     assert status == 200 and details["status"] == "ok" and details["database"] == "ok"
     assert str(world.CALL_TAKER) not in json.dumps(details)
     assert Settings(_env_file=None).webhook_listen == "127.0.0.1"  # type: ignore[call-arg]
+
+
+def test_a_group_upgraded_to_a_supergroup_is_rekeyed_before_the_next_report(running: BotProcess,
+                                                                            fake: FakeTelegram) -> None:
+    old, new = world.GROUPS["damkar"], -1002000000006
+    fake.announce_migration(old, new, world.DAMKAR_STAFF)
+    fake.wait_until(lambda: str(new) in running.cli("groups", "list").stdout, what="damkar re-keyed")
+    sends_before = len(fake.calls_of("sendMessage"))
+    number = file_fire(fake)
+    card = fake.wait_for_message(new, number)
+    assert "LAPORAN" in card.text and card.buttons()
+    later = fake.calls_of("sendMessage")[sends_before:]
+    assert not [c for c in later if c.get("chat_id") == old]  # no failed first try at the old id
+    no_error_answered(fake, running, world.CALL_TAKER)
