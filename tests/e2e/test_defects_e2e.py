@@ -146,3 +146,23 @@ def test_a_group_upgraded_to_a_supergroup_is_rekeyed_before_the_next_report(runn
     later = fake.calls_of("sendMessage")[sends_before:]
     assert not [c for c in later if c.get("chat_id") == old]  # no failed first try at the old id
     no_error_answered(fake, running, world.CALL_TAKER)
+
+
+def test_the_caller_confirmation_goes_to_the_call_center_group_when_the_call_taker_blocked_the_bot(
+        running: BotProcess, fake: FakeTelegram) -> None:
+    from .test_lifecycle_e2e import RESPONDERS, card, everywhere, press
+
+    number = file_fire(fake)
+    fake.wait_for_message(world.CALL_TAKER, "diterima semua grup")
+    fake.fail("blocked", method="sendMessage", chat_id=world.CALL_TAKER, times=-1)
+    for key in RESPONDERS:
+        press(fake, world.DAMKAR_STAFF, key, number, "Terima")
+        fake.wait_until(lambda key=key: any("Selesai" in t for t, _ in card(fake, key, number).buttons()),
+                        what=f"Selesai on {key}")
+        press(fake, world.DAMKAR_STAFF, key, number, "Selesai")
+    center = world.GROUPS["call_center"]
+    ask = fake.wait_for_message(center, "Hubungi pelapor")
+    assert number in ask.text and "untuk Rina" in ask.text and "bot diblokir" in ask.text
+    data = next(d for t, d in ask.buttons() if "mengonfirmasi" in t)
+    fake.wait_for_answer(fake.press(world.SUPERVISOR, center, ask.message_id, data))
+    everywhere(fake, number, "DITUTUP: tertangani")
