@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ from tests.conftest import RULES_DIR, fresh_database_url
 
 from . import world
 from .conftest import bind_all_groups
+from .settle import wait_quiet
 from .test_followups_e2e import BLOCK, FAST
 
 pytestmark = pytest.mark.e2e
@@ -141,7 +141,7 @@ def test_two_instances_on_one_postgresql_send_each_post_reminder_and_report_once
                 world.GROUPS["call_center"])), timeout=120, what="the handover")
             fake.wait_until(lambda: any("Rekap harian" in m.text for m in fake.bot_messages(
                 world.GROUPS["pimpinan"])), timeout=120, what="the daily recap")
-            time.sleep(5)  # anything sent twice would have come by now
+            wait_quiet(fake, bots[0])  # every instance swept after now, nothing waits: a second copy would be here
             for key in world.FIRE_GROUPS:
                 cards = [n for m in fake.bot_messages(world.GROUPS[key]) if "LAPORAN" in m.text
                          for n in numbers if n in m.text.split("\n")[0]]
