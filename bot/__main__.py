@@ -111,7 +111,7 @@ def _services(settings: Settings) -> tuple[Services, Callable[[], Coroutine[Any,
     rules = load_rules(settings.rules_dir)
     engine = make_engine(settings.database_url)
     services = Services(Database(make_session_factory(engine)), rules, settings.tz, Catalogue(settings.language),
-                        frozenset(settings.admin_ids), settings.lapor_per_minute)
+                        frozenset(settings.admin_ids), settings.lapor_per_minute, settings.draft_expiry)
     return services, engine.dispose
 
 

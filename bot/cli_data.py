@@ -15,7 +15,7 @@ from . import files
 from .clock import utcnow
 from .domain.model import Role
 from .domain.periods import Period
-from .exchange import CSV_COLUMNS, cap_alert, csv_row, eido
+from .exchange import CSV_COLUMNS, cap_alert, csv_row, csv_safe, csv_safe_row, eido
 from .services import exchange, stats
 from .services.context import Services, role_of
 
@@ -75,7 +75,7 @@ async def _stats(services: Services, args: argparse.Namespace) -> int:
     elif args.format == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(["kelompok", "kunci", "nilai"])
-        writer.writerows(rows)
+        writer.writerows([csv_safe(cell) for cell in row] for row in rows)
     else:
         print(f"Periode {period.label}: {summary.total} laporan")
         for group, key, value in rows:
@@ -124,7 +124,7 @@ async def _export(services: Services, args: argparse.Namespace, settings: Any) -
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
         writer.writeheader()
-        writer.writerows(csv_row(r, services.tz, personal) for r in records)
+        writer.writerows(csv_safe_row(csv_row(r, services.tz, personal)) for r in records)
         body = buffer.getvalue()
     if args.output:
         files.write_private(Path(args.output), body.encode("utf-8"))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import socket
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from .domain.rules import Duration
 
 
 class SettingsError(Exception):
@@ -33,6 +36,8 @@ class Settings(BaseSettings):
     log_level_libraries: str = "WARNING"
     # Reports one account may file per minute before the bot asks it to slow down (flood guard).
     lapor_per_minute: int = Field(default=10, ge=1)
+    # A report draft or guided form left alone this long is dropped (90s, 30m, 2h, 1d); the person is told.
+    draft_expiry: Duration = timedelta(hours=2)
     # Telegram's flood limits as the bot keeps them (messages a minute to one group, a second overall). Leave
     # them unless Telegram changes its limits; the bot stays a little under them (see bot/tg/budget.py).
     telegram_group_per_minute: int = Field(default=20, ge=2)
@@ -45,9 +50,11 @@ class Settings(BaseSettings):
     # Webhook mode (`sigap112 run --webhook`): the public https URL Telegram posts to, where this process
     # listens, and the secret Telegram sends in X-Telegram-Bot-Api-Secret-Token.
     webhook_url: str | None = None
-    webhook_listen: str = "0.0.0.0"
+    webhook_listen: str = "127.0.0.1"  # behind a reverse proxy on the same host; 0.0.0.0 to listen everywhere
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
+    # GET /healthz answers only {"status": ...} unless asked with `Authorization: Bearer <HEALTH_TOKEN>`.
+    health_token: SecretStr | None = None
     # Seconds between two sweeps of due follow-ups and scheduled reports.
     sweep_interval: float = Field(default=10.0, gt=0)
     # Names this process in outbox leases; must differ between instances that share one database.

@@ -3,7 +3,9 @@ Caller data is masked unless personal data was explicitly asked for."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -11,6 +13,31 @@ from typing import Any
 from .domain.privacy import phone_tail, show_phone
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(...) that sends data away);
+# such a cell is written with a leading apostrophe, which spreadsheets show as text (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+
+
+def csv_safe(value: object) -> object:
+    """One CSV cell as a spreadsheet may open it: text that would start a formula gets a leading ' (and text
+    that already looks neutralised one more, so that `csv_unsafe` gives back exactly what was there)."""
+    if not isinstance(value, str) or not value.lstrip("'").startswith(FORMULA_STARTS):
+        return value
+    if value.startswith("'") or not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def csv_unsafe(value: str) -> str:
+    """The cell as it was before `csv_safe` (for an export read back by the import)."""
+    return value[1:] if value.startswith("'") and value.lstrip("'").startswith(FORMULA_STARTS) else value
+
+
+def csv_safe_row(row: Mapping[str, object]) -> dict[str, object]:
+    return {key: csv_safe(value) for key, value in row.items()}
+
+
 CSV_COLUMNS = ["nomor", "waktu", "kategori", "jenis", "prioritas", "kecamatan", "kode_kecamatan", "kelurahan_desa",
                "kode_wilayah", "luar_kota", "alamat", "keterangan", "pelapor", "telepon", "lat", "lon", "status",
                "hasil", "ditutup", "instansi"]

@@ -86,11 +86,15 @@ class Repository:
                                                                  IncidentCounter.last_seq < seq).values(last_seq=seq))
 
     async def incident(self, incident_id: int) -> Incident | None:
+        if not _fits(incident_id):
+            return None
         return await self.session.get(Incident, incident_id)
 
     async def lock_incident(self, incident_id: int) -> Incident | None:
         """Row lock (PostgreSQL) so that concurrent updates about one incident see each other's commits;
         SQLite already serialises writers with BEGIN IMMEDIATE."""
+        if not _fits(incident_id):
+            return None
         return await self.session.scalar(select(Incident).where(Incident.id == incident_id).with_for_update())
 
     async def touch_incident(self, incident_id: int, now: datetime) -> None:
@@ -239,6 +243,8 @@ class Repository:
             .order_by(Draft.id.desc()).limit(1))
 
     async def draft(self, draft_id: int) -> Draft | None:
+        if not _fits(draft_id):
+            return None
         return await self.session.get(Draft, draft_id)
 
     async def set_draft_status(self, draft_id: int, from_status: str, to_status: str, now: datetime,
@@ -351,3 +357,9 @@ def _route(agency_key: str | None, chat_id: int | None):  # type: ignore[no-unty
     if agency_key is not None:
         return Delivery.agency_key == agency_key
     return and_(Delivery.agency_key.is_(None), Delivery.chat_id == chat_id)
+
+
+def _fits(row_id: int) -> bool:
+    """Ids from callback data or commands may be forged: one past a 32-bit column names no row (and PostgreSQL
+    would refuse the query instead of finding nothing)."""
+    return 0 < row_id <= dm.MAX_DB_ID

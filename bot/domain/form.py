@@ -64,10 +64,12 @@ def choose(fields: dict[str, str], step: str, value: str, rules: Rules) -> dict[
         new[f"_skip_{step}"] = "1"
     elif step == "kategori" and value in rules.categories:
         new["kategori"] = value
-    elif step == "jenis" and value in rules.category(fields.get("kategori", "")).subtypes:
+    elif step == "jenis" and value in _subtypes(fields, rules):
         new["jenis"] = value
-    elif step == "kecamatan":
-        new["kecamatan"] = OUTSIDE if value == "x" else rules.gazetteer.kecamatan[int(value)].name
+    elif step == "kecamatan" and value == "x":
+        new["kecamatan"] = OUTSIDE
+    elif step == "kecamatan" and value.isdigit() and int(value) < len(rules.gazetteer.kecamatan):
+        new["kecamatan"] = rules.gazetteer.kecamatan[int(value)].name
     elif step == "kelurahan":
         village = rules.gazetteer.village_by_code(value)
         if village is None:
@@ -76,6 +78,11 @@ def choose(fields: dict[str, str], step: str, value: str, rules: Rules) -> dict[
     else:
         return fields
     return new
+
+
+def _subtypes(fields: dict[str, str], rules: Rules) -> frozenset[str]:
+    category = rules.categories.get(fields.get("kategori", ""))
+    return frozenset(category.subtypes) if category else frozenset()
 
 
 def answer(fields: dict[str, str], step: str, text: str) -> dict[str, str] | Problem:

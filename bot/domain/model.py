@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -91,9 +92,24 @@ class Incident:
     confirmation: str | None = None
 
 
+# Sequence numbers have at least five digits and may grow past 99999; the cap keeps them (and every id typed
+# by a person) inside a 32-bit integer column.
+MAX_SEQ = 999_999_999
+MAX_DB_ID = 2**31 - 1
+_NUMBER = re.compile(r"^(?:112-)?(?:(\d{4})-)?0*(\d{1,9})$")
+
+
 def incident_number(year: int, seq: int) -> str:
     """112-YYYY-NNNNN: numbers restart at 1 every (WIT) year."""
     return f"112-{year}-{seq:05d}"
+
+
+def parse_number(text: str) -> tuple[int | None, int] | None:
+    """'112-2026-00012', '2026-12', '12' or '112-2026-123456' -> (year or None, seq); None when it is no number."""
+    match = _NUMBER.match(text.strip())
+    if not match or int(match.group(2)) == 0:
+        return None
+    return (int(match.group(1)) if match.group(1) else None), int(match.group(2))
 
 
 DESK_COMMANDS = ("lapor", "batal", "aktif", "status", "tutup", "buka", "tambah", "prioritas", "catatan",

@@ -26,6 +26,16 @@ class PeriodError(ValueError):
     pass
 
 
+# Years a recap may ask about: beyond them there is no data, and 9999-12-31 has no next day to end at.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _in_range(day: date) -> date:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise PeriodError(f"tahun {day.year} di luar jangkauan ({FIRST_YEAR}–{LAST_YEAR})")
+    return day
+
+
 def _midnight(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz)
 
@@ -33,6 +43,7 @@ def _midnight(day: date, tz: tzinfo) -> datetime:
 def month_period(year: int, month: int, tz: tzinfo) -> Period:
     if not 1 <= month <= 12:
         raise PeriodError(f"bulan {month} tidak ada")
+    _in_range(date(year, month, 1))
     start = _midnight(date(year, month, 1), tz)
     end = _midnight(date(year + month // 12, month % 12 + 1, 1), tz)
     return Period(start, end, f"{MONTHS_ID[month - 1]} {year}")
@@ -55,17 +66,20 @@ def parse_period(text: str | None, now: datetime, tz: tzinfo) -> Period:
         if match := _MONTH.match(word):
             return month_period(int(match.group(1)), int(match.group(2)), tz)
         if _YEAR.match(word):
-            year = int(word)
+            year = _in_range(date(int(word), 1, 1)).year
             return Period(_midnight(date(year, 1, 1), tz), _midnight(date(year + 1, 1, 1), tz), str(year))
         if _DAY.match(word):
-            day = date.fromisoformat(word)
+            day = _in_range(date.fromisoformat(word))
             return Period(_midnight(day, tz), _midnight(day + timedelta(days=1), tz), f"{day:%d-%m-%Y}")
         if match := _RANGE.match(word):
-            first, last = date.fromisoformat(match.group(1)), date.fromisoformat(match.group(2))
+            first = _in_range(date.fromisoformat(match.group(1)))
+            last = _in_range(date.fromisoformat(match.group(2)))
             if last < first:
                 raise PeriodError("tanggal akhir sebelum tanggal awal")
             return Period(_midnight(first, tz), _midnight(last + timedelta(days=1), tz),
                           f"{first:%d-%m-%Y} s.d. {last:%d-%m-%Y}")
-    except ValueError as exc:
-        raise PeriodError(str(exc)) from exc
+    except PeriodError:
+        raise
+    except (ValueError, OverflowError) as exc:
+        raise PeriodError(f"tanggal '{text}' tidak ada di kalender") from exc
     raise PeriodError(f"periode '{text}' tidak dikenal")

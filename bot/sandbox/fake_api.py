@@ -228,6 +228,13 @@ class FakeTelegram:
             self.chats[new_chat_id] = chat
             self.migrated[chat_id] = new_chat_id
 
+    def announce_migration(self, chat_id: int, new_chat_id: int, by_user: int) -> None:
+        """Someone upgrades the group (`migrate_group`), and Telegram posts its two service messages: one with
+        `migrate_to_chat_id` in the old chat, one with `migrate_from_chat_id` in the new."""
+        self.migrate_group(chat_id, new_chat_id)
+        self._push({"message": self._person_message(by_user, chat_id, None, {"migrate_to_chat_id": new_chat_id})})
+        self._push({"message": self._person_message(by_user, new_chat_id, None, {"migrate_from_chat_id": chat_id})})
+
     def fail(self, error: str, *, method: str | None = None, chat_id: int | None = None, times: int = 1,
              retry_after: int | None = None, migrate_to: int | None = None) -> None:
         """Answer the next `times` matching calls with a real Telegram error (times=-1: until cleared)."""

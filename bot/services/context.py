@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import timedelta, tzinfo
 
 from ..db.repo import Repository
 from ..db.uow import Database
@@ -28,6 +28,7 @@ class Services:
     tr: Catalogue
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     lapor_per_minute: int = 10
+    draft_expiry: timedelta = timedelta(hours=2)  # a draft (or form) left alone this long is dropped
 
 
 async def role_of(repo: Repository, services: Services, user_id: int) -> Role | None:

@@ -3,14 +3,13 @@ the open list, and the caller confirmation. Call takers and supervisors, in priv
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain.lifecycle import IncidentStatus, Outcome, TargetStatus, TargetView
-from ..domain.model import INTAKE_ROLES, Role
+from ..domain.model import INTAKE_ROLES, Role, incident_number, parse_number
 from ..domain.rules import AgencyKind, parse_duration
 from ..domain.timeline import ActiveItem, Entry
 from . import followups
@@ -18,7 +17,9 @@ from .context import Actor, Services, role_of
 from .incidents import card_delivery
 from .lifecycle import after_change, enqueue_card_edits, target_views
 
-_NUMBER = re.compile(r"^(?:112-)?(?:(\d{4})-)?(\d{1,5})$")
+HOUR = timedelta(hours=1)
+# A pause of the chase on an emergency longer than a day is a report that should be closed, not snoozed.
+MAX_SNOOZE = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,12 @@ class Timeline:
 
 
 def resolve_number(text: str, now: datetime, tz: tzinfo) -> str | None:
-    """'112-2026-00012', '2026-12' or '12' (this WIT year) -> '112-2026-00012'."""
-    match = _NUMBER.match(text.strip())
-    if not match:
+    """'112-2026-00012', '2026-12' or '12' (this WIT year) -> '112-2026-00012'; any length of sequence."""
+    parsed = parse_number(text)
+    if parsed is None:
         return None
-    year = int(match.group(1) or now.astimezone(tz).year)
-    return f"112-{year}-{int(match.group(2)):05d}"
+    year, seq = parsed
+    return incident_number(year or now.astimezone(tz).year, seq)
 
 
 async def _desk_gate(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int, private: bool) -> str | None:
@@ -254,8 +255,10 @@ async def snooze(services: Services, actor: Actor, chat_id: int, private: bool, 
             return DeskResult("snooze_supervisors_only", {})
         try:
             length = parse_duration(duration)
-        except ValueError:
-            return DeskResult("snooze_bad_duration", {"value": duration})
+        except (ValueError, OverflowError):
+            return DeskResult("snooze_bad_duration", {"value": duration[:20]})
+        if length > MAX_SNOOZE:
+            return DeskResult("snooze_too_long", {"value": duration[:20], "hours": str(MAX_SNOOZE // HOUR)})
         if not reason.strip():
             return DeskResult("usage.tunda", {})
         incident = await _incident(uow, services, number, now)

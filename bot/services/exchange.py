@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,14 +12,12 @@ from sqlalchemy import select
 from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain.lifecycle import IncidentStatus, Outcome, TargetStatus
-from ..domain.model import Problem
+from ..domain.model import Problem, incident_number, parse_number
 from ..domain.parsing import normalise_phone, validate
 from ..domain.periods import Period
 from ..domain.rules import AgencyKind
-from ..exchange import AgencyRecord, EventRecord, IncidentRecord
+from ..exchange import AgencyRecord, EventRecord, IncidentRecord, csv_unsafe
 from .context import Services
-
-NUMBER = re.compile(r"^112-(\d{4})-(\d{5})$")
 
 
 async def records(services: Services, period: Period, with_timeline: bool = True) -> list[IncidentRecord]:
@@ -103,10 +100,13 @@ def parse_csv(services: Services, text: str) -> list[ImportRow]:
 
 
 def _row(services: Services, row: dict[str, str], line: int) -> ImportRow:
-    get = lambda key: (row.get(key) or "").strip()  # noqa: E731
+    get = lambda key: csv_unsafe((row.get(key) or "").strip())  # noqa: E731
     number = get("nomor") or None
-    if number and not NUMBER.match(number):
-        raise ValueError(f"nomor '{number}' harus berbentuk 112-YYYY-NNNNN")
+    if number:
+        parsed = parse_number(number)
+        if parsed is None or parsed[0] is None or not number.startswith("112-"):
+            raise ValueError(f"nomor '{number}' harus berbentuk 112-YYYY-NNNNN")
+        number = incident_number(parsed[0], parsed[1])
     try:
         created = datetime.fromisoformat(get("waktu"))
     except ValueError as exc:
@@ -169,15 +169,15 @@ async def _insert(uow: UnitOfWork, services: Services, row: ImportRow, now: date
     assert not isinstance(report, list)
     year = row.created_at.astimezone(services.tz).year
     if row.number:
-        match = NUMBER.match(row.number)
-        assert match
-        year, seq = int(match.group(1)), int(match.group(2))
+        parsed = parse_number(row.number)
+        assert parsed is not None and parsed[0] is not None  # checked when the file was read
+        year, seq = parsed[0], parsed[1]
         await uow.repo.raise_counter(year, seq)
     else:
         seq = await uow.repo.next_seq(year)
     rules = services.rules
     incident = db.Incident(
-        number=row.number or f"112-{year}-{seq:05d}", year=year, seq=seq, source_key=f"import:{year}:{seq}",
+        number=row.number or incident_number(year, seq), year=year, seq=seq, source_key=f"import:{year}:{seq}",
         category=report.category, subtype=report.subtype, priority=report.priority,
         cap_category=rules.cap_category(report.category, report.subtype), kecamatan=report.kecamatan,
         kecamatan_code=report.kecamatan_code, village=report.village, village_code=report.village_code,

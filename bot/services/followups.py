@@ -4,6 +4,7 @@ and processes) and sends a reminder to the agency or an escalation up the ladder
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,7 +17,11 @@ from ..i18n import Html
 from .context import Services
 from .incidents import PRIORITY_NOTICE, to_domain
 
+log = logging.getLogger(__name__)
 SWEEP_BATCH = 200
+# A rung that fails (say its category or priority was renamed in the rules) is tried again this much later,
+# so that it neither blocks the rest of the sweep nor fills the log at every sweep.
+RETRY_FAILED_AFTER = timedelta(minutes=5)
 MAX_ROUNDS = 20  # bounds one sweep; whatever is left is due again at the next one
 # Which obligations an agency's new step settles.
 SETTLES = {
@@ -81,6 +86,7 @@ class SweepResult:
     reminders: int = 0
     escalations: int = 0
     postponed: int = 0
+    failed: int = 0
 
 
 async def sweep(services: Services, now: datetime, batch: int = SWEEP_BATCH) -> SweepResult:
@@ -93,11 +99,26 @@ async def sweep(services: Services, now: datetime, batch: int = SWEEP_BATCH) -> 
         if not due:
             break
         for followup_id, step in due:
-            outcome = await _take_rung(services, followup_id, step, now)
+            outcome = await _take_rung_isolated(services, followup_id, step, now)
             result = SweepResult(result.reminders + (outcome == "reminder"),
                                  result.escalations + (outcome == "escalation"),
-                                 result.postponed + (outcome == "postponed"))
+                                 result.postponed + (outcome == "postponed"), result.failed + (outcome == "failed"))
     return result
+
+
+async def _take_rung_isolated(services: Services, followup_id: int, step: int, now: datetime) -> str | None:
+    """One rung's failure is logged and that rung moved on; the others are still taken."""
+    try:
+        return await _take_rung(services, followup_id, step, now)
+    except Exception:
+        log.exception("follow-up %s (step %s) failed; retrying it in %s", followup_id, step, RETRY_FAILED_AFTER)
+    try:
+        async with services.db.uow() as uow:
+            await uow.repo.move_followup(followup_id, step, step, now + RETRY_FAILED_AFTER)
+            await uow.commit()
+    except Exception:
+        log.exception("could not postpone the failed follow-up %s", followup_id)
+    return "failed"
 
 
 async def _take_rung(services: Services, followup_id: int, step: int, now: datetime) -> str | None:

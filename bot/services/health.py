@@ -30,8 +30,11 @@ async def check(services: Services, now: datetime, last_update_at: datetime | No
     except Exception as exc:  # the point of a health check: say it, don't crash
         report.update(database="error", error=type(exc).__name__)
         return report
-    backlog = {str(key): {"pending": int(n), "oldest_seconds": round((now - oldest).total_seconds())}
-               for key, n, oldest in rows}
+    backlog: dict[str, dict[str, int]] = {}
+    for key, n, oldest in rows:  # a person's chat id is their user id: never shown, only counted together
+        entry = backlog.setdefault(_chat_label(key), {"pending": 0, "oldest_seconds": 0})
+        entry["pending"] += int(n)
+        entry["oldest_seconds"] = max(entry["oldest_seconds"], round((now - oldest).total_seconds()))
     report.update(outbox_backlog=sum(v["pending"] for v in backlog.values()), outbox=backlog,
                   unreachable_groups=unreachable, sweep_lag_seconds=round((now - lag).total_seconds()) if lag else 0,
                   instances={b.instance_id: {"last_update_at": _iso(b.last_update_at),
@@ -40,6 +43,11 @@ async def check(services: Services, now: datetime, last_update_at: datetime | No
         latest = max((b.last_update_at for b in beats if b.last_update_at), default=None)
         report["last_update_at"] = _iso(latest)
     return report
+
+
+def _chat_label(key: object) -> str:
+    text = str(key)
+    return "private" if text.isdigit() else text
 
 
 def _iso(moment: datetime | None) -> str | None:

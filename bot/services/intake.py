@@ -42,7 +42,8 @@ class NeedsFix:
 
 @dataclass(frozen=True)
 class Refused:
-    reason: str  # catalogue key: lapor_not_allowed, lapor_wrong_chat, lapor_no_draft, form_expired
+    reason: str  # catalogue key: lapor_not_allowed, lapor_wrong_chat, lapor_no_draft, form_expired, draft_expired,
+    # draft_not_allowed
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,33 @@ async def _gate(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int,
     return None
 
 
+async def _open_draft(uow: UnitOfWork, services: Services, chat_id: int, user_id: int,
+                      now: datetime) -> db.Draft | Refused | None:
+    """The person's open draft here; one left alone longer than the expiry is closed and answered as such."""
+    draft = await uow.repo.open_draft(chat_id, user_id)
+    if draft is not None and (expired := await _expire(uow, services, draft, now)):
+        return expired
+    return draft
+
+
+async def _expire(uow: UnitOfWork, services: Services, draft: db.Draft, now: datetime) -> Refused | None:
+    if now - draft.updated_at < services.draft_expiry:
+        return None
+    await uow.repo.set_draft_status(draft.id, "open", "expired", now)
+    await uow.commit()
+    return Refused("draft_expired")
+
+
+async def _may_continue(uow: UnitOfWork, services: Services, actor: Actor, draft: db.Draft,
+                        now: datetime) -> Refused | None:
+    """Every step of a draft asks again who may file: someone removed meanwhile loses the draft."""
+    if await role_of(uow.repo, services, actor.id) in INTAKE_ROLES:
+        return None
+    await uow.repo.set_draft_status(draft.id, "open", "cancelled", now)
+    await uow.commit()
+    return Refused("draft_not_allowed")
+
+
 async def lapor(services: Services, actor: Actor, chat_id: int, private: bool, message_id: int, text: str,
                 now: datetime) -> Outcome:
     """/lapor with `key: value` lines. A message seen before returns the incident it already made."""
@@ -107,9 +135,11 @@ async def correct(services: Services, actor: Actor, chat_id: int, private: bool,
     async with services.db.uow() as uow:
         if refused := await _gate(uow, services, actor, chat_id, private):
             return refused
-        draft = await uow.repo.open_draft(chat_id, actor.id)
+        draft = await _open_draft(uow, services, chat_id, actor.id, now)
         if draft is None:
             return Refused("lapor_no_draft")
+        if isinstance(draft, Refused):
+            return draft
         draft.fields = {**draft.fields, **new_fields}
         draft.updated_at = now
         if draft.step is not None:
@@ -153,9 +183,11 @@ async def cancel_draft(services: Services, actor: Actor, chat_id: int, private: 
     async with services.db.uow() as uow:
         if refused := await _gate(uow, services, actor, chat_id, private):
             return refused
-        draft = await uow.repo.open_draft(chat_id, actor.id)
+        draft = await _open_draft(uow, services, chat_id, actor.id, now)
         if draft is None:
             return Refused("lapor_no_draft")
+        if isinstance(draft, Refused):
+            return draft
         await uow.repo.set_draft_status(draft.id, "open", "cancelled", now)
         await uow.commit()
         return Cancelled(draft.id)
@@ -184,7 +216,10 @@ async def form_press(services: Services, actor: Actor, press: FormPress, now: da
         if draft is None or draft.user_id != actor.id:
             return Refused("not_for_you")
         if draft.status != "open":
-            return Refused("form_expired")
+            return Refused("draft_expired" if draft.status == "expired" else "form_expired")
+        if refused := await _may_continue(uow, services, actor, draft, now) or await _expire(uow, services, draft,
+                                                                                             now):
+            return refused
         rules = services.rules
         if press.op == "cancel":
             await uow.repo.set_draft_status(draft.id, "open", "cancelled", now)
@@ -230,6 +265,9 @@ async def form_text(services: Services, actor: Actor, chat_id: int, text: str, n
         draft = await uow.repo.open_draft(chat_id, actor.id)
         if draft is None or draft.step is None or draft.step in form.BUTTON_STEPS or draft.step == form.SUMMARY:
             return None
+        if refused := await _may_continue(uow, services, actor, draft, now) or await _expire(uow, services, draft,
+                                                                                             now):
+            return refused
         result = form.answer(draft.fields, draft.step, text)
         if isinstance(result, Problem):
             return FormView(draft.id, form.prompt(draft.id, draft.fields, services.rules), dict(draft.fields),
@@ -256,7 +294,8 @@ async def attach_location(services: Services, actor: Actor, chat_id: int, lat: f
         role = await role_of(uow.repo, services, actor.id)
         if role not in INTAKE_ROLES:
             return Refused("ignore" if role is None else "lapor_not_allowed")
-        if draft := await uow.repo.open_draft(chat_id, actor.id):
+        draft = await _open_draft(uow, services, chat_id, actor.id, now)
+        if isinstance(draft, db.Draft):
             draft.fields = {**draft.fields, "koordinat": f"{lat:.6f}, {lon:.6f}"}
             draft.updated_at = now
             await uow.commit()

@@ -247,6 +247,8 @@ def _confirm_job(services: Services, delivery: db.Delivery, incident: db.Inciden
     text = tr("confirm_ask", number=incident.number, caller=f" ({caller})" if caller != tr("caller_unknown") else "")
     buttons = ((str(tr("btn_confirm_ok")), ConfirmPress(incident.id, "ok").encode()),
                (str(tr("btn_confirm_nc")), ConfirmPress(incident.id, "nc").encode()))
+    if delivery.text:  # sent to the call center group instead of the call taker: why
+        text = Html(text + "\n" + delivery.text)
     assert delivery.chat_id is not None
     return Job(delivery.id, delivery.chat_id, text, "confirm", route, buttons=(buttons,))
 
@@ -321,6 +323,8 @@ async def _fail(uow: UnitOfWork, services: Services, delivery: db.Delivery, reas
                 chat_id: int | None = None) -> None:
     delivery.status, delivery.last_error = DeliveryStatus.FAILED, reason
     delivery.lease_until = delivery.leased_by = None
+    if delivery.kind == "confirm" and reason in ("forbidden", "kicked", "chat_not_found"):
+        await _confirm_in_call_center(uow, services, delivery, now)
     if delivery.kind != "card" or delivery.agency_key is None:
         return
     group = await uow.repo.group_by_key(delivery.agency_key)
@@ -329,6 +333,20 @@ async def _fail(uow: UnitOfWork, services: Services, delivery: db.Delivery, reas
         await _alert_unreachable(uow, services, group, reason, now)
     if delivery.incident_id:
         await report_if_settled(uow, services, delivery.incident_id, now)
+
+
+async def _confirm_in_call_center(uow: UnitOfWork, services: Services, delivery: db.Delivery,
+                                  now: datetime) -> None:
+    """The call taker blocked the bot (or never opened a chat with it): the caller must still be called back,
+    so the call center group gets the request, saying why it came there."""
+    call_center = await uow.repo.group_by_key("call_center")
+    incident = await uow.repo.incident(delivery.incident_id or 0)
+    if call_center is None or incident is None or delivery.chat_id == call_center.chat_id:
+        return
+    uow.repo.add(db.Delivery(kind="confirm", incident_id=incident.id, chat_id=call_center.chat_id,
+                             text=services.tr("confirm_fallback", name=incident.created_by_name),
+                             priority=delivery.priority, status="pending", attempts=0, next_attempt_at=now,
+                             created_at=now))
 
 
 async def _recovered(uow: UnitOfWork, services: Services, agency_key: str, now: datetime) -> None:

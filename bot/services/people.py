@@ -137,3 +137,20 @@ async def bot_membership(services: Services, actor: Actor | None, chat_id: int, 
                        chat_id=chat_id, agency_key=group.agency_key if group else None)
         await uow.commit()
         return key
+
+
+async def group_migrated(services: Services, old_chat: int, new_chat: int, now: datetime) -> str | None:
+    """A bound group became a supergroup (Telegram's service message says so): re-key it and what waits for it
+    at once, instead of at the next send. Returns the agency key, or None when no bound group moved (already
+    re-keyed, or a group no agency uses)."""
+    async with services.db.uow() as uow:
+        group = await uow.repo.group_by_chat(old_chat)
+        if group is None or await uow.repo.group_by_chat(new_chat) is not None:
+            return None
+        group.chat_id, group.updated_at = new_chat, now
+        for delivery in await uow.repo.pending_for_chat(old_chat):
+            delivery.chat_id = new_chat
+        uow.repo.event(now, "group_migrated", chat_id=new_chat, agency_key=group.agency_key,
+                       detail={"from": old_chat, "to": new_chat})
+        await uow.commit()
+        return group.agency_key

@@ -58,7 +58,7 @@ def build_application(settings: Settings, services: Services,
     app.bot_data["holder"] = settings.instance_id
     app.bot_data["budget"] = budget
     # Handler group 0, first match wins: commands, then form buttons, then any other button, then plain
-    # text (private chats, or replies to the bot in groups), then locations.
+    # text (private chats, or replies to the bot in groups), then locations, then a group's move to a supergroup.
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler("whoami", handlers.whoami))
     app.add_handler(CommandHandler(["bantuan", "help"], handlers.bantuan))
@@ -81,6 +81,7 @@ def build_application(settings: Settings, services: Services,
     to_bot = filters.ChatType.PRIVATE | filters.REPLY
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & to_bot, handlers.text_message))
     app.add_handler(MessageHandler(filters.LOCATION, handlers.location))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.migrated))
     app.add_handler(ChatMemberHandler(handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(TypeHandler(Update, handlers.seen), group=-1)  # before everything: note the time
     app.add_error_handler(handlers.on_error)

@@ -80,6 +80,17 @@ async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         kick(context)
 
 
+async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup: Telegram says so in both chats; re-key the bound group at once."""
+    message = update.effective_message
+    if message is None:
+        return
+    old, new = ((message.chat_id, message.migrate_to_chat_id) if message.migrate_to_chat_id
+                else (message.migrate_from_chat_id, message.chat_id))
+    if old and new and await people.group_migrated(services_of(context), old, new, utcnow()):
+        kick(context)
+
+
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start: greet; tell a newcomer whom to ask."""
     await _introduce(update, context, greeting=True)
@@ -239,8 +250,12 @@ async def form_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await answer(query, svc.tr("cb_ok"))
     if isinstance(query.message, Message):
         text, markup = _render(outcome, svc, query.message.chat)
-        await query.message.edit_text(fit(text), parse_mode=ParseMode.HTML, reply_markup=markup,
-                                      link_preview_options=NO_PREVIEW)
+        try:
+            await query.message.edit_text(fit(text), parse_mode=ParseMode.HTML, reply_markup=markup,
+                                          link_preview_options=NO_PREVIEW)
+        except BadRequest as exc:  # a press that changes nothing (an old or forged button): already shown
+            if "not modified" not in exc.message.lower():
+                raise
     if isinstance(outcome, intake.Accepted):
         kick(context)
 

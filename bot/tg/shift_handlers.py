@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
+from typing import TypeVar
 
 from telegram import Update
 from telegram.ext import ContextTypes
@@ -14,6 +16,7 @@ from .desk_handlers import _desk_text
 from .handlers import actor_of, is_private, kick, reply, services_of
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 async def tunda(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -65,18 +68,24 @@ async def akhiri_shift(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The one repeating job: due follow-up rungs, then due scheduled reports; then wake the sender."""
+    """The one repeating job: due follow-up rungs, then due scheduled reports; then wake the sender. Each part
+    fails alone (logged): a broken follow-up never stops the recaps, nor a broken recap the heartbeat."""
     svc, now = services_of(context), utcnow()
-    try:
-        result = await followups.sweep(svc, now)
-        posted = await reports.run_due(svc, now)
-        await health.beat(svc, context.bot_data["holder"], context.bot_data.get("last_update_at"), now)
-    except Exception:  # the next run tries again; the rows are the schedule
-        log.exception("follow-up sweep failed")
-        return
-    if result.reminders or result.escalations or posted:
-        log.info("sweep: %d reminders, %d escalations, reports %s", result.reminders, result.escalations, posted)
+    result = await _part("follow-ups", followups.sweep(svc, now))
+    posted = await _part("scheduled reports", reports.run_due(svc, now))
+    await _part("heartbeat", health.beat(svc, context.bot_data["holder"], context.bot_data.get("last_update_at"), now))
+    if (result and (result.reminders or result.escalations)) or posted:
+        log.info("sweep: %d reminders, %d escalations, reports %s", result.reminders if result else 0,
+                 result.escalations if result else 0, posted)
         kick(context)
+
+
+async def _part(what: str, step: Awaitable[T]) -> T | None:
+    try:
+        return await step
+    except Exception:  # the next run tries again; the rows are the schedule
+        log.exception("sweep: %s failed", what)
+        return None
 
 
 async def kesehatan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,5 +1,6 @@
 """Webhook mode: PTB's 'custom webhook' pattern on aiohttp. Telegram's secret header is checked in constant time;
-/healthz tells a load balancer whether this instance can work (database reachable, outbox backlog, last update)."""
+/healthz tells a load balancer whether this instance can work; its details (database, outbox backlog per group,
+last update) only to whoever holds HEALTH_TOKEN."""
 
 from __future__ import annotations
 
@@ -32,7 +33,15 @@ def webhook_settings(settings: Settings) -> tuple[str, str, str]:
     return settings.webhook_url, urlparse(settings.webhook_url).path or "/", settings.webhook_secret.get_secret_value()
 
 
-def make_web_app(application: Application, path: str, secret: str) -> web.Application:  # type: ignore[type-arg]
+def _authorised(request: web.Request, token: str | None) -> bool:
+    if not token:
+        return False
+    given = request.headers.get("Authorization", "")
+    return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+
+def make_web_app(application: Application, path: str, secret: str,  # type: ignore[type-arg]
+                 health_token: str | None = None) -> web.Application:
     expected = secret.encode()
 
     async def receive(request: web.Request) -> web.Response:
@@ -48,9 +57,12 @@ def make_web_app(application: Application, path: str, secret: str) -> web.Applic
         return web.Response(text="ok")
 
     async def healthz(request: web.Request) -> web.Response:
+        """Anyone learns only up or down; the details (backlog per group, instances) need the health token."""
         report = await health.check(application.bot_data["services"], utcnow(),
                                     application.bot_data.get("last_update_at"))
-        return web.json_response(report, status=200 if report["database"] == "ok" else 503)
+        status = "ok" if report["database"] == "ok" else "error"
+        body = {"status": status, **report} if _authorised(request, health_token) else {"status": status}
+        return web.json_response(body, status=200 if status == "ok" else 503)
 
     app = web.Application(client_max_size=4 * 1024 * 1024)
     app.router.add_post(path, receive)
@@ -69,7 +81,8 @@ async def serve(application: Application, settings: Settings) -> None:  # type: 
         if application.post_init is not None:
             await application.post_init(application)
         await application.start()
-        runner = web.AppRunner(make_web_app(application, path, secret), access_log=None)
+        token = settings.health_token.get_secret_value() if settings.health_token else None
+        runner = web.AppRunner(make_web_app(application, path, secret, token), access_log=None)
         await runner.setup()
         await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
         log.info("webhook server on %s:%s%s (healthz at /healthz)", settings.webhook_listen, settings.webhook_port,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -153,3 +154,25 @@ def test_any_text_parses_and_validates_without_raising(rules: Rules, text: str) 
 def test_any_combination_of_keyed_lines_validates_without_raising(rules: Rules, lines: dict[str, str]) -> None:
     text = "\n".join(f"{k}: {v}" for k, v in lines.items())
     validate(parse_fields(text), rules)
+
+
+def test_a_report_number_of_any_length_is_read_and_written_back_the_same() -> None:
+    from bot.domain.model import incident_number, parse_number
+
+    assert parse_number("112-2026-00012") == (2026, 12)
+    assert parse_number("2026-100000") == (2026, 100000)
+    assert parse_number("123456") == (None, 123456)
+    assert incident_number(2026, 123456) == "112-2026-123456" and incident_number(2026, 7) == "112-2026-00007"
+    for bad in ("3000000000", "0", "112-2026-", "12a", "-5", ""):
+        assert parse_number(bad) is None, bad
+
+
+def test_a_recap_period_outside_the_calendar_is_a_clear_error() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.domain.periods import PeriodError, parse_period
+
+    for text in ("9999-12-31", "9999-12", "9999", "0001-01-01", "2026-01-01..9999-12-31", "2026-02-30"):
+        with pytest.raises(PeriodError):
+            parse_period(text, datetime(2026, 3, 1, tzinfo=UTC), ZoneInfo("Asia/Jayapura"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
@@ -21,16 +20,28 @@ from tests.conftest import RULES_DIR, fresh_database_url
 
 from . import world
 from .conftest import bind_all_groups
+from .settle import wait_quiet
 from .test_followups_e2e import BLOCK, FAST
 
 pytestmark = pytest.mark.e2e
 SECRET = "s3cret-token_for-tests"
+HEALTH_TOKEN = "health-token-for-tests"
 REPORTS = 8
 
 
 def webhook_env(port: int) -> dict[str, str]:
     return {"WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram", "WEBHOOK_LISTEN": "127.0.0.1",
-            "WEBHOOK_PORT": str(port), "WEBHOOK_SECRET": SECRET}
+            "WEBHOOK_PORT": str(port), "WEBHOOK_SECRET": SECRET, "HEALTH_TOKEN": HEALTH_TOKEN}
+
+
+def healthz(port: int, token: str | None = HEALTH_TOKEN) -> tuple[int, dict]:  # type: ignore[type-arg]
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/healthz", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return int(response.status), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return int(error.code), json.loads(error.read())
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> int:
@@ -59,9 +70,8 @@ def test_webhook_mode_takes_updates_only_with_the_secret_and_answers_healthz(
     url = f"http://127.0.0.1:{port}/telegram"
     assert post(url, forged, {}) == 403
     assert post(url, forged, {"X-Telegram-Bot-Api-Secret-Token": SECRET[:-1] + "x"}) == 403
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
-        health = json.loads(response.read())
-    assert response.status == 200 and health["database"] == "ok" and health["last_update_at"]
+    status, health = healthz(port)
+    assert status == 200 and health["database"] == "ok" and health["last_update_at"]
     assert "outbox_backlog" in health and health["unreachable_groups"] == []
 
 
@@ -131,7 +141,7 @@ def test_two_instances_on_one_postgresql_send_each_post_reminder_and_report_once
                 world.GROUPS["call_center"])), timeout=120, what="the handover")
             fake.wait_until(lambda: any("Rekap harian" in m.text for m in fake.bot_messages(
                 world.GROUPS["pimpinan"])), timeout=120, what="the daily recap")
-            time.sleep(5)  # anything sent twice would have come by now
+            wait_quiet(fake, bots[0])  # every instance swept after now, nothing waits: a second copy would be here
             for key in world.FIRE_GROUPS:
                 cards = [n for m in fake.bot_messages(world.GROUPS[key]) if "LAPORAN" in m.text
                          for n in numbers if n in m.text.split("\n")[0]]

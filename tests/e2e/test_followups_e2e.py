@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from tests.conftest import RULES_DIR
 
 from . import world
 from .conftest import bind_all_groups
+from .settle import wait_quiet, wait_recorded
 from .test_intake_e2e import file_fire
 from .test_lifecycle_e2e import card, press
 
@@ -55,9 +55,8 @@ def test_a_silent_agency_is_chased_up_the_ladder_through_a_restart(process: BotP
     assert reminder.reply_to == card(fake, "dinkes", number).message_id and number in reminder.text
     assert not any("Pengingat" in m.text for m in fake.bot_messages(world.GROUPS["pln"]))
     # Kill when the reminder's delivery is recorded: only a message in flight at the kill may ever repeat.
-    time.sleep(1.0)
+    wait_recorded(fake, process, [reminder])
     process.kill()
-    time.sleep(1.0)
     process.start()
     escalation = fake.wait_for_message(world.GROUPS["call_center"], "ESKALASI", timeout=25)
     assert "Dinkes/RS belum menerima laporan" in escalation.text
@@ -65,7 +64,7 @@ def test_a_silent_agency_is_chased_up_the_ladder_through_a_restart(process: BotP
     leaders = fake.wait_for_message(world.GROUPS["pimpinan"], "ESKALASI", timeout=25)
     assert "Dinkes/RS" in leaders.text
     press(fake, world.DAMKAR_STAFF, "dinkes", number, "Terima")
-    time.sleep(3.0)
+    wait_quiet(fake, process)  # a whole sweep after the press, and everything it would send sent
     assert len([m for m in fake.bot_messages(world.GROUPS["dinkes"]) if "Pengingat" in m.text]) == 1
     assert len([m for m in fake.bot_messages(world.GROUPS["call_center"]) if "ESKALASI" in m.text]) == 1
     assert len([m for m in fake.bot_messages(world.GROUPS["pimpinan"]) if "ESKALASI" in m.text]) == 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 
@@ -12,6 +11,7 @@ from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess
 
 from . import world
+from .settle import wait_recorded
 
 pytestmark = pytest.mark.e2e
 NUMBER = re.compile(r"112-\d{4}-\d{5}")
@@ -162,7 +162,8 @@ def test_sigkill_with_deliveries_pending_then_restart_delivers_everything_once(
     fake.wait_until(lambda: any(c.get("chat_id") == world.GROUPS["pln"] for c in fake.calls_of("sendMessage")),
                     what="a failed PLN attempt")
     # Kill when no accepted post is still unrecorded: only a post in flight at the kill may ever repeat.
-    time.sleep(1.0)
+    wait_recorded(fake, running, [m for key in world.FIRE_GROUPS - {"pln", "dinkes", "monitoring"}
+                                  for m in fake.bot_messages(world.GROUPS[key]) if number in m.text])
     running.kill()
     fake.clear_faults()
     running.start()

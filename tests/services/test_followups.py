@@ -176,3 +176,22 @@ async def test_a_shift_nobody_checked_in_to_is_flagged_once(services: Services) 
     evening = datetime(2026, 3, 2, 21, 0, tzinfo=services.tz).astimezone(UTC)
     await reports.check_in(services, RINA.id, RINA.name, evening - timedelta(minutes=5))
     assert "empty_shift" not in await reports.run_due(services, evening + timedelta(minutes=20))
+
+
+async def test_a_follow_up_that_fails_is_moved_on_and_the_others_are_still_sent(services: Services) -> None:
+    await setup_center(services)
+    broken = await fire_at(services, T0, message_id=10)
+    await fire_at(services, T0, message_id=11)
+    async with services.db.uow() as uow:  # a priority renamed in the rules after the report was made
+        await uow.session.execute(text("UPDATE incident SET priority = 'dihapus' WHERE id = :id"), {"id": broken})
+        await uow.commit()
+    result = await followups.sweep(services, T0 + timedelta(seconds=60))
+    assert result.reminders == 5 and result.failed == 5  # the broken report's 5 agencies
+    assert len(await notices(services, "Pengingat")) == 5
+    async with services.db.uow() as uow:
+        rows = (await uow.session.scalars(select(db.Followup).where(db.Followup.incident_id == broken,
+                                                                   db.Followup.kind == "acknowledge"))).all()
+    assert len(rows) == 5 and all(r.status == "pending" and r.step == 0 for r in rows)
+    assert all(r.due_at == T0 + timedelta(seconds=60) + followups.RETRY_FAILED_AFTER for r in rows)
+    # the next sweep does not stumble over it again before its new time
+    assert (await followups.sweep(services, T0 + timedelta(seconds=120))).failed == 0

@@ -165,3 +165,45 @@ async def test_a_group_failing_for_minutes_is_reported_and_its_recovery_too(serv
     async with services.db.uow() as uow:
         notes = [d.text or "" for d in await uow.repo.pending_for_chat(-1000)]
     assert any("dapat dihubungi lagi" in n for n in notes)
+
+
+async def test_a_draft_left_alone_past_the_expiry_is_dropped_and_said_so(services: Services) -> None:
+    from bot.domain.callback_data import FormPress
+
+    await setup_center(services)
+    later = NOW + services.draft_expiry
+    await intake.lapor(services, RINA, RINA.id, True, 10, "kategori: medis\nalamat: Jl. A\nketerangan: x", NOW)
+    assert await intake.correct(services, RINA, RINA.id, True, "kecamatan: Nusaniwe", later) == intake.Refused(
+        "draft_expired")
+    assert await intake.correct(services, RINA, RINA.id, True, "kecamatan: Nusaniwe", later) == intake.Refused(
+        "lapor_no_draft")
+    view = await intake.form_start(services, RINA, RINA.id, True, NOW)
+    assert isinstance(view, intake.FormView)
+    almost = NOW + services.draft_expiry - timedelta(seconds=1)
+    assert isinstance(await intake.form_press(services, RINA, FormPress(view.draft_id, "kat", "medis"), almost),
+                      intake.FormView)  # each step restarts the clock
+    pressed = await intake.form_press(services, RINA, FormPress(view.draft_id, "jen", "-"), almost + timedelta(hours=2))
+    assert pressed == intake.Refused("draft_expired")
+    assert await intake.form_press(services, RINA, FormPress(view.draft_id, "jen", "-"), later) == intake.Refused(
+        "draft_expired")
+    assert await count(services, db.Incident) == 0
+
+
+async def test_a_call_taker_removed_midway_cannot_finish_a_form_or_a_kept_draft(services: Services) -> None:
+    from bot.domain.callback_data import FormPress
+
+    await setup_center(services)
+    view = await intake.form_start(services, RINA, RINA.id, True, NOW)
+    assert isinstance(view, intake.FormView)
+    for op, value in (("kat", "medis"), ("jen", "-"), ("kec", "1"), ("kel", "-")):
+        await intake.form_press(services, RINA, FormPress(view.draft_id, op, value), NOW)
+    await people.remove_user(services, RINA.id, NOW)
+    assert await intake.form_text(services, RINA, RINA.id, "Jl. Pattimura", NOW) == intake.Refused(
+        "draft_not_allowed")
+    assert await intake.form_press(services, RINA, FormPress(view.draft_id, "send"), NOW) == intake.Refused(
+        "form_expired")
+    await people.add_user(services, RINA.id, RINA.name, "call_taker", None, NOW)
+    await intake.lapor(services, RINA, RINA.id, True, 11, "kategori: medis\nalamat: Jl. A\nketerangan: x", NOW)
+    await people.remove_user(services, RINA.id, NOW)
+    assert await intake.correct(services, RINA, RINA.id, True, "kecamatan: Nusaniwe", NOW) == intake.Refused("ignore")
+    assert await count(services, db.Incident) == 0

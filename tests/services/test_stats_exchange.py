@@ -168,3 +168,12 @@ async def test_an_export_of_personal_data_is_recorded_with_who_asked(services: S
     async with services.db.uow() as uow:
         events = (await uow.session.scalars(select(db.Event).where(db.Event.kind == "personal_data_export"))).all()
     assert [(e.actor_id, e.detail) for e in events] == [(1, {"export": "csv 01-01-2026 s.d. 31-01-2026"})]
+
+
+def test_a_neutralised_csv_cell_reads_back_as_the_text_it_was() -> None:
+    from bot.exchange import csv_safe, csv_unsafe
+
+    for text in ('=HYPERLINK("http://x","y")', "+62 812", "-1+2", "@SUM(A1)", "\tx", "\rx", "'=already", "biasa",
+                 "'kutip biasa"):
+        assert csv_unsafe(str(csv_safe(text))) == text, text
+    assert csv_safe("-3.695") == "-3.695" and csv_safe("+62812") == "+62812" and csv_safe(12) == 12
