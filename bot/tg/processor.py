@@ -60,7 +60,7 @@ class Kind(Enum):
 
 
 # Updates of one chat admitted (running or waiting) at most; staff's bound only what no person types.
-QUEUE_LIMIT = {Kind.STAFF: 1000, Kind.CHATTER: 20, Kind.STRANGER: 1}
+QUEUE_LIMIT = {Kind.STAFF: 1000, Kind.CHATTER: 20, Kind.STRANGER: 3}
 
 
 class Triage:
