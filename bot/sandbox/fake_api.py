@@ -264,9 +264,36 @@ class FakeTelegram:
         self._push({"edited_message" if edited_of else "message": message})
         return message
 
-    def send_location(self, user_id: int, chat_id: int, lat: float, lon: float) -> dict[str, Any]:
-        message = self._person_message(user_id, chat_id, None, {"location": {"latitude": lat, "longitude": lon}})
+    def send_location(self, user_id: int, chat_id: int, lat: float, lon: float,
+                      live_period: int | None = None) -> dict[str, Any]:
+        """A location; with `live_period` (seconds) a live one, which `edit_location` then moves."""
+        location: dict[str, Any] = {"latitude": lat, "longitude": lon}
+        if live_period:
+            location["live_period"] = live_period
+        message = self._person_message(user_id, chat_id, None, {"location": location})
         self._push({"message": message})
+        return message
+
+    def edit_text(self, chat_id: int, message_id: int, text: str) -> dict[str, Any]:
+        """The author edits one of their messages: Telegram sends it again, same id, as `edited_message`."""
+        with self._lock:
+            message = dict(self.messages[chat_id][message_id], text=text, edit_date=int(time.time()))
+            message.pop("entities", None)
+            if text.startswith("/"):
+                command = text.split()[0]
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
+            self.messages[chat_id][message_id] = message
+        self._push({"edited_message": message})
+        return message
+
+    def edit_location(self, chat_id: int, message_id: int, lat: float, lon: float) -> dict[str, Any]:
+        """A live location moves: an `edited_message` with the new position."""
+        with self._lock:
+            stored = self.messages[chat_id][message_id]
+            message = dict(stored, location={**stored["location"], "latitude": lat, "longitude": lon},
+                           edit_date=int(time.time()))
+            self.messages[chat_id][message_id] = message
+        self._push({"edited_message": message})
         return message
 
     def press(self, user_id: int, chat_id: int, message_id: int, data: str, forge: bool = False) -> str:

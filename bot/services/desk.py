@@ -60,6 +60,12 @@ async def _desk_gate(uow: UnitOfWork, services: Services, actor: Actor, chat_id:
     return None
 
 
+async def refusal(services: Services, actor: Actor, chat_id: int, private: bool) -> str | None:
+    """Why this person may not use the desk in this chat (a catalogue key; "ignore": say nothing), or None."""
+    async with services.db.uow() as uow:
+        return await _desk_gate(uow, services, actor, chat_id, private)
+
+
 async def _incident(uow: UnitOfWork, services: Services, text: str, now: datetime) -> db.Incident | DeskResult:
     number = resolve_number(text, now, services.tz)
     if number is None:

@@ -21,6 +21,23 @@ class WhoAmI:
     group_key: str | None
 
 
+@dataclass(frozen=True)
+class Known:
+    """Who the bot knows, for sorting updates before any database work: registered people (and ADMIN_IDS),
+    and the chats bound to an agency."""
+
+    people: frozenset[int]
+    groups: frozenset[int]
+
+
+async def known(services: Services) -> Known:
+    async with services.db.uow() as uow:
+        people_ = await uow.repo.people()
+        groups = await uow.repo.groups()
+    return Known(frozenset(p.telegram_id for p in people_) | services.admin_ids,
+                 frozenset(g.chat_id for g in groups))
+
+
 async def who_am_i(services: Services, user_id: int, chat_id: int) -> WhoAmI:
     async with services.db.uow() as uow:
         person = await uow.repo.person(user_id)

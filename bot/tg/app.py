@@ -29,7 +29,7 @@ from ..services import people
 from ..services.context import Services
 from . import desk_handlers, handlers, shift_handlers, stats_handlers
 from .budget import Budget, BudgetLimiter
-from .processor import PerChatProcessor
+from .processor import PerChatProcessor, Triage
 from .sender import OutboxSender
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,8 @@ def build_application(settings: Settings, services: Services,
         # The scheduler's zone comes from Defaults.tzinfo (PTB configures APScheduler with it).
         .defaults(Defaults(tzinfo=settings.tz))
         .rate_limiter(BudgetLimiter(budget))  # every post into a chat, replies and outbox alike
-        .concurrent_updates(PerChatProcessor())  # a wait in one chat does not hold up the others
+        # a wait in one chat does not hold up the others; strangers and chatter are rationed, never staff
+        .concurrent_updates(PerChatProcessor(Triage(lambda: people.known(services))))
         .post_init(_start_sender)
         .post_stop(_stop_sender)
         .build()
@@ -57,8 +58,10 @@ def build_application(settings: Settings, services: Services,
     app.bot_data["services"] = services
     app.bot_data["holder"] = settings.instance_id
     app.bot_data["budget"] = budget
-    # Handler group 0, first match wins: commands, then form buttons, then any other button, then plain
-    # text (private chats, or replies to the bot in groups), then locations, then a group's move to a supergroup.
+    # Handler group 0, first match wins: edits (never new input), commands, then form buttons, then any other
+    # button, then plain text (private chats, or replies to the bot in groups), then locations, then a group's
+    # move to a supergroup.
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED, handlers.edited))
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler("whoami", handlers.whoami))
     app.add_handler(CommandHandler(["bantuan", "help"], handlers.bantuan))

@@ -35,6 +35,7 @@ COUNTED = frozenset({"sendMessage", "sendPhoto", "sendDocument", "editMessageTex
 OUTBOX = {"outbox": True}  # rate_limit_args of outbox sends: a 429 goes back to the outbox, which reschedules
 HANDLER_RETRIES = 3
 PRIVATE_BURST = 5
+RELEASE_EVERY = 60.0  # seconds between sweeps that forget idle chats
 
 
 class Budget:
@@ -51,7 +52,9 @@ class Budget:
         self._private = (private_burst, private_burst * share)  # the burst, then one a second for all instances
         self._overall = AsyncLimiter(overall_burst, overall_burst / overall_rate)
         self._chats: dict[int, AsyncLimiter] = {}
+        self._used_at: dict[int, float] = {}  # when each chat's bucket was last drawn on or waited for
         self._paused_until: dict[int, float] = {}
+        self._next_release = time.monotonic() + RELEASE_EVERY
 
     def seconds_per_message(self, chat_id: int) -> float:
         """The steady pace of a chat once its burst is spent."""
@@ -80,7 +83,26 @@ class Budget:
     async def acquire(self, chat_id: int) -> None:
         await self._wait_out_pause(chat_id)
         await self._limiter(chat_id).acquire()
+        self._used_at[chat_id] = time.monotonic()
         await self._overall.acquire()
+
+    @property
+    def tracked_chats(self) -> int:
+        """Chats whose budget is remembered (forgotten once their bucket is full again and no pause is on)."""
+        return len(self._chats.keys() | self._paused_until.keys())
+
+    def release_idle(self, now: float | None = None) -> int:
+        """Forget the chats whose bucket has refilled completely and whose pause is over: such a chat's state is
+        the same as a new one's. Returns how many were forgotten."""
+        now = time.monotonic() if now is None else now
+        idle = [chat for chat, limiter in self._chats.items()
+                if now - self._used_at.get(chat, now) > limiter.time_period + 1]
+        for chat in idle:
+            del self._chats[chat]
+            self._used_at.pop(chat, None)
+        for chat in [c for c, until in self._paused_until.items() if until <= now]:
+            del self._paused_until[chat]
+        return len(idle)
 
     def pause(self, chat_id: int, seconds: float) -> None:
         """Telegram said 429 for this chat: nothing goes to it before `seconds` have passed."""
@@ -93,10 +115,15 @@ class Budget:
             await asyncio.sleep(pause)
 
     def _limiter(self, chat_id: int) -> AsyncLimiter:
+        now = time.monotonic()
+        if now >= self._next_release:
+            self._next_release = now + RELEASE_EVERY
+            self.release_idle(now)
         limiter = self._chats.get(chat_id)
         if limiter is None:
             limiter = AsyncLimiter(*(self._group if chat_id < 0 else self._private))
             self._chats[chat_id] = limiter
+        self._used_at[chat_id] = now
         return limiter
 
 

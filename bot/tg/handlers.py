@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 
 from telegram import CallbackQuery, Chat, LinkPreviewOptions, Message, Update, User
 from telegram.constants import ParseMode
@@ -19,10 +20,12 @@ from ..services import intake, people
 from ..services.context import Actor, Services
 from .errors import is_content_error
 from .keyboards import form_keyboard
+from .processor import PerChatProcessor, is_command
 from .sender import PLAIN_FALLBACK_LIMIT, OutboxSender
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+EDITS_REMEMBERED = 1000  # edited messages already answered, the most recent ones
 
 
 def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -64,6 +67,26 @@ async def answer(query: CallbackQuery, text: str, show_alert: bool = False) -> N
 async def seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every update: remember when the last one came (for /healthz)."""
     context.bot_data["last_update_at"] = utcnow()
+
+
+async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited message is never new input: its author is told, once per message, to send a new one."""
+    message, chat = update.edited_message, update.effective_chat
+    if message is None or chat is None:
+        return  # an edited channel post or business message: nobody to tell
+    if message.location is not None:
+        return  # a live location moves every few seconds; the first position was taken, the rest is ignored
+    replied = message.reply_to_message
+    to_bot = replied is not None and replied.from_user is not None and replied.from_user.is_bot
+    if not (is_private(chat) or is_command(message) or to_bot):
+        return  # people correcting their own chat in a group
+    told: OrderedDict[tuple[int, int], None] = context.bot_data.setdefault("edits_told", OrderedDict())
+    if (chat.id, message.message_id) in told:
+        return
+    told[(chat.id, message.message_id)] = None
+    if len(told) > EDITS_REMEMBERED:
+        told.popitem(last=False)
+    await reply(message, services_of(context).tr("edit_ignored"))
 
 
 async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -162,6 +185,8 @@ async def daftar_grup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     except people.UnknownAgency:
         await reply(message, tr("bind_unknown_key", key=key, keys=keys))
         return
+    if isinstance(context.application.update_processor, PerChatProcessor):
+        context.application.update_processor.triage.note_bound(chat.id)  # its members count from now on
     agency = svc.rules.agency_name(key)
     text = (tr("bind_moved", agency=agency, key=key, old_chat=binding.previous_chat_of_key)
             if binding.previous_chat_of_key else tr("bind_done", agency=agency, key=key))

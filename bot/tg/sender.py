@@ -59,9 +59,15 @@ class OutboxSender:
             self._wake.clear()
 
     async def stop(self) -> None:
-        for task in self._workers.values():
+        tasks = list(self._workers.values())
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._workers.values(), return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    @property
+    def active_routes(self) -> int:
+        """Routes with a worker now (a worker forgets its route when it stops: memory does not grow per chat)."""
+        return len(self._workers)
 
     async def _dispatch(self) -> float:
         """Start a worker for every route with something due and none working on it; return how long to sleep
@@ -106,6 +112,8 @@ class OutboxSender:
         except Exception:
             log.exception("delivery worker for %s failed", route)
         finally:
+            if self._workers.get(route) is asyncio.current_task():
+                del self._workers[route]
             self.kick()  # the dispatcher looks at this route again (it skips routes with a worker)
 
     async def _send(self, job: Job) -> Result:

@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from ..clock import utcnow
-from ..domain.model import INTAKE_ROLES, Role
+from ..domain.model import Role
 from ..services import desk, followups, health, people, reports
 from .desk_handlers import _desk_text
 from .handlers import actor_of, is_private, kick, reply, services_of
@@ -34,17 +34,25 @@ async def tunda(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(message, _desk_text(result, svc))
 
 
-async def _staff(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
+async def _at_desk(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Call center staff, in their private chat with the bot or in the call center group (as the desk commands);
+    elsewhere they are told where, and anyone else gets no answer."""
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or user is None or chat is None:
         return False
-    return (await people.who_am_i(services_of(context), user.id, chat.id)).role in INTAKE_ROLES
+    svc = services_of(context)
+    refused = await desk.refusal(svc, actor_of(user), chat.id, is_private(chat))
+    if refused is None:
+        return True
+    if refused != "ignore":
+        await reply(message, svc.tr(refused))
+    return False
 
 
 async def serahterima(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/serahterima: the handover summary of the shift so far."""
     message = update.effective_message
-    if message is None or not await _staff(update, context):
+    if message is None or not await _at_desk(update, context):
         return
     await reply(message, await reports.handover_now(services_of(context), utcnow()))
 
@@ -52,7 +60,7 @@ async def serahterima(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def mulai_shift(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/mulai_shift: check in."""
     message, user = update.effective_message, update.effective_user
-    if message is None or user is None or not await _staff(update, context):
+    if message is None or user is None or not await _at_desk(update, context):
         return
     svc = services_of(context)
     await reply(message, svc.tr(await reports.check_in(svc, user.id, actor_of(user).name, utcnow())))
@@ -61,7 +69,7 @@ async def mulai_shift(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def akhiri_shift(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/akhiri_shift: check out."""
     message, user = update.effective_message, update.effective_user
-    if message is None or user is None or not await _staff(update, context):
+    if message is None or user is None or not await _at_desk(update, context):
         return
     svc = services_of(context)
     await reply(message, svc.tr(await reports.check_out(svc, user.id, utcnow())))
@@ -94,7 +102,7 @@ async def kesehatan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or user is None:
         return
     svc = services_of(context)
-    if (await people.who_am_i(svc, user.id, user.id)).role != Role.ADMIN:
+    if (await people.who_am_i(svc, user.id, user.id)).role != Role.ADMIN or not await _at_desk(update, context):
         return
     report = await health.check(svc, utcnow(), context.bot_data.get("last_update_at"))
     await reply(message, health.render(report, svc.tr, svc.tz))

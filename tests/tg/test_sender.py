@@ -1,0 +1,61 @@
+"""The outbox sender against the Bot API emulator and a real database: it keeps no state for a chat it is done
+with."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from telegram.ext import ExtBot
+
+from bot.sandbox.fake_api import FakeTelegram
+from bot.services import intake
+from bot.services.context import Services
+from bot.tg.budget import Budget, BudgetLimiter
+from bot.tg.sender import OutboxSender
+from tests.services.test_intake_services import FIRE, NOW, RINA, setup_center
+
+
+async def eventually(condition: Callable[[], object], what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
+async def test_a_chats_delivery_worker_is_forgotten_once_its_messages_are_sent(services: Services) -> None:
+    await setup_center(services)
+    fake = FakeTelegram(limits=None).start()
+    fake.add_user(RINA.id, RINA.name)
+    fake.started_private.add(RINA.id)
+    for i, key in enumerate(services.rules.agencies):
+        fake.add_group(-1000 - i, f"Grup {key}")
+    budget = Budget(group_per_minute=1_000_000, overall_per_second=1_000_000)
+    bot: ExtBot[dict[str, bool]] = ExtBot(fake.token, base_url=f"{fake.url}/bot",
+                                          base_file_url=f"{fake.url}/file/bot", rate_limiter=BudgetLimiter(budget))
+    await bot.initialize()
+    sender = OutboxSender(bot, services, "test", budget)
+    running = asyncio.create_task(sender.run())
+    try:
+        outcome = await intake.lapor(services, RINA, RINA.id, True, 10, FIRE, NOW)
+        assert isinstance(outcome, intake.Accepted)
+        sender.kick()
+
+        async def all_sent() -> bool:
+            async with services.db.uow() as uow:
+                cards = await uow.repo.deliveries_for(outcome.incident_id, "card")
+            return all(d.status == "sent" for d in cards)
+
+        deadline = time.monotonic() + 30
+        while not await all_sent():
+            assert time.monotonic() < deadline, "the cards were not all sent"
+            await asyncio.sleep(0.1)
+        assert len({m.chat_id for chat in fake.sent for m in fake.bot_messages(chat)}) >= len(outcome.targets)
+        await eventually(lambda: sender.active_routes == 0, "every worker to be forgotten")
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await sender.stop()
+        await bot.shutdown()
+        fake.stop()
