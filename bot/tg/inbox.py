@@ -13,7 +13,7 @@ import signal
 from typing import Any
 
 from telegram import Update
-from telegram.error import Conflict, TelegramError
+from telegram.error import Conflict, NetworkError, TelegramError
 from telegram.ext import Application
 
 from ..clock import utcnow
@@ -188,7 +188,9 @@ async def serve_polling(application: Application, settings: Settings) -> None:  
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     services: Services = application.bot_data["services"]
-    async with application:
+    if not await initialize(application, stop):
+        return
+    try:
         processor = await start(application)
         poller = asyncio.create_task(poll(application, processor, services, settings.instance_id), name="polling")
         log.info("polling Telegram for updates (stored in the inbox before they are acknowledged)")
@@ -196,6 +198,22 @@ async def serve_polling(application: Application, settings: Settings) -> None:  
         poller.cancel()
         await asyncio.gather(poller, return_exceptions=True)
         await finish(application, processor)
+    finally:
+        await application.shutdown()
+
+
+async def initialize(application: Application, stop: asyncio.Event) -> bool:  # type: ignore[type-arg]
+    """Application.initialize (it asks Telegram who the bot is), tried again while Telegram cannot be reached:
+    a restart during an outage waits for Telegram instead of ending. False when stopped while waiting."""
+    while not stop.is_set():
+        try:
+            await application.initialize()
+            return True
+        except NetworkError as exc:  # timeouts and 5xx included; a wrong token (InvalidToken) is raised
+            log.warning("Telegram cannot be reached at start-up (%s); trying again", _short(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 2.0)
+    return False
 
 
 async def start(application: Application) -> InboxProcessor:  # type: ignore[type-arg]

@@ -17,7 +17,7 @@ from telegram.ext import Application
 from ..clock import utcnow
 from ..config import Settings, SettingsError
 from ..services import health, inbox
-from .inbox import finish, start
+from .inbox import finish, initialize, start
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -75,7 +75,9 @@ async def serve(application: Application, settings: Settings) -> None:  # type: 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with application:
+    if not await initialize(application, stop):
+        return
+    try:
         await application.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
         processor = await start(application)  # replays what a crash left in the inbox
         runner = web.AppRunner(make_web_app(application, path, secret), access_log=None)
@@ -86,3 +88,5 @@ async def serve(application: Application, settings: Settings) -> None:  # type: 
         await stop.wait()
         await runner.cleanup()
         await finish(application, processor)
+    finally:
+        await application.shutdown()
