@@ -103,7 +103,12 @@ class InboxProcessor:
 
     async def _process(self, update_id: int, update: Update) -> None:
         # Errors in handlers go to the error handler inside process_update; a cancelled update stays unprocessed.
-        await self.app.update_processor.process_update(update, self.app.process_update(update))
+        try:
+            await self.app.update_processor.process_update(update, self.app.process_update(update))
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # not a handler's error (those reach the error handler): do not retry it for ever
+            log.exception("update %s could not be processed", update_id)
         self._done(update_id)
 
     def _done(self, update_id: int) -> None:
