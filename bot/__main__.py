@@ -138,8 +138,6 @@ def _require_current_schema(settings: Settings) -> None:
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
-    from telegram import Update
-
     from .tg.app import build_application
 
     settings.token()
@@ -160,7 +158,9 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
         loop.run_until_complete(serve(app, settings))
     else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1, close_loop=False)
+        from .tg.inbox import serve_polling
+
+        loop.run_until_complete(serve_polling(app, settings))
     loop.run_until_complete(dispose())
     return 0
 

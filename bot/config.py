@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # them unless Telegram changes its limits; the bot stays a little under them (see bot/tg/budget.py).
     telegram_group_per_minute: int = Field(default=20, ge=2)
     telegram_per_second: int = Field(default=30, ge=2)
+    # Seconds to wait for Telegram's answer to a send: a slow answer waited for is one copy of a card, a send
+    # given up too early and retried would be two.
+    telegram_read_timeout: float = Field(default=30.0, gt=0, le=300)
     # How many instances run with this bot token (webhook mode behind a load balancer): Telegram's limits belong
     # to the token, so each instance keeps 1/INSTANCES of them.
     instances: int = Field(default=1, ge=1, le=20)

@@ -208,6 +208,8 @@ class Draft(Base):
     status: Mapped[str] = mapped_column(String(20), default="open")  # open | submitted | cancelled | replaced
     fields: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     step: Mapped[str | None] = mapped_column(String(30))
+    # The last typed message applied to the form: the same message replayed from the inbox is not a new answer.
+    last_message_id: Mapped[int | None] = mapped_column(BigInteger)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -277,3 +279,17 @@ class Heartbeat(Base):
     last_update_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_sweep_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class InboxUpdate(Base):
+    """The inbox: every update from Telegram, stored before it is acknowledged (polling: before the offset passes
+    it; webhook: before the 200), processed from here and marked when its handlers finished. A crash leaves rows
+    unprocessed; they are replayed at start-up, and the handlers are idempotent."""
+
+    __tablename__ = "inbox_update"
+    __table_args__ = (Index("ix_inbox_update_pending", "received_by", "processed_at", "update_id"),)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_by: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

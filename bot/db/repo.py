@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -17,6 +18,7 @@ from .models import (
     Draft,
     Event,
     Followup,
+    InboxUpdate,
     Incident,
     IncidentCounter,
     IncidentTarget,
@@ -346,6 +348,38 @@ class Repository:
     async def events(self, incident_id: int) -> list[Event]:
         return list((await self.session.scalars(
             select(Event).where(Event.incident_id == incident_id).order_by(Event.id))).all())
+
+    async def recent_notes(self, incident_id: int, chat_id: int, actor_id: int) -> list[Event]:
+        """This person's latest notes and comments on an incident from one chat (to recognise a replayed reply)."""
+        return list((await self.session.scalars(
+            select(Event).where(Event.incident_id == incident_id, Event.chat_id == chat_id,
+                                Event.actor_id == actor_id, Event.kind.in_(("note", "comment")))
+            .order_by(Event.id.desc()).limit(20))).all())
+
+    # inbox --------------------------------------------------------------------------------------------------
+    async def store_updates(self, payloads: list[dict[str, Any]], holder: str, now: datetime) -> None:
+        """Insert each update by its id; one seen before (a redelivery) is ignored."""
+        if not payloads:
+            return
+        insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
+        rows = [{"update_id": int(p["update_id"]), "payload": p, "received_by": holder, "received_at": now,
+                 "processed_at": None} for p in payloads]
+        await self.session.execute(insert(InboxUpdate).values(rows).on_conflict_do_nothing(
+            index_elements=["update_id"]))
+
+    async def unprocessed_updates(self, holder: str, limit: int) -> list[InboxUpdate]:
+        return list((await self.session.scalars(
+            select(InboxUpdate).where(InboxUpdate.received_by == holder, InboxUpdate.processed_at.is_(None))
+            .order_by(InboxUpdate.update_id).limit(limit))).all())
+
+    async def mark_updates_processed(self, update_ids: list[int], now: datetime) -> None:
+        await self.session.execute(update(InboxUpdate).where(InboxUpdate.update_id.in_(update_ids))
+                                   .values(processed_at=now))
+
+    async def prune_updates(self, before: datetime) -> int:
+        result = await self.session.execute(delete(InboxUpdate).where(InboxUpdate.processed_at.is_not(None),
+                                                                      InboxUpdate.processed_at < before))
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _due(now: datetime):  # type: ignore[no-untyped-def]

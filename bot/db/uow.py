@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,32 +15,55 @@ from .repo import Repository
 class Gate:
     """One unit of work at a time on SQLite (it has one writer, and every unit of work begins IMMEDIATE). Left to
     SQLite, waiting writers poll its lock with sleeps of up to 100 ms; queueing them here hands the database over
-    at once. A unit of work opened inside another in the same task would wait for itself: that is refused."""
+    at once. Urgent units of work go first: recording that Telegram accepted a message, because until it is
+    recorded a crash would send that message again. A unit of work opened inside another in the same task would
+    wait for itself: that is refused."""
 
     def __init__(self) -> None:
-        self._lock = asyncio.Lock()
+        self._busy = False
         self._owner: asyncio.Task[object] | None = None
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []  # (0 urgent / 1 normal, arrival, future)
+        self._arrivals = itertools.count()
 
-    async def acquire(self) -> None:
+    async def acquire(self, urgent: bool = False) -> None:
         task = asyncio.current_task()
         if task is not None and task is self._owner:
             raise RuntimeError("a unit of work was opened inside another one (SQLite would wait for itself)")
-        await self._lock.acquire()
+        if self._busy or self._waiters:
+            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            heapq.heappush(self._waiters, (0 if urgent else 1, next(self._arrivals), future))
+            try:
+                await future
+            except asyncio.CancelledError:
+                if future.done() and not future.cancelled():  # handed the gate just as it was cancelled
+                    self._hand_over()
+                raise
+        self._busy = True
         self._owner = task
 
     def release(self) -> None:
         self._owner = None
-        self._lock.release()
+        self._hand_over()
+
+    def _hand_over(self) -> None:
+        while self._waiters:
+            _, _, future = heapq.heappop(self._waiters)
+            if not future.done():  # a cancelled waiter is skipped
+                future.set_result(None)
+                return  # the gate stays busy: it passes straight to that waiter
+        self._busy = False
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], gate: Gate | None = None) -> None:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], gate: Gate | None = None,
+                 urgent: bool = False) -> None:
         self._factory = session_factory
         self._gate = gate
+        self._urgent = urgent
 
     async def __aenter__(self) -> UnitOfWork:
         if self._gate is not None:
-            await self._gate.acquire()
+            await self._gate.acquire(self._urgent)
         self.session = self._factory()
         self.repo = Repository(self.session)
         return self
@@ -64,5 +89,6 @@ class Database:
         bind = session_factory.kw.get("bind")
         self._gate = Gate() if bind is not None and bind.dialect.name == "sqlite" else None
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self._gate)
+    def uow(self, urgent: bool = False) -> UnitOfWork:
+        """`urgent`: ahead of the others waiting for SQLite's one writer (see Gate)."""
+        return UnitOfWork(self.session_factory, self._gate, urgent)

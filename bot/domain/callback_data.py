@@ -79,3 +79,13 @@ def decode(data: str | None) -> FormPress | AgencyPress | ConfirmPress | PhonePr
     if match := _PHONE.match(data):
         return PhonePress(int(match.group(1)))
     return None
+
+
+def card_incident(datas: list[str]) -> int | None:
+    """The incident a message's buttons belong to, when they are all step buttons of one incident (a card);
+    None for a digest of several incidents, a form, or anything else."""
+    presses = [decode(d) for d in datas]
+    ids = {p.incident_id for p in presses if isinstance(p, AgencyPress)}
+    if len(ids) != 1 or not all(isinstance(p, AgencyPress) for p in presses):
+        return None
+    return ids.pop()

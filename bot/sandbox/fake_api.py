@@ -108,6 +108,16 @@ class Fault:
 
 
 @dataclass
+class Slow:
+    """A call Telegram carries out at once but answers only after `seconds` (a slow or lost answer)."""
+
+    method: str
+    chat_id: int | None
+    seconds: float
+    remaining: int  # -1: until cleared
+
+
+@dataclass
 class Sent:
     """A message the bot posted, as the chat shows it now."""
 
@@ -145,6 +155,10 @@ class FakeTelegram:
         self.answers: dict[str, dict[str, Any]] = {}
         self.pending_queries: set[str] = set()
         self.faults: list[Fault] = []
+        self.slow_answers: list[Slow] = []
+        self.outage_until = 0.0  # time.monotonic() until which every call is answered 502 and no webhook is pushed
+        self.acknowledged = 0  # the highest update id the bot has confirmed (getUpdates with a higher offset)
+        self.handed_out = 0  # the highest update id a getUpdates answer has carried
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.violations: list[str] = []
         self.commands: dict[str, list[dict[str, Any]]] = {}
@@ -253,6 +267,21 @@ class FakeTelegram:
     def clear_faults(self) -> None:
         with self._lock:
             self.faults.clear()
+            self.slow_answers.clear()
+
+    def outage(self, seconds: float) -> None:
+        """Telegram is down for `seconds`: every call is answered 502 Bad Gateway, webhooks are not pushed."""
+        with self._lock:
+            self.outage_until = time.monotonic() + seconds
+
+    def in_outage(self) -> bool:
+        return time.monotonic() < self.outage_until
+
+    def slow(self, method: str, seconds: float, *, chat_id: int | None = None, times: int = 1) -> None:
+        """The next `times` matching calls take effect at once (the message is in the chat) but are answered only
+        after `seconds`, as when Telegram is slow or the answer is lost on the way (times=-1: until cleared)."""
+        with self._lock:
+            self.slow_answers.append(Slow(method, chat_id, seconds, times))
 
     # playing people -------------------------------------------------------------------------------------------
     def send_text(self, user_id: int, chat_id: int, text: str, reply_to: int | None = None,
@@ -405,9 +434,30 @@ class FakeTelegram:
         params = await _params(request)
         with self._lock:
             self.calls.append((method, params))
+            if self.in_outage():
+                return _error(502, "Bad Gateway")
             fault = self._take_fault(method, params)
+            delay = self._take_slow(method, params)
         if fault is not None:
             return _error(fault.status, fault.description, fault.parameters)
+        if delay:
+            response = await self._handle_now(method, params)
+            await asyncio.sleep(delay)
+            return response
+        return await self._handle_now(method, params)
+
+    def _take_slow(self, method: str, params: dict[str, Any]) -> float:
+        for rule in self.slow_answers:
+            if rule.method != method or (rule.chat_id is not None and params.get("chat_id") != rule.chat_id):
+                continue
+            if rule.remaining > 0:
+                rule.remaining -= 1
+                if rule.remaining == 0:
+                    self.slow_answers.remove(rule)
+            return rule.seconds
+        return 0.0
+
+    async def _handle_now(self, method: str, params: dict[str, Any]) -> web.Response:
         if method == "getUpdates":
             if self.webhook:
                 return _error(409, "Conflict: can't use getUpdates method while webhook is active; use "
@@ -459,7 +509,10 @@ class FakeTelegram:
             with self._lock:
                 if offset:
                     self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                    self.acknowledged = max(self.acknowledged, offset - 1)
                 ready = self.updates[:limit]
+                if ready:
+                    self.handed_out = max(self.handed_out, ready[-1]["update_id"])
                 assert self._new_update is not None
                 self._new_update.clear()
             remaining = deadline - time.monotonic()
@@ -479,7 +532,7 @@ class FakeTelegram:
                 assert self._new_update is not None
                 with self._lock:
                     hook = dict(self.webhook) if self.webhook else None
-                    update = self.updates[0] if hook and self.updates else None
+                    update = self.updates[0] if hook and self.updates and not self.in_outage() else None
                     self._new_update.clear()
                 if update is None or hook is None:
                     with contextlib.suppress(TimeoutError):

@@ -259,15 +259,22 @@ def _view(draft: db.Draft, services: Services) -> FormView:
     return FormView(draft.id, prompt, dict(draft.fields), problems)
 
 
-async def form_text(services: Services, actor: Actor, chat_id: int, text: str, now: datetime) -> Outcome | None:
-    """A typed answer to the form's current question; None when no form waits for text here."""
+async def form_text(services: Services, actor: Actor, chat_id: int, text: str, now: datetime,
+                    message_id: int | None = None) -> Outcome | None:
+    """A typed answer to the form's current question; None when no form waits for text here. A message already
+    applied (the same update processed again after a crash) shows the form as it is, and answers nothing."""
     async with services.db.uow() as uow:
         draft = await uow.repo.open_draft(chat_id, actor.id)
-        if draft is None or draft.step is None or draft.step in form.BUTTON_STEPS or draft.step == form.SUMMARY:
+        if draft is None:
             return None
         if refused := await _may_continue(uow, services, actor, draft, now) or await _expire(uow, services, draft,
                                                                                              now):
             return refused
+        if message_id is not None and draft.last_message_id is not None and message_id <= draft.last_message_id:
+            return _view(draft, services)
+        if draft.step is None or draft.step in form.BUTTON_STEPS or draft.step == form.SUMMARY:
+            return None
+        draft.last_message_id = message_id
         result = form.answer(draft.fields, draft.step, text)
         if isinstance(result, Problem):
             return FormView(draft.id, form.prompt(draft.id, draft.fields, services.rules), dict(draft.fields),

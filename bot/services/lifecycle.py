@@ -47,12 +47,15 @@ class ReplyResult:
 
 
 async def press(services: Services, actor: Actor, chat_id: int, incident_id: int, action: Action,
-                now: datetime) -> PressResult:
-    """A step button in an agency group: permission from the database, never from the button."""
+                now: datetime, copy_id: int | None = None) -> PressResult:
+    """A step button in an agency group: permission from the database, never from the button. `copy_id`: the
+    pressed message, when it is a card of this incident (a copy whose send was never recorded is adopted)."""
     async with services.db.uow() as uow:
         incident = await uow.repo.lock_incident(incident_id)
         if incident is None:
             return PressResult("unknown")
+        if copy_id is not None:
+            await adopt_copy(uow, incident.id, chat_id, copy_id, now)
         target_or_verdict = await acting_target(uow, services, actor, chat_id, incident)
         if not isinstance(target_or_verdict, db.IncidentTarget):
             return PressResult(target_or_verdict[0], target_or_verdict[1], incident.number)
@@ -71,27 +74,34 @@ async def press(services: Services, actor: Actor, chat_id: int, incident_id: int
 
 
 async def reply(services: Services, actor: Actor, chat_id: int, reply_to: int, text: str,
-                now: datetime) -> ReplyResult | None:
+                now: datetime, message_id: int | None = None, card_of: int | None = None) -> ReplyResult | None:
     """A reply to a card: an agency claims with the text as a note (later replies are progress notes);
-    readers' replies are comments. None when the replied message is not a card."""
+    readers' replies are comments. None when the replied message is not a card. `card_of`: the incident whose
+    step buttons the replied message carries, so that a copy whose send was never recorded works too.
+    `message_id`: the reply itself; the same reply processed again (replayed from the inbox) adds nothing."""
     async with services.db.uow() as uow:
         posted = await uow.repo.posted_message(chat_id, reply_to)
-        if posted is None:
+        incident_id = posted.incident_id if posted is not None else card_of
+        incident = await uow.repo.lock_incident(incident_id) if incident_id is not None else None
+        if incident is None or (posted is None and not await adopt_copy(uow, incident.id, chat_id, reply_to, now)):
             return None
-        incident = await uow.repo.lock_incident(posted.incident_id)
-        assert incident is not None
         note = text.strip()[:1000]
         acting = await acting_target(uow, services, actor, chat_id, incident)
+        detail: dict[str, object] = {"note": note, "message_id": message_id}
+        if message_id is not None and await _seen(uow, incident.id, chat_id, actor.id, message_id):
+            kind = "reply_comment" if not isinstance(acting, db.IncidentTarget) else "reply_noted"
+            return ReplyResult(kind, incident.number, acting.agency_key if isinstance(acting, db.IncidentTarget)
+                               else acting[1])
         if not isinstance(acting, db.IncidentTarget):
             kind = "reply_comment" if acting[0] == Verdict.READ_ONLY else f"press.{acting[0]}"
             if acting[0] == Verdict.READ_ONLY:
                 uow.repo.event(now, "comment", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
-                               chat_id=chat_id, agency_key=acting[1], detail={"note": note})
-                await uow.commit()
+                               chat_id=chat_id, agency_key=acting[1], detail=detail)
+            await uow.commit()  # keeps an adopted copy too
             return ReplyResult(kind, incident.number, acting[1])
         target = acting
         uow.repo.event(now, "note", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
-                       chat_id=chat_id, agency_key=target.agency_key, detail={"note": note})
+                       chat_id=chat_id, agency_key=target.agency_key, detail=detail)
         target.note, target.note_at, target.note_by_name = note, now, actor.name
         kind = "reply_noted"
         if incident.status == IncidentStatus.CLOSED:
@@ -104,6 +114,26 @@ async def reply(services: Services, actor: Actor, chat_id: int, reply_to: int, t
         await after_change(uow, services, incident, now)
         await uow.commit()
         return ReplyResult(kind, incident.number, target.agency_key)
+
+
+async def _seen(uow: UnitOfWork, incident_id: int, chat_id: int, actor_id: int, message_id: int) -> bool:
+    return any((e.detail or {}).get("message_id") == message_id
+               for e in await uow.repo.recent_notes(incident_id, chat_id, actor_id))
+
+
+async def adopt_copy(uow: UnitOfWork, incident_id: int, chat_id: int, message_id: int, now: datetime) -> bool:
+    """A card in a group that was never recorded (Telegram accepted a send whose answer was lost, and the send
+    was tried again) becomes a recorded copy: from now on it is edited with every change, and replies to it
+    count. Only in a group the incident was sent to. True when the message is (now) a recorded copy."""
+    if await uow.repo.posted_message(chat_id, message_id) is not None:
+        return True
+    group = await uow.repo.group_by_chat(chat_id)
+    if group is None or await uow.repo.target(incident_id, group.agency_key) is None:
+        return False
+    uow.repo.add(db.PostedMessage(incident_id=incident_id, agency_key=group.agency_key, chat_id=chat_id,
+                                  message_id=message_id, created_at=now))
+    await uow.repo.flush()
+    return True
 
 
 async def acting_target(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int,

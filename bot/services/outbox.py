@@ -254,7 +254,7 @@ def _confirm_job(services: Services, delivery: db.Delivery, incident: db.Inciden
 
 
 async def record(services: Services, job: Job, result: Result, now: datetime) -> None:
-    async with services.db.uow() as uow:
+    async with services.db.uow(urgent=True) as uow:  # until recorded, a crash would send it again
         delivery = await uow.repo.delivery(job.delivery_id)
         if delivery is not None and delivery.incident_id is not None:
             # Lock first: the last of several concurrent records must see the others, to report once.

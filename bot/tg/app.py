@@ -37,9 +37,9 @@ log = logging.getLogger(__name__)
 
 def build_application(settings: Settings, services: Services,
                       webhook: bool = False) -> Application:  # type: ignore[type-arg]
-    builder = Application.builder()
-    if webhook:
-        builder = builder.updater(None)  # updates arrive through our own web server (tg/webhook.py)
+    # No PTB Updater: updates arrive through our own polling loop or web server, and are stored in the inbox
+    # before Telegram is told they arrived (tg/inbox.py, tg/webhook.py).
+    builder = Application.builder().updater(None)
     budget = Budget(settings.telegram_group_per_minute, settings.telegram_per_second, share=settings.instances)
     app = (
         builder
@@ -48,6 +48,9 @@ def build_application(settings: Settings, services: Services,
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         # The scheduler's zone comes from Defaults.tzinfo (PTB configures APScheduler with it).
         .defaults(Defaults(tzinfo=settings.tz))
+        # A slow answer from Telegram is awaited rather than taken for a failure: a send retried after a read
+        # timeout would post a second copy of a card Telegram had already accepted.
+        .read_timeout(settings.telegram_read_timeout)
         .rate_limiter(BudgetLimiter(budget))  # every post into a chat, replies and outbox alike
         # a wait in one chat does not hold up the others; strangers and chatter are rationed, never staff
         .concurrent_updates(PerChatProcessor(Triage(lambda: people.known(services))))

@@ -6,7 +6,7 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from ..clock import utcnow
-from ..domain.callback_data import AgencyPress, ConfirmPress, PhonePress, decode
+from ..domain.callback_data import AgencyPress, ConfirmPress, PhonePress, card_incident, decode
 from ..domain.lifecycle import Action, TargetStatus, Verdict
 from ..domain.privacy import Audience, show_phone
 from ..domain.render import render_card
@@ -29,7 +29,10 @@ async def agency_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not isinstance(press, AgencyPress):
         await answer(query, svc.tr("unknown_button"))
         return
-    result = await lifecycle.press(svc, actor_of(user), chat.id, press.incident_id, Action(press.action), utcnow())
+    copy = query.message.message_id if query.message and card_of(query.message, context) == press.incident_id \
+        else None
+    result = await lifecycle.press(svc, actor_of(user), chat.id, press.incident_id, Action(press.action), utcnow(),
+                                   copy_id=copy)
     await answer(query, _press_text(result, press.action, svc, user.id), show_alert=result.verdict != Verdict.OK)
     if result.verdict == Verdict.OK:
         kick(context)
@@ -70,7 +73,8 @@ async def card_reply(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bo
     if user is None or message.reply_to_message is None or message.text is None:
         return False
     result = await lifecycle.reply(svc, actor_of(user), message.chat.id, message.reply_to_message.message_id,
-                                   message.text, utcnow())
+                                   message.text, utcnow(), message_id=message.message_id,
+                                   card_of=card_of(message.reply_to_message, context))
     if result is None:
         return False
     agency = svc.rules.agency_name(result.agency_key) if result.agency_key else ""
@@ -79,6 +83,15 @@ async def card_reply(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bo
                                 user_id=user.id))
     kick(context)
     return True
+
+
+def card_of(message: object, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """The incident of a card the bot posted, read from its step buttons (recorded or not)."""
+    if not isinstance(message, Message) or message.from_user is None or message.from_user.id != context.bot.id:
+        return None
+    markup = message.reply_markup
+    datas = [b.callback_data for row in markup.inline_keyboard for b in row] if markup else []
+    return card_incident([d for d in datas if isinstance(d, str)]) if datas else None
 
 
 def _desk_text(result: desk.DeskResult, svc: Services) -> Html:

@@ -232,7 +232,7 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             return
     svc, actor, now = services_of(context), actor_of(user), utcnow()
     # A form waiting for typed text takes it first; otherwise `key: value` lines correct the kept draft.
-    outcome = await intake.form_text(svc, actor, chat.id, message.text, now)
+    outcome = await intake.form_text(svc, actor, chat.id, message.text, now, message.message_id)
     if outcome is None:
         outcome = await intake.correct(svc, actor, chat.id, is_private(chat), message.text, now)
     if outcome is not None:

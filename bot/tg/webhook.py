@@ -17,7 +17,8 @@ from telegram.ext import Application
 
 from ..clock import utcnow
 from ..config import Settings, SettingsError
-from ..services import health
+from ..services import health, inbox
+from .inbox import finish, initialize, start
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -52,8 +53,18 @@ def make_web_app(application: Application, path: str, secret: str,  # type: igno
             payload = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
             return web.Response(status=400, text="bad request")
-        await application.update_queue.put(Update.de_json(payload, application.bot))
+        if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+            return web.Response(status=400, text="bad request")
+        # Stored before the 200: if this fails Telegram delivers the update again (tg/inbox.py processes it).
+        try:
+            await inbox.store(application.bot_data["services"], [payload], application.bot_data["holder"], utcnow())
+        except Exception:
+            log.exception("could not store update %s; Telegram will deliver it again", payload["update_id"])
+            return web.Response(status=500, text="try again")
         application.bot_data["last_update_at"] = utcnow()
+        processor = application.bot_data.get("inbox")
+        if processor is not None:
+            processor.kick()
         return web.Response(text="ok")
 
     async def healthz(request: web.Request) -> web.Response:
@@ -76,11 +87,11 @@ async def serve(application: Application, settings: Settings) -> None:  # type: 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with application:
+    if not await initialize(application, stop):
+        return
+    try:
         await application.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
-        if application.post_init is not None:
-            await application.post_init(application)
-        await application.start()
+        processor = await start(application)  # replays what a crash left in the inbox
         token = settings.health_token.get_secret_value() if settings.health_token else None
         runner = web.AppRunner(make_web_app(application, path, secret, token), access_log=None)
         await runner.setup()
@@ -89,6 +100,6 @@ async def serve(application: Application, settings: Settings) -> None:  # type: 
                  path)
         await stop.wait()
         await runner.cleanup()
-        await application.stop()
-        if application.post_stop is not None:
-            await application.post_stop(application)
+        await finish(application, processor)
+    finally:
+        await application.shutdown()

@@ -1,0 +1,243 @@
+"""Exactly-once intake. Our own long-polling loop replaces PTB's Updater: a batch from getUpdates is stored
+(services/inbox.py, one transaction) before the next getUpdates acknowledges it, so a crash between the two loses
+nothing — Telegram sends the batch again and the duplicates are ignored. The processor feeds stored updates to the
+application in update-id order, through its update processor (tg/processor.py keeps chats side by side and each
+chat in order), and marks each one processed when its handlers finished. At start-up it replays what a crash left."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Any
+
+from telegram import Update
+from telegram.error import Conflict, NetworkError, TelegramError
+from telegram.ext import Application
+
+from ..clock import utcnow
+from ..config import Settings
+from ..services import inbox
+from ..services.context import Services
+
+log = logging.getLogger(__name__)
+POLL_TIMEOUT = 20  # seconds Telegram holds a getUpdates open when there is nothing
+MAX_IN_FLIGHT = 1000  # updates handed to the application at once; the rest wait in the inbox
+IDLE_POLL = 5.0
+PRUNE_EVERY = 600.0
+STOP_GRACE = 15.0
+
+
+class InboxProcessor:
+    def __init__(self, application: Application, services: Services, holder: str) -> None:  # type: ignore[type-arg]
+        self.app = application
+        self.services = services
+        self.holder = holder
+        self._in_flight: set[int] = set()
+        self._finished: list[int] = []
+        self._wake = asyncio.Event()
+        self._marks = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._last_prune = 0.0
+
+    def kick(self) -> None:
+        """New updates are in the inbox."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._feed_loop(), name="inbox-feed"),
+                       asyncio.create_task(self._mark_loop(), name="inbox-marks")]
+
+    async def stop_feeding(self) -> None:
+        """No new updates are handed over; those in flight finish (Application.stop waits for them)."""
+        feeder = self._tasks[0] if self._tasks else None
+        if feeder is not None:
+            feeder.cancel()
+            await asyncio.gather(feeder, return_exceptions=True)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await self._flush_marks()
+
+    async def _feed_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                await self._feed()
+                if loop.time() - self._last_prune > PRUNE_EVERY:
+                    self._last_prune = loop.time()
+                    removed = await inbox.prune(self.services, utcnow())
+                    if removed:
+                        log.info("pruned %d processed updates from the inbox", removed)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a database hiccup: the rows stay and are fed at the next pass
+                log.exception("feeding stored updates failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), IDLE_POLL)
+            self._wake.clear()
+
+    async def _feed(self) -> None:
+        room = MAX_IN_FLIGHT - len(self._in_flight)
+        if room <= 0:
+            return
+        for row in await inbox.pending(self.services, self.holder, len(self._in_flight) + room):
+            if row.update_id in self._in_flight:
+                continue
+            self._in_flight.add(row.update_id)
+            self._hand_over(row)
+
+    def _hand_over(self, row: inbox.Stored) -> None:
+        try:
+            update = Update.de_json(row.payload, self.app.bot)
+        except Exception:  # cannot be read at all: recorded as done rather than retried for ever
+            log.exception("update %s in the inbox cannot be read; skipping it", row.update_id)
+            self._done(row.update_id)
+            return
+        self.app.create_task(self._process(row.update_id, update), update=update,
+                             name=f"inbox-update-{row.update_id}")
+
+    async def _process(self, update_id: int, update: Update) -> None:
+        # Errors in handlers go to the error handler inside process_update; a cancelled update stays unprocessed.
+        try:
+            await self.app.update_processor.process_update(update, self.app.process_update(update))
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # not a handler's error (those reach the error handler): do not retry it for ever
+            log.exception("update %s could not be processed", update_id)
+        self._done(update_id)
+
+    def _done(self, update_id: int) -> None:
+        self._finished.append(update_id)
+        self._marks.set()
+
+    async def _mark_loop(self) -> None:
+        """Finished updates are marked in one transaction per wake-up, not one each."""
+        while True:
+            await self._marks.wait()
+            self._marks.clear()
+            try:
+                await self._flush_marks()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("marking updates processed failed; retrying")
+                await asyncio.sleep(1.0)
+                self._marks.set()
+            if len(self._in_flight) < MAX_IN_FLIGHT // 2:
+                self.kick()
+
+    async def _flush_marks(self) -> None:
+        if not self._finished:
+            return
+        ids = list(self._finished)
+        await inbox.mark_processed(self.services, ids, utcnow())
+        del self._finished[:len(ids)]
+        self._in_flight.difference_update(ids)
+
+
+async def poll(application: Application, processor: InboxProcessor,  # type: ignore[type-arg]
+               services: Services, holder: str) -> None:
+    """Long polling: fetch, store, and only then let the next getUpdates acknowledge the batch."""
+    bot, offset, failures = application.bot, 0, 0
+    await _delete_webhook(application)
+    while True:
+        try:
+            updates = await bot.get_updates(offset=offset, timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES,
+                                            read_timeout=POLL_TIMEOUT + 10)
+            if updates:
+                await inbox.store(services, [_raw(u) for u in updates], holder, utcnow())
+                offset = updates[-1].update_id + 1
+                application.bot_data["last_update_at"] = utcnow()
+                processor.kick()
+            failures = 0
+        except asyncio.CancelledError:
+            raise
+        except Conflict:
+            log.warning("another getUpdates or a webhook is active; removing the webhook and trying again")
+            await asyncio.sleep(2.0)
+            await _delete_webhook(application)
+        except Exception as exc:  # Telegram or the network is down, or the database: the batch is fetched again
+            failures += 1
+            wait = min(1.0 * failures, 5.0)
+            log.warning("getting updates failed (%s); retrying in %.0f s", _short(exc), wait)
+            await asyncio.sleep(wait)
+
+
+def _raw(update: Update) -> dict[str, Any]:
+    return update.to_dict()
+
+
+def _short(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:200]
+
+
+async def _delete_webhook(application: Application) -> None:  # type: ignore[type-arg]
+    while True:
+        try:
+            await application.bot.delete_webhook(drop_pending_updates=False)
+            return
+        except TelegramError as exc:
+            log.warning("could not remove the webhook (%s); retrying", _short(exc))
+            await asyncio.sleep(2.0)
+
+
+async def serve_polling(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+    """Run until SIGTERM/SIGINT: the application, the inbox processor, and the polling loop."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    services: Services = application.bot_data["services"]
+    if not await initialize(application, stop):
+        return
+    try:
+        processor = await start(application)
+        poller = asyncio.create_task(poll(application, processor, services, settings.instance_id), name="polling")
+        log.info("polling Telegram for updates (stored in the inbox before they are acknowledged)")
+        await stop.wait()
+        poller.cancel()
+        await asyncio.gather(poller, return_exceptions=True)
+        await finish(application, processor)
+    finally:
+        await application.shutdown()
+
+
+async def initialize(application: Application, stop: asyncio.Event) -> bool:  # type: ignore[type-arg]
+    """Application.initialize (it asks Telegram who the bot is), tried again while Telegram cannot be reached:
+    a restart during an outage waits for Telegram instead of ending. False when stopped while waiting."""
+    while not stop.is_set():
+        try:
+            await application.initialize()
+            return True
+        except NetworkError as exc:  # timeouts and 5xx included; a wrong token (InvalidToken) is raised
+            log.warning("Telegram cannot be reached at start-up (%s); trying again", _short(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 2.0)
+    return False
+
+
+async def start(application: Application) -> InboxProcessor:  # type: ignore[type-arg]
+    """post_init, the application, then the processor (which first replays what a crash left unprocessed)."""
+    if application.post_init is not None:
+        await application.post_init(application)
+    await application.start()
+    processor = InboxProcessor(application, application.bot_data["services"], application.bot_data["holder"])
+    application.bot_data["inbox"] = processor
+    await processor.start()
+    return processor
+
+
+async def finish(application: Application, processor: InboxProcessor) -> None:  # type: ignore[type-arg]
+    await processor.stop_feeding()
+    try:
+        await asyncio.wait_for(application.stop(), STOP_GRACE)  # waits for the updates in flight
+    except TimeoutError:
+        log.warning("updates still running after %.0f s; they stay in the inbox for the next start", STOP_GRACE)
+    await processor.stop()
+    if application.post_stop is not None:
+        await application.post_stop(application)
