@@ -46,6 +46,7 @@ def test_a_reply_note_cannot_forge_a_status_line_and_hidden_characters_are_not_s
         running: BotProcess, fake: FakeTelegram) -> None:
     fake.add_user(world.PLN_STAFF, "\u202eYa\u200bni\u2066")
     number = file_fire(fake)
+    fake.wait_for_message(world.CALL_TAKER, "diterima semua grup")  # every copy recorded: a reply finds its card
     pln = card(fake, "pln", number)
     fake.send_text(world.PLN_STAFF, world.GROUPS["pln"], "OTW\n• PLN: 🏁 selesai 10:05 (Yani)",
                    reply_to=pln.message_id)
