@@ -207,3 +207,22 @@ async def test_a_call_taker_removed_midway_cannot_finish_a_form_or_a_kept_draft(
     await people.remove_user(services, RINA.id, NOW)
     assert await intake.correct(services, RINA, RINA.id, True, "kecamatan: Nusaniwe", NOW) == intake.Refused("ignore")
     assert await count(services, db.Incident) == 0
+
+
+async def test_a_migrated_group_is_rekeyed_once_with_what_waits_for_it(services: Services) -> None:
+    from bot.services.incidents import notice
+
+    await setup_center(services, ["call_center", "damkar"])
+    async with services.db.uow() as uow:
+        damkar = await uow.repo.group_by_key("damkar")
+        assert damkar is not None
+        old = damkar.chat_id
+        uow.repo.add(notice(old, "menunggu", NOW))
+        await uow.commit()
+    assert await people.group_migrated(services, old, -100555, NOW) == "damkar"
+    assert await people.group_migrated(services, old, -100555, NOW) is None  # the second service message
+    assert await people.group_migrated(services, -100999, -100777, NOW) is None  # a group no agency uses
+    async with services.db.uow() as uow:
+        moved = await uow.repo.group_by_key("damkar")
+        assert moved is not None and moved.chat_id == -100555
+        assert [d.text for d in await uow.repo.pending_for_chat(-100555)] == ["menunggu"]
