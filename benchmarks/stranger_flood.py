@@ -37,15 +37,24 @@ def report(i: int) -> str:
             f"keterangan: Rumah terbakar, 2 orang terjebak di lantai 2")
 
 
-def flood(fake: FakeTelegram, commands: int, seconds: float, stop: threading.Event) -> None:
-    """`commands` commands from the strangers' groups, evenly over `seconds`."""
-    began = time.monotonic()
+def flood(fake: FakeTelegram, commands: int, seconds: float, stop: threading.Event,
+          windows: list[tuple[float, float]] | None = None) -> None:
+    """`commands` commands from the strangers' groups, evenly over `seconds` of flood time: from now on, or
+    within the given (start, end) windows (time.monotonic)."""
+    windows = windows or [(time.monotonic(), time.monotonic() + seconds)]
+    total = sum(end - start for start, end in windows)
     senders = itertools.cycle(zip(STRANGERS, UNBOUND_GROUPS, strict=True))
     texts = itertools.cycle(COMMANDS)
     for n in range(commands):
-        if stop.is_set():
-            return
-        time.sleep(max(0.0, began + n * seconds / commands - time.monotonic()))
+        offset = n * total / commands
+        for start, end in windows:  # the moment `offset` seconds of flood time have passed
+            if offset < end - start:
+                due = start + offset
+                break
+            offset -= end - start
+        while time.monotonic() < due:
+            if stop.wait(min(0.05, due - time.monotonic())):
+                return
         user, group = next(senders)
         fake.send_text(user, group, next(texts))
 
@@ -74,6 +83,38 @@ def run(database_url: str, reports: int, every: float, commands: int) -> dict[st
         strangers = [at for at, chat, _ in list(clock.posts) if chat in UNBOUND_GROUPS]
         return {"answer": answers, "card": cards, "stranger_answers": len(strangers),
                 "flood_429s": len(fake.flood_429s)}
+
+
+def run_interleaved(database_url: str, reports: int, every: float, commands: int,
+                    block: int) -> dict[str, dict[str, list[float] | int]]:
+    """One bot, the reports in blocks of `block`: quiet, flood, quiet, flood ... so that both see the same
+    machine (other programs' load changes over minutes)."""
+    with running_bot(database_url, CALL_TAKERS, limits=Limits(), env={}) as (fake, _bot, clock):
+        for user in STRANGERS:
+            fake.add_user(user, f"Orang {user}")
+        for group in UNBOUND_GROUPS:
+            fake.add_group(group, f"Grup iseng {group}")
+        began = time.monotonic() + 1
+        span = block * every
+        windows = [(began + b * span, began + (b + 1) * span) for b in range(1, reports // block + 1, 2)]
+        stop = threading.Event()
+        flooder = threading.Thread(target=flood, args=(fake, commands, 0, stop, windows), daemon=True)
+        flooder.start()
+        sent_at: list[tuple[int, float]] = []
+        for i in range(reports):
+            time.sleep(max(0.0, began + i * every - time.monotonic()))
+            user = CALL_TAKERS[i % len(CALL_TAKERS)]
+            fake.send_text(user, user, report(i))
+            sent_at.append((user, time.monotonic()))
+        flooder.join()
+        answers, cards = wait_for_all(clock, sent_at)
+        strangers = len([at for at, chat, _ in list(clock.posts) if chat in UNBOUND_GROUPS])
+        results: dict[str, dict[str, list[float] | int]] = {}
+        for name, parity in (("quiet", 0), ("flood", 1)):
+            picked = [i for i in range(reports) if (i // block) % 2 == parity]
+            results[name] = {"answer": [answers[i] for i in picked], "card": [cards[i] for i in picked],
+                             "stranger_answers": strangers if parity else 0, "flood_429s": len(fake.flood_429s)}
+        return results
 
 
 def wait_for_all(clock: Clock, sent_at: list[tuple[int, float]], deadline: float = 120) -> tuple[list[float],
@@ -108,10 +149,15 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=25)
     parser.add_argument("--every", type=float, default=6.0, help="seconds between two reports")
     parser.add_argument("--commands", type=int, default=500, help="the strangers' commands in the flood run")
+    parser.add_argument("--interleave", type=int, default=0, metavar="BLOCK",
+                        help="one bot; blocks of BLOCK reports alternately quiet and flooded (on a shared machine)")
     args = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory(prefix="sigap112-flood-") as work:
-        for name, commands in (("quiet", 0), ("flood", args.commands)):
+        if args.interleave:
+            url = f"sqlite+aiosqlite:///{Path(work) / 'interleaved.db'}"
+            results = run_interleaved(url, args.reports, args.every, args.commands, args.interleave)
+        for name, commands in () if args.interleave else (("quiet", 0), ("flood", args.commands)):
             url = f"sqlite+aiosqlite:///{Path(work) / f'{name}.db'}"
             results[name] = run(url, args.reports, args.every, commands)
     for name, result in results.items():

@@ -17,9 +17,9 @@ Every update is sorted first, from memory (`Triage`, no database):
 - stranger: an unknown person in a private chat or in a group no agency uses, channel posts. Only what a
   stranger can be answered (/start, /whoami, /bantuan; the bot's own membership) is handled, at most once a chat
   a minute and `STRANGERS_PER_MINUTE` overall; the rest, and all of it under pressure, is dropped unread.
-Who is known is kept in memory and read again every `REFRESH_EVERY` seconds; before a stranger's update is
-dropped it is read once more (at most twice a second, however many strangers come), so that someone registered
-a moment ago from the command line is not taken for a stranger.
+Who is known is kept in memory and read again every `REFRESH_EVERY` seconds; before a stranger's private
+message is dropped it is read once more (at most twice a second, however many strangers write), so that someone
+registered a moment ago from the command line is not taken for a stranger. A group no agency uses costs no read.
 Each chat's queue is bounded (`QUEUE_LIMIT`)."""
 
 from __future__ import annotations
@@ -200,11 +200,11 @@ class PerChatProcessor(BaseUpdateProcessor):
         chat.pending += 1
         started = False
         try:
-            if kind == Kind.STRANGER:  # someone registered a moment ago is no stranger: look once more
+            if kind == Kind.STRANGER and key > 0:  # someone registered a moment ago is no stranger: look again
                 await self.triage.fresh(arrived)
                 kind = self.triage.kind(update)
-                if kind == Kind.STRANGER and not self.triage.let_stranger_in(update):
-                    return
+            if kind == Kind.STRANGER and not self.triage.let_stranger_in(update):
+                return
             async with chat.lock:  # the chat's turn first, holding nothing anyone else needs
                 if kind != Kind.STAFF and self.under_pressure:
                     return
