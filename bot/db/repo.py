@@ -308,6 +308,19 @@ class Repository:
             .values(lease_until=None, leased_by=None))
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    async def note_delivery_sent(self, delivery_id: int, chat_id: int, message_id: int) -> None:
+        await self.session.execute(
+            update(Delivery).where(Delivery.id == delivery_id, Delivery.status == dm.DeliveryStatus.PENDING,
+                                   Delivery.message_id.is_(None))
+            .values(message_id=message_id, sent_chat_id=chat_id))
+
+    async def accepted_unrecorded(self, holder: str, kinds: tuple[str, ...]) -> list[Delivery]:
+        """New posts Telegram accepted (message id noted) whose record a crash of this holder interrupted."""
+        return list((await self.session.scalars(
+            select(Delivery).where(Delivery.leased_by == holder, Delivery.status == dm.DeliveryStatus.PENDING,
+                                   Delivery.kind.in_(kinds), Delivery.message_id.is_not(None))
+            .order_by(Delivery.id))).all())
+
     async def delivery(self, delivery_id: int) -> Delivery | None:
         return await self.session.get(Delivery, delivery_id)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from ..db import models as db
@@ -44,6 +44,10 @@ class Route:
 
     agency_key: str | None
     chat_id: int | None
+
+
+NOTED_KINDS = ("card", "notice")  # new posts whose message id is unknown until Telegram accepts them
+UNKNOWN_VERSION = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -86,12 +90,30 @@ async def resolve_chat(services: Services, route: Route) -> int | None:
         return await _route_chat(uow, route)
 
 
-async def release_leases(services: Services, holder: str) -> int:
-    """At start-up: this instance's previous life died holding these; they are due again now."""
+async def release_leases(services: Services, holder: str, now: datetime) -> int:
+    """At start-up: this instance's previous life died holding these. Those Telegram had accepted (noted by
+    note_sent) are recorded as sent; the others are due again now."""
+    async with services.db.uow() as uow:
+        accepted = await uow.repo.accepted_unrecorded(holder, NOTED_KINDS)
+    for delivery in accepted:
+        assert delivery.sent_chat_id is not None
+        job = Job(delivery.id, delivery.sent_chat_id, "", delivery.kind, Route(delivery.agency_key, delivery.chat_id),
+                  rendered_version=UNKNOWN_VERSION)  # the card may be older than the incident: re-render it
+        await record(services, job, Result(Outcome.SENT, delivery.message_id, "recorded after a restart"), now)
     async with services.db.uow() as uow:
         count = await uow.repo.release_leases(holder)
         await uow.commit()
-        return count
+        return count + len(accepted)
+
+
+async def note_sent(services: Services, job: Job, message_id: int) -> None:
+    """Telegram accepted a new post: note its message id at once, in a small transaction ahead of the full
+    record (which may wait for the incident's lock), so that a crash in between does not send it again."""
+    if job.kind not in NOTED_KINDS:
+        return
+    async with services.db.uow(urgent=True) as uow:
+        await uow.repo.note_delivery_sent(job.delivery_id, job.chat_id, message_id)
+        await uow.commit()
 
 
 async def claim(services: Services, route: Route, holder: str, now: datetime, digest_at: int = 0) -> Job | None:

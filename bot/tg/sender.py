@@ -45,7 +45,7 @@ class OutboxSender:
         self._wake.set()
 
     async def run(self) -> None:
-        released = await outbox.release_leases(self.services, self.holder)
+        released = await outbox.release_leases(self.services, self.holder, utcnow())
         if released:
             log.info("released %d deliveries leased by an earlier run of %s", released, self.holder)
         while True:
@@ -100,6 +100,8 @@ class OutboxSender:
                 if job is None:
                     return
                 result = await self._send(job)
+                if result.outcome == Outcome.SENT and result.message_id is not None:
+                    await outbox.note_sent(self.services, job, result.message_id)
                 if job.kind == "digest":
                     await outbox.record_digest(self.services, job, result, utcnow())
                 else:

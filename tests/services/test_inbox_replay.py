@@ -83,3 +83,32 @@ async def test_a_replayed_form_answer_is_not_taken_as_the_answer_to_the_next_que
     async with services.db.uow() as uow:
         draft = await uow.repo.draft(view.draft_id)
     assert draft is not None and "deskripsi" not in draft.fields and draft.fields.get("alamat") == "Jl. Pattimura"
+
+
+async def test_a_card_telegram_accepted_just_before_a_crash_is_recorded_at_restart_not_sent_again(
+        services: Services) -> None:
+    from bot.services import outbox
+
+    incident = await fire(services)
+    route = outbox.Route("damkar", None)
+    job = await outbox.claim(services, route, "i1", NOW)
+    assert job is not None and job.kind == "card"
+    await outbox.note_sent(services, job, 321)  # accepted; the process dies before the full record
+    await outbox.release_leases(services, "i1", NOW + timedelta(seconds=5))
+    after = await outbox.claim(services, route, "i1", NOW + timedelta(seconds=6))
+    assert after is not None and after.kind == "edit" and after.message_id == 321  # brought up to date, not resent
+    async with services.db.uow() as uow:
+        assert (await uow.repo.posted_message(DAMKAR_CHAT, 321)) is not None
+        card = next(d for d in await uow.repo.deliveries_for(incident, "card") if d.agency_key == "damkar")
+    assert card.status == "sent" and card.message_id == 321
+
+
+async def test_a_card_whose_send_never_got_an_answer_is_sent_again_after_a_crash(services: Services) -> None:
+    from bot.services import outbox
+
+    await fire(services)
+    route = outbox.Route("damkar", None)
+    assert await outbox.claim(services, route, "i1", NOW) is not None  # the process dies while sending
+    await outbox.release_leases(services, "i1", NOW + timedelta(seconds=5))
+    again = await outbox.claim(services, route, "i1", NOW + timedelta(seconds=6))
+    assert again is not None and again.kind == "card"
