@@ -8,6 +8,7 @@ from typing import Any
 
 from ..i18n import Catalogue, Html
 from .render import cut
+from .text import TEXT_LIMIT, fit, visible_len
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,10 @@ def entry_line(entry: Entry, tr: Catalogue, tz: tzinfo, priority_label: dict[str
 def render_timeline(number: str, card: Html, entries: list[Entry], tr: Catalogue, tz: tzinfo,
                     priority_label: dict[str, str]) -> str:
     lines = [tr("timeline_header", number=number)] + [entry_line(e, tr, tz, priority_label) for e in entries]
-    return cut(card + "\n\n" + "\n".join(lines))
+    history = "\n".join(lines)
+    # A long card gives way (down to half the message) so that the history, what /status is asked for, shows.
+    card = Html(fit(card, TEXT_LIMIT - min(visible_len(history) + 2, TEXT_LIMIT // 2)))
+    return cut(card + "\n\n" + history)
 
 
 def age_text(created_at: datetime, now: datetime, tr: Catalogue) -> Html:

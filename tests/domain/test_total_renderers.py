@@ -140,7 +140,8 @@ def test_every_timeline_fits(rules: Rules, tr: Catalogue, data: st.DataObject) -
                       user_text(NAME_MAX), user_text(NAME_MAX), st.just(None), st.just("claimed"),
                       st.fixed_dictionaries({"note": user_text(NOTE_MAX)}))
     entries = data.draw(st.lists(entry, max_size=30))
-    assert_fits(render_timeline(incident.number, card, entries, tr, WIT, {}))
+    shown = assert_fits(render_timeline(incident.number, card, entries, tr, WIT, {}))
+    assert visible(tr("timeline_header", number=incident.number)) in shown  # a long card leaves room for history
 
 
 @PROPERTY
