@@ -82,10 +82,10 @@ def decode(data: str | None) -> FormPress | AgencyPress | ConfirmPress | PhonePr
 
 
 def card_incident(datas: list[str]) -> int | None:
-    """The incident a message's buttons belong to, when they are all step buttons of one incident (a card);
-    None for a digest of several incidents, a form, or anything else."""
+    """The incident a message's buttons belong to, when they are all buttons of one incident's card (its steps,
+    the caller's number); None for a digest of several incidents, a form, or anything else."""
     presses = [decode(d) for d in datas]
-    ids = {p.incident_id for p in presses if isinstance(p, AgencyPress)}
-    if len(ids) != 1 or not all(isinstance(p, AgencyPress) for p in presses):
+    ids = {p.incident_id for p in presses if isinstance(p, AgencyPress | PhonePress)}
+    if len(ids) != 1 or not all(isinstance(p, AgencyPress | PhonePress) for p in presses):
         return None
     return ids.pop()

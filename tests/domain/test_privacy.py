@@ -88,3 +88,12 @@ def test_the_phone_button_is_only_on_an_assigned_responders_copy_of_an_open_repo
 def test_forged_phone_button_data_decodes_to_nothing(data: str) -> None:
     assert decode(data) is None
     assert decode(PhonePress(123456789012).encode()) == PhonePress(123456789012)
+
+
+def test_a_card_with_the_phone_button_is_still_known_as_that_incidents_card() -> None:
+    from bot.domain.callback_data import AgencyPress, PhonePress, card_incident
+
+    card = [AgencyPress(7, "ack").encode(), AgencyPress(7, "clm").encode(), PhonePress(7).encode()]
+    assert card_incident(card) == 7
+    assert card_incident([AgencyPress(7, "ack").encode(), PhonePress(8).encode()]) is None, "two incidents"
+    assert card_incident([AgencyPress(7, "ack").encode(), "f1:garbage"]) is None
