@@ -38,6 +38,9 @@ class InboxProcessor:
         self._finished: list[int] = []
         self._wake = asyncio.Event()
         self._marks = asyncio.Event()
+        # Held while pending rows are read and handed over, and while marked ones leave `_in_flight`: a read that
+        # began before a mark was committed must still find that update in flight, or it would run it twice.
+        self._handover = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._last_prune = 0.0
 
@@ -82,14 +85,15 @@ class InboxProcessor:
             self._wake.clear()
 
     async def _feed(self) -> None:
-        room = MAX_IN_FLIGHT - len(self._in_flight)
-        if room <= 0:
-            return
-        for row in await inbox.pending(self.services, self.holder, len(self._in_flight) + room):
-            if row.update_id in self._in_flight:
-                continue
-            self._in_flight.add(row.update_id)
-            self._hand_over(row)
+        async with self._handover:
+            room = MAX_IN_FLIGHT - len(self._in_flight)
+            if room <= 0:
+                return
+            for row in await inbox.pending(self.services, self.holder, len(self._in_flight) + room):
+                if row.update_id in self._in_flight:
+                    continue
+                self._in_flight.add(row.update_id)
+                self._hand_over(row)
 
     def _hand_over(self, row: inbox.Stored) -> None:
         try:
@@ -137,7 +141,8 @@ class InboxProcessor:
         ids = list(self._finished)
         await inbox.mark_processed(self.services, ids, utcnow())
         del self._finished[:len(ids)]
-        self._in_flight.difference_update(ids)
+        async with self._handover:
+            self._in_flight.difference_update(ids)
 
 
 async def poll(application: Application, processor: InboxProcessor,  # type: ignore[type-arg]
