@@ -201,7 +201,7 @@ class FakeTelegram:
         self._stop_event = asyncio.Event()
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
@@ -210,9 +210,9 @@ class FakeTelegram:
         self._ready.set()
         pusher = asyncio.create_task(self._push_webhooks())
         await self._stop_event.wait()
+        self._new_update.set()  # a long poll still open ends now rather than holding up the shutdown
         pusher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await pusher
+        await asyncio.wait([pusher], timeout=2.0)
         await runner.cleanup()
 
     # the world ------------------------------------------------------------------------------------------------
@@ -516,7 +516,7 @@ class FakeTelegram:
                 assert self._new_update is not None
                 self._new_update.clear()
             remaining = deadline - time.monotonic()
-            if ready or remaining <= 0:
+            if ready or remaining <= 0 or self._stop_event.is_set():
                 return _ok(ready)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), remaining)
@@ -528,7 +528,7 @@ class FakeTelegram:
 
         turn = 0
         async with ClientSession(timeout=ClientTimeout(total=10)) as session:
-            while True:
+            while not self._stop_event.is_set():  # ends by itself at stop (a cancel can be lost in a wait_for)
                 assert self._new_update is not None
                 with self._lock:
                     hook = dict(self.webhook) if self.webhook else None
