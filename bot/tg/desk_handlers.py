@@ -192,13 +192,10 @@ async def phone_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     svc = services_of(context)
     press = decode(query.data)
     if not isinstance(press, PhonePress):
-        await query.answer(svc.tr("unknown_button"))
+        await answer(query, svc.tr("unknown_button"))
         return
     result = await reveal.reveal_phone(svc, actor_of(user), chat.id, press.incident_id, utcnow())
-    await query.answer(_reveal_text(result, svc, user.id)[:ALERT_LIMIT], show_alert=True)
-
-
-ALERT_LIMIT = 200  # Telegram's limit for a callback answer
+    await answer(query, _reveal_text(result, svc, user.id), show_alert=True)
 
 
 def _reveal_text(result: reveal.Reveal, svc: Services, user_id: int) -> str:
