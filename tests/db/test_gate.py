@@ -19,9 +19,9 @@ async def test_an_urgent_unit_of_work_goes_before_the_ones_already_waiting() -> 
         gate.release()
 
     tasks = [asyncio.create_task(work("claim 1", False)), asyncio.create_task(work("claim 2", False))]
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # one turn of the event loop (not a timed wait): the claims queue at the gate
     tasks.append(asyncio.create_task(work("record", True)))
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # one turn: the record queues behind them
     gate.release()
     await asyncio.gather(*tasks)
     assert order == ["record", "claim 1", "claim 2"]
@@ -31,7 +31,7 @@ async def test_a_waiter_cancelled_while_waiting_does_not_keep_the_gate() -> None
     gate = Gate()
     await gate.acquire()
     waiting = asyncio.create_task(gate.acquire())
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # one turn: the waiter is queued
     waiting.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiting

@@ -36,13 +36,7 @@ async def test_group_membership_is_the_credential_by_default(services: Services)
 
 async def test_an_agency_can_require_registered_responders(services: Services, database_url: str,
                                                            tmp_path: Path) -> None:
-    rules_dir = tmp_path / "rules"
-    shutil.copytree(RULES_DIR, rules_dir)
-    agencies = (rules_dir / "agencies.yaml").read_text()
-    (rules_dir / "agencies.yaml").write_text(agencies.replace(
-        "damkar: {name: Damkar, name_en: Fire brigade, kind: responder}",
-        "damkar: {name: Damkar, name_en: Fire brigade, kind: responder, require_registration: true}"))
-    strict = Services(services.db, load_rules(rules_dir), WIT, services.tr, services.admin_ids)
+    strict = requiring_registration(services, tmp_path)
     incident = await fire(strict)
     refused = await lifecycle.press(strict, BUDI, DAMKAR_CHAT, incident, Action.ACK, NOW)
     assert refused.verdict == Verdict.UNREGISTERED
@@ -93,3 +87,14 @@ async def test_strangers_get_no_answer_from_the_desk_even_with_bad_values(servic
     assert (await desk.set_priority(services, stranger, stranger.id, True, "1", "xyz", NOW)).key == "ignore"
     assert (await desk.add_agency(services, stranger, stranger.id, True, "1", "xyz", NOW)).key == "ignore"
     assert (await desk.close(services, RINA, RINA.id, True, "1", "xyz", "", NOW)).key == "desk_bad_outcome"
+
+
+def requiring_registration(services: Services, tmp_path: Path) -> Services:
+    """The same services, with rules in which Damkar lets only its registered responders act."""
+    rules_dir = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules_dir)
+    agencies = (rules_dir / "agencies.yaml").read_text()
+    (rules_dir / "agencies.yaml").write_text(agencies.replace(
+        "damkar: {name: Damkar, name_en: Fire brigade, kind: responder}",
+        "damkar: {name: Damkar, name_en: Fire brigade, kind: responder, require_registration: true}"))
+    return Services(services.db, load_rules(rules_dir), WIT, services.tr, services.admin_ids)

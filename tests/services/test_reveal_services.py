@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from bot.domain.lifecycle import Verdict
-from bot.rules import load_rules
 from bot.services import desk, intake, people, reveal
 from bot.services.context import Actor, Services
-from tests.conftest import RULES_DIR, WIT
 
 from .test_intake_services import FIRE, NOW, RINA
-from .test_lifecycle_services import BUDI, DAMKAR_CHAT, fire
+from .test_lifecycle_services import BUDI, DAMKAR_CHAT, fire, requiring_registration
 
 MONITORING_CHAT = -1000 - 2
 SAR_CHAT = -1000 - 4  # SAR is not sent to a fire
@@ -46,13 +43,7 @@ async def test_readers_and_unassigned_groups_are_refused_and_nothing_is_recorded
 
 async def test_an_agency_that_requires_registration_reveals_only_to_its_registered_staff(
         services: Services, tmp_path: Path) -> None:
-    rules_dir = tmp_path / "rules"
-    shutil.copytree(RULES_DIR, rules_dir)
-    agencies = (rules_dir / "agencies.yaml").read_text()
-    (rules_dir / "agencies.yaml").write_text(agencies.replace(
-        "damkar: {name: Damkar, name_en: Fire brigade, kind: responder}",
-        "damkar: {name: Damkar, name_en: Fire brigade, kind: responder, require_registration: true}"))
-    strict = Services(services.db, load_rules(rules_dir), WIT, services.tr, services.admin_ids)
+    strict = requiring_registration(services, tmp_path)
     incident = await fire(strict)
     refused = await reveal.reveal_phone(strict, BUDI, DAMKAR_CHAT, incident, NOW)
     assert refused.verdict == Verdict.UNREGISTERED and refused.phone is None

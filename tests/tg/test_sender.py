@@ -21,7 +21,7 @@ async def eventually(condition: Callable[[], object], what: str, timeout: float 
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # the poll interval of a wait on state, bounded by the deadline
 
 
 async def test_a_chats_delivery_worker_is_forgotten_once_its_messages_are_sent(services: Services) -> None:
@@ -50,7 +50,7 @@ async def test_a_chats_delivery_worker_is_forgotten_once_its_messages_are_sent(s
         deadline = time.monotonic() + 30
         while not await all_sent():
             assert time.monotonic() < deadline, "the cards were not all sent"
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.1)  # the poll interval of a wait on state, bounded by the deadline
         assert len({m.chat_id for chat in fake.sent for m in fake.bot_messages(chat)}) >= len(outcome.targets)
         await eventually(lambda: sender.active_routes == 0, "every worker to be forgotten")
     finally:
