@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,20 +60,75 @@ def fresh_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
         return
     name = f"sigap_test_{uuid.uuid4().hex[:12]}"
     _pg_admin(f'CREATE DATABASE "{name}"')
-    from sqlalchemy.engine import make_url
-
     try:
-        yield make_url(os.environ["TEST_DATABASE_URL"]).set(database=name).render_as_string(hide_password=False)
+        yield _pg_url(name)
     finally:
         _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class MigratedTemplates:
+    """One database per backend migrated through Alembic once per test process; each test gets a copy of it.
+
+    Running every migration for every test cost about a second and a half each (a `sigap112 db upgrade` process
+    for the end-to-end tests); a copy costs a few milliseconds: a file copy for SQLite, `CREATE DATABASE … TEMPLATE`
+    for PostgreSQL. The migrations themselves are still run and checked by `tests/db/test_migrations.py`.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.made: dict[str, str] = {}
+
+    def _template(self, backend: str) -> str:
+        if backend not in self.made:
+            if backend == "sqlite":
+                url = f"sqlite+aiosqlite:///{self.root / 'template.db'}"
+                migrate.upgrade(url)
+                self.made[backend] = str(self.root / "template.db")
+            else:
+                name = f"sigap_tmpl_{uuid.uuid4().hex[:12]}"
+                _pg_admin(f'CREATE DATABASE "{name}"')
+                self.made[backend] = name
+                migrate.upgrade(_pg_url(name))
+        return self.made[backend]
+
+    def copy(self, backend: str, tmp_path: Path) -> Iterator[str]:
+        """A migrated database of the backend for one test, dropped afterwards."""
+        template = self._template(backend)
+        if backend == "sqlite":
+            target = tmp_path / "sigap112.db"
+            shutil.copyfile(template, target)
+            yield f"sqlite+aiosqlite:///{target}"
+            return
+        name = f"sigap_test_{uuid.uuid4().hex[:12]}"
+        _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        try:
+            yield _pg_url(name)
+        finally:
+            _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def drop(self) -> None:
+        if "postgresql" in self.made:
+            _pg_admin(f'DROP DATABASE IF EXISTS "{self.made["postgresql"]}" WITH (FORCE)')
+
+
+def _pg_url(name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(os.environ["TEST_DATABASE_URL"]).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedTemplates]:
+    templates = MigratedTemplates(tmp_path_factory.mktemp("templates"))
+    yield templates
+    templates.drop()
+
+
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database at the latest migration, built through Alembic like production."""
-    for url in fresh_database_url(request.param, tmp_path):
-        migrate.upgrade(url)
-        yield url
+def database_url(request: pytest.FixtureRequest, tmp_path: Path,
+                 migrated_templates: MigratedTemplates) -> Iterator[str]:
+    """A database at the latest migration, built through Alembic like production (copied from a template)."""
+    yield from migrated_templates.copy(request.param, tmp_path)
 
 
 @pytest.fixture

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from bot.clock import utcnow
+from bot.db.engine import make_engine, make_session_factory
+from bot.db.uow import Database
+from bot.domain.ruleset import Rules
+from bot.i18n import Catalogue
 from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess
-from tests.conftest import BACKENDS, fresh_database_url
+from bot.services import people
+from bot.services.context import Services
+from tests.conftest import BACKENDS, WIT, MigratedTemplates
 
 from . import world
 
@@ -34,8 +42,10 @@ def fake() -> Iterator[FakeTelegram]:
 
 
 @pytest.fixture(params=BACKENDS)
-def e2e_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    yield from fresh_database_url(request.param, tmp_path)
+def e2e_database_url(request: pytest.FixtureRequest, tmp_path: Path,
+                     migrated_templates: MigratedTemplates) -> Iterator[str]:
+    """A database at the latest migration (what `sigap112 db upgrade` makes; copied from a template)."""
+    yield from migrated_templates.copy(request.param, tmp_path)
 
 
 @pytest.fixture
@@ -43,7 +53,6 @@ def process(fake: FakeTelegram, e2e_database_url: str, tmp_path: Path,
             request: pytest.FixtureRequest) -> Iterator[BotProcess]:
     """The real program with a migrated database; not started yet."""
     bot = BotProcess(fake, e2e_database_url, tmp_path, admin_ids=[world.ADMIN])
-    bot.cli("db", "upgrade")
     yield bot
     bot.stop()
     rep = getattr(request.node, "rep_call", None)
@@ -52,14 +61,29 @@ def process(fake: FakeTelegram, e2e_database_url: str, tmp_path: Path,
 
 
 @pytest.fixture
-def running(process: BotProcess, fake: FakeTelegram) -> BotProcess:
+def running(process: BotProcess, fake: FakeTelegram, e2e_database_url: str, rules: Rules) -> BotProcess:
     """The bot running, with the call taker registered and every agency group bound by the admin."""
-    process.cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
-    process.cli("users", "add", "--id", str(world.SUPERVISOR), "--name", "Sari", "--role", "supervisor")
+    register(e2e_database_url, rules, [(world.CALL_TAKER, "Rina", "call_taker"),
+                                       (world.SUPERVISOR, "Sari", "supervisor")])
     process.start()
     fake.wait_polling()
     bind_all_groups(fake)
     return process
+
+
+def register(database_url: str, rules: Rules, staff: list[tuple[int, str, str]]) -> None:
+    """What `sigap112 users add` does, through the same service, without starting a process for each person."""
+    async def run() -> None:
+        engine = make_engine(database_url)
+        try:
+            services = Services(Database(make_session_factory(engine)), rules, WIT, Catalogue("id"), frozenset(),
+                                lapor_per_minute=10)
+            for telegram_id, name, role in staff:
+                await people.add_user(services, telegram_id, name, role, None, utcnow())
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
 
 
 def bind_all_groups(fake: FakeTelegram) -> None:
