@@ -47,9 +47,15 @@ def test_the_published_figures_come_out_of_the_cli_and_of_rekap_as_text_and_char
     assert "tidak ada" in fake.wait_for_message(world.LEADER, "Cara pakai").text
 
 
+def january_2026() -> str:
+    """The published figures' January 2026 (80 reports): what the export test reads, without importing 548."""
+    header, *rows = published_csv().splitlines()
+    return "\n".join([header, *(row for row in rows if row.startswith("2026-01"))]) + "\n"
+
+
 def test_exports_validate_and_keep_callers_private_unless_an_admin_asks(process: BotProcess, tmp_path: Path) -> None:
     data = tmp_path / "ambon.csv"
-    data.write_text(published_csv())
+    data.write_text(january_2026())
     process.cli("import", "--format", "csv", str(data))
     out = tmp_path / "cap"
     process.cli("export", "--from", "2026-01-01", "--to", "2026-01-31", "--format", "cap", "--output", str(out))
