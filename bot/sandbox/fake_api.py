@@ -405,7 +405,7 @@ class FakeTelegram:
         with self._lock:
             return [params for name, params in self.calls if name == method]
 
-    def wait_until(self, condition: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
+    def wait_until(self, condition: Callable[[], Any], timeout: float = 90.0, what: str = "condition") -> Any:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             value = condition()
@@ -414,15 +414,15 @@ class FakeTelegram:
             time.sleep(0.05)
         raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
-    def wait_for_message(self, chat_id: int, contains: str, timeout: float = 30.0) -> Sent:
+    def wait_for_message(self, chat_id: int, contains: str, timeout: float = 90.0) -> Sent:
         return self.wait_until(
             lambda: next((m for m in self.bot_messages(chat_id) if contains in m.text), None), timeout,
             f"a message in {chat_id} containing {contains!r}; got {[m.text[:80] for m in self.bot_messages(chat_id)]}")
 
-    def wait_for_answer(self, query_id: str, timeout: float = 20.0) -> dict[str, Any]:
+    def wait_for_answer(self, query_id: str, timeout: float = 90.0) -> dict[str, Any]:
         return self.wait_until(lambda: self.answer_of(query_id), timeout, f"an answer to callback {query_id}")
 
-    def wait_polling(self, timeout: float = 30.0) -> None:
+    def wait_polling(self, timeout: float = 90.0) -> None:
         """Until the bot is polling (it has asked for updates at least once)."""
         self.wait_until(lambda: self.get_updates_calls > 0, timeout, "the bot to poll getUpdates")
 

@@ -33,7 +33,7 @@ def read(process: BotProcess, query: Callable[[AsyncSession], Any]) -> Any:
     return asyncio.run(run())
 
 
-def wait_recorded(fake: FakeTelegram, process: BotProcess, messages: Iterable[Sent], timeout: float = 30.0) -> None:
+def wait_recorded(fake: FakeTelegram, process: BotProcess, messages: Iterable[Sent], timeout: float = 90.0) -> None:
     """Until the bot has recorded each of these posts as sent (its message id stored): a kill after this can
     repeat none of them."""
     wanted = {(m.chat_id, m.message_id) for m in messages}
@@ -46,7 +46,7 @@ def wait_recorded(fake: FakeTelegram, process: BotProcess, messages: Iterable[Se
     fake.wait_until(lambda: wanted <= read(process, recorded), timeout, f"the bot to record {sorted(wanted)}")
 
 
-def wait_quiet(fake: FakeTelegram, process: BotProcess, timeout: float = 60.0) -> None:
+def wait_quiet(fake: FakeTelegram, process: BotProcess, timeout: float = 120.0) -> None:
     """Until every instance has run a whole sweep that began after now, and nothing waits in the outbox: whatever
     the bot was going to send by now has been sent."""
     mark = datetime.now(UTC)

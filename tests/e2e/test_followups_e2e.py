@@ -51,17 +51,17 @@ def test_a_silent_agency_is_chased_up_the_ladder_through_a_restart(process: BotP
     press(fake, world.PLN_STAFF, "pln", number, "Terima")
     for key in ("damkar", "dishub", "tni_polri"):
         press(fake, world.DAMKAR_STAFF, key, number, "Tangani")
-    reminder = fake.wait_for_message(world.GROUPS["dinkes"], "Pengingat 1/1", timeout=20)
+    reminder = fake.wait_for_message(world.GROUPS["dinkes"], "Pengingat 1/1", timeout=90)
     assert reminder.reply_to == card(fake, "dinkes", number).message_id and number in reminder.text
     assert not any("Pengingat" in m.text for m in fake.bot_messages(world.GROUPS["pln"]))
     # Kill when the reminder's delivery is recorded: only a message in flight at the kill may ever repeat.
     wait_recorded(fake, process, [reminder])
     process.kill()
     process.start()
-    escalation = fake.wait_for_message(world.GROUPS["call_center"], "ESKALASI", timeout=25)
+    escalation = fake.wait_for_message(world.GROUPS["call_center"], "ESKALASI", timeout=90)
     assert "Dinkes/RS belum menerima laporan" in escalation.text
     assert "PLN: ✅ diterima" in escalation.text and "Damkar: 🚑 menuju lokasi" in escalation.text
-    leaders = fake.wait_for_message(world.GROUPS["pimpinan"], "ESKALASI", timeout=25)
+    leaders = fake.wait_for_message(world.GROUPS["pimpinan"], "ESKALASI", timeout=90)
     assert "Dinkes/RS" in leaders.text
     press(fake, world.DAMKAR_STAFF, "dinkes", number, "Terima")
     wait_quiet(fake, process)  # a whole sweep after the press, and everything it would send sent

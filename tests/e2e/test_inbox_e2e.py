@@ -50,7 +50,7 @@ def test_a_report_acknowledged_to_telegram_just_before_a_kill_is_filed_exactly_o
     message = fake.send_text(world.CALL_TAKER, world.CALL_TAKER, world.FIRE_REPORT)
     update_id = fake.updates[-1]["update_id"]
     # Telegram forgets an update once the next getUpdates passes it: from then on only the bot has it.
-    fake.wait_until(lambda: fake.acknowledged >= update_id, timeout=30, what="the update acknowledged")
+    fake.wait_until(lambda: fake.acknowledged >= update_id, timeout=90, what="the update acknowledged")
     running.kill()
     running.start()
     accepted = fake.wait_for_message(world.CALL_TAKER, "Laporan", timeout=60)

@@ -168,8 +168,8 @@ def test_sigkill_with_deliveries_pending_then_restart_delivers_everything_once(
     fake.clear_faults()
     running.start()
     for key in world.FIRE_GROUPS:
-        fake.wait_for_message(world.GROUPS[key], number, timeout=40)
-    fake.wait_for_message(world.CALL_TAKER, "diterima semua grup", timeout=40)
+        fake.wait_for_message(world.GROUPS[key], number, timeout=90)
+    fake.wait_for_message(world.CALL_TAKER, "diterima semua grup", timeout=90)
     cards = cards_with(fake, number)
     assert {key for key, texts in cards.items() if texts} == world.FIRE_GROUPS
     assert {key: len(texts) for key, texts in cards.items() if len(texts) > 1} == {}
