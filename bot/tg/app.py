@@ -50,7 +50,8 @@ log = logging.getLogger(__name__)
 # Handler groups, in the order PTB runs them; in each, the first handler whose filter matches takes the update.
 SEEN = -2  # every update: note the time
 CARD_REPLIES = -1  # a reply in a group that answers a card stops here (ApplicationHandlerStop); others go on
-MAIN = 0  # edits (never new input), commands, form buttons, other buttons, text, locations, a group's migration
+MAIN = 0  # PTB's default: edits (never new input), commands, form buttons, any other button, plain text (private
+#           chats, or replies to the bot in groups), locations, a group's move to a supergroup, the bot's membership
 
 
 def build_application(settings: Settings, services: Services, webhook: bool = False) -> App:
@@ -129,13 +130,12 @@ async def _start_sender(app: App) -> None:
 
 async def _stop_sender(app: App) -> None:
     data = app.bot_data
-    task, sender = data.sender_task, data.sender
-    data.sender_task = data.sender = None
+    task, data.sender_task = data.sender_task, None
     if task is not None:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-    if sender is not None:
-        await sender.stop()
+    if data.sender is not None:
+        await data.sender.stop()  # its workers; a later start runs it again
 
 
 async def _register_commands(app: App, services: Services) -> None:
