@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.sandbox.fake_api import FakeTelegram, Limits, Sent
 from bot.sandbox.process import BotProcess
-from tests.e2e.world import ADMIN, GROUPS  # the same small call center as the end-to-end tests
+from bot.sandbox.world import ADMIN, GROUPS  # the same small call center as the demo and the end-to-end tests
 
 __all__ = ["ADMIN", "GROUPS", "NUMBER", "Clock", "percentile", "running_bot", "summary"]
 

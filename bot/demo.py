@@ -15,28 +15,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .sandbox import world
 from .sandbox.fake_api import FakeTelegram, Sent
 
 ROOT = Path(__file__).resolve().parents[1]
 WIT = ZoneInfo("Asia/Jayapura")
-PEOPLE = {1: "Andi (admin)", 1001: "Rina (call taker)", 3001: "Pak Kadis", 2001: "Budi (Damkar)",
-          2002: "Yani (PLN)", 2003: "dr. Sinta (Dinkes)", 2004: "Ferry (Dishub)", 2005: "Agus (TNI-Polri)"}
-GROUPS = {"call_center": (-1001000000001, "Call Center 112"), "pimpinan": (-1001000000002, "Pimpinan OPD"),
-          "monitoring": (-1001000000003, "Monitoring Walikota"), "tni_polri": (-1001000000004, "TNI-Polri"),
-          "sar": (-1001000000005, "SAR"), "damkar": (-1001000000006, "Damkar"), "pln": (-1001000000007, "PLN"),
-          "dinkes": (-1001000000008, "Dinkes/RS"), "dishub": (-1001000000009, "Dishub"),
-          "bpbd": (-1001000000010, "BPBD"), "satpol_pp": (-1001000000011, "Satpol PP"),
-          "perkim": (-1001000000012, "Perkim"), "dlhp": (-1001000000013, "DLHP"),
-          "jenazah": (-1001000000014, "Ambulans Jenazah")}
-FIRE = """/lapor
-kategori: bencana
-jenis: kebakaran
-kecamatan: Sirimau
-kelurahan: Batu Merah
-alamat: Jl. Jend. Sudirman, belakang masjid
-pelapor: Ibu Maria
-telepon: 0812 3456 7890
-keterangan: Rumah terbakar, 2 orang terjebak di lantai 2"""
+# Who the transcript says is speaking: the world's people, with what they do.
+PEOPLE = {uid: f"{world.NAMES[uid]} ({role})" if role else world.NAMES[uid] for uid, role in (
+    (world.ADMIN, "admin"), (world.CALL_TAKER, "call taker"), (world.LEADER, ""), (world.DAMKAR_STAFF, "Damkar"),
+    (world.PLN_STAFF, "PLN"), (world.DINKES_STAFF, "Dinkes"), (world.DISHUB_STAFF, "Dishub"),
+    (world.TNI_POLRI_STAFF, "TNI-Polri"))}
 # The demo's ladder runs in seconds so the whole story fits in a minute.
 FAST_LADDER = """priorities:
 {blocks}"""
@@ -54,7 +42,7 @@ class Transcript:
     """Prints each group's conversation as it happens, readable, with timestamps."""
 
     def __init__(self, fake: FakeTelegram, out: Any = sys.stdout) -> None:
-        self.names = {chat: title for chat, title in GROUPS.values()}
+        self.names = {world.GROUPS[key]: title for key, title in world.GROUP_TITLES.items()}
         self.out = out
         fake.listeners.append(self)
 
@@ -92,28 +80,27 @@ def run_demo(keep: Path | None = None) -> int:
     workdir = keep or Path(tempfile.mkdtemp(prefix="sigap112-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
     fake = FakeTelegram().start()
-    for user_id, name in PEOPLE.items():
-        fake.add_user(user_id, name.split(" (")[0])
-    for chat_id, title in GROUPS.values():
-        fake.add_group(chat_id, title)
+    for user_id in PEOPLE:
+        fake.add_user(user_id, world.NAMES[user_id])
+    for key, title in world.GROUP_TITLES.items():
+        fake.add_group(world.GROUPS[key], title)
     env = _environment(fake, workdir)
     bot = None
     try:
         _sigap(env, workdir, "db", "upgrade")
-        for user_id, role in ((1001, "call_taker"), (3001, "leader")):
-            _sigap(env, workdir, "users", "add", "--id", str(user_id), "--name", PEOPLE[user_id].split(" (")[0],
-                   "--role", role)
+        for user_id, role in ((world.CALL_TAKER, "call_taker"), (world.LEADER, "leader")):
+            _sigap(env, workdir, "users", "add", "--id", str(user_id), "--name", world.NAMES[user_id], "--role", role)
         bot = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=workdir,
                                stdout=(workdir / "bot.log").open("ab"), stderr=subprocess.STDOUT)
         fake.wait_polling()
         scenario = Scenario(fake)
         scenario.bind_groups()
         print("Sigap 112 — demo tanpa token: bot asli melawan emulator Bot API, basis data sementara.\n"
-              f"{len(GROUPS)} grup sudah didaftarkan admin (/daftar_grup). Percakapan di setiap grup:")
+              f"{len(world.GROUPS)} grup sudah didaftarkan admin (/daftar_grup). Percakapan di setiap grup:")
         Transcript(fake)
         scenario.play()
         chart = workdir / "rekap.png"
-        photo = fake.wait_until(lambda: next((m for m in fake.bot_messages(GROUPS["pimpinan"][0])
+        photo = fake.wait_until(lambda: next((m for m in fake.bot_messages(world.GROUPS["pimpinan"])
                                               if m.kind == "photo"), None), what="grafik rekap")
         chart.write_bytes(photo.file or b"")
         print(f"\nSelesai. Grafik rekap: {chart}\nBasis data: {workdir / 'demo.db'}\nLog bot: {workdir / 'bot.log'}")
@@ -158,7 +145,7 @@ class Scenario:
         self.number = ""
 
     def chat(self, key: str) -> int:
-        return GROUPS[key][0]
+        return world.GROUPS[key]
 
     def card(self, key: str) -> Sent:
         return self.fake.wait_until(lambda: next((m for m in self.fake.bot_messages(self.chat(key))
@@ -174,32 +161,34 @@ class Scenario:
         time.sleep(0.6)
 
     def bind_groups(self) -> None:
-        for key, (chat_id, _) in GROUPS.items():
-            self.fake.send_text(1, chat_id, f"/daftar_grup {key}")
-        for chat_id, _ in GROUPS.values():
+        for key, chat_id in world.GROUPS.items():
+            self.fake.send_text(world.ADMIN, chat_id, f"/daftar_grup {key}")
+        for chat_id in world.GROUPS.values():
             self.fake.wait_for_message(chat_id, "sekarang terdaftar")
 
     def play(self) -> None:
         fake = self.fake
-        fake.send_text(1001, 1001, FIRE)
-        accepted = fake.wait_for_message(1001, "Laporan diterima")
+        fake.send_text(world.CALL_TAKER, world.CALL_TAKER, world.FIRE_REPORT)
+        accepted = fake.wait_for_message(world.CALL_TAKER, "Laporan diterima")
         self.number = accepted.text.split("Laporan diterima: ")[1].split()[0]
-        fake.wait_for_message(1001, "diterima semua grup")
-        self.press(2002, "pln", "Terima")
-        fake.send_text(2001, self.chat("damkar"), "OTW 2 unit", reply_to=self.card("damkar").message_id)
+        fake.wait_for_message(world.CALL_TAKER, "diterima semua grup")
+        self.press(world.PLN_STAFF, "pln", "Terima")
+        fake.send_text(world.DAMKAR_STAFF, self.chat("damkar"), "OTW 2 unit", reply_to=self.card("damkar").message_id)
         fake.wait_for_message(self.chat("damkar"), "Damkar menangani")
-        self.press(2004, "dishub", "Terima")
-        self.press(2005, "tni_polri", "Tangani")
+        self.press(world.DISHUB_STAFF, "dishub", "Terima")
+        self.press(world.TNI_POLRI_STAFF, "tni_polri", "Tangani")
         fake.wait_for_message(self.chat("dinkes"), "Pengingat", timeout=30)
         fake.wait_for_message(self.chat("pimpinan"), "ESKALASI", timeout=30)
-        self.press(2003, "dinkes", "Tangani")
-        for user, key, steps in ((2001, "damkar", ("Tiba", "Selesai")), (2002, "pln", ("Selesai",)),
-                                 (2003, "dinkes", ("Tiba", "Selesai")), (2004, "dishub", ("Selesai",)),
-                                 (2005, "tni_polri", ("Tiba", "Selesai"))):
+        self.press(world.DINKES_STAFF, "dinkes", "Tangani")
+        for user, key, steps in ((world.DAMKAR_STAFF, "damkar", ("Tiba", "Selesai")),
+                                 (world.PLN_STAFF, "pln", ("Selesai",)),
+                                 (world.DINKES_STAFF, "dinkes", ("Tiba", "Selesai")),
+                                 (world.DISHUB_STAFF, "dishub", ("Selesai",)),
+                                 (world.TNI_POLRI_STAFF, "tni_polri", ("Tiba", "Selesai"))):
             for label in steps:
                 self.press(user, key, label)
-        ask = fake.wait_for_message(1001, "Hubungi pelapor")
+        ask = fake.wait_for_message(world.CALL_TAKER, "Hubungi pelapor")
         data = next(d for text, d in ask.buttons() if "mengonfirmasi" in text)
-        fake.wait_for_answer(fake.press(1001, 1001, ask.message_id, data))
+        fake.wait_for_answer(fake.press(world.CALL_TAKER, world.CALL_TAKER, ask.message_id, data))
         self.fake.wait_until(lambda: "DITUTUP" in self.card("monitoring").text, what="laporan ditutup")
-        fake.send_text(3001, self.chat("pimpinan"), "/rekap")
+        fake.send_text(world.LEADER, self.chat("pimpinan"), "/rekap")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import (
     BotCommand,
@@ -27,22 +29,39 @@ from ..config import Settings
 from ..domain.model import COMMANDS_BY_ROLE, Role
 from ..services import people
 from ..services.context import Services
-from . import desk_handlers, handlers, shift_handlers, stats_handlers
+from . import (
+    card_handlers,
+    desk_handlers,
+    general_handlers,
+    intake_handlers,
+    jobs,
+    people_handlers,
+    shift_handlers,
+    stats_handlers,
+)
 from .budget import Budget, BudgetLimiter
+from .context import CONTEXT_TYPES, App, Context
 from .processor import PerChatProcessor, Triage
 from .sender import OutboxSender
 
 log = logging.getLogger(__name__)
 
 
-def build_application(settings: Settings, services: Services,
-                      webhook: bool = False) -> Application:  # type: ignore[type-arg]
+# Handler groups, in the order PTB runs them; in each, the first handler whose filter matches takes the update.
+SEEN = -2  # every update: note the time
+CARD_REPLIES = -1  # a reply in a group that answers a card stops here (ApplicationHandlerStop); others go on
+MAIN = 0  # PTB's default: edits (never new input), commands, form buttons, any other button, plain text (private
+#           chats, or replies to the bot in groups), locations, a group's move to a supergroup, the bot's membership
+
+
+def build_application(settings: Settings, services: Services, webhook: bool = False) -> App:
     # No PTB Updater: updates arrive through our own polling loop or web server, and are stored in the inbox
     # before Telegram is told they arrived (tg/inbox.py, tg/webhook.py).
-    builder = Application.builder().updater(None)
     budget = Budget(settings.telegram_group_per_minute, settings.telegram_per_second, share=settings.instances)
     app = (
-        builder
+        Application.builder()
+        .updater(None)
+        .context_types(CONTEXT_TYPES)
         .token(settings.token())
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
@@ -58,66 +77,68 @@ def build_application(settings: Settings, services: Services,
         .post_stop(_stop_sender)
         .build()
     )
-    app.bot_data["services"] = services
-    app.bot_data["holder"] = settings.instance_id
-    app.bot_data["budget"] = budget
-    # Handler group 0, first match wins: edits (never new input), commands, then form buttons, then any other
-    # button, then plain text (private chats, or replies to the bot in groups), then locations, then a group's
-    # move to a supergroup.
-    app.add_handler(MessageHandler(filters.UpdateType.EDITED, handlers.edited))
-    app.add_handler(CommandHandler("start", handlers.start))
-    app.add_handler(CommandHandler("whoami", handlers.whoami))
-    app.add_handler(CommandHandler(["bantuan", "help"], handlers.bantuan))
-    app.add_handler(CommandHandler("daftar_grup", handlers.daftar_grup))
-    app.add_handler(CommandHandler(["lapor", "report"], handlers.lapor))
-    app.add_handler(CommandHandler("batal", handlers.batal))
-    for name, callback in (("tutup", desk_handlers.tutup), ("buka", desk_handlers.buka),
-                           ("tambah", desk_handlers.tambah), ("prioritas", desk_handlers.prioritas),
-                           ("catatan", desk_handlers.catatan), ("status", desk_handlers.status),
-                           ("aktif", desk_handlers.aktif), ("tunda", shift_handlers.tunda),
-                           ("serahterima", shift_handlers.serahterima), ("mulai_shift", shift_handlers.mulai_shift),
-                           ("akhiri_shift", shift_handlers.akhiri_shift), ("rekap", stats_handlers.rekap),
-                           ("kesehatan", shift_handlers.kesehatan)):
-        app.add_handler(CommandHandler(name, callback))
-    app.add_handler(CallbackQueryHandler(handlers.form_button, pattern=r"^f1:"))
-    app.add_handler(CallbackQueryHandler(desk_handlers.agency_button, pattern=r"^a1:"))
-    app.add_handler(CallbackQueryHandler(desk_handlers.confirm_button, pattern=r"^c1:"))
-    app.add_handler(CallbackQueryHandler(desk_handlers.phone_button, pattern=r"^p1:"))
-    app.add_handler(CallbackQueryHandler(handlers.unknown_button))
-    to_bot = filters.ChatType.PRIVATE | filters.REPLY
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & to_bot, handlers.text_message))
-    app.add_handler(MessageHandler(filters.LOCATION, handlers.location))
-    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.migrated))
-    app.add_handler(ChatMemberHandler(handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER))
-    app.add_handler(TypeHandler(Update, handlers.seen), group=-1)  # before everything: note the time
-    app.add_error_handler(handlers.on_error)
+    app.bot_data.wire(services, settings.instance_id)
+    app.bot_data.sender = OutboxSender(app.bot, services, settings.instance_id, budget)
+    _add_handlers(app)
     # The schedule lives in the database; this job only looks at it. Times are computed in the configured
     # zone by the services; the scheduler itself runs in that zone too (Defaults above).
     assert app.job_queue is not None
-    app.job_queue.run_repeating(shift_handlers.sweep_job, interval=settings.sweep_interval, first=1,
-                                name="followup-sweep")
+    app.job_queue.run_repeating(jobs.sweep_job, interval=settings.sweep_interval, first=1, name="followup-sweep")
     return app
 
 
-async def _start_sender(app: Application) -> None:  # type: ignore[type-arg]
-    services: Services = app.bot_data["services"]
-    sender = OutboxSender(app.bot, services, app.bot_data["holder"], app.bot_data["budget"])
-    app.bot_data["sender"] = sender
-    app.bot_data["sender_task"] = asyncio.create_task(sender.run(), name="outbox")
-    await _register_commands(app, services)
+def _add_handlers(app: App) -> None:
+    app.add_handler(TypeHandler(Update, general_handlers.seen), group=SEEN)
+    in_group_reply = (filters.TEXT & ~filters.COMMAND & filters.REPLY & ~filters.ChatType.PRIVATE
+                      & ~filters.UpdateType.EDITED)
+    app.add_handler(MessageHandler(in_group_reply, card_handlers.card_reply), group=CARD_REPLIES)
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED, general_handlers.edited))
+    for names, command in COMMANDS:
+        app.add_handler(CommandHandler(names, command))
+    app.add_handler(CallbackQueryHandler(intake_handlers.form_button, pattern=r"^f1:"))
+    app.add_handler(CallbackQueryHandler(card_handlers.agency_button, pattern=r"^a1:"))
+    app.add_handler(CallbackQueryHandler(desk_handlers.confirm_button, pattern=r"^c1:"))
+    app.add_handler(CallbackQueryHandler(card_handlers.phone_button, pattern=r"^p1:"))
+    app.add_handler(CallbackQueryHandler(general_handlers.unknown_button))
+    to_bot = filters.ChatType.PRIVATE | filters.REPLY
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & to_bot, intake_handlers.text_message))
+    app.add_handler(MessageHandler(filters.LOCATION, intake_handlers.location))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, people_handlers.migrated))
+    app.add_handler(ChatMemberHandler(people_handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_error_handler(general_handlers.on_error)
 
 
-async def _stop_sender(app: Application) -> None:  # type: ignore[type-arg]
-    task: asyncio.Task[None] | None = app.bot_data.pop("sender_task", None)
-    sender: OutboxSender | None = app.bot_data.pop("sender", None)
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+COMMANDS: tuple[tuple[str | list[str], Handler], ...] = (
+    ("start", people_handlers.start), ("whoami", people_handlers.whoami),
+    (["bantuan", "help"], people_handlers.bantuan), ("daftar_grup", people_handlers.daftar_grup),
+    (["lapor", "report"], intake_handlers.lapor), ("batal", intake_handlers.batal),
+    ("tutup", desk_handlers.tutup), ("buka", desk_handlers.buka), ("tambah", desk_handlers.tambah),
+    ("prioritas", desk_handlers.prioritas), ("catatan", desk_handlers.catatan), ("status", desk_handlers.status),
+    ("aktif", desk_handlers.aktif), ("tunda", desk_handlers.tunda), ("serahterima", shift_handlers.serahterima),
+    ("mulai_shift", shift_handlers.mulai_shift), ("akhiri_shift", shift_handlers.akhiri_shift),
+    ("rekap", stats_handlers.rekap), ("kesehatan", stats_handlers.kesehatan),
+)
+
+
+async def _start_sender(app: App) -> None:
+    data = app.bot_data
+    if data.sender is not None:
+        data.sender_task = asyncio.create_task(data.sender.run(), name="outbox")
+    await _register_commands(app, data.services)
+
+
+async def _stop_sender(app: App) -> None:
+    data = app.bot_data
+    task, data.sender_task = data.sender_task, None
     if task is not None:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-    if sender is not None:
-        await sender.stop()
+    if data.sender is not None:
+        await data.sender.stop()  # its workers; a later start runs it again
 
 
-async def _register_commands(app: Application, services: Services) -> None:  # type: ignore[type-arg]
+async def _register_commands(app: App, services: Services) -> None:
     """Indonesian command menus: a minimal one for everyone, the staff's in the groups, and each registered
     person's own in their private chat (what /bantuan lists for their role)."""
     tr = services.tr

@@ -14,12 +14,12 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, NetworkError, TelegramError
-from telegram.ext import Application
 
 from ..clock import utcnow
 from ..config import Settings
 from ..services import inbox
 from ..services.context import Services
+from .context import App
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 20  # seconds Telegram holds a getUpdates open when there is nothing
@@ -30,7 +30,7 @@ STOP_GRACE = 15.0
 
 
 class InboxProcessor:
-    def __init__(self, application: Application, services: Services, holder: str) -> None:  # type: ignore[type-arg]
+    def __init__(self, application: App, services: Services, holder: str) -> None:
         self.app = application
         self.services = services
         self.holder = holder
@@ -145,7 +145,7 @@ class InboxProcessor:
             self._in_flight.difference_update(ids)
 
 
-async def poll(application: Application, processor: InboxProcessor,  # type: ignore[type-arg]
+async def poll(application: App, processor: InboxProcessor,
                services: Services, holder: str) -> None:
     """Long polling: fetch, store, and only then let the next getUpdates acknowledge the batch."""
     bot, offset, failures = application.bot, 0, 0
@@ -157,7 +157,7 @@ async def poll(application: Application, processor: InboxProcessor,  # type: ign
             if updates:
                 await inbox.store(services, [_raw(u) for u in updates], holder, utcnow())
                 offset = updates[-1].update_id + 1
-                application.bot_data["last_update_at"] = utcnow()
+                application.bot_data.last_update_at = utcnow()
                 processor.kick()
             failures = 0
         except asyncio.CancelledError:
@@ -181,7 +181,7 @@ def _short(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:200]
 
 
-async def _delete_webhook(application: Application) -> None:  # type: ignore[type-arg]
+async def _delete_webhook(application: App) -> None:
     while True:
         try:
             await application.bot.delete_webhook(drop_pending_updates=False)
@@ -191,13 +191,13 @@ async def _delete_webhook(application: Application) -> None:  # type: ignore[typ
             await asyncio.sleep(2.0)
 
 
-async def serve_polling(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+async def serve_polling(application: App, settings: Settings) -> None:
     """Run until SIGTERM/SIGINT: the application, the inbox processor, and the polling loop."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    services: Services = application.bot_data["services"]
+    services = application.bot_data.services
     if not await initialize(application, stop):
         return
     try:
@@ -212,7 +212,7 @@ async def serve_polling(application: Application, settings: Settings) -> None:  
         await application.shutdown()
 
 
-async def initialize(application: Application, stop: asyncio.Event) -> bool:  # type: ignore[type-arg]
+async def initialize(application: App, stop: asyncio.Event) -> bool:
     """Application.initialize (it asks Telegram who the bot is), tried again while Telegram cannot be reached:
     a restart during an outage waits for Telegram instead of ending. False when stopped while waiting."""
     while not stop.is_set():
@@ -226,18 +226,18 @@ async def initialize(application: Application, stop: asyncio.Event) -> bool:  # 
     return False
 
 
-async def start(application: Application) -> InboxProcessor:  # type: ignore[type-arg]
+async def start(application: App) -> InboxProcessor:
     """post_init, the application, then the processor (which first replays what a crash left unprocessed)."""
     if application.post_init is not None:
         await application.post_init(application)
     await application.start()
-    processor = InboxProcessor(application, application.bot_data["services"], application.bot_data["holder"])
-    application.bot_data["inbox"] = processor
+    processor = InboxProcessor(application, application.bot_data.services, application.bot_data.holder)
+    application.bot_data.inbox = processor
     await processor.start()
     return processor
 
 
-async def finish(application: Application, processor: InboxProcessor) -> None:  # type: ignore[type-arg]
+async def finish(application: App, processor: InboxProcessor) -> None:
     await processor.stop_feeding()
     try:
         await asyncio.wait_for(application.stop(), STOP_GRACE)  # waits for the updates in flight

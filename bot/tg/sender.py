@@ -9,7 +9,7 @@ import contextlib
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
+from telegram import LinkPreviewOptions, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
@@ -21,6 +21,7 @@ from ..services.context import Services
 from ..services.outbox import Job, Outcome, Result, Route
 from .budget import OUTBOX, Budget
 from .errors import classify, is_content_error, is_not_modified
+from .keyboards import keyboard
 
 log = logging.getLogger(__name__)
 IDLE_POLL = 5.0
@@ -150,8 +151,7 @@ class OutboxSender:
             photo = await self.bot.send_photo(job.chat_id, png, caption=plain_fit(f"Grafik {label}", CAPTION_LIMIT),
                                               rate_limit_args=OUTBOX)
             return Result(Outcome.SENT, message_id=photo.message_id)
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
-                                       for row in job.buttons])
+        markup = keyboard(job.buttons)
         if job.kind == "edit":
             assert job.message_id is not None
             # The keyboard is always sent with an edit: an edit without it would remove the buttons.

@@ -1,28 +1,29 @@
-"""/rekap: the numbers as a short text and a chart, for supervisors, leaders, and the leadership groups."""
+"""Handlers for the numbers: /rekap as a short text and a chart (supervisors, leaders, the leadership groups),
+/kesehatan on the bot itself (admins)."""
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from ..clock import utcnow
+from ..domain.model import Role
 from ..domain.periods import PeriodError, parse_period
 from ..domain.render import cut
 from ..domain.stats import recap_text, spoken_summary
 from ..domain.text import CAPTION_LIMIT, plain_fit
 from ..i18n import Html
-from ..services import people, stats
+from ..services import health, people, stats
 from ..services.reports import labels
-from .handlers import reply, services_of
+from .common import at_desk, reply, said
+from .context import Context
 
 
-async def rekap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def rekap(update: Update, context: Context) -> None:
     """/rekap [hari|minggu|bulan|YYYY-MM|YYYY-MM-DD..YYYY-MM-DD] [desa]: text first, then the chart."""
-    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if message is None or user is None or chat is None:
+    if (got := said(update)) is None:
         return
-    svc = services_of(context)
-    info = await people.who_am_i(svc, user.id, chat.id)
+    svc, message = context.services, got.message
+    info = await people.who_am_i(svc, got.user.id, got.chat.id)
     access = stats.recap_access(info.role.value if info.role else None, info.group_key)
     if access != "ok":
         if access != "ignore":
@@ -42,3 +43,14 @@ async def rekap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(message, cut(text))
     png = await stats.chart_png(svc, summary)
     await message.reply_photo(png, caption=plain_fit(f"Grafik {period.label}", CAPTION_LIMIT))
+
+
+async def kesehatan(update: Update, context: Context) -> None:
+    """/kesehatan (admins): last update, outbox backlog per group, unreachable groups, sweep lag."""
+    if (got := said(update)) is None:
+        return
+    svc = context.services
+    if (await people.who_am_i(svc, got.user.id, got.user.id)).role != Role.ADMIN or not await at_desk(got, context):
+        return
+    report = await health.check(svc, utcnow(), context.bot_data.last_update_at)
+    await reply(got.message, health.render(report, svc.tr, svc.tz))

@@ -13,11 +13,11 @@ from urllib.parse import urlparse
 
 from aiohttp import web
 from telegram import Update
-from telegram.ext import Application
 
 from ..clock import utcnow
 from ..config import Settings, SettingsError
 from ..services import health, inbox
+from .context import App
 from .inbox import finish, initialize, start
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def _authorised(request: web.Request, token: str | None) -> bool:
     return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
 
 
-def make_web_app(application: Application, path: str, secret: str,  # type: ignore[type-arg]
+def make_web_app(application: App, path: str, secret: str,
                  health_token: str | None = None) -> web.Application:
     expected = secret.encode()
 
@@ -57,20 +57,20 @@ def make_web_app(application: Application, path: str, secret: str,  # type: igno
             return web.Response(status=400, text="bad request")
         # Stored before the 200: if this fails Telegram delivers the update again (tg/inbox.py processes it).
         try:
-            await inbox.store(application.bot_data["services"], [payload], application.bot_data["holder"], utcnow())
+            await inbox.store(application.bot_data.services, [payload], application.bot_data.holder, utcnow())
         except Exception:
             log.exception("could not store update %s; Telegram will deliver it again", payload["update_id"])
             return web.Response(status=500, text="try again")
-        application.bot_data["last_update_at"] = utcnow()
-        processor = application.bot_data.get("inbox")
+        application.bot_data.last_update_at = utcnow()
+        processor = application.bot_data.inbox
         if processor is not None:
             processor.kick()
         return web.Response(text="ok")
 
     async def healthz(request: web.Request) -> web.Response:
         """Anyone learns only up or down; the details (backlog per group, instances) need the health token."""
-        report = await health.check(application.bot_data["services"], utcnow(),
-                                    application.bot_data.get("last_update_at"))
+        report = await health.check(application.bot_data.services, utcnow(),
+                                    application.bot_data.last_update_at)
         status = "ok" if report["database"] == "ok" else "error"
         body = {"status": status, **report} if _authorised(request, health_token) else {"status": status}
         return web.json_response(body, status=200 if status == "ok" else 503)
@@ -81,7 +81,7 @@ def make_web_app(application: Application, path: str, secret: str,  # type: igno
     return app
 
 
-async def serve(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+async def serve(application: App, settings: Settings) -> None:
     url, path, secret = webhook_settings(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -9,15 +9,7 @@ from hypothesis import strategies as st
 from bot.domain.model import Problem, Report
 from bot.domain.parsing import has_known_key, normalise_phone, parse_fields, validate
 from bot.domain.ruleset import Rules
-
-FIRE = """kategori: bencana
-jenis: kebakaran
-kecamatan: Sirimau
-kelurahan: Batu Merah
-alamat: Jl. Jend. Sudirman, belakang masjid
-pelapor: Ibu Maria
-telepon: 0812 3456 7890
-keterangan: Rumah terbakar, 2 orang terjebak di lantai 2"""
+from bot.sandbox.world import FIRE
 
 
 def codes(result: Report | list[Problem]) -> list[tuple[str, str]]:

@@ -13,25 +13,20 @@ from bot.db.engine import make_engine, make_session_factory
 from bot.db.uow import Database
 from bot.domain.ruleset import Rules
 from bot.i18n import Catalogue
+from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess
 from bot.services import people
 from bot.services.context import Services
 from tests.conftest import BACKENDS, WIT, MigratedTemplates
 
-from . import world
-
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
     server = FakeTelegram().start()
-    server.add_user(world.ADMIN, "Andi")
-    server.add_user(world.CALL_TAKER, "Rina")
-    server.add_user(world.SUPERVISOR, "Sari")
-    server.add_user(world.LEADER, "Pak Kadis")
-    server.add_user(world.DAMKAR_STAFF, "Budi")
-    server.add_user(world.PLN_STAFF, "Yani")
-    server.add_user(world.STRANGER, "Orang Asing")
+    for user_id in (world.ADMIN, world.CALL_TAKER, world.SUPERVISOR, world.LEADER, world.DAMKAR_STAFF,
+                    world.PLN_STAFF, world.STRANGER):
+        server.add_user(user_id, world.NAMES[user_id])
     for key, chat_id in world.GROUPS.items():
         server.add_group(chat_id, f"Grup {key}")
     server.add_group(world.UNBOUND_GROUP, "Grup lain")

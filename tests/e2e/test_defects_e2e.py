@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import Settings
+from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess, free_port
 
-from . import world
 from .conftest import bind_all_groups
-from .test_intake_e2e import file_fire
+from .steps import HEALTH_TOKEN, RESPONDERS, card, everywhere, file_fire, healthz, press, webhook_env
 
 pytestmark = pytest.mark.e2e
 WIT = ZoneInfo("Asia/Jayapura")
@@ -115,8 +115,6 @@ def test_a_csv_export_never_hands_a_spreadsheet_a_formula(process: BotProcess, t
 
 def test_healthz_tells_strangers_only_up_or_down_and_never_shows_user_ids(process: BotProcess,
                                                                            fake: FakeTelegram) -> None:
-    from .test_deployment_e2e import HEALTH_TOKEN, healthz, webhook_env
-
     port = free_port()
     process.env.update(webhook_env(port))
     process.cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
@@ -150,8 +148,6 @@ def test_a_group_upgraded_to_a_supergroup_is_rekeyed_before_the_next_report(runn
 
 def test_the_caller_confirmation_goes_to_the_call_center_group_when_the_call_taker_blocked_the_bot(
         running: BotProcess, fake: FakeTelegram) -> None:
-    from .test_lifecycle_e2e import RESPONDERS, card, everywhere, press
-
     number = file_fire(fake)
     fake.wait_for_message(world.CALL_TAKER, "diterima semua grup")
     fake.fail("blocked", method="sendMessage", chat_id=world.CALL_TAKER, times=-1)

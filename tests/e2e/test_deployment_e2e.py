@@ -14,34 +14,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess, free_port
 from tests.conftest import RULES_DIR, fresh_database_url
 
-from . import world
 from .conftest import bind_all_groups
 from .settle import wait_quiet
-from .test_followups_e2e import BLOCK, FAST
+from .steps import BLOCK, FAST, SECRET, healthz, webhook_env
 
 pytestmark = pytest.mark.e2e
-SECRET = "s3cret-token_for-tests"
-HEALTH_TOKEN = "health-token-for-tests"
 REPORTS = 8
-
-
-def webhook_env(port: int) -> dict[str, str]:
-    return {"WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram", "WEBHOOK_LISTEN": "127.0.0.1",
-            "WEBHOOK_PORT": str(port), "WEBHOOK_SECRET": SECRET, "HEALTH_TOKEN": HEALTH_TOKEN}
-
-
-def healthz(port: int, token: str | None = HEALTH_TOKEN) -> tuple[int, dict]:  # type: ignore[type-arg]
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/healthz", headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return int(response.status), json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return int(error.code), json.loads(error.read())
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> int:

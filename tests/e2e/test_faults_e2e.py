@@ -6,11 +6,11 @@ import time
 
 import pytest
 
+from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess
 
-from . import world
-from .test_intake_e2e import file_fire
+from .steps import file_fire
 
 pytestmark = pytest.mark.e2e
 

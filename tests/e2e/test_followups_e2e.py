@@ -7,28 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess
 from tests.conftest import RULES_DIR
 
-from . import world
 from .conftest import bind_all_groups
 from .settle import wait_quiet, wait_recorded
-from .test_intake_e2e import file_fire
-from .test_lifecycle_e2e import card, press
+from .steps import BLOCK, FAST, card, file_fire, press
 
 pytestmark = pytest.mark.e2e
 
-FAST = """priorities:
-{blocks}
-"""
-BLOCK = """  {name}:
-    acknowledge: {{within: 3s, remind_every: 3s, reminders: 1,
-                  ladder: [{{after: 6s, to: call_center}}, {{after: 9s, to: pimpinan}}]}}
-    on_scene: {{within: 1h, ladder: []}}
-    update: {{every: 1h, reminders: 0}}
-    resolve: {{within: 1d, ladder: []}}
-"""
 
 
 @pytest.fixture

@@ -10,13 +10,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram, Sent
 from bot.sandbox.process import BotProcess, free_port
 
-from . import world
 from .conftest import bind_all_groups
-from .test_deployment_e2e import webhook_env
-from .test_intake_e2e import NUMBER, file_fire
+from .steps import NUMBER, file_fire, webhook_env
 
 pytestmark = pytest.mark.e2e
 

@@ -3,31 +3,22 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
+from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess
 
-from . import world
 from .settle import wait_recorded
+from .steps import NUMBER, file_fire
 
 pytestmark = pytest.mark.e2e
-NUMBER = re.compile(r"112-\d{4}-\d{5}")
 
 
 def cards_with(fake: FakeTelegram, number: str) -> dict[str, list[str]]:
     return {key: [m.text for m in fake.bot_messages(chat) if number in m.text and "LAPORAN" in m.text]
             for key, chat in world.GROUPS.items()}
-
-
-def file_fire(fake: FakeTelegram) -> str:
-    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, world.FIRE_REPORT)
-    accepted = fake.wait_for_message(world.CALL_TAKER, "Laporan diterima")
-    match = NUMBER.search(accepted.text)
-    assert match, accepted.text
-    return match.group(0)
 
 
 def test_run_without_a_token_says_in_one_sentence_what_to_put_in_env(process: BotProcess) -> None:

@@ -7,10 +7,9 @@ import time
 
 import pytest
 
+from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess
-
-from . import world
 
 pytestmark = pytest.mark.e2e
 NUMBER = re.compile(r"112-\d{4}-\d{5}")

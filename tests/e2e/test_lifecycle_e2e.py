@@ -7,30 +7,13 @@ import threading
 
 import pytest
 
+from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram, Sent
 from bot.sandbox.process import BotProcess
 
-from . import world
-from .test_intake_e2e import file_fire
+from .steps import RESPONDERS, card, everywhere, file_fire, press
 
 pytestmark = pytest.mark.e2e
-RESPONDERS = ["damkar", "pln", "dinkes", "dishub", "tni_polri"]
-
-
-def card(fake: FakeTelegram, key: str, number: str) -> Sent:
-    return fake.wait_until(lambda: next((m for m in fake.bot_messages(world.GROUPS[key])
-                                         if number in m.text and "LAPORAN" in m.text), None), what=f"{key} card")
-
-
-def press(fake: FakeTelegram, user: int, key: str, number: str, label: str) -> dict:
-    message = card(fake, key, number)
-    data = next(d for text, d in message.buttons() if label in text)
-    return fake.wait_for_answer(fake.press(user, world.GROUPS[key], message.message_id, data))
-
-
-def everywhere(fake: FakeTelegram, number: str, text: str, keys: set[str] = world.FIRE_GROUPS) -> None:
-    for key in keys:
-        fake.wait_until(lambda key=key: text in card(fake, key, number).text, what=f"{text!r} on the {key} copy")
 
 
 def incident_id_of(message: Sent) -> str:

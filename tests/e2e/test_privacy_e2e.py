@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.db.engine import is_sqlite, make_engine
+from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram, Sent
 from bot.sandbox.process import BotProcess
 
-from . import world
 from .conftest import bind_all_groups
-from .test_intake_e2e import NUMBER
+from .steps import NUMBER
 
 pytestmark = pytest.mark.e2e
 

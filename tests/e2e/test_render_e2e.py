@@ -7,13 +7,12 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.model import FIELD_MAX
+from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.html_check import utf16_len
 from bot.sandbox.process import BotProcess
 
-from . import world
-from .test_intake_e2e import NUMBER, file_fire
-from .test_lifecycle_e2e import card, everywhere
+from .steps import NUMBER, card, everywhere, file_fire
 
 pytestmark = pytest.mark.e2e
 HIDDEN = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c\u200b\u200c\u200d\u2060\ufeff"

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import xmlschema
 
+from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess
 from tests.published import CATEGORY_TOTALS, published_csv
 
-from . import world
 from .conftest import bind_all_groups
 
 pytestmark = pytest.mark.e2e

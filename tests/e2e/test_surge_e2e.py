@@ -7,10 +7,10 @@ import time
 
 import pytest
 
+from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess
 
-from . import world
 from .conftest import bind_all_groups
 
 pytestmark = pytest.mark.e2e

@@ -13,8 +13,7 @@ from bot.db.uow import Database
 from bot.domain.lifecycle import Action
 from bot.services import desk, followups, intake, lifecycle, people, reports
 from bot.services.context import Actor, Services
-
-from .test_intake_services import ADMIN, FIRE, RINA, setup_center
+from tests.center import ADMIN, FIRE, RINA, setup_center
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 10:00 WIT, in the morning shift
 RESPONDERS = ["damkar", "pln", "dinkes", "dishub", "tni_polri"]

@@ -9,9 +9,7 @@ from bot.db.models import PostedMessage
 from bot.domain.callback_data import FormPress
 from bot.services import inbox, intake, lifecycle
 from bot.services.context import Actor, Services
-
-from .test_intake_services import NOW, RINA, setup_center
-from .test_lifecycle_services import DAMKAR_CHAT, fire
+from tests.center import DAMKAR_CHAT, NOW, RINA, fire, setup_center
 
 BUDI = Actor(2001, "Budi")
 

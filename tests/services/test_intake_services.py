@@ -10,18 +10,7 @@ from sqlalchemy import func, select
 from bot.db import models as db
 from bot.services import intake, outbox, people
 from bot.services.context import Actor, Services
-
-NOW = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
-ADMIN = Actor(1, "Andi")
-RINA = Actor(1001, "Rina")
-FIRE = ("kategori: kebakaran\nkecamatan: Sirimau\nkelurahan: Batu Merah\nalamat: Jl. Sudirman\n"
-        "telepon: 0812 3456 7890\nketerangan: Rumah terbakar")
-
-
-async def setup_center(services: Services, groups: dict[str, int] | None = None) -> None:
-    await people.add_user(services, RINA.id, RINA.name, "call_taker", None, NOW)
-    for i, key in enumerate(groups or services.rules.agencies):
-        await people.bind_group(services, ADMIN, -1000 - i, f"Grup {key}", key, NOW)
+from tests.center import ADMIN, FIRE, NOW, RINA, setup_center
 
 
 async def count(services: Services, model: type) -> int:

@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
 from bot.db.models import PostedMessage
 from bot.domain.lifecycle import Action, Verdict
-from bot.rules import load_rules
-from bot.services import intake, lifecycle, people
+from bot.services import lifecycle, people
 from bot.services.context import Actor, Services
-from tests.conftest import RULES_DIR, WIT
-
-from .test_intake_services import FIRE, NOW, RINA, setup_center
-
-BUDI = Actor(2001, "Budi")
-DAMKAR_CHAT = -1000 - 5  # the 6th agency in agencies.yaml, bound by setup_center
-
-
-async def fire(services: Services) -> int:
-    await setup_center(services)
-    outcome = await intake.lapor(services, RINA, RINA.id, True, 10, FIRE, NOW)
-    assert isinstance(outcome, intake.Accepted)
-    return outcome.incident_id
+from tests.center import BUDI, DAMKAR_CHAT, NOW, RINA, fire, requiring_registration
 
 
 async def test_group_membership_is_the_credential_by_default(services: Services) -> None:
@@ -87,14 +73,3 @@ async def test_strangers_get_no_answer_from_the_desk_even_with_bad_values(servic
     assert (await desk.set_priority(services, stranger, stranger.id, True, "1", "xyz", NOW)).key == "ignore"
     assert (await desk.add_agency(services, stranger, stranger.id, True, "1", "xyz", NOW)).key == "ignore"
     assert (await desk.close(services, RINA, RINA.id, True, "1", "xyz", "", NOW)).key == "desk_bad_outcome"
-
-
-def requiring_registration(services: Services, tmp_path: Path) -> Services:
-    """The same services, with rules in which Damkar lets only its registered responders act."""
-    rules_dir = tmp_path / "rules"
-    shutil.copytree(RULES_DIR, rules_dir)
-    agencies = (rules_dir / "agencies.yaml").read_text()
-    (rules_dir / "agencies.yaml").write_text(agencies.replace(
-        "damkar: {name: Damkar, name_en: Fire brigade, kind: responder}",
-        "damkar: {name: Damkar, name_en: Fire brigade, kind: responder, require_registration: true}"))
-    return Services(services.db, load_rules(rules_dir), WIT, services.tr, services.admin_ids)

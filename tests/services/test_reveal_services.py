@@ -7,9 +7,7 @@ from pathlib import Path
 from bot.domain.lifecycle import Verdict
 from bot.services import desk, intake, people, reveal
 from bot.services.context import Actor, Services
-
-from .test_intake_services import FIRE, NOW, RINA
-from .test_lifecycle_services import BUDI, DAMKAR_CHAT, fire, requiring_registration
+from tests.center import BUDI, DAMKAR_CHAT, FIRE, NOW, RINA, fire, requiring_registration
 
 MONITORING_CHAT = -1000 - 2
 SAR_CHAT = -1000 - 4  # SAR is not sent to a fire

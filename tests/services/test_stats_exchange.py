@@ -16,9 +16,8 @@ from bot.exchange import CSV_COLUMNS, cap_alert, csv_row, eido
 from bot.services import exchange, intake, stats
 from bot.services.context import Services
 from bot.services.reports import labels
+from tests.center import FIRE, RINA, setup_center
 from tests.published import CATEGORY_TOTALS, WIT, published_csv
-
-from .test_intake_services import FIRE, RINA, setup_center
 
 SCHEMA = Path(__file__).resolve().parents[1] / "data" / "cap12.xsd"
 NOW = datetime(2026, 2, 1, tzinfo=UTC)

@@ -14,7 +14,7 @@ from bot.services import intake
 from bot.services.context import Services
 from bot.tg.budget import Budget, BudgetLimiter
 from bot.tg.sender import OutboxSender
-from tests.services.test_intake_services import FIRE, NOW, RINA, setup_center
+from tests.center import FIRE, NOW, RINA, setup_center
 
 
 async def eventually(condition: Callable[[], object], what: str, timeout: float = 30) -> None:

@@ -1,0 +1,63 @@
+"""The typed context every handler and job receives, as in PTB's contexttypesbot.py: `context.bot_data` is a
+`BotData` (not a dict of string keys), and `context.services` / `context.kick()` say what handlers use it for."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from datetime import datetime
+from typing import Any, Protocol
+
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
+
+from ..services.context import Services
+from .sender import OutboxSender
+
+
+class Wakeable(Protocol):
+    def kick(self) -> None: ...
+
+
+class BotData:
+    """What handlers, jobs and the serving loops share for the life of the application. PTB builds it without
+    arguments; `build_application` fills it in before anything runs."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+        self.holder = ""  # this instance's id: it leases deliveries and stored updates under it
+        self.sender: OutboxSender | None = None
+        self.sender_task: asyncio.Task[None] | None = None
+        self.inbox: Wakeable | None = None  # the stored-update processor, once started
+        self.last_update_at: datetime | None = None  # for /healthz, /kesehatan and the heartbeat
+        self.edits_told: OrderedDict[tuple[int, int], None] = OrderedDict()  # (chat, message) already answered
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("BotData used before build_application filled it in")
+        return self._services
+
+    def wire(self, services: Services, holder: str) -> None:
+        self._services = services
+        self.holder = holder
+
+    def kick(self) -> None:
+        """New rows are in the outbox: the sender looks now rather than at its next poll."""
+        if self.sender is not None:
+            self.sender.kick()
+
+
+class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """`CallbackContext` with our shared state typed."""
+
+    @property
+    def services(self) -> Services:
+        return self.bot_data.services
+
+    def kick(self) -> None:
+        self.bot_data.kick()
+
+
+CONTEXT_TYPES = ContextTypes(context=Context, bot_data=BotData)
+# The bot and job queue types PTB's builder infers are loose (defaults, rate-limiter arguments); ours are these.
+App = Application[ExtBot[Any], Context, dict[Any, Any], dict[Any, Any], BotData, Any]
