@@ -130,7 +130,7 @@ class Repository:
         """Copies with an edit that is pending and not yet taken by a sender."""
         rows = await self.session.execute(
             select(Delivery.chat_id, Delivery.message_id).where(
-                Delivery.incident_id == incident_id, Delivery.kind == "edit",
+                Delivery.incident_id == incident_id, Delivery.kind == dm.DeliveryKind.EDIT,
                 Delivery.status == dm.DeliveryStatus.PENDING,
                 or_(Delivery.lease_until.is_(None), Delivery.lease_until < now)))
         return {(r[0], r[1]) for r in rows.all()}
@@ -196,8 +196,8 @@ class Repository:
     async def card_waiting(self, incident_id: int, agency_key: str) -> bool:
         """Whether an agency's card of this incident is still to be posted."""
         return await self.session.scalar(select(func.count()).select_from(Delivery).where(
-            Delivery.incident_id == incident_id, Delivery.agency_key == agency_key, Delivery.kind == "card",
-            Delivery.status == dm.DeliveryStatus.PENDING)) != 0
+            Delivery.incident_id == incident_id, Delivery.agency_key == agency_key,
+            Delivery.kind == dm.DeliveryKind.CARD, Delivery.status == dm.DeliveryStatus.PENDING)) != 0
 
     async def posted_for_agency(self, incident_id: int, agency_key: str) -> PostedMessage | None:
         return await self.session.scalar(select(PostedMessage).where(
@@ -286,14 +286,14 @@ class Repository:
     async def due_cards(self, agency_key: str, now: datetime, limit: int) -> list[Delivery]:
         """New posts waiting for one agency's group, oldest first (a surge is measured by these)."""
         return list((await self.session.scalars(
-            select(Delivery).where(_due(now), Delivery.agency_key == agency_key, Delivery.kind == "card")
+            select(Delivery).where(_due(now), Delivery.agency_key == agency_key, Delivery.kind == dm.DeliveryKind.CARD)
             .order_by(Delivery.id).limit(limit))).all())
 
     async def due_notices(self, agency_key: str | None, chat_id: int | None, now: datetime,
                           limit: int) -> list[Delivery]:
         """Ready texts (reminders, escalations, reports) waiting for one route, in the order they would go."""
         return list((await self.session.scalars(
-            select(Delivery).where(_due(now), _route(agency_key, chat_id), Delivery.kind == "notice")
+            select(Delivery).where(_due(now), _route(agency_key, chat_id), Delivery.kind == dm.DeliveryKind.NOTICE)
             .order_by(Delivery.priority, Delivery.id).limit(limit))).all())
 
     async def lease(self, delivery_id: int, now: datetime, until: datetime, holder: str) -> bool:
@@ -324,7 +324,7 @@ class Repository:
     async def delivery(self, delivery_id: int) -> Delivery | None:
         return await self.session.get(Delivery, delivery_id)
 
-    async def deliveries_for(self, incident_id: int, kind: str) -> list[Delivery]:
+    async def deliveries_for(self, incident_id: int, kind: dm.DeliveryKind) -> list[Delivery]:
         return list((await self.session.scalars(
             select(Delivery).where(Delivery.incident_id == incident_id, Delivery.kind == kind)
             .order_by(Delivery.id))).all())

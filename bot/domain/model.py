@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 # Fields of a report as a call taker types them; the first name is the Indonesian key shown in templates.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
@@ -72,6 +72,27 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+
+
+class DeliveryKind(StrEnum):
+    """What an outbox row sends (the values are stored)."""
+
+    CARD = "card"        # an incident's card, new in an agency's group
+    EDIT = "edit"        # a posted card re-rendered
+    NOTICE = "notice"    # a ready text (reminder, escalation, alert, report)
+    CONFIRM = "confirm"  # the call taker is asked to confirm with the caller
+    CHART = "chart"      # the monthly chart, drawn when it is sent
+    DIGEST = "digest"    # several due rows sent as one message: a send's kind, never a row's
+
+
+class Priority(IntEnum):
+    """Which of a chat's due rows goes first: lower first (the values are stored)."""
+
+    NEW_POST = 0
+    NOTICE = 1
+    EDIT = 2
+    SCHEDULED_POST = 3  # handovers, recaps and reports
+    CHART = 4
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,8 @@ from ..domain.lifecycle import IncidentStatus, Outcome, TargetStatus, TargetView
 from ..domain.model import INTAKE_ROLES, Role, incident_number, parse_number
 from ..domain.rules import AgencyKind, parse_duration
 from ..domain.timeline import ActiveItem, Entry
-from . import followups
+from . import deliveries, followups
 from .context import Actor, Services, role_of
-from .incidents import card_delivery
 from .lifecycle import after_change, enqueue_card_edits, target_views
 
 HOUR = timedelta(hours=1)
@@ -152,7 +151,7 @@ async def add_agency(services: Services, actor: Actor, chat_id: int, private: bo
             return DeskResult("desk_agency_already", {"number": incident.number, "agency": name})
         uow.repo.add(db.IncidentTarget(incident_id=incident.id, agency_key=key, created_at=now, status="pending"))
         group = await uow.repo.group_by_key(key)
-        uow.repo.add(card_delivery(incident.id, key, group is not None, now))
+        deliveries.card(uow.repo, incident.id, key, group is not None, now)
         if incident.status == IncidentStatus.AWAITING_CONFIRMATION:
             incident.status = IncidentStatus.OPEN  # a new agency has not finished yet
         if services.rules.agency_kind(key) == AgencyKind.RESPONDER:

@@ -14,8 +14,9 @@ from ..domain.lifecycle import IncidentStatus, TargetStatus
 from ..domain.render import place_text
 from ..domain.schedule_rules import AGENCY, cadence_rungs, rungs
 from ..i18n import Html
+from . import deliveries
 from .context import Services
-from .incidents import PRIORITY_NOTICE, to_domain
+from .incidents import to_domain
 
 log = logging.getLogger(__name__)
 SWEEP_BATCH = 200
@@ -160,11 +161,12 @@ async def _send_rung(uow: UnitOfWork, services: Services, incident: db.Incident,
         text = tr("followup_reminder", index=index, count=count, agency=agency, what=what, number=incident.number,
                   minutes=waited)
         posted = await uow.repo.posted_for_agency(incident.id, row.agency_key)
-        _notice(uow, incident.id, row.agency_key, text, now, posted.message_id if posted else None)
+        deliveries.notice_to_agency(uow.repo, row.agency_key, text, now, incident.id,
+                                    posted.message_id if posted else None)
         kind = "reminder"
     else:
         text = await escalation_text(uow, services, incident, agency, what, waited)
-        _notice(uow, incident.id, to, text, now, None)
+        deliveries.notice_to_agency(uow.repo, to, text, now, incident.id)
         kind = "escalated"
     uow.repo.event(now, kind, incident_id=incident.id, agency_key=row.agency_key, to_state=to,
                    detail={"obligation": row.kind, "step": step, "minutes": waited})
@@ -182,13 +184,6 @@ async def escalation_text(uow: UnitOfWork, services: Services, incident: db.Inci
     return tr("followup_escalation", number=incident.number, agency=agency, what=what, minutes=minutes,
               category=rules.category_label(incident.category, incident.subtype), place=place_text(report, tr),
               priority=rules.priorities[incident.priority].label, status=Html("\n".join(lines)))
-
-
-def _notice(uow: UnitOfWork, incident_id: int, agency_key: str, text: str, now: datetime,
-            reply_to: int | None) -> None:
-    uow.repo.add(db.Delivery(kind="notice", incident_id=incident_id, agency_key=agency_key, text=text,
-                             reply_to_message_id=reply_to, priority=PRIORITY_NOTICE, status="pending", attempts=0,
-                             next_attempt_at=now, created_at=now))
 
 
 def _minutes(delta: timedelta) -> int:

@@ -20,9 +20,8 @@ from ..domain.lifecycle import (
     decide,
 )
 from ..domain.rules import AgencyKind
-from . import followups
+from . import deliveries, followups
 from .context import Actor, Services
-from .incidents import PRIORITY_EDIT, PRIORITY_NOTICE, card_delivery
 
 _STEP_COLUMN = {TargetStatus.ACKNOWLEDGED: "acknowledged_at", TargetStatus.CLAIMED: "claimed_at",
                 TargetStatus.ON_SCENE: "arrived_at", TargetStatus.DONE: "done_at"}
@@ -68,7 +67,7 @@ async def press(services: Services, actor: Actor, chat_id: int, incident_id: int
         if await uow.repo.posted_for_agency(incident.id, target.agency_key) is None \
                 and not await uow.repo.card_waiting(incident.id, target.agency_key):
             # Pressed in a surge digest: the group gets the full card now, to go on with (and kept in sync).
-            uow.repo.add(card_delivery(incident.id, target.agency_key, True, now))
+            deliveries.card(uow.repo, incident.id, target.agency_key, True, now)
         await uow.commit()
         return PressResult(Verdict.OK, target.agency_key, incident.number, TargetStatus(target.status))
 
@@ -174,9 +173,7 @@ async def after_change(uow: UnitOfWork, services: Services, incident: db.Inciden
         incident.status = IncidentStatus.AWAITING_CONFIRMATION
         uow.repo.event(now, "awaiting_confirmation", incident_id=incident.id, from_state=IncidentStatus.OPEN,
                        to_state=IncidentStatus.AWAITING_CONFIRMATION)
-        uow.repo.add(db.Delivery(kind="confirm", incident_id=incident.id, chat_id=incident.created_chat_id,
-                                 priority=PRIORITY_NOTICE, status="pending", attempts=0, next_attempt_at=now,
-                                 created_at=now))
+        deliveries.confirm(uow.repo, incident.id, incident.created_chat_id, now)
     await enqueue_card_edits(uow, incident.id, now)
 
 
@@ -188,9 +185,7 @@ async def enqueue_card_edits(uow: UnitOfWork, incident_id: int, now: datetime) -
     for posted in await uow.repo.posted_messages(incident_id):
         if (posted.chat_id, posted.message_id) in waiting:
             continue
-        uow.repo.add(db.Delivery(kind="edit", incident_id=incident_id, agency_key=posted.agency_key,
-                                 chat_id=posted.chat_id, priority=PRIORITY_EDIT, status="pending", attempts=0,
-                                 next_attempt_at=now, created_at=now, message_id=posted.message_id))
+        deliveries.edit(uow.repo, incident_id, posted.agency_key, posted.chat_id, posted.message_id, now)
 
 
 async def target_views(uow: UnitOfWork, services: Services, incident_id: int) -> list[TargetView]:

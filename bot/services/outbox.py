@@ -10,14 +10,15 @@ from enum import StrEnum
 from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain.callback_data import AgencyPress, ConfirmPress
-from ..domain.model import DeliveryStatus, Role
+from ..domain.model import DeliveryKind, DeliveryStatus, Priority, Role
 from ..domain.privacy import Audience, audience_of, caller_text, phone_button
 from ..domain.render import card_buttons, render_card, render_digest
 from ..domain.rules import AgencyKind
 from ..domain.text import TEXT_LIMIT, visible_len
 from ..i18n import Html
+from . import deliveries
 from .context import Services
-from .incidents import notice, to_domain
+from .incidents import to_domain
 from .lifecycle import enqueue_card_edits, target_views
 
 LEASE = timedelta(seconds=30)
@@ -46,7 +47,8 @@ class Route:
     chat_id: int | None
 
 
-NOTED_KINDS = ("card", "notice")  # new posts whose message id is unknown until Telegram accepts them
+# New posts, whose message id is unknown until Telegram accepts them.
+NOTED_KINDS = (DeliveryKind.CARD, DeliveryKind.NOTICE)
 UNKNOWN_VERSION = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -134,12 +136,12 @@ async def claim(services: Services, route: Route, holder: str, now: datetime, di
             if delivery is None:
                 await uow.commit()
                 return None
-            if delivery.kind == "notice" and digest_at >= 2:
+            if delivery.kind == DeliveryKind.NOTICE and digest_at >= 2:
                 batch = await _notice_batch(uow, services, route, holder, now, digest_at)
                 if batch is not None:
                     await uow.commit()
                     return batch
-            if delivery.incident_id is not None and delivery.kind != "notice":
+            if delivery.incident_id is not None and delivery.kind != DeliveryKind.NOTICE:
                 # Lock order incident -> delivery, as in every state change: the render below then sees
                 # the latest committed state, and a change made meanwhile finds this edit taken.
                 await uow.repo.lock_incident(delivery.incident_id)
@@ -169,7 +171,8 @@ async def _card_digest(uow: UnitOfWork, services: Services, route: Route, holder
     actionable = services.rules.agency_kind(route.agency_key) == AgencyKind.RESPONDER
     text = render_digest(items, services.rules, services.tr, services.tz, actionable)
     buttons = tuple(((f"✅ {i.number}", AgencyPress(i.id, "ack").encode()),) for i in items) if actionable else ()
-    return Job(0, group.chat_id, text, "digest", route, buttons=buttons, delivery_ids=tuple(d.id for d in leased))
+    return Job(0, group.chat_id, text, DeliveryKind.DIGEST, route, buttons=buttons,
+               delivery_ids=tuple(d.id for d in leased))
 
 
 NOTICE_BATCH_MAX = 20
@@ -195,7 +198,7 @@ async def _notice_batch(uow: UnitOfWork, services: Services, route: Route, holde
     if not leased:
         return None
     title = services.tr("notice_batch_title", count=len(leased))
-    return Job(0, chat_id, "\n\n".join([str(title), *(d.text or "" for d in leased)]), "digest", route,
+    return Job(0, chat_id, "\n\n".join([str(title), *(d.text or "" for d in leased)]), DeliveryKind.DIGEST, route,
                delivery_ids=tuple(d.id for d in leased))
 
 
@@ -209,12 +212,12 @@ async def _route_chat(uow: UnitOfWork, route: Route) -> int | None:
 async def record_digest(services: Services, job: Job, result: Result, now: datetime) -> None:
     """Every post the digest stands for gets the digest's outcome (sent, or back in the queue)."""
     for delivery_id in job.delivery_ids:
-        await record(services, Job(delivery_id, job.chat_id, "", "digest", job.route), result, now)
+        await record(services, Job(delivery_id, job.chat_id, "", DeliveryKind.DIGEST, job.route), result, now)
 
 
 async def _job(uow: UnitOfWork, services: Services, delivery: db.Delivery, route: Route,
                now: datetime) -> Job | None:
-    if delivery.kind == "notice":
+    if delivery.kind == DeliveryKind.NOTICE:
         assert delivery.text is not None
         chat_id = delivery.chat_id
         if chat_id is None:  # addressed to an agency: its group now
@@ -224,26 +227,26 @@ async def _job(uow: UnitOfWork, services: Services, delivery: db.Delivery, route
                 return None
             chat_id = group.chat_id
         return Job(delivery.id, chat_id, delivery.text, delivery.kind, route, reply_to=delivery.reply_to_message_id)
-    if delivery.kind == "chart":
+    if delivery.kind == DeliveryKind.CHART:
         group = await uow.repo.group_by_key(delivery.agency_key or "")
         if group is None:
             await _fail(uow, services, delivery, "no_group", now)
             return None
-        return Job(delivery.id, group.chat_id, "", "chart", route, chart_month=delivery.text)
+        return Job(delivery.id, group.chat_id, "", DeliveryKind.CHART, route, chart_month=delivery.text)
     incident = await uow.repo.incident(delivery.incident_id or 0)
     if incident is None:
         await _fail(uow, services, delivery, "no_group", now)
         return None
-    if delivery.kind == "confirm":
+    if delivery.kind == DeliveryKind.CONFIRM:
         return _confirm_job(services, delivery, incident, route)
     group = await uow.repo.group_by_key(delivery.agency_key or "")
     if group is None:
         await _fail(uow, services, delivery, "no_group", now)
         return None
     text, buttons = await _card(uow, services, incident, group.agency_key)
-    if delivery.kind == "edit":
-        return Job(delivery.id, delivery.chat_id or group.chat_id, text, "edit", route, delivery.message_id, buttons,
-                   incident.updated_at)
+    if delivery.kind == DeliveryKind.EDIT:
+        return Job(delivery.id, delivery.chat_id or group.chat_id, text, DeliveryKind.EDIT, route,
+                   delivery.message_id, buttons, incident.updated_at)
     return Job(delivery.id, group.chat_id, text, delivery.kind, route, buttons=buttons,
                rendered_version=incident.updated_at)
 
@@ -272,7 +275,7 @@ def _confirm_job(services: Services, delivery: db.Delivery, incident: db.Inciden
     if delivery.text:  # sent to the call center group instead of the call taker: why
         text = Html(text + "\n" + delivery.text)
     assert delivery.chat_id is not None
-    return Job(delivery.id, delivery.chat_id, text, "confirm", route, buttons=(buttons,))
+    return Job(delivery.id, delivery.chat_id, text, DeliveryKind.CONFIRM, route, buttons=(buttons,))
 
 
 async def record(services: Services, job: Job, result: Result, now: datetime) -> None:
@@ -321,15 +324,15 @@ async def _sent(uow: UnitOfWork, services: Services, delivery: db.Delivery, job:
     if delivery.agency_key:
         await _recovered(uow, services, delivery.agency_key, now)
     delivery.sent_chat_id, delivery.message_id = job.chat_id, result.message_id
-    if delivery.kind == "card" and job.kind == "digest" and delivery.incident_id:
+    if delivery.kind == DeliveryKind.CARD and job.kind == DeliveryKind.DIGEST and delivery.incident_id:
         await report_if_settled(uow, services, delivery.incident_id, now)  # the digest is not a card to re-render
-    elif delivery.kind == "card" and delivery.incident_id and result.message_id:
+    elif delivery.kind == DeliveryKind.CARD and delivery.incident_id and result.message_id:
         uow.repo.add(db.PostedMessage(incident_id=delivery.incident_id, agency_key=delivery.agency_key or "",
                                       chat_id=job.chat_id, message_id=result.message_id, created_at=now))
         await uow.repo.flush()
         await _catch_up(uow, delivery.incident_id, job, now)
         await report_if_settled(uow, services, delivery.incident_id, now)
-    elif delivery.kind == "edit" and delivery.incident_id:
+    elif delivery.kind == DeliveryKind.EDIT and delivery.incident_id:
         await _catch_up(uow, delivery.incident_id, job, now)
 
 
@@ -345,9 +348,9 @@ async def _fail(uow: UnitOfWork, services: Services, delivery: db.Delivery, reas
                 chat_id: int | None = None) -> None:
     delivery.status, delivery.last_error = DeliveryStatus.FAILED, reason
     delivery.lease_until = delivery.leased_by = None
-    if delivery.kind == "confirm" and reason in ("forbidden", "kicked", "chat_not_found"):
+    if delivery.kind == DeliveryKind.CONFIRM and reason in ("forbidden", "kicked", "chat_not_found"):
         await _confirm_in_call_center(uow, services, delivery, now)
-    if delivery.kind != "card" or delivery.agency_key is None:
+    if delivery.kind != DeliveryKind.CARD or delivery.agency_key is None:
         return
     group = await uow.repo.group_by_key(delivery.agency_key)
     if group is not None and group.status != "unreachable" and reason not in ("no_group", CONTENT):
@@ -365,10 +368,8 @@ async def _confirm_in_call_center(uow: UnitOfWork, services: Services, delivery:
     incident = await uow.repo.incident(delivery.incident_id or 0)
     if call_center is None or incident is None or delivery.chat_id == call_center.chat_id:
         return
-    uow.repo.add(db.Delivery(kind="confirm", incident_id=incident.id, chat_id=call_center.chat_id,
-                             text=services.tr("confirm_fallback", name=incident.created_by_name),
-                             priority=delivery.priority, status="pending", attempts=0, next_attempt_at=now,
-                             created_at=now))
+    deliveries.confirm(uow.repo, incident.id, call_center.chat_id, now,
+                       services.tr("confirm_fallback", name=incident.created_by_name), Priority(delivery.priority))
 
 
 async def _recovered(uow: UnitOfWork, services: Services, agency_key: str, now: datetime) -> None:
@@ -378,7 +379,7 @@ async def _recovered(uow: UnitOfWork, services: Services, agency_key: str, now: 
     group.status, group.status_reason, group.status_changed_at = "ok", None, now
     text = services.tr("group_recovered", agency=services.rules.agency_name(agency_key))
     for chat in await _alert_chats(uow, services, group):
-        uow.repo.add(notice(chat, text, now))
+        deliveries.notice(uow.repo, chat, text, now)
     uow.repo.event(now, "group_recovered", chat_id=group.chat_id, agency_key=agency_key, to_state="ok")
 
 
@@ -397,7 +398,7 @@ async def _alert_unreachable(uow: UnitOfWork, services: Services, group: db.Agen
     text = services.tr("group_unreachable_alert", agency=services.rules.agency_name(group.agency_key),
                        chat_id=group.chat_id, reason=services.tr(f"reason.{reason}"), key=group.agency_key)
     for chat in await _alert_chats(uow, services, group):
-        uow.repo.add(notice(chat, text, now))
+        deliveries.notice(uow.repo, chat, text, now)
     uow.repo.event(now, "group_unreachable", chat_id=group.chat_id, agency_key=group.agency_key,
                    to_state="unreachable", detail={"reason": reason})
 
@@ -415,15 +416,15 @@ async def _migrate(uow: UnitOfWork, delivery: db.Delivery, old_chat: int, new_ch
 
 async def report_if_settled(uow: UnitOfWork, services: Services, incident_id: int, now: datetime) -> None:
     """Once every group's post is sent or has failed, tell the call taker once: all arrived, or which failed."""
-    cards = await uow.repo.deliveries_for(incident_id, "card")
+    cards = await uow.repo.deliveries_for(incident_id, DeliveryKind.CARD)
     if any(d.status == DeliveryStatus.PENDING for d in cards):
         return
     if not await uow.repo.mark_delivery_reported(incident_id, now):
         return
     incident = await uow.repo.incident(incident_id)
     assert incident is not None
-    uow.repo.add(notice(incident.created_chat_id, _delivery_report(services, incident.number, cards), now,
-                        incident_id))
+    deliveries.notice(uow.repo, incident.created_chat_id, _delivery_report(services, incident.number, cards), now,
+                      incident_id)
 
 
 def _delivery_report(services: Services, number: str, cards: list[db.Delivery]) -> Html:

@@ -133,7 +133,7 @@ async def bot_membership(services: Services, actor: Actor | None, chat_id: int, 
                          now: datetime) -> str | None:
     """The bot was added to or removed from a group. Added to a group no agency uses: tell the admins how to
     bind it (and otherwise ignore the group). Removed from an agency's group: it is unreachable now."""
-    from .incidents import notice
+    from . import deliveries
 
     async with services.db.uow() as uow:
         group = await uow.repo.group_by_chat(chat_id)
@@ -149,7 +149,7 @@ async def bot_membership(services: Services, actor: Actor | None, chat_id: int, 
                            keys=", ".join(services.rules.agencies))
         admins = {p.telegram_id for p in await uow.repo.people_with_role({Role.ADMIN.value})} | set(services.admin_ids)
         for admin in sorted(admins):
-            uow.repo.add(notice(admin, text, now))
+            deliveries.notice(uow.repo, admin, text, now)
         uow.repo.event(now, key, actor_id=actor.id if actor else None, actor_name=actor.name if actor else None,
                        chat_id=chat_id, agency_key=group.agency_key if group else None)
         await uow.commit()

@@ -8,16 +8,15 @@ from datetime import datetime, time, timedelta
 
 from ..db import models as db
 from ..db.uow import UnitOfWork
-from ..domain.model import Role
+from ..domain.model import Priority, Role
 from ..domain.periods import Period, month_period
 from ..domain.render import cut
 from ..domain.schedule_rules import ShiftSlot, previous_shift, shift_at
 from ..domain.stats import recap_text, spoken_summary
 from ..domain.timeline import active_lines
 from ..i18n import Html
-from . import stats
+from . import deliveries, stats
 from .context import Services
-from .incidents import notice
 
 CATCH_UP = timedelta(hours=1)  # a handover missed while the bot was down is still posted within this window
 RECAP_CATCH_UP = timedelta(hours=6)
@@ -106,16 +105,13 @@ async def _flag_empty_shift(services: Services, slot: ShiftSlot, now: datetime) 
         await _to_agency(uow, "call_center", text, now)
         supervisors = await uow.repo.people_with_role({Role.SUPERVISOR.value, Role.ADMIN.value})
         for chat_id in sorted({p.telegram_id for p in supervisors} | set(services.admin_ids)):
-            uow.repo.add(notice(chat_id, text, now))
+            deliveries.notice(uow.repo, chat_id, text, now)
         uow.repo.event(now, "empty_shift", detail={"shift": slot.name})
         await uow.commit()
 
 
 async def _to_agency(uow: UnitOfWork, key: str, text: str, now: datetime) -> None:
-    from .incidents import PRIORITY_NOTICE
-
-    uow.repo.add(db.Delivery(kind="notice", agency_key=key, text=text, priority=PRIORITY_NOTICE + 2,
-                             status="pending", attempts=0, next_attempt_at=now, created_at=now))
+    deliveries.notice_to_agency(uow.repo, key, text, now, priority=Priority.SCHEDULED_POST)
 
 
 # daily recap and monthly report -------------------------------------------------------------------------------
@@ -148,8 +144,7 @@ async def _post_monthly_report(services: Services, month_start: datetime, now: d
                     + "\n\n" + recap_text(summary, *labels(services), services.tr))
         for key in ("pimpinan", "monitoring"):
             await _to_agency(uow, key, cut(text), now)
-            uow.repo.add(db.Delivery(kind="chart", agency_key=key, text=f"{last.year}-{last.month:02d}",
-                                     priority=4, status="pending", attempts=0, next_attempt_at=now, created_at=now))
+            deliveries.chart(uow.repo, key, f"{last.year}-{last.month:02d}", now)
         uow.repo.event(now, "monthly_report", detail={"month": f"{last.year}-{last.month:02d}",
                                                       "count": summary.total})
         await uow.commit()

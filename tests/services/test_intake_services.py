@@ -210,14 +210,14 @@ async def test_a_call_taker_removed_midway_cannot_finish_a_form_or_a_kept_draft(
 
 
 async def test_a_migrated_group_is_rekeyed_once_with_what_waits_for_it(services: Services) -> None:
-    from bot.services.incidents import notice
+    from bot.services import deliveries
 
     await setup_center(services, ["call_center", "damkar"])
     async with services.db.uow() as uow:
         damkar = await uow.repo.group_by_key("damkar")
         assert damkar is not None
         old = damkar.chat_id
-        uow.repo.add(notice(old, "menunggu", NOW))
+        deliveries.notice(uow.repo, old, "menunggu", NOW)
         await uow.commit()
     assert await people.group_migrated(services, old, -100555, NOW) == "damkar"
     assert await people.group_migrated(services, old, -100555, NOW) is None  # the second service message
