@@ -52,3 +52,14 @@ def confirm(repo: Repository, incident_id: int, chat_id: int, now: datetime, why
 def chart(repo: Repository, agency_key: str, month_key: str, now: datetime) -> None:
     """A month's chart for an agency's group, drawn when it is sent."""
     repo.add(_row(DeliveryKind.CHART, Priority.CHART, now, agency_key=agency_key, text=month_key))
+
+
+async def enqueue_card_edits(repo: Repository, incident_id: int, now: datetime) -> None:
+    """One edit per posted copy, coalesced: a copy that already has an edit waiting gets no second one
+    (edits render the state at send time, so the waiting one will show this change too)."""
+    await repo.touch_incident(incident_id, now)
+    waiting = await repo.waiting_edits(incident_id, now)
+    for posted in await repo.posted_messages(incident_id):
+        if (posted.chat_id, posted.message_id) in waiting:
+            continue
+        edit(repo, incident_id, posted.agency_key, posted.chat_id, posted.message_id, now)

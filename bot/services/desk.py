@@ -14,7 +14,8 @@ from ..domain.rules import AgencyKind, parse_duration
 from ..domain.timeline import ActiveItem, Entry
 from . import deliveries, followups
 from .context import Actor, Services, role_of
-from .lifecycle import after_change, enqueue_card_edits, target_views
+from .lifecycle import after_change
+from .views import target_views
 
 HOUR = timedelta(hours=1)
 # A pause of the chase on an emergency longer than a day is a report that should be closed, not snoozed.
@@ -102,7 +103,7 @@ async def close(services: Services, actor: Actor, chat_id: int, private: bool, n
                 return DeskResult("desk_duplicate_needs_number", {"number": incident.number})
         _close(uow, incident, outcome, note, duplicate_of, actor, chat_id, now)
         await followups.cancel_all(uow, incident.id, now)
-        await enqueue_card_edits(uow, incident.id, now)
+        await deliveries.enqueue_card_edits(uow.repo, incident.id, now)
         await uow.commit()
         return DeskResult("desk_closed", {"number": incident.number, "outcome": outcome})
 
@@ -132,7 +133,7 @@ async def reopen(services: Services, actor: Actor, chat_id: int, private: bool, 
         uow.repo.event(now, "reopened", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
                        chat_id=chat_id, from_state=IncidentStatus.CLOSED, to_state=IncidentStatus.OPEN)
         await followups.rearm_after_reopen(uow, services, incident, now)
-        await enqueue_card_edits(uow, incident.id, now)
+        await deliveries.enqueue_card_edits(uow.repo, incident.id, now)
         await uow.commit()
         return DeskResult("desk_reopened", {"number": incident.number})
 
@@ -159,7 +160,7 @@ async def add_agency(services: Services, actor: Actor, chat_id: int, private: bo
         uow.repo.event(now, "agency_added", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
                        chat_id=chat_id, agency_key=key)
         await uow.repo.flush()
-        await enqueue_card_edits(uow, incident.id, now)
+        await deliveries.enqueue_card_edits(uow.repo, incident.id, now)
         await uow.commit()
         return DeskResult("desk_agency_added" if group else "desk_agency_added_no_group",
                           {"number": incident.number, "agency": name})
@@ -176,7 +177,7 @@ async def set_priority(services: Services, actor: Actor, chat_id: int, private: 
         before, incident.priority, incident.updated_at = incident.priority, priority, now
         uow.repo.event(now, "priority", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
                        chat_id=chat_id, from_state=before, to_state=priority)
-        await enqueue_card_edits(uow, incident.id, now)
+        await deliveries.enqueue_card_edits(uow.repo, incident.id, now)
         await uow.commit()
         return DeskResult("desk_priority", {"number": incident.number,
                                             "priority": services.rules.priorities[priority].label})

@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..db import models as db
+from ..db.mappers import to_domain
 from ..db.uow import UnitOfWork
 from ..domain.lifecycle import IncidentStatus, TargetStatus
-from ..domain.render import place_text
+from ..domain.render import place_text, target_line
 from ..domain.schedule_rules import AGENCY, cadence_rungs, rungs
 from ..i18n import Html
 from . import deliveries
 from .context import Services
-from .incidents import to_domain
+from .views import target_views
 
 log = logging.getLogger(__name__)
 SWEEP_BATCH = 200
@@ -175,9 +176,6 @@ async def _send_rung(uow: UnitOfWork, services: Services, incident: db.Incident,
 async def escalation_text(uow: UnitOfWork, services: Services, incident: db.Incident, agency: str, what: str,
                           minutes: int) -> Html:
     """The escalation names the silent agency and shows everyone's status now (who has since acted)."""
-    from ..domain.render import target_line
-    from .lifecycle import target_views
-
     tr, rules = services.tr, services.rules
     report = to_domain(incident).report
     lines = [target_line(v, tr, services.tz) for v in await target_views(uow, services, incident.id)]

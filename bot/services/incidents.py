@@ -8,20 +8,8 @@ from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain import model as dm
 from ..domain.rules import AgencyKind
-from . import deliveries
+from . import deliveries, followups
 from .context import Actor, Services
-
-
-def to_domain(row: db.Incident) -> dm.Incident:
-    """The stored incident as the pure domain sees it."""
-    report = dm.Report(
-        category=row.category, subtype=row.subtype, priority=row.priority, kecamatan=row.kecamatan,
-        kecamatan_code=row.kecamatan_code, village=row.village, village_code=row.village_code,
-        outside_city=row.outside_city, address=row.address, description=row.description,
-        caller_name=row.caller_name, caller_phone=row.caller_phone, lat=row.lat, lon=row.lon,
-        origin=row.origin, destination=row.destination)
-    return dm.Incident(row.id, row.number, report, row.created_at, row.created_by_name, row.status, row.outcome,
-                       row.outcome_note, row.duplicate_of, row.closed_at, row.closed_by_name, row.confirmation)
 
 
 async def create_incident(uow: UnitOfWork, services: Services, report: dm.Report, actor: Actor, chat_id: int,
@@ -45,15 +33,9 @@ async def create_incident(uow: UnitOfWork, services: Services, report: dm.Report
         uow.repo.add(db.IncidentTarget(incident_id=row.id, agency_key=key, created_at=now))
         deliveries.card(uow.repo, row.id, key, await uow.repo.group_by_key(key) is not None, now)
         if rules.agency_kind(key) == AgencyKind.RESPONDER:
-            arm_new_target(uow, services, row, key, now)
+            followups.arm_new_target(uow, services, row, key, now)
     uow.repo.event(now, "created", incident_id=row.id, actor_id=actor.id, actor_name=actor.name,
                    chat_id=chat_id, to_state="open",
                    detail={"targets": targets, "category": report.category, "subtype": report.subtype})
     await uow.repo.flush()
     return row, targets
-
-
-def arm_new_target(uow: UnitOfWork, services: Services, row: db.Incident, key: str, now: datetime) -> None:
-    from .followups import arm_new_target as arm
-
-    arm(uow, services, row, key, now)

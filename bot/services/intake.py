@@ -13,8 +13,8 @@ from ..domain.model import INTAKE_ROLES, Problem, Report
 from ..domain.parsing import has_known_key, parse_fields, validate
 from ..domain.render import place_text
 from .context import Actor, Services, role_of
+from .deliveries import enqueue_card_edits
 from .incidents import create_incident
-from .lifecycle import enqueue_card_edits
 
 LOCATION_WINDOW = timedelta(minutes=10)
 
@@ -313,6 +313,6 @@ async def attach_location(services: Services, actor: Actor, chat_id: int, lat: f
         incident.lat, incident.lon, incident.updated_at = lat, lon, now
         uow.repo.event(now, "location_added", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
                        chat_id=chat_id, detail={"lat": lat, "lon": lon})
-        await enqueue_card_edits(uow, incident.id, now)  # the map link appears on every copy
+        await enqueue_card_edits(uow.repo, incident.id, now)  # the map link appears on every copy
         await uow.commit()
         return LocationAdded(lat, lon, incident.number)

@@ -14,7 +14,6 @@ from ..domain.lifecycle import (
     Action,
     IncidentStatus,
     TargetStatus,
-    TargetView,
     Verdict,
     all_done,
     decide,
@@ -22,6 +21,7 @@ from ..domain.lifecycle import (
 from ..domain.rules import AgencyKind
 from . import deliveries, followups
 from .context import Actor, Services
+from .views import target_views
 
 _STEP_COLUMN = {TargetStatus.ACKNOWLEDGED: "acknowledged_at", TargetStatus.CLAIMED: "claimed_at",
                 TargetStatus.ON_SCENE: "arrived_at", TargetStatus.DONE: "done_at"}
@@ -174,23 +174,4 @@ async def after_change(uow: UnitOfWork, services: Services, incident: db.Inciden
         uow.repo.event(now, "awaiting_confirmation", incident_id=incident.id, from_state=IncidentStatus.OPEN,
                        to_state=IncidentStatus.AWAITING_CONFIRMATION)
         deliveries.confirm(uow.repo, incident.id, incident.created_chat_id, now)
-    await enqueue_card_edits(uow, incident.id, now)
-
-
-async def enqueue_card_edits(uow: UnitOfWork, incident_id: int, now: datetime) -> None:
-    """One edit per posted copy, coalesced: a copy that already has an edit waiting gets no second one
-    (edits render the state at send time, so the waiting one will show this change too)."""
-    await uow.repo.touch_incident(incident_id, now)
-    waiting = await uow.repo.waiting_edits(incident_id, now)
-    for posted in await uow.repo.posted_messages(incident_id):
-        if (posted.chat_id, posted.message_id) in waiting:
-            continue
-        deliveries.edit(uow.repo, incident_id, posted.agency_key, posted.chat_id, posted.message_id, now)
-
-
-async def target_views(uow: UnitOfWork, services: Services, incident_id: int) -> list[TargetView]:
-    """The responding agencies' progress (readers have no steps)."""
-    rules = services.rules
-    return [TargetView(t.agency_key, rules.agency_name(t.agency_key), TargetStatus(t.status), t.status_at,
-                       t.status_by_name, t.note)
-            for t in await uow.repo.targets(incident_id) if rules.agency_kind(t.agency_key) == AgencyKind.RESPONDER]
+    await deliveries.enqueue_card_edits(uow.repo, incident.id, now)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from ..db import models as db
+from ..db.mappers import to_domain
 from ..db.uow import UnitOfWork
 from ..domain.callback_data import AgencyPress, ConfirmPress
 from ..domain.model import DeliveryKind, DeliveryStatus, Priority, Role
@@ -18,8 +19,7 @@ from ..domain.text import TEXT_LIMIT, visible_len
 from ..i18n import Html
 from . import deliveries
 from .context import Services
-from .incidents import to_domain
-from .lifecycle import enqueue_card_edits, target_views
+from .views import target_views
 
 LEASE = timedelta(seconds=30)
 # A group whose posts keep failing for this long (timeouts, 5xx) is reported to the call center and the admins.
@@ -341,7 +341,7 @@ async def _catch_up(uow: UnitOfWork, incident_id: int, job: Job, now: datetime) 
     (or its edit was already taken), so give it an edit of its own."""
     incident = await uow.repo.incident(incident_id)
     if incident is not None and job.rendered_version is not None and incident.updated_at != job.rendered_version:
-        await enqueue_card_edits(uow, incident_id, now)
+        await deliveries.enqueue_card_edits(uow.repo, incident_id, now)
 
 
 async def _fail(uow: UnitOfWork, services: Services, delivery: db.Delivery, reason: str, now: datetime,

@@ -6,6 +6,7 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from ..clock import utcnow
+from ..db.mappers import to_domain
 from ..domain.callback_data import AgencyPress, ConfirmPress, PhonePress, card_incident, decode
 from ..domain.lifecycle import Action, TargetStatus, Verdict
 from ..domain.privacy import Audience, show_phone
@@ -15,7 +16,6 @@ from ..domain.timeline import active_lines, render_timeline
 from ..i18n import Html
 from ..services import desk, lifecycle, reveal
 from ..services.context import Services
-from ..services.incidents import to_domain
 from .handlers import actor_of, answer, is_private, kick, reply, services_of
 
 

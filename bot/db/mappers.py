@@ -1,0 +1,18 @@
+"""Stored rows as the pure domain sees them."""
+
+from __future__ import annotations
+
+from ..domain import model as dm
+from . import models as db
+
+
+def to_domain(row: db.Incident) -> dm.Incident:
+    """The stored incident as the pure domain sees it."""
+    report = dm.Report(
+        category=row.category, subtype=row.subtype, priority=row.priority, kecamatan=row.kecamatan,
+        kecamatan_code=row.kecamatan_code, village=row.village, village_code=row.village_code,
+        outside_city=row.outside_city, address=row.address, description=row.description,
+        caller_name=row.caller_name, caller_phone=row.caller_phone, lat=row.lat, lon=row.lon,
+        origin=row.origin, destination=row.destination)
+    return dm.Incident(row.id, row.number, report, row.created_at, row.created_by_name, row.status, row.outcome,
+                       row.outcome_note, row.duplicate_of, row.closed_at, row.closed_by_name, row.confirmation)
