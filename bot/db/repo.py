@@ -27,9 +27,10 @@ from .models import (
     ScheduledRun,
     ShiftCheckin,
 )
+from .report_queries import ReportQueries
 
 
-class Repository:
+class Repository(ReportQueries):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
@@ -38,6 +39,10 @@ class Repository:
 
     async def flush(self) -> None:
         await self.session.flush()
+
+    async def refresh(self, row: object) -> None:
+        """Read a loaded row again (after taking a lock, to see what others committed meanwhile)."""
+        await self.session.refresh(row)
 
     # people -------------------------------------------------------------------------------------------------
     async def person(self, telegram_id: int) -> Person | None:
@@ -104,6 +109,9 @@ class Repository:
 
     async def incident_by_source(self, source_key: str) -> Incident | None:
         return await self.session.scalar(select(Incident).where(Incident.source_key == source_key))
+
+    async def existing_numbers(self, numbers: list[str]) -> set[str]:
+        return set((await self.session.scalars(select(Incident.number).where(Incident.number.in_(numbers)))).all())
 
     async def incident_by_number(self, number: str) -> Incident | None:
         return await self.session.scalar(select(Incident).where(Incident.number == number))

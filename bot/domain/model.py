@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import IntEnum, StrEnum
 
 # Fields of a report as a call taker types them; the first name is the Indonesian key shown in templates.
@@ -131,6 +131,15 @@ def parse_number(text: str) -> tuple[int | None, int] | None:
     if not match or int(match.group(2)) == 0:
         return None
     return (int(match.group(1)) if match.group(1) else None), int(match.group(2))
+
+
+def resolve_number(text: str, now: datetime, tz: tzinfo) -> str | None:
+    """'112-2026-00012', '2026-12' or '12' (this WIT year) -> '112-2026-00012'; any length of sequence."""
+    parsed = parse_number(text)
+    if parsed is None:
+        return None
+    year, seq = parsed
+    return incident_number(year or now.astimezone(tz).year, seq)
 
 
 DESK_COMMANDS = ("lapor", "batal", "aktif", "status", "tutup", "buka", "tambah", "prioritas", "catatan",

@@ -4,12 +4,12 @@ the open list, and the caller confirmation. Call takers and supervisors, in priv
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 
 from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain.lifecycle import IncidentStatus, Outcome, TargetStatus, TargetView
-from ..domain.model import INTAKE_ROLES, Role, incident_number, parse_number
+from ..domain.model import INTAKE_ROLES, Role, resolve_number
 from ..domain.rules import AgencyKind, parse_duration
 from ..domain.timeline import ActiveItem, Entry
 from . import deliveries, followups
@@ -34,15 +34,6 @@ class Timeline:
     incident: db.Incident
     targets: list[TargetView]
     entries: list[Entry]
-
-
-def resolve_number(text: str, now: datetime, tz: tzinfo) -> str | None:
-    """'112-2026-00012', '2026-12' or '12' (this WIT year) -> '112-2026-00012'; any length of sequence."""
-    parsed = parse_number(text)
-    if parsed is None:
-        return None
-    year, seq = parsed
-    return incident_number(year or now.astimezone(tz).year, seq)
 
 
 async def _desk_gate(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int, private: bool) -> str | None:

@@ -7,8 +7,6 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain.lifecycle import IncidentStatus, Outcome, TargetStatus
@@ -154,8 +152,7 @@ def _problem_text(problem: Problem) -> str:
 async def import_rows(services: Services, rows: list[ImportRow], now: datetime) -> int:
     """One transaction: all rows or none. Numbers given are kept; the others are taken from the counter."""
     async with services.db.uow() as uow:
-        existing = {n for (n,) in (await uow.session.execute(select(db.Incident.number).where(
-            db.Incident.number.in_([r.number for r in rows if r.number])))).all()}
+        existing = await uow.repo.existing_numbers([r.number for r in rows if r.number])
         if existing:
             raise ImportError_([f"baris {r.line}: nomor {r.number} sudah ada" for r in rows if r.number in existing])
         for row in rows:

@@ -169,7 +169,7 @@ async def _rate_limited(uow: UnitOfWork, services: Services, actor: Actor, now: 
 async def _submit(uow: UnitOfWork, services: Services, actor: Actor, draft: db.Draft, report: Report,
                   source_key: str, now: datetime) -> Outcome:
     if not await uow.repo.set_draft_status(draft.id, "open", "submitted", now):
-        await uow.session.rollback()
+        await uow.rollback()
         return Refused("form_expired")
     row, targets = await create_incident(uow, services, report, actor, draft.chat_id, source_key, now)
     draft.incident_id = row.id

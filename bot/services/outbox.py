@@ -11,6 +11,7 @@ from ..db import models as db
 from ..db.mappers import to_domain
 from ..db.uow import UnitOfWork
 from ..domain.callback_data import AgencyPress, ConfirmPress
+from ..domain.delivery import backoff
 from ..domain.model import DeliveryKind, DeliveryStatus, Priority, Role
 from ..domain.privacy import Audience, audience_of, caller_text, phone_button
 from ..domain.render import card_buttons, render_card, render_digest
@@ -24,8 +25,6 @@ from .views import target_views
 LEASE = timedelta(seconds=30)
 # A group whose posts keep failing for this long (timeouts, 5xx) is reported to the call center and the admins.
 DEGRADED_AFTER = timedelta(minutes=3)
-BACKOFF_BASE = 2.0
-BACKOFF_MAX = timedelta(minutes=5)
 # The reason of a delivery Telegram refused for its content (too long, bad HTML) even after the sender's fallbacks:
 # that message failed, the group is still reachable.
 CONTENT = "content"
@@ -284,7 +283,7 @@ async def record(services: Services, job: Job, result: Result, now: datetime) ->
         if delivery is not None and delivery.incident_id is not None:
             # Lock first: the last of several concurrent records must see the others, to report once.
             await uow.repo.lock_incident(delivery.incident_id)
-            await uow.session.refresh(delivery)
+            await uow.repo.refresh(delivery)
         if delivery is None or delivery.status != DeliveryStatus.PENDING:
             return
         delivery.attempts += 1
@@ -297,7 +296,8 @@ async def record(services: Services, job: Job, result: Result, now: datetime) ->
         elif result.outcome == Outcome.MIGRATED and result.new_chat_id is not None:
             await _migrate(uow, delivery, job.chat_id, result.new_chat_id, now)
         else:
-            delay = result.retry_after if result.outcome == Outcome.RATE_LIMITED else _backoff(delivery.attempts)
+            delay = result.retry_after if result.outcome == Outcome.RATE_LIMITED \
+                else backoff(delivery.attempts, random.uniform(0.8, 1.2))
             delivery.next_attempt_at = now + timedelta(seconds=delay)
             delivery.last_error = result.detail[:300]
             if result.outcome == Outcome.RETRY and now - delivery.created_at >= DEGRADED_AFTER:
@@ -311,11 +311,6 @@ async def _degraded(uow: UnitOfWork, services: Services, delivery: db.Delivery, 
     if group is not None and group.status == "ok":
         group.status, group.status_reason, group.status_changed_at = "unreachable", "unreachable", now
         await _alert_unreachable(uow, services, group, "unreachable", now)
-
-
-def _backoff(attempts: int) -> float:
-    """Exponential, capped, with ±20% jitter so that groups cut off together do not all retry in the same second."""
-    return min(BACKOFF_BASE ** min(attempts, 10), BACKOFF_MAX.total_seconds()) * random.uniform(0.8, 1.2)
 
 
 async def _sent(uow: UnitOfWork, services: Services, delivery: db.Delivery, job: Job, result: Result,
