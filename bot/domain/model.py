@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as _field  # `Problem` has an attribute named field
 from datetime import datetime, tzinfo
 from enum import IntEnum, StrEnum
 
@@ -34,7 +35,7 @@ class Problem:
 
     field: str
     code: str
-    params: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = _field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
-from ..services.outbox import CONTENT, Outcome, Result
+from ..services.dispatch import CONTENT, Outcome, Result
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:

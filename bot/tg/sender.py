@@ -18,7 +18,7 @@ from ..clock import utcnow
 from ..domain.text import CAPTION_LIMIT, TEXT_LIMIT, fit, plain_fit, shown_plain
 from ..services import outbox, stats
 from ..services.context import Services
-from ..services.outbox import Job, Outcome, Result, Route
+from ..services.dispatch import Job, Outcome, Result, Route
 from .budget import OUTBOX, Budget
 from .errors import classify, is_content_error, is_not_modified
 

@@ -142,7 +142,7 @@ async def test_only_an_admin_binds_groups(services: Services) -> None:
 
 
 async def test_a_group_failing_for_minutes_is_reported_and_its_recovery_too(services: Services) -> None:
-    from bot.services.outbox import Outcome, Result
+    from bot.services.dispatch import Outcome, Result
 
     await setup_center(services)
     outcome = await intake.lapor(services, RINA, RINA.id, True, 10, FIRE, NOW)
