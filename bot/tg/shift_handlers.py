@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 
 from ..clock import utcnow
 from ..domain.model import Role
-from ..services import desk, followups, health, people, reports
+from ..services import desk, followups, health, people, scheduled_posts
 from .desk_handlers import _desk_text
 from .handlers import actor_of, is_private, kick, reply, services_of
 
@@ -54,7 +54,7 @@ async def serahterima(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     message = update.effective_message
     if message is None or not await _at_desk(update, context):
         return
-    await reply(message, await reports.handover_now(services_of(context), utcnow()))
+    await reply(message, await scheduled_posts.handover_now(services_of(context), utcnow()))
 
 
 async def mulai_shift(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -63,7 +63,7 @@ async def mulai_shift(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if message is None or user is None or not await _at_desk(update, context):
         return
     svc = services_of(context)
-    await reply(message, svc.tr(await reports.check_in(svc, user.id, actor_of(user).name, utcnow())))
+    await reply(message, svc.tr(await scheduled_posts.check_in(svc, user.id, actor_of(user).name, utcnow())))
 
 
 async def akhiri_shift(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -72,7 +72,7 @@ async def akhiri_shift(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if message is None or user is None or not await _at_desk(update, context):
         return
     svc = services_of(context)
-    await reply(message, svc.tr(await reports.check_out(svc, user.id, utcnow())))
+    await reply(message, svc.tr(await scheduled_posts.check_out(svc, user.id, utcnow())))
 
 
 async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -80,7 +80,7 @@ async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     fails alone (logged): a broken follow-up never stops the recaps, nor a broken recap the heartbeat."""
     svc, now = services_of(context), utcnow()
     result = await _part("follow-ups", followups.sweep(svc, now))
-    posted = await _part("scheduled reports", reports.run_due(svc, now))
+    posted = await _part("scheduled reports", scheduled_posts.run_due(svc, now))
     await _part("heartbeat", health.beat(svc, context.bot_data["holder"], context.bot_data.get("last_update_at"), now))
     if (result and (result.reminders or result.escalations)) or posted:
         log.info("sweep: %d reminders, %d escalations, reports %s", result.reminders if result else 0,

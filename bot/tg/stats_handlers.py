@@ -12,7 +12,7 @@ from ..domain.stats import recap_text, spoken_summary
 from ..domain.text import CAPTION_LIMIT, plain_fit
 from ..i18n import Html
 from ..services import people, stats
-from ..services.reports import labels
+from ..services.scheduled_posts import labels
 from .handlers import reply, services_of
 
 

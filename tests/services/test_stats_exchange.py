@@ -15,7 +15,7 @@ from bot.domain.stats import spoken_summary
 from bot.exchange import CSV_COLUMNS, cap_alert, csv_row, eido
 from bot.services import exchange, intake, stats
 from bot.services.context import Services
-from bot.services.reports import labels
+from bot.services.scheduled_posts import labels
 from tests.published import CATEGORY_TOTALS, WIT, published_csv
 
 from .test_intake_services import FIRE, RINA, setup_center

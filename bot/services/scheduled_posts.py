@@ -1,4 +1,4 @@
-"""Scheduled reports: shift handover, the empty-shift flag, the daily recap. Each period is claimed by
+"""Scheduled posts: shift handover, the empty-shift flag, the daily recap and the monthly report. Each period is claimed by
 inserting one scheduled_run row, so it is posted once however many processes run, and after a restart."""
 
 from __future__ import annotations
