@@ -10,7 +10,7 @@ from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain.lifecycle import IncidentStatus, Outcome, TargetStatus, TargetView
 from ..domain.model import INTAKE_ROLES, Role, resolve_number
-from ..domain.rules import AgencyKind, parse_duration
+from ..domain.rule_schemas import AgencyKind, parse_duration
 from ..domain.timeline import ActiveItem, Entry
 from . import deliveries, followups
 from .context import Actor, Services, role_of

@@ -13,7 +13,7 @@ from ..domain.lifecycle import IncidentStatus, Outcome, TargetStatus
 from ..domain.model import Problem, incident_number, parse_number
 from ..domain.parsing import normalise_phone, validate
 from ..domain.periods import Period
-from ..domain.rules import AgencyKind
+from ..domain.rule_schemas import AgencyKind
 from ..exchange import AgencyRecord, EventRecord, IncidentRecord, csv_unsafe
 from .context import Services
 

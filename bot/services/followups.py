@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from ..db import models as db
 from ..db.mappers import to_domain
 from ..db.uow import UnitOfWork
+from ..domain.ladders_and_shifts import AGENCY, cadence_rungs, rungs
 from ..domain.lifecycle import IncidentStatus, TargetStatus
 from ..domain.render import place_text, target_line
-from ..domain.schedule_rules import AGENCY, cadence_rungs, rungs
 from ..i18n import Html
 from . import deliveries
 from .context import Services

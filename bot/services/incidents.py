@@ -7,7 +7,7 @@ from datetime import datetime
 from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain import model as dm
-from ..domain.rules import AgencyKind
+from ..domain.rule_schemas import AgencyKind
 from . import deliveries, followups
 from .context import Actor, Services
 

@@ -18,7 +18,7 @@ from ..domain.lifecycle import (
     all_done,
     decide,
 )
-from ..domain.rules import AgencyKind
+from ..domain.rule_schemas import AgencyKind
 from . import deliveries, followups
 from .context import Actor, Services
 from .views import target_views

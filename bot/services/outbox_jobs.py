@@ -12,7 +12,7 @@ from ..domain.callback_data import AgencyPress, ConfirmPress
 from ..domain.model import DeliveryKind
 from ..domain.privacy import Audience, audience_of, caller_text, phone_button
 from ..domain.render import card_buttons, render_card, render_digest
-from ..domain.rules import AgencyKind
+from ..domain.rule_schemas import AgencyKind
 from ..domain.text import TEXT_LIMIT, visible_len
 from ..i18n import Html
 from .context import Services

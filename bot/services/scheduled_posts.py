@@ -1,5 +1,5 @@
-"""Scheduled posts: shift handover, the empty-shift flag, the daily recap and the monthly report. Each period is claimed by
-inserting one scheduled_run row, so it is posted once however many processes run, and after a restart."""
+"""Scheduled posts: shift handover, the empty-shift flag, the daily recap and the monthly report. Each period is
+claimed by inserting one scheduled_run row, so it is posted once however many processes run, and after a restart."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from datetime import datetime, time, timedelta
 
 from ..db import models as db
 from ..db.uow import UnitOfWork
+from ..domain.ladders_and_shifts import ShiftSlot, previous_shift, shift_at
 from ..domain.model import Priority, Role
 from ..domain.periods import Period, month_period
 from ..domain.render import cut
-from ..domain.schedule_rules import ShiftSlot, previous_shift, shift_at
 from ..domain.stats import recap_text, spoken_summary
 from ..domain.timeline import active_lines
 from ..i18n import Html

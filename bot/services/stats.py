@@ -8,7 +8,7 @@ import asyncio
 from ..charts_data import ChartData
 from ..db.uow import UnitOfWork
 from ..domain.periods import Period, month_period
-from ..domain.rules import AgencyKind
+from ..domain.rule_schemas import AgencyKind
 from ..domain.stats import MEASURES, AgencyResponse, Measure, Recap, measure
 from .context import Services
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..db.uow import UnitOfWork
 from ..domain.lifecycle import TargetStatus, TargetView
-from ..domain.rules import AgencyKind
+from ..domain.rule_schemas import AgencyKind
 from .context import Services
 
 

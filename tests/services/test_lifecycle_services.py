@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.db.models import PostedMessage
 from bot.domain.lifecycle import Action, Verdict
-from bot.rules import load_rules
+from bot.rules_loader import load_rules
 from bot.services import intake, lifecycle, people
 from bot.services.context import Actor, Services
 from tests.conftest import RULES_DIR, WIT
