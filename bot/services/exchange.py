@@ -9,12 +9,12 @@ from datetime import datetime
 
 from ..db import models as db
 from ..db.uow import UnitOfWork
+from ..domain.exchange_formats import AgencyRecord, EventRecord, IncidentRecord, csv_unsafe
 from ..domain.lifecycle import IncidentStatus, Outcome, TargetStatus
 from ..domain.model import Problem, incident_number, parse_number
 from ..domain.parsing import normalise_phone, validate
 from ..domain.periods import Period
 from ..domain.rule_schemas import AgencyKind
-from ..exchange import AgencyRecord, EventRecord, IncidentRecord, csv_unsafe
 from .context import Services
 
 

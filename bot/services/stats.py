@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from ..charts_data import ChartData
 from ..db.uow import UnitOfWork
+from ..domain.chart_data import ChartData
 from ..domain.periods import Period, month_period
 from ..domain.rule_schemas import AgencyKind
 from ..domain.stats import MEASURES, AgencyResponse, Measure, Recap, measure
@@ -100,7 +100,7 @@ def chart_data(services: Services, summary: Recap) -> ChartData:
 
 async def chart_png(services: Services, summary: Recap) -> bytes:
     """Rendered in a worker thread: matplotlib takes a few hundred milliseconds and must not block the bot."""
-    from ..charts import recap_png
+    from ..chart_drawing import recap_png
 
     return await asyncio.to_thread(recap_png, chart_data(services, summary))
 
