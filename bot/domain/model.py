@@ -86,7 +86,7 @@ class DeliveryKind(StrEnum):
     DIGEST = "digest"    # several due rows sent as one message: a send's kind, never a row's
 
 
-class Priority(IntEnum):
+class DeliveryPriority(IntEnum):
     """Which of a chat's due rows goes first: lower first (the values are stored)."""
 
     NEW_POST = 0

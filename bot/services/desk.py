@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from ..db import models as db
 from ..db.uow import UnitOfWork
-from ..domain.lifecycle import IncidentStatus, Outcome, TargetStatus, TargetView
+from ..domain.lifecycle import CloseOutcome, IncidentStatus, TargetStatus, TargetView
 from ..domain.model import INTAKE_ROLES, Role, resolve_number
 from ..domain.rule_schemas import AgencyKind, parse_duration
 from ..domain.timeline import ActiveItem, Entry
@@ -83,12 +83,13 @@ async def close(services: Services, actor: Actor, chat_id: int, private: bool, n
         incident = await _gated_incident(uow, services, actor, chat_id, private, number, now)
         if isinstance(incident, DeskResult):
             return incident
-        if outcome not in {o.value for o in Outcome}:
-            return DeskResult("desk_bad_outcome", {"value": outcome, "choices": ", ".join(o.value for o in Outcome)})
+        if outcome not in {o.value for o in CloseOutcome}:
+            choices = ", ".join(o.value for o in CloseOutcome)
+            return DeskResult("desk_bad_outcome", {"value": outcome, "choices": choices})
         if incident.status == IncidentStatus.CLOSED:
             return DeskResult("desk_already_closed", {"number": incident.number})
         duplicate_of = None
-        if outcome == Outcome.DUPLICATE:
+        if outcome == CloseOutcome.DUPLICATE:
             duplicate_of = resolve_number(note.split()[0], now, services.tz) if note.split() else None
             if duplicate_of is None or await uow.repo.incident_by_number(duplicate_of) is None:
                 return DeskResult("desk_duplicate_needs_number", {"number": incident.number})
@@ -234,7 +235,7 @@ async def confirm(services: Services, actor: Actor, chat_id: int, incident_id: i
         incident.confirmation, incident.confirmed_at = result, now
         uow.repo.event(now, "caller_confirmation", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
                        chat_id=chat_id, to_state=result)
-        _close(uow, incident, Outcome.HANDLED, "", None, actor, chat_id, now)
+        _close(uow, incident, CloseOutcome.HANDLED, "", None, actor, chat_id, now)
         await followups.cancel_all(uow, incident.id, now)
         await after_change(uow, services, incident, now)
         await uow.commit()

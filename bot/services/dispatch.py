@@ -9,15 +9,14 @@ from enum import StrEnum
 
 from ..domain.model import DeliveryKind
 
-LEASE = timedelta(seconds=30)
-
+LEASE = timedelta(seconds=30)  # how long a claimed delivery is this sender's before another may take it
 
 # The reason of a delivery Telegram refused for its content (too long, bad HTML) even after the sender's fallbacks:
 # that message failed, the group is still reachable.
 CONTENT = "content"
 
 
-class Outcome(StrEnum):
+class SendOutcome(StrEnum):
     SENT = "sent"
     RETRY = "retry"          # transient: timeouts, 5xx, network; try again later
     RATE_LIMITED = "429"     # wait retry_after, this chat only
@@ -35,17 +34,17 @@ class Route:
 
 # New posts, whose message id is unknown until Telegram accepts them.
 NOTED_KINDS = (DeliveryKind.CARD, DeliveryKind.NOTICE)
-
-
 UNKNOWN_VERSION = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
-class Job:
+class Outgoing:
+    """A message rendered and leased, ready for the sender (named apart from PTB's Job on purpose)."""
+
     delivery_id: int
     chat_id: int
     text: str
-    kind: str  # card (new post) | edit (re-render a posted card) | notice (ready text)
+    kind: str  # a DeliveryKind: card (new post) | edit (re-render a posted card) | notice (ready text) | ...
     route: Route
     message_id: int | None = None  # the message an edit replaces
     buttons: tuple[tuple[tuple[str, str], ...], ...] = ()  # rows of (label, callback data)
@@ -59,8 +58,10 @@ class Job:
 
 
 @dataclass(frozen=True)
-class Result:
-    outcome: Outcome
+class SendResult:
+    """What Telegram answered to one send, as the outbox records it."""
+
+    outcome: SendOutcome
     message_id: int | None = None
     detail: str = ""
     reason: str = ""  # catalogue key under reason.* for people

@@ -10,7 +10,7 @@ from datetime import datetime
 from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain.exchange_formats import AgencyRecord, EventRecord, IncidentRecord, csv_unsafe
-from ..domain.lifecycle import IncidentStatus, Outcome, TargetStatus
+from ..domain.lifecycle import CloseOutcome, IncidentStatus, TargetStatus
 from ..domain.model import Problem, incident_number, parse_number
 from ..domain.parsing import normalise_phone, validate
 from ..domain.periods import Period
@@ -133,8 +133,8 @@ def _row(services: Services, row: dict[str, str], line: int) -> ImportRow:
     status = get("status") or IncidentStatus.CLOSED
     if status not in {s.value for s in IncidentStatus}:
         raise ValueError(f"status '{status}' tidak dikenal")
-    outcome = get("hasil") or (Outcome.HANDLED if status == IncidentStatus.CLOSED else None)
-    if outcome and outcome not in {o.value for o in Outcome}:
+    outcome = get("hasil") or (CloseOutcome.HANDLED if status == IncidentStatus.CLOSED else None)
+    if outcome and outcome not in {o.value for o in CloseOutcome}:
         raise ValueError(f"hasil '{outcome}' tidak dikenal")
     closed = datetime.fromisoformat(get("ditutup")) if get("ditutup") else (created if status == "closed" else None)
     agencies = [a for a in get("instansi").split(";") if a]

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from ..db import models as db
 from ..db.uow import UnitOfWork
-from ..domain.model import DeliveryKind, DeliveryStatus, Priority, Role
+from ..domain.model import DeliveryKind, DeliveryPriority, DeliveryStatus, Role
 from ..i18n import Html
 from . import deliveries
 from .context import Services
@@ -47,8 +47,8 @@ async def _confirm_in_call_center(uow: UnitOfWork, services: Services, delivery:
     incident = await uow.repo.incident(delivery.incident_id or 0)
     if call_center is None or incident is None or delivery.chat_id == call_center.chat_id:
         return
-    deliveries.confirm(uow.repo, incident.id, call_center.chat_id, now,
-                       services.tr("confirm_fallback", name=incident.created_by_name), Priority(delivery.priority))
+    why = services.tr("confirm_fallback", name=incident.created_by_name)
+    deliveries.confirm(uow.repo, incident.id, call_center.chat_id, now, why, DeliveryPriority(delivery.priority))
 
 
 async def recovered(uow: UnitOfWork, services: Services, agency_key: str, now: datetime) -> None:

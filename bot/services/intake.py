@@ -64,7 +64,7 @@ class Cancelled:
     draft_id: int
 
 
-Outcome = Accepted | Duplicate | NeedsFix | Refused | RateLimited | FormView | Cancelled
+IntakeOutcome = Accepted | Duplicate | NeedsFix | Refused | RateLimited | FormView | Cancelled
 
 
 async def _gate(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int, private: bool) -> Refused | None:
@@ -109,7 +109,7 @@ async def _may_continue(uow: UnitOfWork, services: Services, actor: Actor, draft
 
 
 async def lapor(services: Services, actor: Actor, chat_id: int, private: bool, message_id: int, text: str,
-                now: datetime) -> Outcome:
+                now: datetime) -> IntakeOutcome:
     """/lapor with `key: value` lines. A message seen before returns the incident it already made."""
     source_key = f"msg:{chat_id}:{message_id}"
     async with services.db.uow() as uow:
@@ -127,7 +127,7 @@ async def lapor(services: Services, actor: Actor, chat_id: int, private: bool, m
 
 
 async def correct(services: Services, actor: Actor, chat_id: int, private: bool, text: str,
-                  now: datetime) -> Outcome | None:
+                  now: datetime) -> IntakeOutcome | None:
     """Corrected `key: value` lines for the open draft. None when the text holds no such line."""
     if not has_known_key(text):
         return None
@@ -148,7 +148,7 @@ async def correct(services: Services, actor: Actor, chat_id: int, private: bool,
 
 
 async def _try_submit(uow: UnitOfWork, services: Services, actor: Actor, draft: db.Draft, source_key: str,
-                      now: datetime) -> Outcome:
+                      now: datetime) -> IntakeOutcome:
     result = validate(draft.fields, services.rules)
     if isinstance(result, list):
         await uow.commit()
@@ -167,7 +167,7 @@ async def _rate_limited(uow: UnitOfWork, services: Services, actor: Actor, now: 
 
 
 async def _submit(uow: UnitOfWork, services: Services, actor: Actor, draft: db.Draft, report: Report,
-                  source_key: str, now: datetime) -> Outcome:
+                  source_key: str, now: datetime) -> IntakeOutcome:
     if not await uow.repo.set_draft_status(draft.id, "open", "submitted", now):
         await uow.rollback()
         return Refused("form_expired")
@@ -179,7 +179,7 @@ async def _submit(uow: UnitOfWork, services: Services, actor: Actor, draft: db.D
                     place_text(report, services.tr), targets)
 
 
-async def cancel_draft(services: Services, actor: Actor, chat_id: int, private: bool, now: datetime) -> Outcome:
+async def cancel_draft(services: Services, actor: Actor, chat_id: int, private: bool, now: datetime) -> IntakeOutcome:
     async with services.db.uow() as uow:
         if refused := await _gate(uow, services, actor, chat_id, private):
             return refused
@@ -194,7 +194,7 @@ async def cancel_draft(services: Services, actor: Actor, chat_id: int, private: 
 
 
 # the guided form --------------------------------------------------------------------------------------------
-async def form_start(services: Services, actor: Actor, chat_id: int, private: bool, now: datetime) -> Outcome:
+async def form_start(services: Services, actor: Actor, chat_id: int, private: bool, now: datetime) -> IntakeOutcome:
     async with services.db.uow() as uow:
         if refused := await _gate(uow, services, actor, chat_id, private):
             return refused
@@ -209,7 +209,7 @@ async def form_start(services: Services, actor: Actor, chat_id: int, private: bo
         return view
 
 
-async def form_press(services: Services, actor: Actor, press: FormPress, now: datetime) -> Outcome:
+async def form_press(services: Services, actor: Actor, press: FormPress, now: datetime) -> IntakeOutcome:
     """A button of the form. Only the draft's owner may press; a finished draft answers 'expired'."""
     async with services.db.uow() as uow:
         draft = await uow.repo.draft(press.draft_id)
@@ -260,7 +260,7 @@ def _view(draft: db.Draft, services: Services) -> FormView:
 
 
 async def form_text(services: Services, actor: Actor, chat_id: int, text: str, now: datetime,
-                    message_id: int | None = None) -> Outcome | None:
+                    message_id: int | None = None) -> IntakeOutcome | None:
     """A typed answer to the form's current question; None when no form waits for text here. A message already
     applied (the same update processed again after a crash) shows the form as it is, and answers nothing."""
     async with services.db.uow() as uow:

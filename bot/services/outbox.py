@@ -11,7 +11,7 @@ from ..domain.delivery import backoff
 from ..domain.model import DeliveryKind, DeliveryStatus
 from . import deliveries
 from .context import Services
-from .dispatch import LEASE, NOTED_KINDS, UNKNOWN_VERSION, Job, Outcome, Result, Route
+from .dispatch import LEASE, NOTED_KINDS, UNKNOWN_VERSION, Outgoing, Route, SendOutcome, SendResult
 from .group_health import degraded, fail, recovered, report_if_settled
 from .outbox_jobs import DIGEST_MAX, card_digest, job_for, notice_batch, route_chat
 
@@ -38,16 +38,17 @@ async def release_leases(services: Services, holder: str, now: datetime) -> int:
         accepted = await uow.repo.accepted_unrecorded(holder, NOTED_KINDS)
     for delivery in accepted:
         assert delivery.sent_chat_id is not None
-        job = Job(delivery.id, delivery.sent_chat_id, "", delivery.kind, Route(delivery.agency_key, delivery.chat_id),
-                  rendered_version=UNKNOWN_VERSION)  # the card may be older than the incident: re-render it
-        await record(services, job, Result(Outcome.SENT, delivery.message_id, "recorded after a restart"), now)
+        job = Outgoing(delivery.id, delivery.sent_chat_id, "", delivery.kind,
+                       Route(delivery.agency_key, delivery.chat_id),
+                       rendered_version=UNKNOWN_VERSION)  # the card may be older than the incident: re-render it
+        await record(services, job, SendResult(SendOutcome.SENT, delivery.message_id, "recorded after a restart"), now)
     async with services.db.uow() as uow:
         count = await uow.repo.release_leases(holder)
         await uow.commit()
         return count + len(accepted)
 
 
-async def note_sent(services: Services, job: Job, message_id: int) -> None:
+async def note_sent(services: Services, job: Outgoing, message_id: int) -> None:
     """Telegram accepted a new post: note its message id at once, in a small transaction ahead of the full
     record (which may wait for the incident's lock), so that a crash in between does not send it again."""
     if job.kind not in NOTED_KINDS:
@@ -57,7 +58,7 @@ async def note_sent(services: Services, job: Job, message_id: int) -> None:
         await uow.commit()
 
 
-async def claim(services: Services, route: Route, holder: str, now: datetime, digest_at: int = 0) -> Job | None:
+async def claim(services: Services, route: Route, holder: str, now: datetime, digest_at: int = 0) -> Outgoing | None:
     """Lease what a route sends next (conditional UPDATEs: two instances never both win): when `digest_at` or more
     new posts wait for a group, all of them as one digest; otherwise the most urgent due delivery — and when that
     is a ready text and `digest_at` or more of them wait (a flood of reminders and escalations), those as one."""
@@ -93,13 +94,13 @@ async def claim(services: Services, route: Route, holder: str, now: datetime, di
             await uow.repo.flush()
 
 
-async def record_digest(services: Services, job: Job, result: Result, now: datetime) -> None:
+async def record_digest(services: Services, job: Outgoing, result: SendResult, now: datetime) -> None:
     """Every post the digest stands for gets the digest's outcome (sent, or back in the queue)."""
     for delivery_id in job.delivery_ids:
-        await record(services, Job(delivery_id, job.chat_id, "", DeliveryKind.DIGEST, job.route), result, now)
+        await record(services, Outgoing(delivery_id, job.chat_id, "", DeliveryKind.DIGEST, job.route), result, now)
 
 
-async def record(services: Services, job: Job, result: Result, now: datetime) -> None:
+async def record(services: Services, job: Outgoing, result: SendResult, now: datetime) -> None:
     async with services.db.uow(urgent=True) as uow:  # until recorded, a crash would send it again
         delivery = await uow.repo.delivery(job.delivery_id)
         if delivery is not None and delivery.incident_id is not None:
@@ -111,23 +112,23 @@ async def record(services: Services, job: Job, result: Result, now: datetime) ->
         delivery.attempts += 1
         delivery.lease_until = delivery.leased_by = None
         uow.repo.attempt(delivery.id, now, result.outcome.value, result.detail)
-        if result.outcome == Outcome.SENT:
+        if result.outcome == SendOutcome.SENT:
             await _sent(uow, services, delivery, job, result, now)
-        elif result.outcome == Outcome.PERMANENT:
+        elif result.outcome == SendOutcome.PERMANENT:
             await fail(uow, services, delivery, result.reason or "unreachable", now, job.chat_id)
-        elif result.outcome == Outcome.MIGRATED and result.new_chat_id is not None:
+        elif result.outcome == SendOutcome.MIGRATED and result.new_chat_id is not None:
             await _migrate(uow, delivery, job.chat_id, result.new_chat_id, now)
         else:
-            delay = result.retry_after if result.outcome == Outcome.RATE_LIMITED \
+            delay = result.retry_after if result.outcome == SendOutcome.RATE_LIMITED \
                 else backoff(delivery.attempts, random.uniform(0.8, 1.2))
             delivery.next_attempt_at = now + timedelta(seconds=delay)
             delivery.last_error = result.detail[:300]
-            if result.outcome == Outcome.RETRY and now - delivery.created_at >= DEGRADED_AFTER:
+            if result.outcome == SendOutcome.RETRY and now - delivery.created_at >= DEGRADED_AFTER:
                 await degraded(uow, services, delivery, now)
         await uow.commit()
 
 
-async def _sent(uow: UnitOfWork, services: Services, delivery: db.Delivery, job: Job, result: Result,
+async def _sent(uow: UnitOfWork, services: Services, delivery: db.Delivery, job: Outgoing, result: SendResult,
                 now: datetime) -> None:
     delivery.status, delivery.sent_at = DeliveryStatus.SENT, now
     if delivery.agency_key:
@@ -145,7 +146,7 @@ async def _sent(uow: UnitOfWork, services: Services, delivery: db.Delivery, job:
         await _catch_up(uow, delivery.incident_id, job, now)
 
 
-async def _catch_up(uow: UnitOfWork, incident_id: int, job: Job, now: datetime) -> None:
+async def _catch_up(uow: UnitOfWork, incident_id: int, job: Outgoing, now: datetime) -> None:
     """The incident changed while this copy was on its way: it was not yet in the list of copies to re-render
     (or its edit was already taken), so give it an edit of its own."""
     incident = await uow.repo.incident(incident_id)

@@ -16,7 +16,7 @@ from ..domain.rule_schemas import AgencyKind
 from ..domain.text import TEXT_LIMIT, visible_len
 from ..i18n import Html
 from .context import Services
-from .dispatch import LEASE, Job, Route
+from .dispatch import LEASE, Outgoing, Route
 from .group_health import fail
 from .views import target_views
 
@@ -25,7 +25,7 @@ DIGEST_MAX = 30
 
 
 async def card_digest(uow: UnitOfWork, services: Services, route: Route, holder: str, now: datetime,
-                      waiting: list[db.Delivery]) -> Job | None:
+                      waiting: list[db.Delivery]) -> Outgoing | None:
     """In a surge, lease a group's waiting new posts together and render one digest of them."""
     assert route.agency_key is not None
     group = await uow.repo.group_by_key(route.agency_key)
@@ -37,8 +37,8 @@ async def card_digest(uow: UnitOfWork, services: Services, route: Route, holder:
     actionable = services.rules.agency_kind(route.agency_key) == AgencyKind.RESPONDER
     text = render_digest(items, services.rules, services.tr, services.tz, actionable)
     buttons = tuple(((f"✅ {i.number}", AgencyPress(i.id, "ack").encode()),) for i in items) if actionable else ()
-    return Job(0, group.chat_id, text, DeliveryKind.DIGEST, route, buttons=buttons,
-               delivery_ids=tuple(d.id for d in leased))
+    return Outgoing(0, group.chat_id, text, DeliveryKind.DIGEST, route, buttons=buttons,
+                    delivery_ids=tuple(d.id for d in leased))
 
 
 NOTICE_BATCH_MAX = 20
@@ -48,7 +48,7 @@ NOTICE_BATCH_CHARS = TEXT_LIMIT - 300  # room for the title, counted as Telegram
 
 
 async def notice_batch(uow: UnitOfWork, services: Services, route: Route, holder: str, now: datetime,
-                       batch_at: int) -> Job | None:
+                       batch_at: int) -> Outgoing | None:
     waiting = await uow.repo.due_notices(route.agency_key, route.chat_id, now, NOTICE_BATCH_MAX)
     chat_id = await route_chat(uow, route)
     if len(waiting) < batch_at or chat_id is None:
@@ -66,8 +66,8 @@ async def notice_batch(uow: UnitOfWork, services: Services, route: Route, holder
     if not leased:
         return None
     title = services.tr("notice_batch_title", count=len(leased))
-    return Job(0, chat_id, "\n\n".join([str(title), *(d.text or "" for d in leased)]), DeliveryKind.DIGEST, route,
-               delivery_ids=tuple(d.id for d in leased))
+    text = "\n\n".join([str(title), *(d.text or "" for d in leased)])
+    return Outgoing(0, chat_id, text, DeliveryKind.DIGEST, route, delivery_ids=tuple(d.id for d in leased))
 
 
 async def route_chat(uow: UnitOfWork, route: Route) -> int | None:
@@ -78,7 +78,7 @@ async def route_chat(uow: UnitOfWork, route: Route) -> int | None:
 
 
 async def job_for(uow: UnitOfWork, services: Services, delivery: db.Delivery, route: Route,
-                  now: datetime) -> Job | None:
+                  now: datetime) -> Outgoing | None:
     if delivery.kind == DeliveryKind.NOTICE:
         assert delivery.text is not None
         chat_id = delivery.chat_id
@@ -88,13 +88,14 @@ async def job_for(uow: UnitOfWork, services: Services, delivery: db.Delivery, ro
                 await fail(uow, services, delivery, "no_group", now)
                 return None
             chat_id = group.chat_id
-        return Job(delivery.id, chat_id, delivery.text, delivery.kind, route, reply_to=delivery.reply_to_message_id)
+        return Outgoing(delivery.id, chat_id, delivery.text, delivery.kind, route,
+                        reply_to=delivery.reply_to_message_id)
     if delivery.kind == DeliveryKind.CHART:
         group = await uow.repo.group_by_key(delivery.agency_key or "")
         if group is None:
             await fail(uow, services, delivery, "no_group", now)
             return None
-        return Job(delivery.id, group.chat_id, "", DeliveryKind.CHART, route, chart_month=delivery.text)
+        return Outgoing(delivery.id, group.chat_id, "", DeliveryKind.CHART, route, chart_month=delivery.text)
     incident = await uow.repo.incident(delivery.incident_id or 0)
     if incident is None:
         await fail(uow, services, delivery, "no_group", now)
@@ -107,10 +108,10 @@ async def job_for(uow: UnitOfWork, services: Services, delivery: db.Delivery, ro
         return None
     text, buttons = await _card(uow, services, incident, group.agency_key)
     if delivery.kind == DeliveryKind.EDIT:
-        return Job(delivery.id, delivery.chat_id or group.chat_id, text, DeliveryKind.EDIT, route,
-                   delivery.message_id, buttons, incident.updated_at)
-    return Job(delivery.id, group.chat_id, text, delivery.kind, route, buttons=buttons,
-               rendered_version=incident.updated_at)
+        return Outgoing(delivery.id, delivery.chat_id or group.chat_id, text, DeliveryKind.EDIT, route,
+                        delivery.message_id, buttons, incident.updated_at)
+    return Outgoing(delivery.id, group.chat_id, text, delivery.kind, route, buttons=buttons,
+                    rendered_version=incident.updated_at)
 
 
 async def _card(uow: UnitOfWork, services: Services, incident: db.Incident,
@@ -128,7 +129,7 @@ async def _card(uow: UnitOfWork, services: Services, incident: db.Incident,
     return text, tuple(tuple((str(tr(label)), data) for label, data in row) for row in rows if row)
 
 
-def _confirm_job(services: Services, delivery: db.Delivery, incident: db.Incident, route: Route) -> Job:
+def _confirm_job(services: Services, delivery: db.Delivery, incident: db.Incident, route: Route) -> Outgoing:
     tr = services.tr
     caller = caller_text(to_domain(incident).report, Audience.DESK, tr)  # the call taker, privately
     text = tr("confirm_ask", number=incident.number, caller=f" ({caller})" if caller != tr("caller_unknown") else "")
@@ -137,4 +138,4 @@ def _confirm_job(services: Services, delivery: db.Delivery, incident: db.Inciden
     if delivery.text:  # sent to the call center group instead of the call taker: why
         text = Html(text + "\n" + delivery.text)
     assert delivery.chat_id is not None
-    return Job(delivery.id, delivery.chat_id, text, DeliveryKind.CONFIRM, route, buttons=(buttons,))
+    return Outgoing(delivery.id, delivery.chat_id, text, DeliveryKind.CONFIRM, route, buttons=(buttons,))

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain.ladders_and_shifts import ShiftSlot, previous_shift, shift_at
-from ..domain.model import Priority, Role
+from ..domain.model import DeliveryPriority, Role
 from ..domain.periods import Period, month_period
 from ..domain.render import cut
 from ..domain.stats import recap_text, spoken_summary
@@ -111,7 +111,7 @@ async def _flag_empty_shift(services: Services, slot: ShiftSlot, now: datetime) 
 
 
 async def _to_agency(uow: UnitOfWork, key: str, text: str, now: datetime) -> None:
-    deliveries.notice_to_agency(uow.repo, key, text, now, priority=Priority.SCHEDULED_POST)
+    deliveries.notice_to_agency(uow.repo, key, text, now, priority=DeliveryPriority.SCHEDULED_POST)
 
 
 # daily recap and monthly report -------------------------------------------------------------------------------

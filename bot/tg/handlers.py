@@ -301,7 +301,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.debug("could not tell the user about the error", exc_info=True)
 
 
-async def _answer(message: Message, outcome: intake.Outcome, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _answer(message: Message, outcome: intake.IntakeOutcome, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services_of(context)
     if isinstance(outcome, intake.Refused) and outcome.reason == "ignore":
         return
@@ -311,7 +311,7 @@ async def _answer(message: Message, outcome: intake.Outcome, context: ContextTyp
     await reply(message, text, reply_markup=markup)
 
 
-def _render(outcome: intake.Outcome, svc: Services, chat: Chat) -> tuple[str, object]:
+def _render(outcome: intake.IntakeOutcome, svc: Services, chat: Chat) -> tuple[str, object]:
     tr = svc.tr
     if isinstance(outcome, intake.Accepted):
         targets = ", ".join(svc.rules.agency_name(k) for k in outcome.targets)

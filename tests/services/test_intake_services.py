@@ -142,7 +142,7 @@ async def test_only_an_admin_binds_groups(services: Services) -> None:
 
 
 async def test_a_group_failing_for_minutes_is_reported_and_its_recovery_too(services: Services) -> None:
-    from bot.services.dispatch import Outcome, Result
+    from bot.services.dispatch import SendOutcome, SendResult
 
     await setup_center(services)
     outcome = await intake.lapor(services, RINA, RINA.id, True, 10, FIRE, NOW)
@@ -151,7 +151,7 @@ async def test_a_group_failing_for_minutes_is_reported_and_its_recovery_too(serv
     for minutes in (0, 1, 2, 4):  # timeouts and 5xx: retried; after 3 minutes people are told
         job = await outbox.claim(services, route, "i1", NOW + timedelta(minutes=minutes, seconds=59))
         assert job is not None
-        await outbox.record(services, job, Result(Outcome.RETRY, detail="NetworkError: Bad Gateway"),
+        await outbox.record(services, job, SendResult(SendOutcome.RETRY, detail="NetworkError: Bad Gateway"),
                             NOW + timedelta(minutes=minutes, seconds=59))
     groups = {g.agency_key: g.status for g in await people.list_groups(services)}
     assert groups["pln"] == "unreachable"
@@ -160,7 +160,7 @@ async def test_a_group_failing_for_minutes_is_reported_and_its_recovery_too(serv
     assert any("PLN" in n and "tidak dapat dihubungi" in n for n in notes)
     job = await outbox.claim(services, route, "i1", NOW + timedelta(minutes=30))
     assert job is not None
-    await outbox.record(services, job, Result(Outcome.SENT, message_id=7), NOW + timedelta(minutes=30))
+    await outbox.record(services, job, SendResult(SendOutcome.SENT, message_id=7), NOW + timedelta(minutes=30))
     assert {g.agency_key: g.status for g in await people.list_groups(services)}["pln"] == "ok"
     async with services.db.uow() as uow:
         notes = [d.text or "" for d in await uow.repo.pending_for_chat(-1000)]
