@@ -16,7 +16,7 @@ from ..domain.timeline import active_lines, render_timeline
 from ..i18n import Html
 from ..services import desk, lifecycle, reveal
 from ..services.context import Services
-from .handlers import actor_of, answer, is_private, kick, reply, services_of
+from .handlers import actor_of, answer, is_private, reply, services_of, wake_sender
 
 
 async def agency_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -35,7 +35,7 @@ async def agency_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
                                    copy_id=copy)
     await answer(query, _press_text(result, press.action, svc, user.id), show_alert=result.verdict != Verdict.OK)
     if result.verdict == Verdict.OK:
-        kick(context)
+        wake_sender(context)
 
 
 def _press_text(result: lifecycle.PressResult, action: str, svc: Services, user_id: int) -> str:
@@ -64,7 +64,7 @@ async def confirm_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await answer(query, text, show_alert=result.key != "confirm_done")
     if result.key == "confirm_done" and isinstance(query.message, Message):
         await query.message.edit_text(fit(text), parse_mode="HTML")
-        kick(context)
+        wake_sender(context)
 
 
 async def card_reply(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -81,7 +81,7 @@ async def card_reply(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bo
     note = message.text.strip()[:200]
     await reply(message, svc.tr(result.kind, agency=agency, number=result.number, note=note, step="",
                                 user_id=user.id))
-    kick(context)
+    wake_sender(context)
     return True
 
 
@@ -117,7 +117,7 @@ async def _run_desk(update: Update, context: ContextTypes.DEFAULT_TYPE, usage: s
     if isinstance(result, desk.DeskResult) and result.key == "ignore":
         return
     await reply(message, _desk_text(result, svc))
-    kick(context)
+    wake_sender(context)
 
 
 async def tutup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

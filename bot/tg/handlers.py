@@ -100,7 +100,7 @@ async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     actor = actor_of(change.from_user) if change.from_user else None
     if await people.bot_membership(services_of(context), actor, chat.id, chat.title, present, utcnow()):
-        kick(context)
+        wake_sender(context)
 
 
 async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -111,7 +111,7 @@ async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     old, new = ((message.chat_id, message.migrate_to_chat_id) if message.migrate_to_chat_id
                 else (message.migrate_from_chat_id, message.chat_id))
     if old and new and await people.group_migrated(services_of(context), old, new, utcnow()):
-        kick(context)
+        wake_sender(context)
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -254,7 +254,7 @@ async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lat, lon = f"{result.lat:.5f}", f"{result.lon:.5f}"
     text = (svc.tr("location_attached_incident", lat=lat, lon=lon, number=result.number) if result.number
             else svc.tr("location_attached_draft", lat=lat, lon=lon))
-    kick(context)
+    wake_sender(context)
     await reply(message, text)
 
 
@@ -282,7 +282,7 @@ async def form_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             if "not modified" not in exc.message.lower():
                 raise
     if isinstance(outcome, intake.Accepted):
-        kick(context)
+        wake_sender(context)
 
 
 async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -306,7 +306,7 @@ async def _answer(message: Message, outcome: intake.IntakeOutcome, context: Cont
     if isinstance(outcome, intake.Refused) and outcome.reason == "ignore":
         return
     if isinstance(outcome, intake.Accepted):
-        kick(context)  # the groups' posts need not wait for this answer
+        wake_sender(context)  # the groups' posts need not wait for this answer
     text, markup = _render(outcome, svc, message.chat)
     await reply(message, text, reply_markup=markup)
 
@@ -353,7 +353,7 @@ def _form_text(view: intake.FormView, svc: Services) -> Html:
     return text
 
 
-def kick(context: ContextTypes.DEFAULT_TYPE) -> None:
+def wake_sender(context: ContextTypes.DEFAULT_TYPE) -> None:
     sender = sender_of(context)
     if sender is not None:
-        sender.kick()
+        sender.wake()

@@ -40,7 +40,7 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._workers: dict[Route, asyncio.Task[None]] = {}
 
-    def kick(self) -> None:
+    def wake(self) -> None:
         """New rows are in the outbox: look now rather than at the next poll."""
         self._wake.set()
 
@@ -106,7 +106,7 @@ class OutboxSender:
                     await outbox.record_digest(self.services, job, result, utcnow())
                 else:
                     await outbox.record(self.services, job, result, utcnow())
-                self.kick()  # recording may have queued more (a delivery report, an edit, an alert)
+                self.wake()  # recording may have queued more (a delivery report, an edit, an alert)
                 if result.outcome != SendOutcome.SENT:
                     return  # the row holds its next attempt time; the dispatcher comes back for it
         except asyncio.CancelledError:
@@ -116,7 +116,7 @@ class OutboxSender:
         finally:
             if self._workers.get(route) is asyncio.current_task():
                 del self._workers[route]
-            self.kick()  # the dispatcher looks at this route again (it skips routes with a worker)
+            self.wake()  # the dispatcher looks at this route again (it skips routes with a worker)
 
     async def _send(self, job: Outgoing) -> SendResult:
         text = fit(job.text)  # whoever rendered it, a text fits Telegram's limit as Telegram counts it

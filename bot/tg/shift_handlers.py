@@ -13,7 +13,7 @@ from ..clock import utcnow
 from ..domain.model import Role
 from ..services import desk, followups, health, people, scheduled_posts
 from .desk_handlers import _desk_text
-from .handlers import actor_of, is_private, kick, reply, services_of
+from .handlers import actor_of, is_private, reply, services_of, wake_sender
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -85,7 +85,7 @@ async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     if (result and (result.reminders or result.escalations)) or posted:
         log.info("sweep: %d reminders, %d escalations, reports %s", result.reminders if result else 0,
                  result.escalations if result else 0, posted)
-        kick(context)
+        wake_sender(context)
 
 
 async def _part(what: str, step: Awaitable[T]) -> T | None:

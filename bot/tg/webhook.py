@@ -64,7 +64,7 @@ def make_web_app(application: Application, path: str, secret: str,  # type: igno
         application.bot_data["last_update_at"] = utcnow()
         processor = application.bot_data.get("inbox")
         if processor is not None:
-            processor.kick()
+            processor.wake()
         return web.Response(text="ok")
 
     async def healthz(request: web.Request) -> web.Response:
