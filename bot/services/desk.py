@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..db import models as db
+from ..db.mappers import to_domain
 from ..db.uow import UnitOfWork
+from ..domain import model as dm
 from ..domain.lifecycle import CloseOutcome, IncidentStatus, TargetStatus, TargetView
 from ..domain.model import INTAKE_ROLES, Role, resolve_number
 from ..domain.rule_schemas import AgencyKind, parse_duration
@@ -31,7 +33,7 @@ class DeskResult:
 @dataclass(frozen=True)
 class Timeline:
     number: str
-    incident: db.Incident
+    incident: dm.Incident
     targets: list[TargetView]
     entries: list[Entry]
 
@@ -201,7 +203,7 @@ async def timeline(services: Services, actor: Actor, chat_id: int, private: bool
         rules = services.rules
         entries = [Entry(e.at, e.kind, e.actor_name, rules.agency_name(e.agency_key) if e.agency_key else None,
                          e.from_state, e.to_state, e.detail or {}) for e in await uow.repo.events(row.id)]
-        return Timeline(row.number, row, await target_views(uow, services, row.id), entries)
+        return Timeline(row.number, to_domain(row), await target_views(uow, services, row.id), entries)
 
 
 async def active(services: Services, actor: Actor, chat_id: int, private: bool) -> list[ActiveItem] | DeskResult:

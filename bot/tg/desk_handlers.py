@@ -6,7 +6,6 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from ..clock import utcnow
-from ..db.mappers import to_domain
 from ..domain.callback_data import AgencyPress, ConfirmPress, PhonePress, card_incident, decode
 from ..domain.lifecycle import Action, TargetStatus, Verdict
 from ..domain.privacy import Audience, show_phone
@@ -164,7 +163,7 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if result.key != "ignore":
             await reply(message, _desk_text(result, svc))
         return
-    card = render_card(to_domain(result.incident), svc.rules, svc.tr, svc.tz, audience=Audience.DESK,
+    card = render_card(result.incident, svc.rules, svc.tr, svc.tz, audience=Audience.DESK,
                        targets=result.targets)
     labels = {k: p.label for k, p in svc.rules.priorities.items()}
     await reply(message, render_timeline(result.number, card, result.entries, svc.tr, svc.tz, labels))
