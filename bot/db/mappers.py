@@ -16,3 +16,7 @@ def to_domain(row: db.Incident) -> dm.Incident:
         origin=row.origin, destination=row.destination)
     return dm.Incident(row.id, row.number, report, row.created_at, row.created_by_name, row.status, row.outcome,
                        row.outcome_note, row.duplicate_of, row.closed_at, row.closed_by_name, row.confirmation)
+
+
+def group_to_domain(row: db.AgencyGroup) -> dm.AgencyGroup:
+    return dm.AgencyGroup(row.agency_key, row.chat_id, row.title, row.status, row.status_reason)

@@ -8,9 +8,11 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..domain import model as dm
 from .dialect import fits
 from .inbox_queries import InboxQueries
 from .incident_queries import IncidentQueries
+from .mappers import group_to_domain
 from .models import AgencyGroup, Draft, Person
 from .outbox_queries import OutboxQueries
 from .report_queries import ReportQueries
@@ -46,18 +48,39 @@ class Repository(IncidentQueries, ScheduleQueries, OutboxQueries, InboxQueries, 
         return list((await self.session.scalars(select(Person).where(Person.role.in_(roles)))).all())
 
     # groups -------------------------------------------------------------------------------------------------
-    async def group_by_key(self, key: str) -> AgencyGroup | None:
-        return await self.session.scalar(select(AgencyGroup).where(AgencyGroup.agency_key == key))
+    async def group_by_key(self, key: str) -> dm.AgencyGroup | None:
+        row = await self.session.scalar(select(AgencyGroup).where(AgencyGroup.agency_key == key))
+        return group_to_domain(row) if row is not None else None
 
-    async def group_by_chat(self, chat_id: int) -> AgencyGroup | None:
-        return await self.session.scalar(select(AgencyGroup).where(AgencyGroup.chat_id == chat_id))
+    async def group_by_chat(self, chat_id: int) -> dm.AgencyGroup | None:
+        row = await self.session.scalar(select(AgencyGroup).where(AgencyGroup.chat_id == chat_id))
+        return group_to_domain(row) if row is not None else None
 
-    async def groups(self) -> list[AgencyGroup]:
-        return list((await self.session.scalars(select(AgencyGroup).order_by(AgencyGroup.agency_key))).all())
+    async def groups(self) -> list[dm.AgencyGroup]:
+        rows = await self.session.scalars(select(AgencyGroup).order_by(AgencyGroup.agency_key))
+        return [group_to_domain(row) for row in rows.all()]
 
-    async def remove_group(self, group: AgencyGroup) -> None:
-        await self.session.delete(group)
+    async def add_group(self, key: str, chat_id: int, title: str | None, now: datetime) -> None:
+        self.session.add(AgencyGroup(agency_key=key, chat_id=chat_id, title=title, status=dm.GroupStatus.OK,
+                                     created_at=now, updated_at=now))
+
+    async def remove_group(self, key: str) -> None:
+        await self.session.execute(delete(AgencyGroup).where(AgencyGroup.agency_key == key))
         await self.session.flush()
+
+    async def set_group_status(self, key: str, status: dm.GroupStatus, reason: str | None, now: datetime) -> None:
+        await self.session.execute(update(AgencyGroup).where(AgencyGroup.agency_key == key).values(
+            status=status, status_reason=reason, status_changed_at=now))
+
+    async def retitle_group(self, key: str, title: str | None, now: datetime) -> None:
+        """The same group bound again: its title as it is now, and reachable."""
+        await self.session.execute(update(AgencyGroup).where(AgencyGroup.agency_key == key).values(
+            title=title, status=dm.GroupStatus.OK, status_reason=None, updated_at=now))
+
+    async def rekey_group(self, key: str, new_chat: int, now: datetime) -> None:
+        """The group became a supergroup: same agency, new chat id."""
+        await self.session.execute(update(AgencyGroup).where(AgencyGroup.agency_key == key).values(
+            chat_id=new_chat, updated_at=now))
 
     # drafts -------------------------------------------------------------------------------------------------
     async def open_draft(self, chat_id: int, user_id: int) -> Draft | None:

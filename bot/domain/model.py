@@ -96,6 +96,22 @@ class DeliveryPriority(IntEnum):
     CHART = 4
 
 
+class GroupStatus(StrEnum):
+    OK = "ok"
+    UNREACHABLE = "unreachable"
+
+
+@dataclass(frozen=True)
+class AgencyGroup:
+    """The Telegram group bound to an agency key (one group per key, one key per group)."""
+
+    agency_key: str
+    chat_id: int
+    title: str | None
+    status: str  # a GroupStatus
+    status_reason: str | None = None
+
+
 @dataclass(frozen=True)
 class Incident:
     """A stored report with its number; what every card is rendered from."""

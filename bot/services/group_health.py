@@ -8,7 +8,7 @@ from datetime import datetime
 
 from ..db import models as db
 from ..db.uow import UnitOfWork
-from ..domain.model import DeliveryKind, DeliveryPriority, DeliveryStatus, Role
+from ..domain.model import AgencyGroup, DeliveryKind, DeliveryPriority, DeliveryStatus, GroupStatus, Role
 from ..i18n import Html
 from . import deliveries
 from .context import Services
@@ -18,8 +18,8 @@ from .dispatch import CONTENT
 async def degraded(uow: UnitOfWork, services: Services, delivery: db.Delivery, now: datetime) -> None:
     """Minutes of timeouts or server errors: not permanent, but people must know the group is not getting posts."""
     group = await uow.repo.group_by_key(delivery.agency_key or "") if delivery.agency_key else None
-    if group is not None and group.status == "ok":
-        group.status, group.status_reason, group.status_changed_at = "unreachable", "unreachable", now
+    if group is not None and group.status == GroupStatus.OK:
+        await uow.repo.set_group_status(group.agency_key, GroupStatus.UNREACHABLE, "unreachable", now)
         await _alert_unreachable(uow, services, group, "unreachable", now)
 
 
@@ -32,8 +32,8 @@ async def fail(uow: UnitOfWork, services: Services, delivery: db.Delivery, reaso
     if delivery.kind != DeliveryKind.CARD or delivery.agency_key is None:
         return
     group = await uow.repo.group_by_key(delivery.agency_key)
-    if group is not None and group.status != "unreachable" and reason not in ("no_group", CONTENT):
-        group.status, group.status_reason, group.status_changed_at = "unreachable", reason, now
+    if group is not None and group.status != GroupStatus.UNREACHABLE and reason not in ("no_group", CONTENT):
+        await uow.repo.set_group_status(group.agency_key, GroupStatus.UNREACHABLE, reason, now)
         await _alert_unreachable(uow, services, group, reason, now)
     if delivery.incident_id:
         await report_if_settled(uow, services, delivery.incident_id, now)
@@ -53,16 +53,16 @@ async def _confirm_in_call_center(uow: UnitOfWork, services: Services, delivery:
 
 async def recovered(uow: UnitOfWork, services: Services, agency_key: str, now: datetime) -> None:
     group = await uow.repo.group_by_key(agency_key)
-    if group is None or group.status != "unreachable":
+    if group is None or group.status != GroupStatus.UNREACHABLE:
         return
-    group.status, group.status_reason, group.status_changed_at = "ok", None, now
+    await uow.repo.set_group_status(agency_key, GroupStatus.OK, None, now)
     text = services.tr("group_recovered", agency=services.rules.agency_name(agency_key))
     for chat in await _alert_chats(uow, services, group):
         deliveries.notice(uow.repo, chat, text, now)
     uow.repo.event(now, "group_recovered", chat_id=group.chat_id, agency_key=agency_key, to_state="ok")
 
 
-async def _alert_chats(uow: UnitOfWork, services: Services, group: db.AgencyGroup) -> list[int]:
+async def _alert_chats(uow: UnitOfWork, services: Services, group: AgencyGroup) -> list[int]:
     """The call center group (unless it is the group in trouble) and every admin, privately."""
     call_center = await uow.repo.group_by_key("call_center")
     chats = {p.telegram_id for p in await uow.repo.people_with_role({Role.ADMIN.value})} | set(services.admin_ids)
@@ -71,7 +71,7 @@ async def _alert_chats(uow: UnitOfWork, services: Services, group: db.AgencyGrou
     return sorted(chats)
 
 
-async def _alert_unreachable(uow: UnitOfWork, services: Services, group: db.AgencyGroup, reason: str,
+async def _alert_unreachable(uow: UnitOfWork, services: Services, group: AgencyGroup, reason: str,
                              now: datetime) -> None:
     """Tell the call center group and every admin (privately) that an agency's group no longer gets posts."""
     text = services.tr("group_unreachable_alert", agency=services.rules.agency_name(group.agency_key),

@@ -157,7 +157,7 @@ async def _catch_up(uow: UnitOfWork, incident_id: int, job: Outgoing, now: datet
 async def _migrate(uow: UnitOfWork, delivery: db.Delivery, old_chat: int, new_chat: int, now: datetime) -> None:
     group = await uow.repo.group_by_chat(old_chat)
     if group is not None:
-        group.chat_id, group.updated_at = new_chat, now
+        await uow.repo.rekey_group(group.agency_key, new_chat, now)
         uow.repo.event(now, "group_migrated", chat_id=new_chat, agency_key=group.agency_key,
                        detail={"from": old_chat, "to": new_chat})
     if delivery.chat_id == old_chat:

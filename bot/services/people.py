@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..db.models import AgencyGroup, Person
-from ..domain.model import Role
+from ..db.models import Person
+from ..domain.model import AgencyGroup, GroupStatus, Role
 from .context import Actor, Services, role_of
 
 
@@ -112,16 +112,15 @@ async def bind_group(services: Services, actor: Actor | None, chat_id: int, titl
         by_key = await uow.repo.group_by_key(key)
         by_chat = await uow.repo.group_by_chat(chat_id)
         if by_key is not None and by_key.chat_id == chat_id:
-            by_key.title, by_key.status, by_key.status_reason, by_key.updated_at = title, "ok", None, now
+            await uow.repo.retitle_group(key, title, now)
             await uow.commit()
             return Binding(key, None, None)
         previous_chat = by_key.chat_id if by_key else None
         previous_key = by_chat.agency_key if by_chat else None
         for old in (by_key, by_chat):
             if old is not None:
-                await uow.repo.remove_group(old)
-        uow.repo.add(AgencyGroup(agency_key=key, chat_id=chat_id, title=title, status="ok", created_at=now,
-                                 updated_at=now))
+                await uow.repo.remove_group(old.agency_key)
+        await uow.repo.add_group(key, chat_id, title, now)
         uow.repo.event(now, "group_bound", actor_id=actor.id if actor else None,
                        actor_name=actor.name if actor else "cli", chat_id=chat_id, agency_key=key,
                        detail={"previous_chat": previous_chat, "previous_key": previous_key})
@@ -141,7 +140,7 @@ async def bot_membership(services: Services, actor: Actor | None, chat_id: int, 
             key = "bot_added_unknown"
         elif not present and group is not None:
             key = "bot_removed"
-            group.status, group.status_reason, group.status_changed_at = "unreachable", "kicked", now
+            await uow.repo.set_group_status(group.agency_key, GroupStatus.UNREACHABLE, "kicked", now)
         else:
             return None
         text = services.tr(key, title=title or "-", chat_id=chat_id, by=actor.name if actor else "-",
@@ -164,7 +163,7 @@ async def group_migrated(services: Services, old_chat: int, new_chat: int, now: 
         group = await uow.repo.group_by_chat(old_chat)
         if group is None or await uow.repo.group_by_chat(new_chat) is not None:
             return None
-        group.chat_id, group.updated_at = new_chat, now
+        await uow.repo.rekey_group(group.agency_key, new_chat, now)
         for delivery in await uow.repo.pending_for_chat(old_chat):
             delivery.chat_id = new_chat
         uow.repo.event(now, "group_migrated", chat_id=new_chat, agency_key=group.agency_key,
