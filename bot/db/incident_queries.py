@@ -73,6 +73,12 @@ class IncidentQueries:
             select(func.count()).select_from(Incident).where(Incident.created_by == user_id,
                                                               Incident.created_at >= since)) or 0)
 
+    def add_target(self, incident_id: int, agency_key: str, created_at: datetime,
+                   status: str = "pending") -> None:
+        """An agency the incident is sent to (status: a TargetStatus)."""
+        self.session.add(IncidentTarget(incident_id=incident_id, agency_key=agency_key, created_at=created_at,
+                                        status=status))
+
     async def target(self, incident_id: int, agency_key: str) -> IncidentTarget | None:
         return await self.session.scalar(select(IncidentTarget).where(IncidentTarget.incident_id == incident_id,
                                                                       IncidentTarget.agency_key == agency_key))
@@ -81,6 +87,13 @@ class IncidentQueries:
         return list((await self.session.scalars(
             select(IncidentTarget).where(IncidentTarget.incident_id == incident_id).order_by(IncidentTarget.id)
         )).all())
+
+    async def add_posted(self, incident_id: int, agency_key: str, chat_id: int, message_id: int,
+                         now: datetime) -> None:
+        """Record a copy of a card in a group: from now on every change re-renders it."""
+        self.session.add(PostedMessage(incident_id=incident_id, agency_key=agency_key, chat_id=chat_id,
+                                       message_id=message_id, created_at=now))
+        await self.session.flush()
 
     async def posted_message(self, chat_id: int, message_id: int) -> PostedMessage | None:
         return await self.session.scalar(select(PostedMessage).where(PostedMessage.chat_id == chat_id,

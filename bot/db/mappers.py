@@ -20,3 +20,8 @@ def to_domain(row: db.Incident) -> dm.Incident:
 
 def group_to_domain(row: db.AgencyGroup) -> dm.AgencyGroup:
     return dm.AgencyGroup(row.agency_key, row.chat_id, row.title, row.status, row.status_reason)
+
+
+def followup_to_domain(row: db.Followup) -> dm.Followup:
+    return dm.Followup(row.id, row.incident_id, row.agency_key, row.kind, row.started_at, row.step, row.due_at,
+                       row.status)

@@ -108,8 +108,14 @@ class ReportQueries:
     async def heartbeats(self) -> list[Heartbeat]:
         return list((await self.session.scalars(select(Heartbeat).order_by(Heartbeat.instance_id))).all())
 
-    async def heartbeat(self, instance_id: str) -> Heartbeat | None:
-        return await self.session.get(Heartbeat, instance_id)
+    async def beat(self, instance_id: str, last_update_at: datetime | None, now: datetime) -> None:
+        """This instance is alive: its last sweep is now, and its last update (kept when it has none to report)."""
+        row = await self.session.get(Heartbeat, instance_id)
+        if row is None:
+            row = Heartbeat(instance_id=instance_id)
+            self.session.add(row)
+        row.last_update_at = last_update_at or row.last_update_at
+        row.last_sweep_at = row.updated_at = now
 
 
 def _between(start: datetime, end: datetime) -> tuple[Any, Any]:

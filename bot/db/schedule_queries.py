@@ -7,7 +7,9 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..domain import model as dm
 from .dialect import insert_for
+from .mappers import followup_to_domain
 from .models import (
     Event,
     Followup,
@@ -27,8 +29,16 @@ class ScheduleQueries:
             .order_by(Followup.due_at).limit(limit))
         return [(r[0], r[1]) for r in rows.all()]
 
-    async def followup(self, followup_id: int) -> Followup | None:
-        return await self.session.get(Followup, followup_id)
+    async def followup(self, followup_id: int) -> dm.Followup | None:
+        row = await self.session.get(Followup, followup_id)
+        return followup_to_domain(row) if row is not None else None
+
+    def add_followup(self, incident_id: int, agency_key: str, kind: str, now: datetime,
+                     due_at: datetime | None) -> None:
+        """Arm an obligation: its first rung due at `due_at` (None: a ladder with no rungs, exhausted at once)."""
+        self.session.add(Followup(incident_id=incident_id, agency_key=agency_key, kind=kind, started_at=now, step=0,
+                                  due_at=due_at, status="pending" if due_at is not None else "exhausted",
+                                  created_at=now))
 
     async def move_followup(self, followup_id: int, from_step: int, to_step: int, due_at: datetime | None,
                             started_at: datetime | None = None) -> bool:
@@ -76,6 +86,17 @@ class ScheduleQueries:
     async def open_checkin(self, person_id: int) -> ShiftCheckin | None:
         return await self.session.scalar(select(ShiftCheckin).where(
             ShiftCheckin.person_id == person_id, ShiftCheckin.ended_at.is_(None)).limit(1))
+
+    def check_in(self, person_id: int, name: str, now: datetime) -> None:
+        self.session.add(ShiftCheckin(person_id=person_id, person_name=name, started_at=now))
+
+    async def check_out(self, person_id: int, now: datetime) -> bool:
+        """End this person's open check-in; False when they had none."""
+        row = await self.open_checkin(person_id)
+        if row is None:
+            return False
+        row.ended_at = now
+        return True
 
     async def incidents_between(self, start: datetime, end: datetime) -> list[Incident]:
         return list((await self.session.scalars(select(Incident).where(

@@ -113,6 +113,20 @@ class AgencyGroup:
 
 
 @dataclass(frozen=True)
+class Followup:
+    """An agency's obligation on an incident (acknowledge, on_scene, update, resolve) and where its ladder stands."""
+
+    id: int
+    incident_id: int
+    agency_key: str
+    kind: str
+    started_at: datetime
+    step: int
+    due_at: datetime | None
+    status: str  # pending | settled | exhausted | cancelled
+
+
+@dataclass(frozen=True)
 class Incident:
     """A stored report with its number; what every card is rendered from."""
 

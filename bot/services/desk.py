@@ -144,7 +144,7 @@ async def add_agency(services: Services, actor: Actor, chat_id: int, private: bo
         name = services.rules.agency_name(key)
         if await uow.repo.target(incident.id, key) is not None:
             return DeskResult("desk_agency_already", {"number": incident.number, "agency": name})
-        uow.repo.add(db.IncidentTarget(incident_id=incident.id, agency_key=key, created_at=now, status="pending"))
+        uow.repo.add_target(incident.id, key, now)
         group = await uow.repo.group_by_key(key)
         deliveries.card(uow.repo, incident.id, key, group is not None, now)
         if incident.status == IncidentStatus.AWAITING_CONFIRMATION:

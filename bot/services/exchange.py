@@ -187,7 +187,7 @@ async def _insert(uow: UnitOfWork, services: Services, row: ImportRow, now: date
     done = row.status == IncidentStatus.CLOSED
     for key in row.agencies or rules.targets(report.category, report.subtype):
         responder = rules.agency_kind(key) == AgencyKind.RESPONDER
-        uow.repo.add(db.IncidentTarget(incident_id=incident.id, agency_key=key, created_at=row.created_at,
-                                       status=TargetStatus.DONE if done and responder else TargetStatus.PENDING))
+        uow.repo.add_target(incident.id, key, row.created_at,
+                            TargetStatus.DONE if done and responder else TargetStatus.PENDING)
     uow.repo.event(now, "imported", incident_id=incident.id, actor_name="impor", to_state=row.status,
                    detail={"line": row.line})

@@ -13,6 +13,7 @@ from ..db.mappers import to_domain
 from ..db.uow import UnitOfWork
 from ..domain.ladders_and_shifts import AGENCY, cadence_rungs, rungs
 from ..domain.lifecycle import IncidentStatus, TargetStatus
+from ..domain.model import Followup
 from ..domain.render import place_text, target_line
 from ..i18n import Html
 from . import deliveries
@@ -42,9 +43,7 @@ def schedule(services: Services, incident: db.Incident, kind: str) -> list[tuple
 def arm(uow: UnitOfWork, services: Services, incident: db.Incident, agency_key: str, kind: str,
         now: datetime) -> None:
     plan = schedule(services, incident, kind)
-    uow.repo.add(db.Followup(incident_id=incident.id, agency_key=agency_key, kind=kind, started_at=now, step=0,
-                             due_at=now + plan[0][0] if plan else None, status="pending" if plan else "exhausted",
-                             created_at=now))
+    uow.repo.add_followup(incident.id, agency_key, kind, now, now + plan[0][0] if plan else None)
 
 
 def arm_new_target(uow: UnitOfWork, services: Services, incident: db.Incident, agency_key: str,
@@ -150,7 +149,7 @@ async def _take_rung(services: Services, followup_id: int, step: int, now: datet
         return "reminder" if to == AGENCY else "escalation"
 
 
-async def _send_rung(uow: UnitOfWork, services: Services, incident: db.Incident, row: db.Followup, to: str,
+async def _send_rung(uow: UnitOfWork, services: Services, incident: db.Incident, row: Followup, to: str,
                      step: int, plan: list[tuple[timedelta, str]], now: datetime) -> None:
     tr, rules = services.tr, services.rules
     agency = rules.agency_name(row.agency_key)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..db import models as db
 from .context import Services
 
 
@@ -49,12 +48,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 async def beat(services: Services, instance_id: str, last_update_at: datetime | None, now: datetime) -> None:
     async with services.db.uow() as uow:
-        row = await uow.repo.heartbeat(instance_id)
-        if row is None:
-            row = db.Heartbeat(instance_id=instance_id)
-            uow.repo.add(row)
-        row.last_update_at = last_update_at or row.last_update_at
-        row.last_sweep_at = row.updated_at = now
+        await uow.repo.beat(instance_id, last_update_at, now)
         await uow.commit()
 
 

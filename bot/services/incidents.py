@@ -30,7 +30,7 @@ async def create_incident(uow: UnitOfWork, services: Services, report: dm.Report
     await uow.repo.flush()
     targets = rules.targets(report.category, report.subtype)
     for key in targets:
-        uow.repo.add(db.IncidentTarget(incident_id=row.id, agency_key=key, created_at=now))
+        uow.repo.add_target(row.id, key, now)
         deliveries.card(uow.repo, row.id, key, await uow.repo.group_by_key(key) is not None, now)
         if rules.agency_kind(key) == AgencyKind.RESPONDER:
             followups.arm_new_target(uow, services, row, key, now)

@@ -129,9 +129,7 @@ async def adopt_copy(uow: UnitOfWork, incident_id: int, chat_id: int, message_id
     group = await uow.repo.group_by_chat(chat_id)
     if group is None or await uow.repo.target(incident_id, group.agency_key) is None:
         return False
-    uow.repo.add(db.PostedMessage(incident_id=incident_id, agency_key=group.agency_key, chat_id=chat_id,
-                                  message_id=message_id, created_at=now))
-    await uow.repo.flush()
+    await uow.repo.add_posted(incident_id, group.agency_key, chat_id, message_id, now)
     return True
 
 

@@ -137,9 +137,8 @@ async def _sent(uow: UnitOfWork, services: Services, delivery: db.Delivery, job:
     if delivery.kind == DeliveryKind.CARD and job.kind == DeliveryKind.DIGEST and delivery.incident_id:
         await report_if_settled(uow, services, delivery.incident_id, now)  # the digest is not a card to re-render
     elif delivery.kind == DeliveryKind.CARD and delivery.incident_id and result.message_id:
-        uow.repo.add(db.PostedMessage(incident_id=delivery.incident_id, agency_key=delivery.agency_key or "",
-                                      chat_id=job.chat_id, message_id=result.message_id, created_at=now))
-        await uow.repo.flush()
+        await uow.repo.add_posted(delivery.incident_id, delivery.agency_key or "", job.chat_id, result.message_id,
+                                  now)
         await _catch_up(uow, delivery.incident_id, job, now)
         await report_if_settled(uow, services, delivery.incident_id, now)
     elif delivery.kind == DeliveryKind.EDIT and delivery.incident_id:

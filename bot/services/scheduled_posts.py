@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, time, timedelta
 
-from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain.ladders_and_shifts import ShiftSlot, previous_shift, shift_at
 from ..domain.model import DeliveryPriority, Role
@@ -155,17 +154,15 @@ async def check_in(services: Services, person_id: int, name: str, now: datetime)
     async with services.db.uow() as uow:
         if await uow.repo.open_checkin(person_id):
             return "checkin_already"
-        uow.repo.add(db.ShiftCheckin(person_id=person_id, person_name=name, started_at=now))
+        uow.repo.check_in(person_id, name, now)
         await uow.commit()
         return "checkin_done"
 
 
 async def check_out(services: Services, person_id: int, now: datetime) -> str:
     async with services.db.uow() as uow:
-        row = await uow.repo.open_checkin(person_id)
-        if row is None:
+        if not await uow.repo.check_out(person_id, now):
             return "checkout_none"
-        row.ended_at = now
         await uow.commit()
         return "checkout_done"
 
