@@ -25,3 +25,8 @@ def group_to_domain(row: db.AgencyGroup) -> dm.AgencyGroup:
 def followup_to_domain(row: db.Followup) -> dm.Followup:
     return dm.Followup(row.id, row.incident_id, row.agency_key, row.kind, row.started_at, row.step, row.due_at,
                        row.status)
+
+
+def draft_to_domain(row: db.Draft) -> dm.Draft:
+    return dm.Draft(row.id, row.chat_id, row.user_id, row.status, dict(row.fields or {}), row.step,
+                    row.last_message_id, row.incident_id, row.created_at, row.updated_at)

@@ -12,7 +12,7 @@ from ..domain import model as dm
 from .dialect import fits
 from .inbox_queries import InboxQueries
 from .incident_queries import IncidentQueries
-from .mappers import group_to_domain
+from .mappers import draft_to_domain, group_to_domain
 from .models import AgencyGroup, Draft, Person
 from .outbox_queries import OutboxQueries
 from .report_queries import ReportQueries
@@ -83,15 +83,29 @@ class Repository(IncidentQueries, ScheduleQueries, OutboxQueries, InboxQueries, 
             chat_id=new_chat, updated_at=now))
 
     # drafts -------------------------------------------------------------------------------------------------
-    async def open_draft(self, chat_id: int, user_id: int) -> Draft | None:
-        return await self.session.scalar(
+    async def open_draft(self, chat_id: int, user_id: int) -> dm.Draft | None:
+        row = await self.session.scalar(
             select(Draft).where(Draft.chat_id == chat_id, Draft.user_id == user_id, Draft.status == "open")
             .order_by(Draft.id.desc()).limit(1))
+        return draft_to_domain(row) if row is not None else None
 
-    async def draft(self, draft_id: int) -> Draft | None:
+    async def draft(self, draft_id: int) -> dm.Draft | None:
         if not fits(draft_id):
             return None
-        return await self.session.get(Draft, draft_id)
+        row = await self.session.get(Draft, draft_id)
+        return draft_to_domain(row) if row is not None else None
+
+    async def add_draft(self, chat_id: int, user_id: int, fields: dict[str, str], step: str | None,
+                        now: datetime) -> dm.Draft:
+        row = Draft(chat_id=chat_id, user_id=user_id, status="open", fields=fields, step=step, created_at=now,
+                    updated_at=now)
+        self.session.add(row)
+        await self.session.flush()
+        return draft_to_domain(row)
+
+    async def update_draft(self, draft_id: int, **values: object) -> None:
+        """Change a draft's columns (fields, step, status, last_message_id, incident_id, updated_at)."""
+        await self.session.execute(update(Draft).where(Draft.id == draft_id).values(**values))
 
     async def set_draft_status(self, draft_id: int, from_status: str, to_status: str, now: datetime,
                                incident_id: int | None = None) -> bool:

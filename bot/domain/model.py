@@ -113,6 +113,22 @@ class AgencyGroup:
 
 
 @dataclass(frozen=True)
+class Draft:
+    """A report being typed (by `key: value` lines or the guided form), kept until submitted or cancelled."""
+
+    id: int
+    chat_id: int
+    user_id: int
+    status: str  # open | submitted | cancelled | replaced | expired
+    fields: dict[str, str]
+    step: str | None  # the guided form's current question; None for typed reports
+    last_message_id: int | None
+    incident_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
 class Followup:
     """An agency's obligation on an incident (acknowledge, on_scene, update, resolve) and where its ladder stands."""
 
