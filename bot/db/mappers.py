@@ -30,3 +30,7 @@ def followup_to_domain(row: db.Followup) -> dm.Followup:
 def draft_to_domain(row: db.Draft) -> dm.Draft:
     return dm.Draft(row.id, row.chat_id, row.user_id, row.status, dict(row.fields or {}), row.step,
                     row.last_message_id, row.incident_id, row.created_at, row.updated_at)
+
+
+def person_to_domain(row: db.Person) -> dm.Person:
+    return dm.Person(row.telegram_id, row.name, row.role, row.agency_key)

@@ -12,7 +12,7 @@ from ..domain import model as dm
 from .dialect import fits
 from .inbox_queries import InboxQueries
 from .incident_queries import IncidentQueries
-from .mappers import draft_to_domain, group_to_domain
+from .mappers import draft_to_domain, group_to_domain, person_to_domain
 from .models import AgencyGroup, Draft, Person
 from .outbox_queries import OutboxQueries
 from .report_queries import ReportQueries
@@ -34,18 +34,31 @@ class Repository(IncidentQueries, ScheduleQueries, OutboxQueries, InboxQueries, 
         await self.session.refresh(row)
 
     # people -------------------------------------------------------------------------------------------------
-    async def person(self, telegram_id: int) -> Person | None:
-        return await self.session.get(Person, telegram_id)
+    async def person(self, telegram_id: int) -> dm.Person | None:
+        row = await self.session.get(Person, telegram_id)
+        return person_to_domain(row) if row is not None else None
 
-    async def people(self) -> list[Person]:
-        return list((await self.session.scalars(select(Person).order_by(Person.role, Person.name))).all())
+    async def people(self) -> list[dm.Person]:
+        rows = await self.session.scalars(select(Person).order_by(Person.role, Person.name))
+        return [person_to_domain(row) for row in rows.all()]
+
+    async def save_person(self, telegram_id: int, name: str, role: str, agency_key: str | None,
+                          now: datetime) -> dm.Person:
+        """Register someone, or change their name, role and agency."""
+        row = await self.session.get(Person, telegram_id)
+        if row is None:
+            row = Person(telegram_id=telegram_id, created_at=now)
+            self.session.add(row)
+        row.name, row.role, row.agency_key, row.updated_at = name, role, agency_key, now
+        return person_to_domain(row)
 
     async def remove_person(self, telegram_id: int) -> bool:
         result = await self.session.execute(delete(Person).where(Person.telegram_id == telegram_id))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def people_with_role(self, roles: set[str]) -> list[Person]:
-        return list((await self.session.scalars(select(Person).where(Person.role.in_(roles)))).all())
+    async def people_with_role(self, roles: set[str]) -> list[dm.Person]:
+        rows = await self.session.scalars(select(Person).where(Person.role.in_(roles)))
+        return [person_to_domain(row) for row in rows.all()]
 
     # groups -------------------------------------------------------------------------------------------------
     async def group_by_key(self, key: str) -> dm.AgencyGroup | None:

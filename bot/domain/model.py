@@ -96,6 +96,16 @@ class DeliveryPriority(IntEnum):
     CHART = 4
 
 
+@dataclass(frozen=True)
+class Person:
+    """Someone registered: their role, and for responders their agency."""
+
+    telegram_id: int
+    name: str
+    role: str  # a Role
+    agency_key: str | None = None
+
+
 class GroupStatus(StrEnum):
     OK = "ok"
     UNREACHABLE = "unreachable"

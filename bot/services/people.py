@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..db.models import Person
-from ..domain.model import AgencyGroup, GroupStatus, Role
+from ..domain.model import AgencyGroup, GroupStatus, Person, Role
 from .context import Actor, Services, role_of
 
 
@@ -55,11 +54,7 @@ async def add_user(services: Services, telegram_id: int, name: str, role: str, a
     if role == Role.RESPONDER and agency is None:
         raise AdminError("petugas instansi (responder) perlu --agency <kunci>")
     async with services.db.uow() as uow:
-        person = await uow.repo.person(telegram_id)
-        if person is None:
-            person = Person(telegram_id=telegram_id, created_at=now)
-            uow.repo.add(person)
-        person.name, person.role, person.agency_key, person.updated_at = name, role, agency, now
+        person = await uow.repo.save_person(telegram_id, name, role, agency, now)
         uow.repo.event(now, "person_saved", actor_id=None, detail={"telegram_id": telegram_id, "role": role,
                                                                    "agency": agency})
         await uow.commit()
