@@ -9,7 +9,8 @@ from ..db import models as db
 from ..db.repo import Repository
 from ..domain.model import DeliveryKind, DeliveryPriority, DeliveryStatus
 
-__all__ = ["DeliveryKind", "DeliveryPriority", "card", "chart", "confirm", "edit", "notice", "notice_to_agency"]
+__all__ = ["DeliveryKind", "DeliveryPriority", "card", "chart", "confirm", "edit", "enqueue_card_edits", "notice",
+           "notice_to_agency"]
 
 
 def _row(kind: DeliveryKind, priority: DeliveryPriority, now: datetime, **fields: object) -> db.Delivery:
