@@ -25,7 +25,7 @@ from bot.db.engine import make_engine, make_session_factory
 from bot.db.uow import Database
 from bot.domain.periods import Period, month_period
 from bot.i18n import Catalogue
-from bot.rules import load_rules
+from bot.rules_loader import load_rules
 from bot.services import stats
 from bot.services.context import Services
 

@@ -18,7 +18,7 @@ from .db import migrate
 from .db.engine import make_engine, make_session_factory
 from .db.uow import Database
 from .i18n import Catalogue
-from .rules import RulesError, load_rules
+from .rules_loader import RulesError, load_rules
 from .services import people
 from .services.context import Services
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from . import files
 from .clock import utcnow
+from .domain.exchange_formats import CSV_COLUMNS, cap_alert, csv_row, csv_safe, csv_safe_row, eido
 from .domain.model import Role
 from .domain.periods import Period
-from .exchange import CSV_COLUMNS, cap_alert, csv_row, csv_safe, csv_safe_row, eido
 from .services import exchange, stats
 from .services.context import Services, role_of
 

@@ -8,7 +8,7 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.rules import load_rules
+from bot.rules_loader import load_rules
 from bot.sandbox import world
 from bot.services import intake, people
 from bot.services.context import Actor, Services

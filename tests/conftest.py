@@ -17,7 +17,7 @@ from bot.db.engine import make_engine, make_session_factory
 from bot.db.uow import Database
 from bot.domain.ruleset import Rules
 from bot.i18n import Catalogue
-from bot.rules import load_rules
+from bot.rules_loader import load_rules
 from bot.services.context import Services
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -80,6 +80,9 @@ class UnitOfWork:
     async def commit(self) -> None:
         await self.session.commit()
 
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
 
 class Database:
     """What the services need from persistence: a way to open a unit of work."""

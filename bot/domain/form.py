@@ -130,9 +130,9 @@ def prompt(draft_id: int, fields: dict[str, str], rules: Rules) -> Prompt:
     if step == "kelurahan":
         villages = rules.gazetteer.villages_in(fields["kecamatan"])
         cells = [Button(None, press("kel", v.code), f"{v.name} ({v.jenis[:3]}.)") for v in villages]
-        rows = [tuple(cells[i:i + 2]) for i in range(0, len(cells), 2)]
+        pairs = [tuple(cells[i:i + 2]) for i in range(0, len(cells), 2)]
         return Prompt("form_village", {"kecamatan": fields["kecamatan"]},
-                      (*rows, (Button("btn_no_village", press("kel", "-")),), cancel))
+                      (*pairs, (Button("btn_no_village", press("kel", "-")),), cancel))
     if step in SKIPPABLE:
         return Prompt(f"form_ask_{step}", buttons=((Button("btn_skip", press("skip", step)),), cancel),
                       wants_text=True)

@@ -30,7 +30,7 @@ class IncidentStatus(StrEnum):
     CLOSED = "closed"
 
 
-class Outcome(StrEnum):
+class CloseOutcome(StrEnum):
     HANDLED = "tertangani"
     FALSE = "palsu"
     DUPLICATE = "duplikat"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
-from enum import StrEnum
+from dataclasses import dataclass
+from dataclasses import field as _field  # `Problem` has an attribute named field
+from datetime import datetime, tzinfo
+from enum import IntEnum, StrEnum
 
 # Fields of a report as a call taker types them; the first name is the Indonesian key shown in templates.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
@@ -34,7 +35,7 @@ class Problem:
 
     field: str
     code: str
-    params: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = _field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,83 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
 
 
+class DeliveryKind(StrEnum):
+    """What an outbox row sends (the values are stored)."""
+
+    CARD = "card"        # an incident's card, new in an agency's group
+    EDIT = "edit"        # a posted card re-rendered
+    NOTICE = "notice"    # a ready text (reminder, escalation, alert, report)
+    CONFIRM = "confirm"  # the call taker is asked to confirm with the caller
+    CHART = "chart"      # the monthly chart, drawn when it is sent
+    DIGEST = "digest"    # several due rows sent as one message: a send's kind, never a row's
+
+
+class DeliveryPriority(IntEnum):
+    """Which of a chat's due rows goes first: lower first (the values are stored)."""
+
+    NEW_POST = 0
+    NOTICE = 1
+    EDIT = 2
+    SCHEDULED_POST = 3  # handovers, recaps and reports
+    CHART = 4
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone registered: their role, and for responders their agency."""
+
+    telegram_id: int
+    name: str
+    role: str  # a Role
+    agency_key: str | None = None
+
+
+class GroupStatus(StrEnum):
+    OK = "ok"
+    UNREACHABLE = "unreachable"
+
+
+@dataclass(frozen=True)
+class AgencyGroup:
+    """The Telegram group bound to an agency key (one group per key, one key per group)."""
+
+    agency_key: str
+    chat_id: int
+    title: str | None
+    status: str  # a GroupStatus
+    status_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A report being typed (by `key: value` lines or the guided form), kept until submitted or cancelled."""
+
+    id: int
+    chat_id: int
+    user_id: int
+    status: str  # open | submitted | cancelled | replaced | expired
+    fields: dict[str, str]
+    step: str | None  # the guided form's current question; None for typed reports
+    last_message_id: int | None
+    incident_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Followup:
+    """An agency's obligation on an incident (acknowledge, on_scene, update, resolve) and where its ladder stands."""
+
+    id: int
+    incident_id: int
+    agency_key: str
+    kind: str
+    started_at: datetime
+    step: int
+    due_at: datetime | None
+    status: str  # pending | settled | exhausted | cancelled
+
+
 @dataclass(frozen=True)
 class Incident:
     """A stored report with its number; what every card is rendered from."""
@@ -110,6 +188,15 @@ def parse_number(text: str) -> tuple[int | None, int] | None:
     if not match or int(match.group(2)) == 0:
         return None
     return (int(match.group(1)) if match.group(1) else None), int(match.group(2))
+
+
+def resolve_number(text: str, now: datetime, tz: tzinfo) -> str | None:
+    """'112-2026-00012', '2026-12' or '12' (this WIT year) -> '112-2026-00012'; any length of sequence."""
+    parsed = parse_number(text)
+    if parsed is None:
+        return None
+    year, seq = parsed
+    return incident_number(year or now.astimezone(tz).year, seq)
 
 
 DESK_COMMANDS = ("lapor", "batal", "aktif", "status", "tutup", "buka", "tambah", "prioritas", "catatan",

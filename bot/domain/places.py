@@ -6,7 +6,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from .rules import PlacesFile
+from .rule_schemas import PlacesFile
 
 _JENIS_PREFIXES = {
     "kelurahan": "kelurahan", "kel": "kelurahan", "desa": "desa", "ds": "desa", "negeri": "negeri", "ngr": "negeri",

@@ -14,7 +14,7 @@ from ..i18n import Catalogue
 from .callback_data import PhonePress
 from .lifecycle import IncidentStatus, TargetStatus
 from .model import Incident, Report
-from .rules import AgencyKind
+from .rule_schemas import AgencyKind
 
 TAIL_DIGITS = 3
 

@@ -10,7 +10,7 @@ from .callback_data import AgencyPress
 from .lifecycle import IncidentStatus, TargetStatus, TargetView, buttons_for
 from .model import FIELD_ALIASES, Incident, Problem, Report
 from .privacy import Audience, caller_text
-from .rules import AgencyKind
+from .rule_schemas import AgencyKind
 from .ruleset import Rules
 from .text import TEXT_LIMIT, clean, fit, head, plain_fit, utf16_len, visible, visible_len
 

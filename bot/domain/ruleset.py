@@ -5,9 +5,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from .ladders_and_shifts import EscalationFile, Policy, ShiftsFile
 from .places import Gazetteer, normalise
-from .rules import Agency, AgencyKind, CategoriesFile, Category, RoutingFile
-from .schedule_rules import EscalationFile, Policy, ShiftsFile
+from .rule_schemas import Agency, AgencyKind, CategoriesFile, Category, RoutingFile
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,38 @@ class Measure:
     within: float | None  # share within the rules' deadline, 0..1; None where the rules set no deadline
 
 
+# measure -> (from, to): both are seconds columns of the `moments` CTE; and the rules' deadline it is held to
+MEASURES = {"acknowledge": (("created", "acknowledged"), "acknowledge"), "claim": (("created", "claimed"), None),
+            "on_scene": (("claimed", "arrived"), "on_scene"), "resolve": (("created", "done"), "resolve")}
+
+
+def measure(buckets: list[tuple[float, int, int]], has_deadline: bool) -> Measure:
+    """One step's durations, given as histogram buckets (minutes, count, count within the deadline)."""
+    buckets = sorted(buckets)
+    n = sum(count for _, count, _ in buckets)
+    within = sum(inside for _, _, inside in buckets) / n if has_deadline and n else None
+    return Measure(n, _quantile(buckets, n, 0.5), _quantile(buckets, n, 0.9), within)
+
+
+def _quantile(buckets: list[tuple[float, int, int]], n: int, q: float) -> float | None:
+    """The inclusive-method quantile (as statistics.quantiles and spreadsheets) of the values in the buckets."""
+    if n == 0:
+        return None
+    position = (n - 1) * q
+    lower, fraction = int(position), position - int(position)
+    low, high = _nth(buckets, lower), _nth(buckets, min(lower + 1, n - 1))
+    return low + (high - low) * fraction
+
+
+def _nth(buckets: list[tuple[float, int, int]], index: int) -> float:
+    seen = 0
+    for value, count, _ in buckets:
+        seen += count
+        if index < seen:
+            return value
+    return buckets[-1][0]
+
+
 @dataclass(frozen=True)
 class AgencyResponse:
     key: str

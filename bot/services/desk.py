@@ -4,18 +4,20 @@ the open list, and the caller confirmation. Call takers and supervisors, in priv
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 
 from ..db import models as db
+from ..db.mappers import to_domain
 from ..db.uow import UnitOfWork
-from ..domain.lifecycle import IncidentStatus, Outcome, TargetStatus, TargetView
-from ..domain.model import INTAKE_ROLES, Role, incident_number, parse_number
-from ..domain.rules import AgencyKind, parse_duration
+from ..domain import model as dm
+from ..domain.lifecycle import CloseOutcome, IncidentStatus, TargetStatus, TargetView
+from ..domain.model import INTAKE_ROLES, Role, resolve_number
+from ..domain.rule_schemas import AgencyKind, parse_duration
 from ..domain.timeline import ActiveItem, Entry
-from . import followups
+from . import deliveries, followups
 from .context import Actor, Services, role_of
-from .incidents import card_delivery
-from .lifecycle import after_change, enqueue_card_edits, target_views
+from .lifecycle import after_change
+from .views import target_views
 
 HOUR = timedelta(hours=1)
 # A pause of the chase on an emergency longer than a day is a report that should be closed, not snoozed.
@@ -31,18 +33,9 @@ class DeskResult:
 @dataclass(frozen=True)
 class Timeline:
     number: str
-    incident: db.Incident
+    incident: dm.Incident
     targets: list[TargetView]
     entries: list[Entry]
-
-
-def resolve_number(text: str, now: datetime, tz: tzinfo) -> str | None:
-    """'112-2026-00012', '2026-12' or '12' (this WIT year) -> '112-2026-00012'; any length of sequence."""
-    parsed = parse_number(text)
-    if parsed is None:
-        return None
-    year, seq = parsed
-    return incident_number(year or now.astimezone(tz).year, seq)
 
 
 async def _desk_gate(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int, private: bool) -> str | None:
@@ -92,18 +85,19 @@ async def close(services: Services, actor: Actor, chat_id: int, private: bool, n
         incident = await _gated_incident(uow, services, actor, chat_id, private, number, now)
         if isinstance(incident, DeskResult):
             return incident
-        if outcome not in {o.value for o in Outcome}:
-            return DeskResult("desk_bad_outcome", {"value": outcome, "choices": ", ".join(o.value for o in Outcome)})
+        if outcome not in {o.value for o in CloseOutcome}:
+            choices = ", ".join(o.value for o in CloseOutcome)
+            return DeskResult("desk_bad_outcome", {"value": outcome, "choices": choices})
         if incident.status == IncidentStatus.CLOSED:
             return DeskResult("desk_already_closed", {"number": incident.number})
         duplicate_of = None
-        if outcome == Outcome.DUPLICATE:
+        if outcome == CloseOutcome.DUPLICATE:
             duplicate_of = resolve_number(note.split()[0], now, services.tz) if note.split() else None
             if duplicate_of is None or await uow.repo.incident_by_number(duplicate_of) is None:
                 return DeskResult("desk_duplicate_needs_number", {"number": incident.number})
         _close(uow, incident, outcome, note, duplicate_of, actor, chat_id, now)
         await followups.cancel_all(uow, incident.id, now)
-        await enqueue_card_edits(uow, incident.id, now)
+        await deliveries.enqueue_card_edits(uow.repo, incident.id, now)
         await uow.commit()
         return DeskResult("desk_closed", {"number": incident.number, "outcome": outcome})
 
@@ -133,7 +127,7 @@ async def reopen(services: Services, actor: Actor, chat_id: int, private: bool, 
         uow.repo.event(now, "reopened", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
                        chat_id=chat_id, from_state=IncidentStatus.CLOSED, to_state=IncidentStatus.OPEN)
         await followups.rearm_after_reopen(uow, services, incident, now)
-        await enqueue_card_edits(uow, incident.id, now)
+        await deliveries.enqueue_card_edits(uow.repo, incident.id, now)
         await uow.commit()
         return DeskResult("desk_reopened", {"number": incident.number})
 
@@ -150,9 +144,9 @@ async def add_agency(services: Services, actor: Actor, chat_id: int, private: bo
         name = services.rules.agency_name(key)
         if await uow.repo.target(incident.id, key) is not None:
             return DeskResult("desk_agency_already", {"number": incident.number, "agency": name})
-        uow.repo.add(db.IncidentTarget(incident_id=incident.id, agency_key=key, created_at=now, status="pending"))
+        uow.repo.add_target(incident.id, key, now)
         group = await uow.repo.group_by_key(key)
-        uow.repo.add(card_delivery(incident.id, key, group is not None, now))
+        deliveries.card(uow.repo, incident.id, key, group is not None, now)
         if incident.status == IncidentStatus.AWAITING_CONFIRMATION:
             incident.status = IncidentStatus.OPEN  # a new agency has not finished yet
         if services.rules.agency_kind(key) == AgencyKind.RESPONDER:
@@ -160,7 +154,7 @@ async def add_agency(services: Services, actor: Actor, chat_id: int, private: bo
         uow.repo.event(now, "agency_added", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
                        chat_id=chat_id, agency_key=key)
         await uow.repo.flush()
-        await enqueue_card_edits(uow, incident.id, now)
+        await deliveries.enqueue_card_edits(uow.repo, incident.id, now)
         await uow.commit()
         return DeskResult("desk_agency_added" if group else "desk_agency_added_no_group",
                           {"number": incident.number, "agency": name})
@@ -177,7 +171,7 @@ async def set_priority(services: Services, actor: Actor, chat_id: int, private: 
         before, incident.priority, incident.updated_at = incident.priority, priority, now
         uow.repo.event(now, "priority", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
                        chat_id=chat_id, from_state=before, to_state=priority)
-        await enqueue_card_edits(uow, incident.id, now)
+        await deliveries.enqueue_card_edits(uow.repo, incident.id, now)
         await uow.commit()
         return DeskResult("desk_priority", {"number": incident.number,
                                             "priority": services.rules.priorities[priority].label})
@@ -209,7 +203,7 @@ async def timeline(services: Services, actor: Actor, chat_id: int, private: bool
         rules = services.rules
         entries = [Entry(e.at, e.kind, e.actor_name, rules.agency_name(e.agency_key) if e.agency_key else None,
                          e.from_state, e.to_state, e.detail or {}) for e in await uow.repo.events(row.id)]
-        return Timeline(row.number, row, await target_views(uow, services, row.id), entries)
+        return Timeline(row.number, to_domain(row), await target_views(uow, services, row.id), entries)
 
 
 async def active(services: Services, actor: Actor, chat_id: int, private: bool) -> list[ActiveItem] | DeskResult:
@@ -243,7 +237,7 @@ async def confirm(services: Services, actor: Actor, chat_id: int, incident_id: i
         incident.confirmation, incident.confirmed_at = result, now
         uow.repo.event(now, "caller_confirmation", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
                        chat_id=chat_id, to_state=result)
-        _close(uow, incident, Outcome.HANDLED, "", None, actor, chat_id, now)
+        _close(uow, incident, CloseOutcome.HANDLED, "", None, actor, chat_id, now)
         await followups.cancel_all(uow, incident.id, now)
         await after_change(uow, services, incident, now)
         await uow.commit()

@@ -7,16 +7,14 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from ..db import models as db
 from ..db.uow import UnitOfWork
-from ..domain.lifecycle import IncidentStatus, Outcome, TargetStatus
+from ..domain.exchange_formats import AgencyRecord, EventRecord, IncidentRecord, csv_unsafe
+from ..domain.lifecycle import CloseOutcome, IncidentStatus, TargetStatus
 from ..domain.model import Problem, incident_number, parse_number
 from ..domain.parsing import normalise_phone, validate
 from ..domain.periods import Period
-from ..domain.rules import AgencyKind
-from ..exchange import AgencyRecord, EventRecord, IncidentRecord, csv_unsafe
+from ..domain.rule_schemas import AgencyKind
 from .context import Services
 
 
@@ -135,8 +133,8 @@ def _row(services: Services, row: dict[str, str], line: int) -> ImportRow:
     status = get("status") or IncidentStatus.CLOSED
     if status not in {s.value for s in IncidentStatus}:
         raise ValueError(f"status '{status}' tidak dikenal")
-    outcome = get("hasil") or (Outcome.HANDLED if status == IncidentStatus.CLOSED else None)
-    if outcome and outcome not in {o.value for o in Outcome}:
+    outcome = get("hasil") or (CloseOutcome.HANDLED if status == IncidentStatus.CLOSED else None)
+    if outcome and outcome not in {o.value for o in CloseOutcome}:
         raise ValueError(f"hasil '{outcome}' tidak dikenal")
     closed = datetime.fromisoformat(get("ditutup")) if get("ditutup") else (created if status == "closed" else None)
     agencies = [a for a in get("instansi").split(";") if a]
@@ -154,8 +152,7 @@ def _problem_text(problem: Problem) -> str:
 async def import_rows(services: Services, rows: list[ImportRow], now: datetime) -> int:
     """One transaction: all rows or none. Numbers given are kept; the others are taken from the counter."""
     async with services.db.uow() as uow:
-        existing = {n for (n,) in (await uow.session.execute(select(db.Incident.number).where(
-            db.Incident.number.in_([r.number for r in rows if r.number])))).all()}
+        existing = await uow.repo.existing_numbers([r.number for r in rows if r.number])
         if existing:
             raise ImportError_([f"baris {r.line}: nomor {r.number} sudah ada" for r in rows if r.number in existing])
         for row in rows:
@@ -190,7 +187,7 @@ async def _insert(uow: UnitOfWork, services: Services, row: ImportRow, now: date
     done = row.status == IncidentStatus.CLOSED
     for key in row.agencies or rules.targets(report.category, report.subtype):
         responder = rules.agency_kind(key) == AgencyKind.RESPONDER
-        uow.repo.add(db.IncidentTarget(incident_id=incident.id, agency_key=key, created_at=row.created_at,
-                                       status=TargetStatus.DONE if done and responder else TargetStatus.PENDING))
+        uow.repo.add_target(incident.id, key, row.created_at,
+                            TargetStatus.DONE if done and responder else TargetStatus.PENDING)
     uow.repo.event(now, "imported", incident_id=incident.id, actor_name="impor", to_state=row.status,
                    detail={"line": row.line})

@@ -9,13 +9,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..db import models as db
+from ..db.mappers import to_domain
 from ..db.uow import UnitOfWork
+from ..domain.ladders_and_shifts import AGENCY, cadence_rungs, rungs
 from ..domain.lifecycle import IncidentStatus, TargetStatus
-from ..domain.render import place_text
-from ..domain.schedule_rules import AGENCY, cadence_rungs, rungs
+from ..domain.model import Followup
+from ..domain.render import place_text, target_line
 from ..i18n import Html
+from . import deliveries
 from .context import Services
-from .incidents import PRIORITY_NOTICE, to_domain
+from .views import target_views
 
 log = logging.getLogger(__name__)
 SWEEP_BATCH = 200
@@ -40,9 +43,7 @@ def schedule(services: Services, incident: db.Incident, kind: str) -> list[tuple
 def arm(uow: UnitOfWork, services: Services, incident: db.Incident, agency_key: str, kind: str,
         now: datetime) -> None:
     plan = schedule(services, incident, kind)
-    uow.repo.add(db.Followup(incident_id=incident.id, agency_key=agency_key, kind=kind, started_at=now, step=0,
-                             due_at=now + plan[0][0] if plan else None, status="pending" if plan else "exhausted",
-                             created_at=now))
+    uow.repo.add_followup(incident.id, agency_key, kind, now, now + plan[0][0] if plan else None)
 
 
 def arm_new_target(uow: UnitOfWork, services: Services, incident: db.Incident, agency_key: str,
@@ -148,7 +149,7 @@ async def _take_rung(services: Services, followup_id: int, step: int, now: datet
         return "reminder" if to == AGENCY else "escalation"
 
 
-async def _send_rung(uow: UnitOfWork, services: Services, incident: db.Incident, row: db.Followup, to: str,
+async def _send_rung(uow: UnitOfWork, services: Services, incident: db.Incident, row: Followup, to: str,
                      step: int, plan: list[tuple[timedelta, str]], now: datetime) -> None:
     tr, rules = services.tr, services.rules
     agency = rules.agency_name(row.agency_key)
@@ -160,11 +161,12 @@ async def _send_rung(uow: UnitOfWork, services: Services, incident: db.Incident,
         text = tr("followup_reminder", index=index, count=count, agency=agency, what=what, number=incident.number,
                   minutes=waited)
         posted = await uow.repo.posted_for_agency(incident.id, row.agency_key)
-        _notice(uow, incident.id, row.agency_key, text, now, posted.message_id if posted else None)
+        deliveries.notice_to_agency(uow.repo, row.agency_key, text, now, incident.id,
+                                    posted.message_id if posted else None)
         kind = "reminder"
     else:
         text = await escalation_text(uow, services, incident, agency, what, waited)
-        _notice(uow, incident.id, to, text, now, None)
+        deliveries.notice_to_agency(uow.repo, to, text, now, incident.id)
         kind = "escalated"
     uow.repo.event(now, kind, incident_id=incident.id, agency_key=row.agency_key, to_state=to,
                    detail={"obligation": row.kind, "step": step, "minutes": waited})
@@ -173,22 +175,12 @@ async def _send_rung(uow: UnitOfWork, services: Services, incident: db.Incident,
 async def escalation_text(uow: UnitOfWork, services: Services, incident: db.Incident, agency: str, what: str,
                           minutes: int) -> Html:
     """The escalation names the silent agency and shows everyone's status now (who has since acted)."""
-    from ..domain.render import target_line
-    from .lifecycle import target_views
-
     tr, rules = services.tr, services.rules
     report = to_domain(incident).report
     lines = [target_line(v, tr, services.tz) for v in await target_views(uow, services, incident.id)]
     return tr("followup_escalation", number=incident.number, agency=agency, what=what, minutes=minutes,
               category=rules.category_label(incident.category, incident.subtype), place=place_text(report, tr),
               priority=rules.priorities[incident.priority].label, status=Html("\n".join(lines)))
-
-
-def _notice(uow: UnitOfWork, incident_id: int, agency_key: str, text: str, now: datetime,
-            reply_to: int | None) -> None:
-    uow.repo.add(db.Delivery(kind="notice", incident_id=incident_id, agency_key=agency_key, text=text,
-                             reply_to_message_id=reply_to, priority=PRIORITY_NOTICE, status="pending", attempts=0,
-                             next_attempt_at=now, created_at=now))
 
 
 def _minutes(delta: timedelta) -> int:

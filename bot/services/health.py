@@ -6,9 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, func, select, text
-
-from ..db import models as db
 from .context import Services
 
 
@@ -17,16 +14,11 @@ async def check(services: Services, now: datetime, last_update_at: datetime | No
                               else None}
     try:
         async with services.db.uow() as uow:
-            await uow.session.execute(text("SELECT 1"))
-            rows = (await uow.session.execute(
-                select(func.coalesce(db.Delivery.agency_key, cast(db.Delivery.chat_id, String)),
-                       func.count(), func.min(db.Delivery.created_at))
-                .where(db.Delivery.status == "pending").group_by(db.Delivery.agency_key, db.Delivery.chat_id)
-            )).all()
-            lag = await uow.session.scalar(select(func.min(db.Followup.due_at)).where(
-                db.Followup.status == "pending", db.Followup.due_at <= now))
+            await uow.repo.ping()
+            rows = await uow.repo.outbox_backlog()
+            lag = await uow.repo.oldest_due_followup(now)
             unreachable = [g.agency_key for g in await uow.repo.groups() if g.status == "unreachable"]
-            beats = (await uow.session.scalars(select(db.Heartbeat).order_by(db.Heartbeat.instance_id))).all()
+            beats = await uow.repo.heartbeats()
     except Exception as exc:  # the point of a health check: say it, don't crash
         report.update(database="error", error=type(exc).__name__)
         return report
@@ -56,12 +48,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 async def beat(services: Services, instance_id: str, last_update_at: datetime | None, now: datetime) -> None:
     async with services.db.uow() as uow:
-        row = await uow.session.get(db.Heartbeat, instance_id)
-        if row is None:
-            row = db.Heartbeat(instance_id=instance_id)
-            uow.repo.add(row)
-        row.last_update_at = last_update_at or row.last_update_at
-        row.last_sweep_at = row.updated_at = now
+        await uow.repo.beat(instance_id, last_update_at, now)
         await uow.commit()
 
 

@@ -7,25 +7,9 @@ from datetime import datetime
 from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain import model as dm
-from ..domain.model import DeliveryStatus
-from ..domain.rules import AgencyKind
+from ..domain.rule_schemas import AgencyKind
+from . import deliveries, followups
 from .context import Actor, Services
-
-PRIORITY_NEW_POST = 0
-PRIORITY_NOTICE = 1
-PRIORITY_EDIT = 2
-
-
-def to_domain(row: db.Incident) -> dm.Incident:
-    """The stored incident as the pure domain sees it."""
-    report = dm.Report(
-        category=row.category, subtype=row.subtype, priority=row.priority, kecamatan=row.kecamatan,
-        kecamatan_code=row.kecamatan_code, village=row.village, village_code=row.village_code,
-        outside_city=row.outside_city, address=row.address, description=row.description,
-        caller_name=row.caller_name, caller_phone=row.caller_phone, lat=row.lat, lon=row.lon,
-        origin=row.origin, destination=row.destination)
-    return dm.Incident(row.id, row.number, report, row.created_at, row.created_by_name, row.status, row.outcome,
-                       row.outcome_note, row.duplicate_of, row.closed_at, row.closed_by_name, row.confirmation)
 
 
 async def create_incident(uow: UnitOfWork, services: Services, report: dm.Report, actor: Actor, chat_id: int,
@@ -46,32 +30,12 @@ async def create_incident(uow: UnitOfWork, services: Services, report: dm.Report
     await uow.repo.flush()
     targets = rules.targets(report.category, report.subtype)
     for key in targets:
-        uow.repo.add(db.IncidentTarget(incident_id=row.id, agency_key=key, created_at=now))
-        uow.repo.add(card_delivery(row.id, key, await uow.repo.group_by_key(key) is not None, now))
+        uow.repo.add_target(row.id, key, now)
+        deliveries.card(uow.repo, row.id, key, await uow.repo.group_by_key(key) is not None, now)
         if rules.agency_kind(key) == AgencyKind.RESPONDER:
-            arm_new_target(uow, services, row, key, now)
+            followups.arm_new_target(uow, services, row, key, now)
     uow.repo.event(now, "created", incident_id=row.id, actor_id=actor.id, actor_name=actor.name,
                    chat_id=chat_id, to_state="open",
                    detail={"targets": targets, "category": report.category, "subtype": report.subtype})
     await uow.repo.flush()
     return row, targets
-
-
-def arm_new_target(uow: UnitOfWork, services: Services, row: db.Incident, key: str, now: datetime) -> None:
-    from .followups import arm_new_target as arm
-
-    arm(uow, services, row, key, now)
-
-
-def card_delivery(incident_id: int, agency_key: str, has_group: bool, now: datetime) -> db.Delivery:
-    """An outbox row for an incident's card in an agency's group (failed at once when the agency has none)."""
-    return db.Delivery(kind="card", incident_id=incident_id, agency_key=agency_key, priority=PRIORITY_NEW_POST,
-                       status=DeliveryStatus.PENDING if has_group else DeliveryStatus.FAILED,
-                       last_error=None if has_group else "no_group", attempts=0, next_attempt_at=now, created_at=now)
-
-
-def notice(chat_id: int, text: str, now: datetime, incident_id: int | None = None) -> db.Delivery:
-    """An outbox row with a ready text for one chat (a person or a group given by id)."""
-    return db.Delivery(kind="notice", incident_id=incident_id, chat_id=chat_id, text=text,
-                       priority=PRIORITY_NOTICE, status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now,
-                       created_at=now)

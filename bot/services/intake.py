@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain import form
 from ..domain.callback_data import FormPress
-from ..domain.model import INTAKE_ROLES, Problem, Report
+from ..domain.model import INTAKE_ROLES, Draft, Problem, Report
 from ..domain.parsing import has_known_key, parse_fields, validate
 from ..domain.render import place_text
 from .context import Actor, Services, role_of
+from .deliveries import enqueue_card_edits
 from .incidents import create_incident
-from .lifecycle import enqueue_card_edits
 
 LOCATION_WINDOW = timedelta(minutes=10)
 
@@ -64,7 +64,7 @@ class Cancelled:
     draft_id: int
 
 
-Outcome = Accepted | Duplicate | NeedsFix | Refused | RateLimited | FormView | Cancelled
+IntakeOutcome = Accepted | Duplicate | NeedsFix | Refused | RateLimited | FormView | Cancelled
 
 
 async def _gate(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int, private: bool) -> Refused | None:
@@ -82,7 +82,7 @@ async def _gate(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int,
 
 
 async def _open_draft(uow: UnitOfWork, services: Services, chat_id: int, user_id: int,
-                      now: datetime) -> db.Draft | Refused | None:
+                      now: datetime) -> Draft | Refused | None:
     """The person's open draft here; one left alone longer than the expiry is closed and answered as such."""
     draft = await uow.repo.open_draft(chat_id, user_id)
     if draft is not None and (expired := await _expire(uow, services, draft, now)):
@@ -90,7 +90,13 @@ async def _open_draft(uow: UnitOfWork, services: Services, chat_id: int, user_id
     return draft
 
 
-async def _expire(uow: UnitOfWork, services: Services, draft: db.Draft, now: datetime) -> Refused | None:
+async def _save(uow: UnitOfWork, draft: Draft, **changes: Any) -> Draft:
+    """Store changes to a draft; the draft as it is now."""
+    await uow.repo.update_draft(draft.id, **changes)
+    return replace(draft, **changes)
+
+
+async def _expire(uow: UnitOfWork, services: Services, draft: Draft, now: datetime) -> Refused | None:
     if now - draft.updated_at < services.draft_expiry:
         return None
     await uow.repo.set_draft_status(draft.id, "open", "expired", now)
@@ -98,7 +104,7 @@ async def _expire(uow: UnitOfWork, services: Services, draft: db.Draft, now: dat
     return Refused("draft_expired")
 
 
-async def _may_continue(uow: UnitOfWork, services: Services, actor: Actor, draft: db.Draft,
+async def _may_continue(uow: UnitOfWork, services: Services, actor: Actor, draft: Draft,
                         now: datetime) -> Refused | None:
     """Every step of a draft asks again who may file: someone removed meanwhile loses the draft."""
     if await role_of(uow.repo, services, actor.id) in INTAKE_ROLES:
@@ -109,7 +115,7 @@ async def _may_continue(uow: UnitOfWork, services: Services, actor: Actor, draft
 
 
 async def lapor(services: Services, actor: Actor, chat_id: int, private: bool, message_id: int, text: str,
-                now: datetime) -> Outcome:
+                now: datetime) -> IntakeOutcome:
     """/lapor with `key: value` lines. A message seen before returns the incident it already made."""
     source_key = f"msg:{chat_id}:{message_id}"
     async with services.db.uow() as uow:
@@ -118,16 +124,13 @@ async def lapor(services: Services, actor: Actor, chat_id: int, private: bool, m
         if existing := await uow.repo.incident_by_source(source_key):
             return Duplicate(existing.number)
         if existing_draft := await uow.repo.open_draft(chat_id, actor.id):
-            existing_draft.status, existing_draft.updated_at = "replaced", now
-        draft = db.Draft(chat_id=chat_id, user_id=actor.id, status="open", fields=parse_fields(text),
-                         created_at=now, updated_at=now)
-        uow.repo.add(draft)
-        await uow.repo.flush()
+            await uow.repo.update_draft(existing_draft.id, status="replaced", updated_at=now)
+        draft = await uow.repo.add_draft(chat_id, actor.id, parse_fields(text), None, now)
         return await _try_submit(uow, services, actor, draft, source_key, now)
 
 
 async def correct(services: Services, actor: Actor, chat_id: int, private: bool, text: str,
-                  now: datetime) -> Outcome | None:
+                  now: datetime) -> IntakeOutcome | None:
     """Corrected `key: value` lines for the open draft. None when the text holds no such line."""
     if not has_known_key(text):
         return None
@@ -140,15 +143,14 @@ async def correct(services: Services, actor: Actor, chat_id: int, private: bool,
             return Refused("lapor_no_draft")
         if isinstance(draft, Refused):
             return draft
-        draft.fields = {**draft.fields, **new_fields}
-        draft.updated_at = now
-        if draft.step is not None:
-            draft.step = form.next_step(draft.fields, services.rules)
+        fields = {**draft.fields, **new_fields}
+        step = form.next_step(fields, services.rules) if draft.step is not None else None
+        draft = await _save(uow, draft, fields=fields, updated_at=now, step=step)
         return await _try_submit(uow, services, actor, draft, f"draft:{draft.id}", now)
 
 
-async def _try_submit(uow: UnitOfWork, services: Services, actor: Actor, draft: db.Draft, source_key: str,
-                      now: datetime) -> Outcome:
+async def _try_submit(uow: UnitOfWork, services: Services, actor: Actor, draft: Draft, source_key: str,
+                      now: datetime) -> IntakeOutcome:
     result = validate(draft.fields, services.rules)
     if isinstance(result, list):
         await uow.commit()
@@ -166,20 +168,20 @@ async def _rate_limited(uow: UnitOfWork, services: Services, actor: Actor, now: 
     return None
 
 
-async def _submit(uow: UnitOfWork, services: Services, actor: Actor, draft: db.Draft, report: Report,
-                  source_key: str, now: datetime) -> Outcome:
+async def _submit(uow: UnitOfWork, services: Services, actor: Actor, draft: Draft, report: Report,
+                  source_key: str, now: datetime) -> IntakeOutcome:
     if not await uow.repo.set_draft_status(draft.id, "open", "submitted", now):
-        await uow.session.rollback()
+        await uow.rollback()
         return Refused("form_expired")
     row, targets = await create_incident(uow, services, report, actor, draft.chat_id, source_key, now)
-    draft.incident_id = row.id
+    await uow.repo.update_draft(draft.id, incident_id=row.id)
     await uow.commit()
     rules = services.rules
     return Accepted(row.number, row.id, rules.category_label(report.category, report.subtype),
                     place_text(report, services.tr), targets)
 
 
-async def cancel_draft(services: Services, actor: Actor, chat_id: int, private: bool, now: datetime) -> Outcome:
+async def cancel_draft(services: Services, actor: Actor, chat_id: int, private: bool, now: datetime) -> IntakeOutcome:
     async with services.db.uow() as uow:
         if refused := await _gate(uow, services, actor, chat_id, private):
             return refused
@@ -194,22 +196,19 @@ async def cancel_draft(services: Services, actor: Actor, chat_id: int, private: 
 
 
 # the guided form --------------------------------------------------------------------------------------------
-async def form_start(services: Services, actor: Actor, chat_id: int, private: bool, now: datetime) -> Outcome:
+async def form_start(services: Services, actor: Actor, chat_id: int, private: bool, now: datetime) -> IntakeOutcome:
     async with services.db.uow() as uow:
         if refused := await _gate(uow, services, actor, chat_id, private):
             return refused
         if old := await uow.repo.open_draft(chat_id, actor.id):
-            old.status, old.updated_at = "replaced", now
-        draft = db.Draft(chat_id=chat_id, user_id=actor.id, status="open", fields={}, step="kategori",
-                         created_at=now, updated_at=now)
-        uow.repo.add(draft)
-        await uow.repo.flush()
+            await uow.repo.update_draft(old.id, status="replaced", updated_at=now)
+        draft = await uow.repo.add_draft(chat_id, actor.id, {}, "kategori", now)
         view = FormView(draft.id, form.prompt(draft.id, {}, services.rules), {})
         await uow.commit()
         return view
 
 
-async def form_press(services: Services, actor: Actor, press: FormPress, now: datetime) -> Outcome:
+async def form_press(services: Services, actor: Actor, press: FormPress, now: datetime) -> IntakeOutcome:
     """A button of the form. Only the draft's owner may press; a finished draft answers 'expired'."""
     async with services.db.uow() as uow:
         draft = await uow.repo.draft(press.draft_id)
@@ -230,8 +229,7 @@ async def form_press(services: Services, actor: Actor, press: FormPress, now: da
         if press.op == "edits":
             return FormView(draft.id, form.edit_menu(draft.id, draft.fields, rules), dict(draft.fields))
         fields = _apply_press(draft.fields, press, rules)
-        draft.fields, draft.updated_at = fields, now
-        draft.step = form.next_step(fields, rules)
+        draft = await _save(uow, draft, fields=fields, updated_at=now, step=form.next_step(fields, rules))
         view = _view(draft, services)
         await uow.commit()
         return view
@@ -250,7 +248,7 @@ def _apply_press(fields: dict[str, str], press: FormPress, rules) -> dict[str, s
     return fields  # "back" and anything unknown: show the current step again
 
 
-def _view(draft: db.Draft, services: Services) -> FormView:
+def _view(draft: Draft, services: Services) -> FormView:
     prompt = form.prompt(draft.id, draft.fields, services.rules)
     problems: list[Problem] = []
     if prompt.text_key == "form_summary":
@@ -260,7 +258,7 @@ def _view(draft: db.Draft, services: Services) -> FormView:
 
 
 async def form_text(services: Services, actor: Actor, chat_id: int, text: str, now: datetime,
-                    message_id: int | None = None) -> Outcome | None:
+                    message_id: int | None = None) -> IntakeOutcome | None:
     """A typed answer to the form's current question; None when no form waits for text here. A message already
     applied (the same update processed again after a crash) shows the form as it is, and answers nothing."""
     async with services.db.uow() as uow:
@@ -274,13 +272,13 @@ async def form_text(services: Services, actor: Actor, chat_id: int, text: str, n
             return _view(draft, services)
         if draft.step is None or draft.step in form.BUTTON_STEPS or draft.step == form.SUMMARY:
             return None
-        draft.last_message_id = message_id
-        result = form.answer(draft.fields, draft.step, text)
+        step = draft.step
+        draft = await _save(uow, draft, last_message_id=message_id)  # not committed when the answer is refused
+        result = form.answer(draft.fields, step, text)
         if isinstance(result, Problem):
             return FormView(draft.id, form.prompt(draft.id, draft.fields, services.rules), dict(draft.fields),
                             [result])
-        draft.fields, draft.updated_at = result, now
-        draft.step = form.next_step(result, services.rules)
+        draft = await _save(uow, draft, fields=result, updated_at=now, step=form.next_step(result, services.rules))
         view = _view(draft, services)
         await uow.commit()
         return view
@@ -302,9 +300,8 @@ async def attach_location(services: Services, actor: Actor, chat_id: int, lat: f
         if role not in INTAKE_ROLES:
             return Refused("ignore" if role is None else "lapor_not_allowed")
         draft = await _open_draft(uow, services, chat_id, actor.id, now)
-        if isinstance(draft, db.Draft):
-            draft.fields = {**draft.fields, "koordinat": f"{lat:.6f}, {lon:.6f}"}
-            draft.updated_at = now
+        if isinstance(draft, Draft):
+            await _save(uow, draft, fields={**draft.fields, "koordinat": f"{lat:.6f}, {lon:.6f}"}, updated_at=now)
             await uow.commit()
             return LocationAdded(lat, lon, None)
         incident = await uow.repo.latest_incident_by(actor.id, now - LOCATION_WINDOW)
@@ -313,6 +310,6 @@ async def attach_location(services: Services, actor: Actor, chat_id: int, lat: f
         incident.lat, incident.lon, incident.updated_at = lat, lon, now
         uow.repo.event(now, "location_added", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
                        chat_id=chat_id, detail={"lat": lat, "lon": lon})
-        await enqueue_card_edits(uow, incident.id, now)  # the map link appears on every copy
+        await enqueue_card_edits(uow.repo, incident.id, now)  # the map link appears on every copy
         await uow.commit()
         return LocationAdded(lat, lon, incident.number)

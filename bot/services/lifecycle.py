@@ -14,15 +14,14 @@ from ..domain.lifecycle import (
     Action,
     IncidentStatus,
     TargetStatus,
-    TargetView,
     Verdict,
     all_done,
     decide,
 )
-from ..domain.rules import AgencyKind
-from . import followups
+from ..domain.rule_schemas import AgencyKind
+from . import deliveries, followups
 from .context import Actor, Services
-from .incidents import PRIORITY_EDIT, PRIORITY_NOTICE, card_delivery
+from .views import target_views
 
 _STEP_COLUMN = {TargetStatus.ACKNOWLEDGED: "acknowledged_at", TargetStatus.CLAIMED: "claimed_at",
                 TargetStatus.ON_SCENE: "arrived_at", TargetStatus.DONE: "done_at"}
@@ -68,7 +67,7 @@ async def press(services: Services, actor: Actor, chat_id: int, incident_id: int
         if await uow.repo.posted_for_agency(incident.id, target.agency_key) is None \
                 and not await uow.repo.card_waiting(incident.id, target.agency_key):
             # Pressed in a surge digest: the group gets the full card now, to go on with (and kept in sync).
-            uow.repo.add(card_delivery(incident.id, target.agency_key, True, now))
+            deliveries.card(uow.repo, incident.id, target.agency_key, True, now)
         await uow.commit()
         return PressResult(Verdict.OK, target.agency_key, incident.number, TargetStatus(target.status))
 
@@ -130,9 +129,7 @@ async def adopt_copy(uow: UnitOfWork, incident_id: int, chat_id: int, message_id
     group = await uow.repo.group_by_chat(chat_id)
     if group is None or await uow.repo.target(incident_id, group.agency_key) is None:
         return False
-    uow.repo.add(db.PostedMessage(incident_id=incident_id, agency_key=group.agency_key, chat_id=chat_id,
-                                  message_id=message_id, created_at=now))
-    await uow.repo.flush()
+    await uow.repo.add_posted(incident_id, group.agency_key, chat_id, message_id, now)
     return True
 
 
@@ -174,28 +171,5 @@ async def after_change(uow: UnitOfWork, services: Services, incident: db.Inciden
         incident.status = IncidentStatus.AWAITING_CONFIRMATION
         uow.repo.event(now, "awaiting_confirmation", incident_id=incident.id, from_state=IncidentStatus.OPEN,
                        to_state=IncidentStatus.AWAITING_CONFIRMATION)
-        uow.repo.add(db.Delivery(kind="confirm", incident_id=incident.id, chat_id=incident.created_chat_id,
-                                 priority=PRIORITY_NOTICE, status="pending", attempts=0, next_attempt_at=now,
-                                 created_at=now))
-    await enqueue_card_edits(uow, incident.id, now)
-
-
-async def enqueue_card_edits(uow: UnitOfWork, incident_id: int, now: datetime) -> None:
-    """One edit per posted copy, coalesced: a copy that already has an edit waiting gets no second one
-    (edits render the state at send time, so the waiting one will show this change too)."""
-    await uow.repo.touch_incident(incident_id, now)
-    waiting = await uow.repo.waiting_edits(incident_id, now)
-    for posted in await uow.repo.posted_messages(incident_id):
-        if (posted.chat_id, posted.message_id) in waiting:
-            continue
-        uow.repo.add(db.Delivery(kind="edit", incident_id=incident_id, agency_key=posted.agency_key,
-                                 chat_id=posted.chat_id, priority=PRIORITY_EDIT, status="pending", attempts=0,
-                                 next_attempt_at=now, created_at=now, message_id=posted.message_id))
-
-
-async def target_views(uow: UnitOfWork, services: Services, incident_id: int) -> list[TargetView]:
-    """The responding agencies' progress (readers have no steps)."""
-    rules = services.rules
-    return [TargetView(t.agency_key, rules.agency_name(t.agency_key), TargetStatus(t.status), t.status_at,
-                       t.status_by_name, t.note)
-            for t in await uow.repo.targets(incident_id) if rules.agency_kind(t.agency_key) == AgencyKind.RESPONDER]
+        deliveries.confirm(uow.repo, incident.id, incident.created_chat_id, now)
+    await deliveries.enqueue_card_edits(uow.repo, incident.id, now)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..db.models import AgencyGroup, Person
-from ..domain.model import Role
+from ..domain.model import AgencyGroup, GroupStatus, Person, Role
 from .context import Actor, Services, role_of
 
 
@@ -55,11 +54,7 @@ async def add_user(services: Services, telegram_id: int, name: str, role: str, a
     if role == Role.RESPONDER and agency is None:
         raise AdminError("petugas instansi (responder) perlu --agency <kunci>")
     async with services.db.uow() as uow:
-        person = await uow.repo.person(telegram_id)
-        if person is None:
-            person = Person(telegram_id=telegram_id, created_at=now)
-            uow.repo.add(person)
-        person.name, person.role, person.agency_key, person.updated_at = name, role, agency, now
+        person = await uow.repo.save_person(telegram_id, name, role, agency, now)
         uow.repo.event(now, "person_saved", actor_id=None, detail={"telegram_id": telegram_id, "role": role,
                                                                    "agency": agency})
         await uow.commit()
@@ -112,16 +107,15 @@ async def bind_group(services: Services, actor: Actor | None, chat_id: int, titl
         by_key = await uow.repo.group_by_key(key)
         by_chat = await uow.repo.group_by_chat(chat_id)
         if by_key is not None and by_key.chat_id == chat_id:
-            by_key.title, by_key.status, by_key.status_reason, by_key.updated_at = title, "ok", None, now
+            await uow.repo.retitle_group(key, title, now)
             await uow.commit()
             return Binding(key, None, None)
         previous_chat = by_key.chat_id if by_key else None
         previous_key = by_chat.agency_key if by_chat else None
         for old in (by_key, by_chat):
             if old is not None:
-                await uow.repo.remove_group(old)
-        uow.repo.add(AgencyGroup(agency_key=key, chat_id=chat_id, title=title, status="ok", created_at=now,
-                                 updated_at=now))
+                await uow.repo.remove_group(old.agency_key)
+        await uow.repo.add_group(key, chat_id, title, now)
         uow.repo.event(now, "group_bound", actor_id=actor.id if actor else None,
                        actor_name=actor.name if actor else "cli", chat_id=chat_id, agency_key=key,
                        detail={"previous_chat": previous_chat, "previous_key": previous_key})
@@ -133,7 +127,7 @@ async def bot_membership(services: Services, actor: Actor | None, chat_id: int, 
                          now: datetime) -> str | None:
     """The bot was added to or removed from a group. Added to a group no agency uses: tell the admins how to
     bind it (and otherwise ignore the group). Removed from an agency's group: it is unreachable now."""
-    from .incidents import notice
+    from . import deliveries
 
     async with services.db.uow() as uow:
         group = await uow.repo.group_by_chat(chat_id)
@@ -141,7 +135,7 @@ async def bot_membership(services: Services, actor: Actor | None, chat_id: int, 
             key = "bot_added_unknown"
         elif not present and group is not None:
             key = "bot_removed"
-            group.status, group.status_reason, group.status_changed_at = "unreachable", "kicked", now
+            await uow.repo.set_group_status(group.agency_key, GroupStatus.UNREACHABLE, "kicked", now)
         else:
             return None
         text = services.tr(key, title=title or "-", chat_id=chat_id, by=actor.name if actor else "-",
@@ -149,7 +143,7 @@ async def bot_membership(services: Services, actor: Actor | None, chat_id: int, 
                            keys=", ".join(services.rules.agencies))
         admins = {p.telegram_id for p in await uow.repo.people_with_role({Role.ADMIN.value})} | set(services.admin_ids)
         for admin in sorted(admins):
-            uow.repo.add(notice(admin, text, now))
+            deliveries.notice(uow.repo, admin, text, now)
         uow.repo.event(now, key, actor_id=actor.id if actor else None, actor_name=actor.name if actor else None,
                        chat_id=chat_id, agency_key=group.agency_key if group else None)
         await uow.commit()
@@ -164,7 +158,7 @@ async def group_migrated(services: Services, old_chat: int, new_chat: int, now: 
         group = await uow.repo.group_by_chat(old_chat)
         if group is None or await uow.repo.group_by_chat(new_chat) is not None:
             return None
-        group.chat_id, group.updated_at = new_chat, now
+        await uow.repo.rekey_group(group.agency_key, new_chat, now)
         for delivery in await uow.repo.pending_for_chat(old_chat):
             delivery.chat_id = new_chat
         uow.repo.event(now, "group_migrated", chat_id=new_chat, agency_key=group.agency_key,

@@ -28,7 +28,7 @@ async def agency_button(update: Update, context: Context) -> None:
     await answer(query, _press_text(result, press.action, svc, got.user.id),
                  show_alert=result.verdict != Verdict.OK)
     if result.verdict == Verdict.OK:
-        context.kick()
+        context.wake_sender()
 
 
 def _press_text(result: lifecycle.PressResult, action: str, svc: Services, user_id: int) -> str:
@@ -80,7 +80,7 @@ async def card_reply(update: Update, context: Context) -> None:
     note = message.text.strip()[:200]
     await reply(message, svc.tr(result.kind, agency=agency, number=result.number, note=note, step="",
                                 user_id=got.user.id))
-    context.kick()
+    context.wake_sender()
     raise ApplicationHandlerStop
 
 

@@ -1,5 +1,5 @@
 """The typed context every handler and job receives, as in PTB's contexttypesbot.py: `context.bot_data` is a
-`BotData` (not a dict of string keys), and `context.services` / `context.kick()` say what handlers use it for."""
+`BotData` (not a dict of string keys), and `context.services` / `context.wake_sender()` say what handlers use it for."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .sender import OutboxSender
 
 
 class Wakeable(Protocol):
-    def kick(self) -> None: ...
+    def wake(self) -> None: ...
 
 
 class BotData:
@@ -41,10 +41,10 @@ class BotData:
         self._services = services
         self.holder = holder
 
-    def kick(self) -> None:
+    def wake_sender(self) -> None:
         """New rows are in the outbox: the sender looks now rather than at its next poll."""
         if self.sender is not None:
-            self.sender.kick()
+            self.sender.wake()
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -54,8 +54,8 @@ class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotD
     def services(self) -> Services:
         return self.bot_data.services
 
-    def kick(self) -> None:
-        self.bot_data.kick()
+    def wake_sender(self) -> None:
+        self.bot_data.wake_sender()
 
 
 CONTEXT_TYPES = ContextTypes(context=Context, bot_data=BotData)

@@ -16,7 +16,6 @@ from ..domain.timeline import active_lines, render_timeline
 from ..i18n import Html
 from ..services import desk
 from ..services.context import Services
-from ..services.incidents import to_domain
 from .common import Said, answer, pressed, reply, said
 from .context import Context
 
@@ -64,7 +63,7 @@ async def _run_desk(update: Update, context: Context, usage: str, min_args: int,
         return
     await reply(got.message, desk_text(result, svc))
     if wake_sender:
-        context.kick()
+        context.wake_sender()
 
 
 async def tutup(update: Update, context: Context) -> None:
@@ -110,7 +109,7 @@ async def status(update: Update, context: Context) -> None:
         if result.key != "ignore":
             await reply(got.message, desk_text(result, svc))
         return
-    card = render_card(to_domain(result.incident), svc.rules, svc.tr, svc.tz, audience=Audience.DESK,
+    card = render_card(result.incident, svc.rules, svc.tr, svc.tz, audience=Audience.DESK,
                        targets=result.targets)
     labels = {k: p.label for k, p in svc.rules.priorities.items()}
     await reply(got.message, render_timeline(result.number, card, result.entries, svc.tr, svc.tz, labels))
@@ -139,7 +138,7 @@ async def confirm_button(update: Update, context: Context) -> None:
     await answer(query, text, show_alert=result.key != "confirm_done")
     if result.key == "confirm_done" and isinstance(query.message, Message):
         await query.message.edit_text(fit(text), parse_mode="HTML")
-        context.kick()
+        context.wake_sender()
 
 
 def desk_text(result: desk.DeskResult, svc: Services) -> Html:

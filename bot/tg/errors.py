@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
-from ..services.outbox import CONTENT, Outcome, Result
+from ..services.dispatch import CONTENT, SendOutcome, SendResult
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
@@ -30,25 +30,25 @@ def is_content_error(exc: BaseException) -> bool:
     return isinstance(exc, BadRequest) and any(s in exc.message.lower() for s in _CONTENT)
 
 
-def classify(exc: TelegramError) -> Result:
+def classify(exc: TelegramError) -> SendResult:
     """What an error from Telegram means for the delivery that caused it."""
     detail = f"{type(exc).__name__}: {exc.message}"[:300]
     if isinstance(exc, RetryAfter):
-        return Result(Outcome.RATE_LIMITED, detail=detail, retry_after=retry_after_seconds(exc))
+        return SendResult(SendOutcome.RATE_LIMITED, detail=detail, retry_after=retry_after_seconds(exc))
     if isinstance(exc, ChatMigrated):
-        return Result(Outcome.MIGRATED, detail=detail, new_chat_id=exc.new_chat_id)
+        return SendResult(SendOutcome.MIGRATED, detail=detail, new_chat_id=exc.new_chat_id)
     if isinstance(exc, Forbidden):
         kicked = "kicked" in exc.message.lower() or "not a member" in exc.message.lower()
-        return Result(Outcome.PERMANENT, detail=detail, reason="kicked" if kicked else "forbidden")
+        return SendResult(SendOutcome.PERMANENT, detail=detail, reason="kicked" if kicked else "forbidden")
     if isinstance(exc, BadRequest):
         message = exc.message.lower()
         if "chat not found" in message or "group chat was deactivated" in message:
-            return Result(Outcome.PERMANENT, detail=detail, reason="chat_not_found")
+            return SendResult(SendOutcome.PERMANENT, detail=detail, reason="chat_not_found")
         if is_content_error(exc):  # this one message failed; the group is not unreachable
-            return Result(Outcome.PERMANENT, detail=detail, reason=CONTENT)
-        return Result(Outcome.PERMANENT, detail=detail, reason="bad_request")
+            return SendResult(SendOutcome.PERMANENT, detail=detail, reason=CONTENT)
+        return SendResult(SendOutcome.PERMANENT, detail=detail, reason="bad_request")
     if isinstance(exc, InvalidToken):
-        return Result(Outcome.RETRY, detail=detail)
+        return SendResult(SendOutcome.RETRY, detail=detail)
     if isinstance(exc, NetworkError):  # timeouts, 5xx, connection refused: transient
-        return Result(Outcome.RETRY, detail=detail)
-    return Result(Outcome.RETRY, detail=detail)
+        return SendResult(SendOutcome.RETRY, detail=detail)
+    return SendResult(SendOutcome.RETRY, detail=detail)

@@ -44,7 +44,7 @@ class InboxProcessor:
         self._tasks: list[asyncio.Task[None]] = []
         self._last_prune = 0.0
 
-    def kick(self) -> None:
+    def wake(self) -> None:
         """New updates are in the inbox."""
         self._wake.set()
 
@@ -133,7 +133,7 @@ class InboxProcessor:
                 await asyncio.sleep(1.0)
                 self._marks.set()
             if len(self._in_flight) < MAX_IN_FLIGHT // 2:
-                self.kick()
+                self.wake()
 
     async def _flush_marks(self) -> None:
         if not self._finished:
@@ -158,7 +158,7 @@ async def poll(application: App, processor: InboxProcessor,
                 await inbox.store(services, [_raw(u) for u in updates], holder, utcnow())
                 offset = updates[-1].update_id + 1
                 application.bot_data.last_update_at = utcnow()
-                processor.kick()
+                processor.wake()
             failures = 0
         except asyncio.CancelledError:
             raise

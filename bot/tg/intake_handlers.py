@@ -68,7 +68,7 @@ async def location(update: Update, context: Context) -> None:
     lat, lon = f"{result.lat:.5f}", f"{result.lon:.5f}"
     text = (svc.tr("location_attached_incident", lat=lat, lon=lon, number=result.number) if result.number
             else svc.tr("location_attached_draft", lat=lat, lon=lon))
-    context.kick()
+    context.wake_sender()
     await reply(got.message, text)
 
 
@@ -91,20 +91,20 @@ async def form_button(update: Update, context: Context) -> None:
             if "not modified" not in exc.message.lower():
                 raise
     if isinstance(outcome, intake.Accepted):
-        context.kick()
+        context.wake_sender()
 
 
-async def _answer(message: Message, outcome: intake.Outcome, context: Context) -> None:
+async def _answer(message: Message, outcome: intake.IntakeOutcome, context: Context) -> None:
     svc = context.services
     if isinstance(outcome, intake.Refused) and outcome.reason == "ignore":
         return
     if isinstance(outcome, intake.Accepted):
-        context.kick()  # the groups' posts need not wait for this answer
+        context.wake_sender()  # the groups' posts need not wait for this answer
     text, markup = _render(outcome, svc, message.chat)
     await reply(message, text, reply_markup=markup)
 
 
-def _render(outcome: intake.Outcome, svc: Services, chat: Chat) -> tuple[str, InlineKeyboardMarkup | None]:
+def _render(outcome: intake.IntakeOutcome, svc: Services, chat: Chat) -> tuple[str, InlineKeyboardMarkup | None]:
     tr = svc.tr
     if isinstance(outcome, intake.Accepted):
         targets = ", ".join(svc.rules.agency_name(k) for k in outcome.targets)

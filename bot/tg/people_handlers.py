@@ -26,7 +26,7 @@ async def membership(update: Update, context: Context) -> None:
         return
     actor = actor_of(change.from_user) if change.from_user else None
     if await people.bot_membership(context.services, actor, chat.id, chat.title, present, utcnow()):
-        context.kick()
+        context.wake_sender()
 
 
 async def migrated(update: Update, context: Context) -> None:
@@ -37,7 +37,7 @@ async def migrated(update: Update, context: Context) -> None:
     old, new = ((message.chat_id, message.migrate_to_chat_id) if message.migrate_to_chat_id
                 else (message.migrate_from_chat_id, message.chat_id))
     if old and new and await people.group_migrated(context.services, old, new, utcnow()):
-        context.kick()
+        context.wake_sender()
 
 
 async def start(update: Update, context: Context) -> None:

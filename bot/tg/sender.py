@@ -18,7 +18,7 @@ from ..clock import utcnow
 from ..domain.text import CAPTION_LIMIT, TEXT_LIMIT, fit, plain_fit, shown_plain
 from ..services import outbox, stats
 from ..services.context import Services
-from ..services.outbox import Job, Outcome, Result, Route
+from ..services.dispatch import Outgoing, Route, SendOutcome, SendResult
 from .budget import OUTBOX, Budget
 from .errors import classify, is_content_error, is_not_modified
 from .keyboards import keyboard
@@ -41,7 +41,7 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._workers: dict[Route, asyncio.Task[None]] = {}
 
-    def kick(self) -> None:
+    def wake(self) -> None:
         """New rows are in the outbox: look now rather than at the next poll."""
         self._wake.set()
 
@@ -101,14 +101,14 @@ class OutboxSender:
                 if job is None:
                     return
                 result = await self._send(job)
-                if result.outcome == Outcome.SENT and result.message_id is not None:
+                if result.outcome == SendOutcome.SENT and result.message_id is not None:
                     await outbox.note_sent(self.services, job, result.message_id)
                 if job.kind == "digest":
                     await outbox.record_digest(self.services, job, result, utcnow())
                 else:
                     await outbox.record(self.services, job, result, utcnow())
-                self.kick()  # recording may have queued more (a delivery report, an edit, an alert)
-                if result.outcome != Outcome.SENT:
+                self.wake()  # recording may have queued more (a delivery report, an edit, an alert)
+                if result.outcome != SendOutcome.SENT:
                     return  # the row holds its next attempt time; the dispatcher comes back for it
         except asyncio.CancelledError:
             raise
@@ -117,15 +117,15 @@ class OutboxSender:
         finally:
             if self._workers.get(route) is asyncio.current_task():
                 del self._workers[route]
-            self.kick()  # the dispatcher looks at this route again (it skips routes with a worker)
+            self.wake()  # the dispatcher looks at this route again (it skips routes with a worker)
 
-    async def _send(self, job: Job) -> Result:
+    async def _send(self, job: Outgoing) -> SendResult:
         text = fit(job.text)  # whoever rendered it, a text fits Telegram's limit as Telegram counts it
         try:
             return await self._call(job, text, ParseMode.HTML)
         except TelegramError as exc:
             if is_not_modified(exc):
-                return Result(Outcome.SENT, message_id=job.message_id, detail="not modified")
+                return SendResult(SendOutcome.SENT, message_id=job.message_id, detail="not modified")
             if is_content_error(exc):
                 # A report is never lost to its content: send what a person would see, as plain text, shorter.
                 log.warning("Telegram refused the content of delivery %s (%s); sending plain text",
@@ -134,23 +134,23 @@ class OutboxSender:
             return classify(exc)
         except Exception as exc:  # anything below PTB (should not happen): treat as transient
             log.exception("unexpected error sending delivery %s", job.delivery_id)
-            return Result(Outcome.RETRY, detail=f"{type(exc).__name__}: {exc}")
+            return SendResult(SendOutcome.RETRY, detail=f"{type(exc).__name__}: {exc}")
 
-    async def _send_plain(self, job: Job, text: str) -> Result:
+    async def _send_plain(self, job: Outgoing, text: str) -> SendResult:
         try:
             result = await self._call(job, shown_plain(text, PLAIN_FALLBACK_LIMIT), None)
-            return Result(Outcome.SENT, message_id=result.message_id, detail="sent as plain text")
+            return SendResult(SendOutcome.SENT, message_id=result.message_id, detail="sent as plain text")
         except TelegramError as exc:
             if is_not_modified(exc):
-                return Result(Outcome.SENT, message_id=job.message_id, detail="not modified")
+                return SendResult(SendOutcome.SENT, message_id=job.message_id, detail="not modified")
             return classify(exc)  # refused again for its content: this message fails, the group stays reachable
 
-    async def _call(self, job: Job, text: str, parse_mode: str | None) -> Result:
+    async def _call(self, job: Outgoing, text: str, parse_mode: str | None) -> SendResult:
         if job.kind == "chart" and job.chart_month:
             png, label = await stats.month_chart(self.services, job.chart_month)
             photo = await self.bot.send_photo(job.chat_id, png, caption=plain_fit(f"Grafik {label}", CAPTION_LIMIT),
                                               rate_limit_args=OUTBOX)
-            return Result(Outcome.SENT, message_id=photo.message_id)
+            return SendResult(SendOutcome.SENT, message_id=photo.message_id)
         markup = keyboard(job.buttons)
         if job.kind == "edit":
             assert job.message_id is not None
@@ -159,12 +159,12 @@ class OutboxSender:
                                              parse_mode=parse_mode, reply_markup=markup,
                                              link_preview_options=LinkPreviewOptions(is_disabled=True),
                                              rate_limit_args=OUTBOX)
-            return Result(Outcome.SENT, message_id=job.message_id)
+            return SendResult(SendOutcome.SENT, message_id=job.message_id)
         reply = ReplyParameters(job.reply_to, allow_sending_without_reply=True) if job.reply_to else None
         message = await self.bot.send_message(job.chat_id, text, parse_mode=parse_mode,
                                               reply_markup=markup if job.buttons else None, reply_parameters=reply,
                                               link_preview_options=LinkPreviewOptions(is_disabled=True),
                                               rate_limit_args=OUTBOX)
-        return Result(Outcome.SENT, message_id=message.message_id)
+        return SendResult(SendOutcome.SENT, message_id=message.message_id)
 
 

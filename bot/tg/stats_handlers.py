@@ -13,7 +13,7 @@ from ..domain.stats import recap_text, spoken_summary
 from ..domain.text import CAPTION_LIMIT, plain_fit
 from ..i18n import Html
 from ..services import health, people, stats
-from ..services.reports import labels
+from ..services.scheduled_posts import labels
 from .common import at_desk, reply, said
 from .context import Context
 

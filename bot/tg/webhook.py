@@ -64,7 +64,7 @@ def make_web_app(application: App, path: str, secret: str,
         application.bot_data.last_update_at = utcnow()
         processor = application.bot_data.inbox
         if processor is not None:
-            processor.kick()
+            processor.wake()
         return web.Response(text="ok")
 
     async def healthz(request: web.Request) -> web.Response:

@@ -50,7 +50,7 @@ def test_histogram_quantiles_equal_the_inclusive_method_on_whole_seconds() -> No
     import random
     import statistics
 
-    from bot.services.stats import _measure
+    from bot.domain.stats import measure as measure_of
 
     rng = random.Random(5)
     for size in (1, 2, 3, 10, 101):
@@ -58,7 +58,7 @@ def test_histogram_quantiles_equal_the_inclusive_method_on_whole_seconds() -> No
         buckets: dict[int, int] = {}
         for s in seconds:
             buckets[s] = buckets.get(s, 0) + 1
-        measure = _measure([(s / 60, n, 0) for s, n in buckets.items()], has_deadline=False)
+        measure = measure_of([(s / 60, n, 0) for s, n in buckets.items()], has_deadline=False)
         minutes = [s / 60 for s in seconds]
         expected_p90 = minutes[0] if size == 1 else statistics.quantiles(minutes, n=10, method="inclusive")[8]
         assert measure.median == pytest.approx(statistics.median(minutes))

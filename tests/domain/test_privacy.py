@@ -13,7 +13,7 @@ from bot.domain.lifecycle import IncidentStatus, TargetStatus
 from bot.domain.model import Incident, Report
 from bot.domain.privacy import Audience, audience_of, caller_text, phone_button
 from bot.domain.render import render_card
-from bot.domain.rules import AgencyKind
+from bot.domain.rule_schemas import AgencyKind
 from bot.domain.ruleset import Rules
 from bot.i18n import Catalogue
 from bot.sandbox.html_check import to_plain

@@ -128,7 +128,7 @@ def test_the_status_lines_show_each_agency_step_time_person_and_a_short_note(rul
 def test_step_buttons_appear_only_on_responding_agencies_copies(rules: Rules) -> None:
     from bot.domain.lifecycle import TargetStatus
     from bot.domain.render import card_buttons
-    from bot.domain.rules import AgencyKind
+    from bot.domain.rule_schemas import AgencyKind
 
     inc = incident()
     assert [k for k, _ in card_buttons(inc, AgencyKind.RESPONDER, TargetStatus.PENDING)] == ["btn_ack", "btn_clm"]

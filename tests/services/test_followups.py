@@ -11,7 +11,7 @@ from bot.db import models as db
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.uow import Database
 from bot.domain.lifecycle import Action
-from bot.services import desk, followups, intake, lifecycle, people, reports
+from bot.services import desk, followups, intake, lifecycle, people, scheduled_posts
 from bot.services.context import Actor, Services
 from tests.center import ADMIN, FIRE, RINA, setup_center
 
@@ -151,9 +151,9 @@ async def test_handover_covers_the_shift_that_ended_across_midnight(services: Se
     await fire_at(services, wit(2, 23, 30).astimezone(UTC), 2)   # Malam, before midnight
     await fire_at(services, wit(3, 2, 15).astimezone(UTC), 3)    # Malam, after midnight
     await fire_at(services, wit(3, 7, 5).astimezone(UTC), 4)     # Pagi
-    assert await reports.run_due(services, wit(3, 7, 0, ).astimezone(UTC) + timedelta(seconds=30)) == [
+    assert await scheduled_posts.run_due(services, wit(3, 7, 0, ).astimezone(UTC) + timedelta(seconds=30)) == [
         "handover", "daily_recap"]
-    assert await reports.run_due(services, wit(3, 7, 1).astimezone(UTC)) == []  # once per period
+    assert await scheduled_posts.run_due(services, wit(3, 7, 1).astimezone(UTC)) == []  # once per period
     handover = (await notices(services, "Serah terima"))[0]
     assert handover.agency_key == "call_center"
     assert "shift Malam</b> (21:00–07:00 WIT, 03-03-2026)" in handover.text  # type: ignore[operator]
@@ -167,14 +167,14 @@ async def test_a_shift_nobody_checked_in_to_is_flagged_once(services: Services) 
     await setup_center(services)
     await people.add_user(services, 1002, "Sari", "supervisor", None, T0)
     start = datetime(2026, 3, 2, 14, 0, tzinfo=services.tz).astimezone(UTC)
-    assert "empty_shift" not in await reports.run_due(services, start + timedelta(minutes=10))
-    assert "empty_shift" in await reports.run_due(services, start + timedelta(minutes=16))
-    assert "empty_shift" not in await reports.run_due(services, start + timedelta(minutes=20))
+    assert "empty_shift" not in await scheduled_posts.run_due(services, start + timedelta(minutes=10))
+    assert "empty_shift" in await scheduled_posts.run_due(services, start + timedelta(minutes=16))
+    assert "empty_shift" not in await scheduled_posts.run_due(services, start + timedelta(minutes=20))
     flags = await notices(services, "tanpa petugas")
     assert sorted(str(d.agency_key or d.chat_id) for d in flags) == sorted(["call_center", "1002", str(ADMIN.id)])
     evening = datetime(2026, 3, 2, 21, 0, tzinfo=services.tz).astimezone(UTC)
-    await reports.check_in(services, RINA.id, RINA.name, evening - timedelta(minutes=5))
-    assert "empty_shift" not in await reports.run_due(services, evening + timedelta(minutes=20))
+    await scheduled_posts.check_in(services, RINA.id, RINA.name, evening - timedelta(minutes=5))
+    assert "empty_shift" not in await scheduled_posts.run_due(services, evening + timedelta(minutes=20))
 
 
 async def test_a_follow_up_that_fails_is_moved_on_and_the_others_are_still_sent(services: Services) -> None:

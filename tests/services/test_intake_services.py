@@ -131,7 +131,7 @@ async def test_only_an_admin_binds_groups(services: Services) -> None:
 
 
 async def test_a_group_failing_for_minutes_is_reported_and_its_recovery_too(services: Services) -> None:
-    from bot.services.outbox import Outcome, Result
+    from bot.services.dispatch import SendOutcome, SendResult
 
     await setup_center(services)
     outcome = await intake.lapor(services, RINA, RINA.id, True, 10, FIRE, NOW)
@@ -140,7 +140,7 @@ async def test_a_group_failing_for_minutes_is_reported_and_its_recovery_too(serv
     for minutes in (0, 1, 2, 4):  # timeouts and 5xx: retried; after 3 minutes people are told
         job = await outbox.claim(services, route, "i1", NOW + timedelta(minutes=minutes, seconds=59))
         assert job is not None
-        await outbox.record(services, job, Result(Outcome.RETRY, detail="NetworkError: Bad Gateway"),
+        await outbox.record(services, job, SendResult(SendOutcome.RETRY, detail="NetworkError: Bad Gateway"),
                             NOW + timedelta(minutes=minutes, seconds=59))
     groups = {g.agency_key: g.status for g in await people.list_groups(services)}
     assert groups["pln"] == "unreachable"
@@ -149,7 +149,7 @@ async def test_a_group_failing_for_minutes_is_reported_and_its_recovery_too(serv
     assert any("PLN" in n and "tidak dapat dihubungi" in n for n in notes)
     job = await outbox.claim(services, route, "i1", NOW + timedelta(minutes=30))
     assert job is not None
-    await outbox.record(services, job, Result(Outcome.SENT, message_id=7), NOW + timedelta(minutes=30))
+    await outbox.record(services, job, SendResult(SendOutcome.SENT, message_id=7), NOW + timedelta(minutes=30))
     assert {g.agency_key: g.status for g in await people.list_groups(services)}["pln"] == "ok"
     async with services.db.uow() as uow:
         notes = [d.text or "" for d in await uow.repo.pending_for_chat(-1000)]
@@ -199,14 +199,14 @@ async def test_a_call_taker_removed_midway_cannot_finish_a_form_or_a_kept_draft(
 
 
 async def test_a_migrated_group_is_rekeyed_once_with_what_waits_for_it(services: Services) -> None:
-    from bot.services.incidents import notice
+    from bot.services import deliveries
 
     await setup_center(services, ["call_center", "damkar"])
     async with services.db.uow() as uow:
         damkar = await uow.repo.group_by_key("damkar")
         assert damkar is not None
         old = damkar.chat_id
-        uow.repo.add(notice(old, "menunggu", NOW))
+        deliveries.notice(uow.repo, old, "menunggu", NOW)
         await uow.commit()
     assert await people.group_migrated(services, old, -100555, NOW) == "damkar"
     assert await people.group_migrated(services, old, -100555, NOW) is None  # the second service message

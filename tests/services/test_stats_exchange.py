@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 import xmlschema
 
+from bot.domain.exchange_formats import CSV_COLUMNS, cap_alert, csv_row, eido
 from bot.domain.periods import Period, month_period
 from bot.domain.stats import spoken_summary
-from bot.exchange import CSV_COLUMNS, cap_alert, csv_row, eido
 from bot.services import exchange, intake, stats
 from bot.services.context import Services
-from bot.services.reports import labels
+from bot.services.scheduled_posts import labels
 from tests.center import FIRE, RINA, setup_center
 from tests.published import CATEGORY_TOTALS, WIT, published_csv
 
@@ -148,8 +148,8 @@ async def test_the_json_export_is_shaped_after_eido_and_masks_the_caller(service
 def test_the_chart_is_a_png_readable_on_a_phone() -> None:
     import struct
 
-    from bot.charts import recap_png
-    from bot.charts_data import ChartData
+    from bot.chart_drawing import recap_png
+    from bot.domain.chart_data import ChartData
 
     png = recap_png(ChartData("Rekap Januari 2026 — 80 laporan", [("Keamanan & ketertiban", 34), ("Medis", 22)],
                               [("Sirimau", 30), ("Leitimur Selatan", 3)], [("Damkar", 1.5, 9.0), ("PLN", 2.0, None)]))
@@ -170,7 +170,7 @@ async def test_an_export_of_personal_data_is_recorded_with_who_asked(services: S
 
 
 def test_a_neutralised_csv_cell_reads_back_as_the_text_it_was() -> None:
-    from bot.exchange import csv_safe, csv_unsafe
+    from bot.domain.exchange_formats import csv_safe, csv_unsafe
 
     for text in ('=HYPERLINK("http://x","y")', "+62 812", "-1+2", "@SUM(A1)", "\tx", "\rx", "'=already", "biasa",
                  "'kutip biasa"):

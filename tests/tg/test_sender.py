@@ -40,7 +40,7 @@ async def test_a_chats_delivery_worker_is_forgotten_once_its_messages_are_sent(s
     try:
         outcome = await intake.lapor(services, RINA, RINA.id, True, 10, FIRE, NOW)
         assert isinstance(outcome, intake.Accepted)
-        sender.kick()
+        sender.wake()
 
         async def all_sent() -> bool:
             async with services.db.uow() as uow:

@@ -1,4 +1,4 @@
-"""What a recap chart shows (plain data; importing it does not load matplotlib)."""
+"""Plain data of a recap chart: what it shows (importing it does not load matplotlib)."""
 
 from __future__ import annotations
 

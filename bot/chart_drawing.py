@@ -10,7 +10,7 @@ matplotlib.use("Agg")  # no screen on a server; must be chosen before pyplot is 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from .charts_data import ChartData  # noqa: E402
+from .domain.chart_data import ChartData  # noqa: E402
 
 BLUE, ORANGE, GREY = "#1f5fa8", "#e07b00", "#888888"
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .rules import Duration, _Strict
+from .rule_schemas import Duration, _Strict
 
 ObligationKind = Literal["acknowledge", "on_scene", "update", "resolve"]
 AGENCY = "agency"  # a rung addressed to the obligated agency's own group (a reminder)

@@ -9,10 +9,10 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from .domain.ladders_and_shifts import AGENCY, EscalationFile, ShiftsFile
 from .domain.places import gazetteer_from_rows
-from .domain.rules import REQUIRED_AGENCIES, AgenciesFile, CategoriesFile, PlacesFile, RoutingFile
+from .domain.rule_schemas import REQUIRED_AGENCIES, AgenciesFile, CategoriesFile, PlacesFile, RoutingFile
 from .domain.ruleset import Rules
-from .domain.schedule_rules import AGENCY, EscalationFile, ShiftsFile
 
 M = TypeVar("M", bound=BaseModel)
 

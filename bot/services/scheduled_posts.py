@@ -1,23 +1,21 @@
-"""Scheduled reports: shift handover, the empty-shift flag, the daily recap. Each period is claimed by
-inserting one scheduled_run row, so it is posted once however many processes run, and after a restart."""
+"""Scheduled posts: shift handover, the empty-shift flag, the daily recap and the monthly report. Each period is
+claimed by inserting one scheduled_run row, so it is posted once however many processes run, and after a restart."""
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, time, timedelta
 
-from ..db import models as db
 from ..db.uow import UnitOfWork
-from ..domain.model import Role
+from ..domain.ladders_and_shifts import ShiftSlot, previous_shift, shift_at
+from ..domain.model import DeliveryPriority, Role
 from ..domain.periods import Period, month_period
 from ..domain.render import cut
-from ..domain.schedule_rules import ShiftSlot, previous_shift, shift_at
 from ..domain.stats import recap_text, spoken_summary
 from ..domain.timeline import active_lines
 from ..i18n import Html
-from . import stats
+from . import deliveries, stats
 from .context import Services
-from .incidents import notice
 
 CATCH_UP = timedelta(hours=1)  # a handover missed while the bot was down is still posted within this window
 RECAP_CATCH_UP = timedelta(hours=6)
@@ -106,16 +104,13 @@ async def _flag_empty_shift(services: Services, slot: ShiftSlot, now: datetime) 
         await _to_agency(uow, "call_center", text, now)
         supervisors = await uow.repo.people_with_role({Role.SUPERVISOR.value, Role.ADMIN.value})
         for chat_id in sorted({p.telegram_id for p in supervisors} | set(services.admin_ids)):
-            uow.repo.add(notice(chat_id, text, now))
+            deliveries.notice(uow.repo, chat_id, text, now)
         uow.repo.event(now, "empty_shift", detail={"shift": slot.name})
         await uow.commit()
 
 
 async def _to_agency(uow: UnitOfWork, key: str, text: str, now: datetime) -> None:
-    from .incidents import PRIORITY_NOTICE
-
-    uow.repo.add(db.Delivery(kind="notice", agency_key=key, text=text, priority=PRIORITY_NOTICE + 2,
-                             status="pending", attempts=0, next_attempt_at=now, created_at=now))
+    deliveries.notice_to_agency(uow.repo, key, text, now, priority=DeliveryPriority.SCHEDULED_POST)
 
 
 # daily recap and monthly report -------------------------------------------------------------------------------
@@ -148,8 +143,7 @@ async def _post_monthly_report(services: Services, month_start: datetime, now: d
                     + "\n\n" + recap_text(summary, *labels(services), services.tr))
         for key in ("pimpinan", "monitoring"):
             await _to_agency(uow, key, cut(text), now)
-            uow.repo.add(db.Delivery(kind="chart", agency_key=key, text=f"{last.year}-{last.month:02d}",
-                                     priority=4, status="pending", attempts=0, next_attempt_at=now, created_at=now))
+            deliveries.chart(uow.repo, key, f"{last.year}-{last.month:02d}", now)
         uow.repo.event(now, "monthly_report", detail={"month": f"{last.year}-{last.month:02d}",
                                                       "count": summary.total})
         await uow.commit()
@@ -160,17 +154,15 @@ async def check_in(services: Services, person_id: int, name: str, now: datetime)
     async with services.db.uow() as uow:
         if await uow.repo.open_checkin(person_id):
             return "checkin_already"
-        uow.repo.add(db.ShiftCheckin(person_id=person_id, person_name=name, started_at=now))
+        uow.repo.check_in(person_id, name, now)
         await uow.commit()
         return "checkin_done"
 
 
 async def check_out(services: Services, person_id: int, now: datetime) -> str:
     async with services.db.uow() as uow:
-        row = await uow.repo.open_checkin(person_id)
-        if row is None:
+        if not await uow.repo.check_out(person_id, now):
             return "checkout_none"
-        row.ended_at = now
         await uow.commit()
         return "checkout_done"
 

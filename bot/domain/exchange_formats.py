@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from .domain.privacy import phone_tail, show_phone
+from .privacy import phone_tail, show_phone
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 # A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(...) that sends data away);

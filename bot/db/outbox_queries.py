@@ -1,0 +1,125 @@
+"""Queries of the outbox: routes with due rows, leases, outcomes, and the copies waiting for an edit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..domain import model as dm
+from .models import Delivery, DeliveryAttempt, Incident
+
+
+class OutboxQueries:
+    session: AsyncSession
+
+    async def waiting_edits(self, incident_id: int, now: datetime) -> set[tuple[int | None, int | None]]:
+        """Copies with an edit that is pending and not yet taken by a sender."""
+        rows = await self.session.execute(
+            select(Delivery.chat_id, Delivery.message_id).where(
+                Delivery.incident_id == incident_id, Delivery.kind == dm.DeliveryKind.EDIT,
+                Delivery.status == dm.DeliveryStatus.PENDING,
+                or_(Delivery.lease_until.is_(None), Delivery.lease_until < now)))
+        return {(r[0], r[1]) for r in rows.all()}
+
+    async def card_waiting(self, incident_id: int, agency_key: str) -> bool:
+        """Whether an agency's card of this incident is still to be posted."""
+        return await self.session.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.incident_id == incident_id, Delivery.agency_key == agency_key,
+            Delivery.kind == dm.DeliveryKind.CARD, Delivery.status == dm.DeliveryStatus.PENDING)) != 0
+
+    async def route_schedule(self, now: datetime) -> tuple[list[tuple[str | None, int | None, datetime]],
+                                                           datetime | None]:
+        """For every route with pending unleased deliveries, when its earliest one is due (an agency's group is
+        one route, whatever chat id its rows carry); and when the first lease held now runs out."""
+        free = and_(Delivery.status == dm.DeliveryStatus.PENDING,
+                    or_(Delivery.lease_until.is_(None), Delivery.lease_until < now))
+        rows = (await self.session.execute(
+            select(Delivery.agency_key, Delivery.chat_id, func.min(Delivery.next_attempt_at)).where(free)
+            .group_by(Delivery.agency_key, Delivery.chat_id))).all()
+        routes: dict[tuple[str | None, int | None], datetime] = {}
+        for agency_key, chat_id, due in rows:
+            key = (agency_key, None) if agency_key is not None else (None, chat_id)
+            routes[key] = min(due, routes.get(key, due))
+        lease_ends = await self.session.scalar(
+            select(func.min(Delivery.lease_until)).where(Delivery.status == dm.DeliveryStatus.PENDING,
+                                                         Delivery.lease_until >= now))
+        return [(k[0], k[1], due) for k, due in routes.items()], lease_ends
+
+    async def next_due(self, agency_key: str | None, chat_id: int | None, now: datetime) -> Delivery | None:
+        return await self.session.scalar(
+            select(Delivery).where(_due(now), _route(agency_key, chat_id))
+            .order_by(Delivery.priority, Delivery.id).limit(1))
+
+    async def due_cards(self, agency_key: str, now: datetime, limit: int) -> list[Delivery]:
+        """New posts waiting for one agency's group, oldest first (a surge is measured by these)."""
+        return list((await self.session.scalars(
+            select(Delivery).where(_due(now), Delivery.agency_key == agency_key, Delivery.kind == dm.DeliveryKind.CARD)
+            .order_by(Delivery.id).limit(limit))).all())
+
+    async def due_notices(self, agency_key: str | None, chat_id: int | None, now: datetime,
+                          limit: int) -> list[Delivery]:
+        """Ready texts (reminders, escalations, reports) waiting for one route, in the order they would go."""
+        return list((await self.session.scalars(
+            select(Delivery).where(_due(now), _route(agency_key, chat_id), Delivery.kind == dm.DeliveryKind.NOTICE)
+            .order_by(Delivery.priority, Delivery.id).limit(limit))).all())
+
+    async def lease(self, delivery_id: int, now: datetime, until: datetime, holder: str) -> bool:
+        result = await self.session.execute(
+            update(Delivery).where(Delivery.id == delivery_id, _due(now))
+            .values(lease_until=until, leased_by=holder))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def release_leases(self, holder: str) -> int:
+        result = await self.session.execute(
+            update(Delivery).where(Delivery.leased_by == holder, Delivery.status == dm.DeliveryStatus.PENDING)
+            .values(lease_until=None, leased_by=None))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def note_delivery_sent(self, delivery_id: int, chat_id: int, message_id: int) -> None:
+        await self.session.execute(
+            update(Delivery).where(Delivery.id == delivery_id, Delivery.status == dm.DeliveryStatus.PENDING,
+                                   Delivery.message_id.is_(None))
+            .values(message_id=message_id, sent_chat_id=chat_id))
+
+    async def accepted_unrecorded(self, holder: str, kinds: tuple[str, ...]) -> list[Delivery]:
+        """New posts Telegram accepted (message id noted) whose record a crash of this holder interrupted."""
+        return list((await self.session.scalars(
+            select(Delivery).where(Delivery.leased_by == holder, Delivery.status == dm.DeliveryStatus.PENDING,
+                                   Delivery.kind.in_(kinds), Delivery.message_id.is_not(None))
+            .order_by(Delivery.id))).all())
+
+    async def delivery(self, delivery_id: int) -> Delivery | None:
+        return await self.session.get(Delivery, delivery_id)
+
+    async def deliveries_for(self, incident_id: int, kind: dm.DeliveryKind) -> list[Delivery]:
+        return list((await self.session.scalars(
+            select(Delivery).where(Delivery.incident_id == incident_id, Delivery.kind == kind)
+            .order_by(Delivery.id))).all())
+
+    async def mark_delivery_reported(self, incident_id: int, now: datetime) -> bool:
+        result = await self.session.execute(
+            update(Incident).where(Incident.id == incident_id, Incident.delivery_reported_at.is_(None))
+            .values(delivery_reported_at=now))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def pending_for_chat(self, chat_id: int) -> list[Delivery]:
+        return list((await self.session.scalars(
+            select(Delivery).where(Delivery.status == dm.DeliveryStatus.PENDING, Delivery.chat_id == chat_id)
+        )).all())
+
+    def attempt(self, delivery_id: int, now: datetime, outcome: str, detail: str | None = None) -> None:
+        self.session.add(DeliveryAttempt(delivery_id=delivery_id, at=now, outcome=outcome,
+                                         detail=(detail or "")[:300] or None))
+
+
+def _due(now: datetime):  # type: ignore[no-untyped-def]
+    return and_(Delivery.status == dm.DeliveryStatus.PENDING, Delivery.next_attempt_at <= now,
+                or_(Delivery.lease_until.is_(None), Delivery.lease_until < now))
+
+
+def _route(agency_key: str | None, chat_id: int | None):  # type: ignore[no-untyped-def]
+    if agency_key is not None:
+        return Delivery.agency_key == agency_key
+    return and_(Delivery.agency_key.is_(None), Delivery.chat_id == chat_id)

@@ -1,0 +1,67 @@
+"""Write-then-send has one home: every outbox row is built here, stored in the use case's transaction and sent
+by the outbox afterwards. Nothing else constructs a delivery row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..db import models as db
+from ..db.repo import Repository
+from ..domain.model import DeliveryKind, DeliveryPriority, DeliveryStatus
+
+__all__ = ["DeliveryKind", "DeliveryPriority", "card", "chart", "confirm", "edit", "enqueue_card_edits", "notice",
+           "notice_to_agency"]
+
+
+def _row(kind: DeliveryKind, priority: DeliveryPriority, now: datetime, **fields: object) -> db.Delivery:
+    return db.Delivery(kind=kind, priority=priority, status=fields.pop("status", DeliveryStatus.PENDING),
+                       attempts=0, next_attempt_at=now, created_at=now, **fields)
+
+
+def card(repo: Repository, incident_id: int, agency_key: str, has_group: bool, now: datetime) -> None:
+    """An incident's card for an agency's group (failed at once when the agency has no group)."""
+    repo.add(_row(DeliveryKind.CARD, DeliveryPriority.NEW_POST, now, incident_id=incident_id, agency_key=agency_key,
+                  status=DeliveryStatus.PENDING if has_group else DeliveryStatus.FAILED,
+                  last_error=None if has_group else "no_group"))
+
+
+def edit(repo: Repository, incident_id: int, agency_key: str, chat_id: int, message_id: int,
+         now: datetime) -> None:
+    """A posted copy of a card, re-rendered from the state at send time."""
+    repo.add(_row(DeliveryKind.EDIT, DeliveryPriority.EDIT, now, incident_id=incident_id, agency_key=agency_key,
+                  chat_id=chat_id, message_id=message_id))
+
+
+def notice(repo: Repository, chat_id: int, text: str, now: datetime, incident_id: int | None = None) -> None:
+    """A ready text for one chat (a person or a group given by id)."""
+    repo.add(_row(DeliveryKind.NOTICE, DeliveryPriority.NOTICE, now, incident_id=incident_id, chat_id=chat_id,
+                  text=text))
+
+
+def notice_to_agency(repo: Repository, agency_key: str, text: str, now: datetime, incident_id: int | None = None,
+                     reply_to: int | None = None, priority: DeliveryPriority = DeliveryPriority.NOTICE) -> None:
+    """A ready text for an agency's group (resolved when it is sent), optionally as a reply to its card."""
+    repo.add(_row(DeliveryKind.NOTICE, priority, now, incident_id=incident_id, agency_key=agency_key, text=text,
+                  reply_to_message_id=reply_to))
+
+
+def confirm(repo: Repository, incident_id: int, chat_id: int, now: datetime, why: str | None = None,
+            priority: DeliveryPriority = DeliveryPriority.NOTICE) -> None:
+    """Ask for the caller's confirmation in a chat; `why` says why it came there instead of to the call taker."""
+    repo.add(_row(DeliveryKind.CONFIRM, priority, now, incident_id=incident_id, chat_id=chat_id, text=why))
+
+
+def chart(repo: Repository, agency_key: str, month_key: str, now: datetime) -> None:
+    """A month's chart for an agency's group, drawn when it is sent."""
+    repo.add(_row(DeliveryKind.CHART, DeliveryPriority.CHART, now, agency_key=agency_key, text=month_key))
+
+
+async def enqueue_card_edits(repo: Repository, incident_id: int, now: datetime) -> None:
+    """One edit per posted copy, coalesced: a copy that already has an edit waiting gets no second one
+    (edits render the state at send time, so the waiting one will show this change too)."""
+    await repo.touch_incident(incident_id, now)
+    waiting = await repo.waiting_edits(incident_id, now)
+    for posted in await repo.posted_messages(incident_id):
+        if (posted.chat_id, posted.message_id) in waiting:
+            continue
+        edit(repo, incident_id, posted.agency_key, posted.chat_id, posted.message_id, now)

@@ -1,0 +1,69 @@
+"""What the outbox hands the sender and what the sender reports back: a route, a rendered message ready
+to go, the outcome of sending it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from ..domain.model import DeliveryKind
+
+LEASE = timedelta(seconds=30)  # how long a claimed delivery is this sender's before another may take it
+
+# The reason of a delivery Telegram refused for its content (too long, bad HTML) even after the sender's fallbacks:
+# that message failed, the group is still reachable.
+CONTENT = "content"
+
+
+class SendOutcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"          # transient: timeouts, 5xx, network; try again later
+    RATE_LIMITED = "429"     # wait retry_after, this chat only
+    MIGRATED = "migrated"    # the group became a supergroup: re-key, send again
+    PERMANENT = "permanent"  # kicked, chat not found, forbidden: the group is unreachable
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a delivery goes: an agency's group (resolved at send time) or a fixed chat."""
+
+    agency_key: str | None
+    chat_id: int | None
+
+
+# New posts, whose message id is unknown until Telegram accepts them.
+NOTED_KINDS = (DeliveryKind.CARD, DeliveryKind.NOTICE)
+UNKNOWN_VERSION = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message rendered and leased, ready for the sender (named apart from PTB's Job on purpose)."""
+
+    delivery_id: int
+    chat_id: int
+    text: str
+    kind: str  # a DeliveryKind: card (new post) | edit (re-render a posted card) | notice (ready text) | ...
+    route: Route
+    message_id: int | None = None  # the message an edit replaces
+    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()  # rows of (label, callback data)
+    # The incident's updated_at as rendered: if it differs when the send is recorded, the incident changed
+    # meanwhile and this copy needs an edit. (Compared for equality, not order: a change may carry a clock
+    # reading taken before it got the incident's lock, earlier than the render it follows.)
+    rendered_version: datetime | None = None
+    reply_to: int | None = None
+    chart_month: str | None = None  # a chart delivery: the month to draw (rendered after the claim)
+    delivery_ids: tuple[int, ...] = ()  # a digest: every new post it stands for
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What Telegram answered to one send, as the outbox records it."""
+
+    outcome: SendOutcome
+    message_id: int | None = None
+    detail: str = ""
+    reason: str = ""  # catalogue key under reason.* for people
+    retry_after: float = 0.0
+    new_chat_id: int | None = None

@@ -1,0 +1,141 @@
+"""Turning leased outbox rows into messages ready to send: a card as its group sees it, the caller confirmation,
+a ready text, and in a surge one digest of many new posts or ready texts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..db import models as db
+from ..db.mappers import to_domain
+from ..db.uow import UnitOfWork
+from ..domain.callback_data import AgencyPress, ConfirmPress
+from ..domain.model import DeliveryKind
+from ..domain.privacy import Audience, audience_of, caller_text, phone_button
+from ..domain.render import card_buttons, render_card, render_digest
+from ..domain.rule_schemas import AgencyKind
+from ..domain.text import TEXT_LIMIT, visible_len
+from ..i18n import Html
+from .context import Services
+from .dispatch import LEASE, Outgoing, Route
+from .group_health import fail
+from .views import target_views
+
+# A digest lists at most this many reports (a message a phone can still read, one button per report).
+DIGEST_MAX = 30
+
+
+async def card_digest(uow: UnitOfWork, services: Services, route: Route, holder: str, now: datetime,
+                      waiting: list[db.Delivery]) -> Outgoing | None:
+    """In a surge, lease a group's waiting new posts together and render one digest of them."""
+    assert route.agency_key is not None
+    group = await uow.repo.group_by_key(route.agency_key)
+    if group is None:
+        return None
+    leased = [d for d in waiting if await uow.repo.lease(d.id, now, now + LEASE, holder)]
+    incidents = [await uow.repo.incident(d.incident_id or 0) for d in leased]
+    items = [to_domain(i) for i in incidents if i is not None]
+    actionable = services.rules.agency_kind(route.agency_key) == AgencyKind.RESPONDER
+    text = render_digest(items, services.rules, services.tr, services.tz, actionable)
+    buttons = tuple(((f"✅ {i.number}", AgencyPress(i.id, "ack").encode()),) for i in items) if actionable else ()
+    return Outgoing(0, group.chat_id, text, DeliveryKind.DIGEST, route, buttons=buttons,
+                    delivery_ids=tuple(d.id for d in leased))
+
+
+NOTICE_BATCH_MAX = 20
+
+
+NOTICE_BATCH_CHARS = TEXT_LIMIT - 300  # room for the title, counted as Telegram counts (visible UTF-16 units)
+
+
+async def notice_batch(uow: UnitOfWork, services: Services, route: Route, holder: str, now: datetime,
+                       batch_at: int) -> Outgoing | None:
+    waiting = await uow.repo.due_notices(route.agency_key, route.chat_id, now, NOTICE_BATCH_MAX)
+    chat_id = await route_chat(uow, route)
+    if len(waiting) < batch_at or chat_id is None:
+        return None
+    leased: list[db.Delivery] = []
+    size = 200  # the title
+    for delivery in waiting:
+        size += visible_len(delivery.text or "") + 2
+        if leased and size > NOTICE_BATCH_CHARS:
+            break
+        if await uow.repo.lease(delivery.id, now, now + LEASE, holder):
+            leased.append(delivery)
+    if len(leased) == 1:  # the others were taken meanwhile: this one goes as it is
+        return await job_for(uow, services, leased[0], route, now)
+    if not leased:
+        return None
+    title = services.tr("notice_batch_title", count=len(leased))
+    text = "\n\n".join([str(title), *(d.text or "" for d in leased)])
+    return Outgoing(0, chat_id, text, DeliveryKind.DIGEST, route, delivery_ids=tuple(d.id for d in leased))
+
+
+async def route_chat(uow: UnitOfWork, route: Route) -> int | None:
+    if route.agency_key is None:
+        return route.chat_id
+    group = await uow.repo.group_by_key(route.agency_key)
+    return group.chat_id if group else None
+
+
+async def job_for(uow: UnitOfWork, services: Services, delivery: db.Delivery, route: Route,
+                  now: datetime) -> Outgoing | None:
+    if delivery.kind == DeliveryKind.NOTICE:
+        assert delivery.text is not None
+        chat_id = delivery.chat_id
+        if chat_id is None:  # addressed to an agency: its group now
+            group = await uow.repo.group_by_key(delivery.agency_key or "")
+            if group is None:
+                await fail(uow, services, delivery, "no_group", now)
+                return None
+            chat_id = group.chat_id
+        return Outgoing(delivery.id, chat_id, delivery.text, delivery.kind, route,
+                        reply_to=delivery.reply_to_message_id)
+    if delivery.kind == DeliveryKind.CHART:
+        group = await uow.repo.group_by_key(delivery.agency_key or "")
+        if group is None:
+            await fail(uow, services, delivery, "no_group", now)
+            return None
+        return Outgoing(delivery.id, group.chat_id, "", DeliveryKind.CHART, route, chart_month=delivery.text)
+    incident = await uow.repo.incident(delivery.incident_id or 0)
+    if incident is None:
+        await fail(uow, services, delivery, "no_group", now)
+        return None
+    if delivery.kind == DeliveryKind.CONFIRM:
+        return _confirm_job(services, delivery, incident, route)
+    group = await uow.repo.group_by_key(delivery.agency_key or "")
+    if group is None:
+        await fail(uow, services, delivery, "no_group", now)
+        return None
+    text, buttons = await _card(uow, services, incident, group.agency_key)
+    if delivery.kind == DeliveryKind.EDIT:
+        return Outgoing(delivery.id, delivery.chat_id or group.chat_id, text, DeliveryKind.EDIT, route,
+                        delivery.message_id, buttons, incident.updated_at)
+    return Outgoing(delivery.id, group.chat_id, text, delivery.kind, route, buttons=buttons,
+                    rendered_version=incident.updated_at)
+
+
+async def _card(uow: UnitOfWork, services: Services, incident: db.Incident,
+                agency_key: str) -> tuple[str, tuple[tuple[tuple[str, str], ...], ...]]:
+    """The card as this agency's group sees it: the caller as its audience may see them, its own buttons
+    (the steps in one row, 📞 in the next)."""
+    tr, rules = services.tr, services.rules
+    kind = rules.agency_kind(agency_key)
+    views = await target_views(uow, services, incident.id)
+    domain = to_domain(incident)
+    text = render_card(domain, rules, tr, services.tz, audience=audience_of(kind), targets=views)
+    own = next((v.status for v in views if v.agency_key == agency_key), None)
+    phone = phone_button(domain, kind, own)
+    rows = [card_buttons(domain, kind, own), [phone] if phone else []]
+    return text, tuple(tuple((str(tr(label)), data) for label, data in row) for row in rows if row)
+
+
+def _confirm_job(services: Services, delivery: db.Delivery, incident: db.Incident, route: Route) -> Outgoing:
+    tr = services.tr
+    caller = caller_text(to_domain(incident).report, Audience.DESK, tr)  # the call taker, privately
+    text = tr("confirm_ask", number=incident.number, caller=f" ({caller})" if caller != tr("caller_unknown") else "")
+    buttons = ((str(tr("btn_confirm_ok")), ConfirmPress(incident.id, "ok").encode()),
+               (str(tr("btn_confirm_nc")), ConfirmPress(incident.id, "nc").encode()))
+    if delivery.text:  # sent to the call center group instead of the call taker: why
+        text = Html(text + "\n" + delivery.text)
+    assert delivery.chat_id is not None
+    return Outgoing(delivery.id, delivery.chat_id, text, DeliveryKind.CONFIRM, route, buttons=(buttons,))

@@ -1,0 +1,16 @@
+"""Read models the use cases share: what an incident's agencies have done so far."""
+
+from __future__ import annotations
+
+from ..db.uow import UnitOfWork
+from ..domain.lifecycle import TargetStatus, TargetView
+from ..domain.rule_schemas import AgencyKind
+from .context import Services
+
+
+async def target_views(uow: UnitOfWork, services: Services, incident_id: int) -> list[TargetView]:
+    """The responding agencies' progress (readers have no steps)."""
+    rules = services.rules
+    return [TargetView(t.agency_key, rules.agency_name(t.agency_key), TargetStatus(t.status), t.status_at,
+                       t.status_by_name, t.note)
+            for t in await uow.repo.targets(incident_id) if rules.agency_kind(t.agency_key) == AgencyKind.RESPONDER]
