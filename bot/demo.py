@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 WIT = ZoneInfo("Asia/Jayapura")
 PEOPLE = {1: "Andi (admin)", 1001: "Rina (call taker)", 3001: "Pak Kadis", 2001: "Budi (Damkar)",
           2002: "Yani (PLN)", 2003: "dr. Sinta (Dinkes)", 2004: "Ferry (Dishub)", 2005: "Agus (TNI-Polri)"}
-GROUPS = {"call_center": (-1001000000001, "Call Center 112"), "pimpinan": (-1001000000002, "Pimpinan OPD"),
-          "monitoring": (-1001000000003, "Monitoring Walikota"), "tni_polri": (-1001000000004, "TNI-Polri"),
+GROUPS = {"call_center": (-1001000000001, "Call Center 112"), "pimpinan": (-1001000000002, "Pimpinan Instansi"),
+          "monitoring": (-1001000000003, "Pemantauan Wali Kota"), "tni_polri": (-1001000000004, "TNI-Polri"),
           "sar": (-1001000000005, "SAR"), "damkar": (-1001000000006, "Damkar"), "pln": (-1001000000007, "PLN"),
           "dinkes": (-1001000000008, "Dinkes/RS"), "dishub": (-1001000000009, "Dishub"),
           "bpbd": (-1001000000010, "BPBD"), "satpol_pp": (-1001000000011, "Satpol PP"),

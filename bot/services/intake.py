@@ -176,7 +176,7 @@ async def _submit(uow: UnitOfWork, services: Services, actor: Actor, draft: db.D
     await uow.commit()
     rules = services.rules
     return Accepted(row.number, row.id, rules.category_label(report.category, report.subtype),
-                    place_text(report, services.tr), targets)
+                    place_text(report, services.tr, rules), targets)
 
 
 async def cancel_draft(services: Services, actor: Actor, chat_id: int, private: bool, now: datetime) -> Outcome:

@@ -88,7 +88,7 @@ async def handover_text(uow: UnitOfWork, services: Services, ended: ShiftSlot, u
 
 
 def _hm(moment: datetime, services: Services) -> str:
-    return moment.astimezone(services.tz).strftime("%H:%M")
+    return moment.astimezone(services.tz).strftime("%H.%M")
 
 
 async def _post_handover(services: Services, ended: ShiftSlot, started: ShiftSlot, now: datetime) -> None:

@@ -70,7 +70,7 @@ def test_numbers_past_99999_are_imported_and_used_in_commands(running: BotProces
     fake.send_text(rina, rina, "/status 100000")
     assert "Pasar Mardika" in fake.wait_for_message(rina, f"112-{year}-100000").text
     fake.send_text(rina, rina, world.FIRE_REPORT)
-    accepted = fake.wait_for_message(rina, "Laporan diterima")
+    accepted = fake.wait_for_message(rina, "Laporan tercatat")
     assert f"112-{year}-100001" in accepted.text
     fake.send_text(rina, rina, f"/tutup 112-{year}-100001 palsu iseng")
     fake.wait_for_message(rina, f"112-{year}-100001 ditutup")
@@ -153,10 +153,10 @@ def test_the_caller_confirmation_goes_to_the_call_center_group_when_the_call_tak
     from .test_lifecycle_e2e import RESPONDERS, card, everywhere, press
 
     number = file_fire(fake)
-    fake.wait_for_message(world.CALL_TAKER, "diterima semua grup")
+    fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup")
     fake.fail("blocked", method="sendMessage", chat_id=world.CALL_TAKER, times=-1)
     for key in RESPONDERS:
-        press(fake, world.DAMKAR_STAFF, key, number, "Terima")
+        press(fake, world.DAMKAR_STAFF, key, number, "Diterima")
         fake.wait_until(lambda key=key: any("Selesai" in t for t, _ in card(fake, key, number).buttons()),
                         what=f"Selesai on {key}")
         press(fake, world.DAMKAR_STAFF, key, number, "Selesai")

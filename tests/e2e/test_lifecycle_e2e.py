@@ -39,18 +39,19 @@ def incident_id_of(message: Sent) -> str:
 
 def test_steps_in_different_groups_show_on_every_copy(running: BotProcess, fake: FakeTelegram) -> None:
     number = file_fire(fake)
-    answer = press(fake, world.PLN_STAFF, "pln", number, "Terima")
+    answer = press(fake, world.PLN_STAFF, "pln", number, "Diterima")
     assert answer["text"] == "Tercatat: PLN menerima laporan."
     everywhere(fake, number, "PLN: ✅ diterima")
     damkar_card = card(fake, "damkar", number)
     fake.send_text(world.DAMKAR_STAFF, world.GROUPS["damkar"], "OTW 2 unit", reply_to=damkar_card.message_id)
-    fake.wait_for_message(world.GROUPS["damkar"], "Damkar menangani")
-    everywhere(fake, number, "Damkar: 🚑 menuju lokasi")
+    fake.wait_for_message(world.GROUPS["damkar"], "Damkar berangkat untuk")
+    everywhere(fake, number, "Damkar: 🚗 berangkat")
     monitoring = card(fake, "monitoring", number).text
     assert "(Budi) — OTW 2 unit" in monitoring and "Dinkes/RS: ⏳ belum merespons" in monitoring
-    assert [t for t, _ in card(fake, "pln", number).buttons()] == ["🚑 Tangani", "📍 Tiba", "🏁 Selesai",
+    assert [t for t, _ in card(fake, "pln", number).buttons()] == ["🚗 Berangkat", "📍 Tiba di lokasi", "🏁 Selesai",
                                                                     "📞 Nomor pelapor"]
-    assert [t for t, _ in card(fake, "damkar", number).buttons()] == ["📍 Tiba", "🏁 Selesai", "📞 Nomor pelapor"]
+    assert [t for t, _ in card(fake, "damkar", number).buttons()] == ["📍 Tiba di lokasi", "🏁 Selesai",
+                                                                       "📞 Nomor pelapor"]
     assert card(fake, "monitoring", number).buttons() == [] and card(fake, "call_center", number).buttons() == []
 
 
@@ -77,7 +78,7 @@ def test_two_people_claiming_at_once_exactly_one_wins(running: BotProcess, fake:
     fake.add_user(2003, "Rudi")
     number = file_fire(fake)
     message = card(fake, "damkar", number)
-    data = next(d for text, d in message.buttons() if "Tangani" in text)
+    data = next(d for text, d in message.buttons() if "Berangkat" in text)
     queries: list[str] = []
     gate = threading.Barrier(2)
 
@@ -92,9 +93,9 @@ def test_two_people_claiming_at_once_exactly_one_wins(running: BotProcess, fake:
         t.join()
     answers = sorted(fake.wait_for_answer(q)["text"] for q in queries)
     assert answers[0].startswith("Sudah tercatat: Damkar") and answers[1].startswith("Tercatat: Damkar")
-    everywhere(fake, number, "Damkar: 🚑 menuju lokasi")
+    everywhere(fake, number, "Damkar: 🚗 berangkat")
     status = _status(fake, number)
-    assert status.count("Damkar: 🚑 menangani") == 1
+    assert status.count("Damkar: 🚗 berangkat") == 1
 
 
 def _status(fake: FakeTelegram, number: str) -> str:
@@ -106,7 +107,7 @@ def test_when_every_agency_is_done_the_caller_is_confirmed_and_the_incident_clos
         running: BotProcess, fake: FakeTelegram) -> None:
     number = file_fire(fake)
     for key in RESPONDERS:
-        press(fake, world.DAMKAR_STAFF, key, number, "Terima")
+        press(fake, world.DAMKAR_STAFF, key, number, "Diterima")
         fake.wait_until(lambda key=key: any("Selesai" in t for t, _ in card(fake, key, number).buttons()),
                         what=f"Selesai on {key}")
         press(fake, world.DAMKAR_STAFF, key, number, "Selesai")
@@ -140,7 +141,7 @@ def test_the_desk_adds_an_agency_changes_priority_closes_as_false_and_reopens(
     everywhere(fake, number, "SAR (Basarnas): ⏳ belum merespons")
     fake.send_text(me, me, f"/prioritas {number} sedang")
     fake.wait_for_message(me, "sekarang Sedang")
-    everywhere(fake, number, "Prioritas: Sedang")
+    everywhere(fake, number, "🟡 SEDANG · ")
     fake.send_text(me, me, "/aktif")
     active = fake.wait_for_message(me, "Laporan terbuka")
     assert number in active.text and "belum merespons: " in active.text and "Damkar" in active.text
@@ -150,7 +151,7 @@ def test_the_desk_adds_an_agency_changes_priority_closes_as_false_and_reopens(
     fake.send_text(me, me, f"/buka {number}")
     fake.wait_for_message(me, "dibuka lagi")
     fake.wait_until(lambda: "DITUTUP" not in card(fake, "monitoring", number).text, what="reopened card")
-    fake.wait_until(lambda: re.search(r"Terima", " ".join(t for t, _ in card(fake, "damkar", number).buttons())),
+    fake.wait_until(lambda: re.search(r"Diterima", " ".join(t for t, _ in card(fake, "damkar", number).buttons())),
                     what="the Damkar buttons back after reopening")
 
 
