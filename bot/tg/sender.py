@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from ..clock import utcnow
-from ..domain.text import CAPTION_LIMIT, TEXT_LIMIT, fit, plain_fit, shown_plain
+from ..domain.text import CAPTION_LIMIT, TEXT_LIMIT, fit, plain_fit, shown_plain, visible
 from ..services import outbox, stats
 from ..services.context import Services
 from ..services.outbox import Job, Outcome, Result, Route
@@ -147,7 +147,8 @@ class OutboxSender:
     async def _call(self, job: Job, text: str, parse_mode: str | None) -> Result:
         if job.kind == "chart" and job.chart_month:
             png, label = await stats.month_chart(self.services, job.chart_month)
-            photo = await self.bot.send_photo(job.chat_id, png, caption=plain_fit(f"Grafik {label}", CAPTION_LIMIT),
+            photo = await self.bot.send_photo(job.chat_id, png, caption=plain_fit(
+                visible(self.services.tr("chart_caption", period=label)), CAPTION_LIMIT),
                                               rate_limit_args=OUTBOX)
             return Result(Outcome.SENT, message_id=photo.message_id)
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]

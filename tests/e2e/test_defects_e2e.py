@@ -39,7 +39,7 @@ def test_out_of_range_commands_and_forged_buttons_are_answered_in_words(running:
     fake.send_text(boss, boss, f"/tunda {number} 99999999d menunggu")
     assert "paling lama ditunda 24 jam" in fake.wait_for_message(boss, "terlalu lama").text
     fake.send_text(boss, boss, f"/tunda {number} 999999999999999999999999d menunggu")
-    fake.wait_for_message(boss, "tidak dikenal; tulis seperti")
+    fake.wait_for_message(boss, "tidak dikenal. Tulis misalnya")
     fake.send_text(boss, boss, "/status 3000000000")
     fake.wait_for_message(boss, "Laporan 3000000000 tidak ada")
     fake.send_text(boss, boss, "/lapor")
@@ -161,7 +161,7 @@ def test_the_caller_confirmation_goes_to_the_call_center_group_when_the_call_tak
                         what=f"Selesai on {key}")
         press(fake, world.DAMKAR_STAFF, key, number, "Selesai")
     center = world.GROUPS["call_center"]
-    ask = fake.wait_for_message(center, "Hubungi pelapor")
+    ask = fake.wait_for_message(center, "Telepon pelapor")
     assert number in ask.text and "untuk Rina" in ask.text and "bot diblokir" in ask.text
     data = next(d for t, d in ask.buttons() if "mengonfirmasi" in t)
     fake.wait_for_answer(fake.press(world.SUPERVISOR, center, ask.message_id, data))

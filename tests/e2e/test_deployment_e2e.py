@@ -166,7 +166,7 @@ def test_health_shows_backlog_unreachable_groups_and_the_last_update(running: Bo
     fake.wait_for_message(world.CALL_TAKER, "GAGAL")
     fake.send_text(world.ADMIN, world.ADMIN, "/kesehatan")
     text = fake.wait_for_message(world.ADMIN, "Kesehatan Sigap 112").text
-    assert "Basis data: ok" in text and "Grup tak terjangkau: sar" in text
+    assert "Basis data: ok" in text and "Grup yang tidak dapat dihubungi: sar" in text
     report = json.loads(fake.wait_until(lambda: (lambda r: r.stdout if '"e2e-1"' in r.stdout else None)(
         running.cli("health")), what="a heartbeat"))
     assert report["database"] == "ok" and report["unreachable_groups"] == ["sar"]

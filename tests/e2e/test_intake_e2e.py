@@ -198,7 +198,7 @@ def test_the_bot_added_to_an_unknown_group_tells_the_admins_and_ignores_the_grou
     fake.send_text(world.ADMIN, world.ADMIN, "/start")  # the admin has a private chat with the bot
     fake.wait_for_message(world.ADMIN, "Halo")
     fake.bot_joins(world.UNBOUND_GROUP, world.STRANGER)
-    told = fake.wait_for_message(world.ADMIN, "belum terikat")
+    told = fake.wait_for_message(world.ADMIN, "belum terdaftar untuk instansi")
     assert str(world.UNBOUND_GROUP) in told.text and "/daftar_grup" in told.text
     fake.bot_joins(world.GROUPS["sar"], world.STRANGER, present=False)
     removed = fake.wait_for_message(world.ADMIN, "dikeluarkan")
@@ -222,6 +222,6 @@ def test_hostile_text_in_every_field_is_shown_as_typed_and_never_breaks_a_messag
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER,
                    "/lapor\nkategori: medis\nkecamatan: Sirimau\nalamat: x\nketerangan: " + "y" * 1600)
     too_long = fake.wait_for_message(world.CALL_TAKER, "terlalu panjang")
-    assert "maksimal 1500" in too_long.text
+    assert "paling banyak 1500" in too_long.text
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/lapor {evil}")
     fake.wait_for_message(world.CALL_TAKER, "wajib diisi")

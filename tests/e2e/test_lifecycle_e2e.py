@@ -40,7 +40,7 @@ def incident_id_of(message: Sent) -> str:
 def test_steps_in_different_groups_show_on_every_copy(running: BotProcess, fake: FakeTelegram) -> None:
     number = file_fire(fake)
     answer = press(fake, world.PLN_STAFF, "pln", number, "Diterima")
-    assert answer["text"] == "Tercatat: PLN menerima laporan."
+    assert answer["text"] == "Tercatat: laporan diterima PLN."
     everywhere(fake, number, "PLN: ✅ diterima")
     damkar_card = card(fake, "damkar", number)
     fake.send_text(world.DAMKAR_STAFF, world.GROUPS["damkar"], "OTW 2 unit", reply_to=damkar_card.message_id)
@@ -111,7 +111,7 @@ def test_when_every_agency_is_done_the_caller_is_confirmed_and_the_incident_clos
         fake.wait_until(lambda key=key: any("Selesai" in t for t, _ in card(fake, key, number).buttons()),
                         what=f"Selesai on {key}")
         press(fake, world.DAMKAR_STAFF, key, number, "Selesai")
-    ask = fake.wait_for_message(world.CALL_TAKER, "Hubungi pelapor")
+    ask = fake.wait_for_message(world.CALL_TAKER, "Telepon pelapor")
     assert "Ibu Maria" in ask.text and "0812-3456-7890" in ask.text
     everywhere(fake, number, "menunggu konfirmasi pelapor")
     data = next(d for t, d in ask.buttons() if "mengonfirmasi" in t)
@@ -124,7 +124,7 @@ def test_when_every_agency_is_done_the_caller_is_confirmed_and_the_incident_clos
                       f"a1:{incident}:arr", forge=True)
     assert "sudah ditutup" in fake.wait_for_answer(late)["text"]
     history = _status(fake, number).split("Riwayat", 1)[1]
-    order = [history.index(s) for s in ("laporan dicatat", "Damkar: ✅ diterima", "semua instansi selesai",
+    order = [history.index(s) for s in ("laporan tercatat", "Damkar: ✅ diterima", "semua instansi selesai",
                                         "pelapor mengonfirmasi", "ditutup: tertangani")]
     assert order == sorted(order)
     assert history.count("✅ diterima") == 5 and history.count("🏁 selesai") == 5
@@ -146,7 +146,7 @@ def test_the_desk_adds_an_agency_changes_priority_closes_as_false_and_reopens(
     active = fake.wait_for_message(me, "Laporan terbuka")
     assert number in active.text and "belum merespons: " in active.text and "Damkar" in active.text
     fake.send_text(me, me, f"/tutup {number} palsu anak iseng")
-    fake.wait_for_message(me, "ditutup: laporan palsu")
+    fake.wait_for_message(me, "ditutup: palsu/iseng")
     everywhere(fake, number, "DITUTUP: laporan palsu/iseng")
     fake.send_text(me, me, f"/buka {number}")
     fake.wait_for_message(me, "dibuka lagi")
@@ -160,5 +160,5 @@ def test_a_responder_cannot_use_the_desk_commands(running: BotProcess, fake: Fak
                 "--agency", "damkar")
     number = file_fire(fake)
     fake.send_text(world.DAMKAR_STAFF, world.DAMKAR_STAFF, f"/tutup {number} batal")
-    fake.wait_for_message(world.DAMKAR_STAFF, "Hanya petugas call taker")
+    fake.wait_for_message(world.DAMKAR_STAFF, "Hanya petugas Call Center 112")
     assert "DITUTUP" not in card(fake, "monitoring", number).text

@@ -55,7 +55,7 @@ def test_in_a_surge_every_group_sees_every_report_within_about_a_minute(process:
     label, data = damkar_digest.buttons()[0]
     answer = fake.wait_for_answer(fake.press(world.DAMKAR_STAFF, world.GROUPS["damkar"], damkar_digest.message_id,
                                              data))
-    assert answer["text"] == "Tercatat: Damkar menerima laporan."
+    assert answer["text"] == "Tercatat: laporan diterima Damkar."
     number = label.split()[-1]
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/status {number}")
     assert "Damkar: ✅ diterima" in fake.wait_for_message(world.CALL_TAKER, f"Riwayat {number}").text
