@@ -78,7 +78,7 @@ class Transcript:
         return next((b["text"] for row in rows for b in row if b.get("callback_data") == query["data"]), query["data"])
 
     def _say(self, where: str, who: str, text: str) -> None:
-        stamp = datetime.now(WIT).strftime("%H:%M:%S WIT")
+        stamp = datetime.now(WIT).strftime("%H.%M.%S WIT")
         lines = text.strip().splitlines() or [""]
         print(f"\n[{stamp}] {where} — {who}:", file=self.out)
         for line in lines[:14]:
@@ -182,23 +182,23 @@ class Scenario:
     def play(self) -> None:
         fake = self.fake
         fake.send_text(1001, 1001, FIRE)
-        accepted = fake.wait_for_message(1001, "Laporan diterima")
-        self.number = accepted.text.split("Laporan diterima: ")[1].split()[0]
-        fake.wait_for_message(1001, "diterima semua grup")
-        self.press(2002, "pln", "Terima")
+        accepted = fake.wait_for_message(1001, "Laporan tercatat")
+        self.number = accepted.text.split("Laporan tercatat: ")[1].split()[0]
+        fake.wait_for_message(1001, "terkirim ke semua grup")
+        self.press(2002, "pln", "Diterima")
         fake.send_text(2001, self.chat("damkar"), "OTW 2 unit", reply_to=self.card("damkar").message_id)
-        fake.wait_for_message(self.chat("damkar"), "Damkar menangani")
-        self.press(2004, "dishub", "Terima")
-        self.press(2005, "tni_polri", "Tangani")
+        fake.wait_for_message(self.chat("damkar"), "Damkar berangkat untuk")
+        self.press(2004, "dishub", "Diterima")
+        self.press(2005, "tni_polri", "Berangkat")
         fake.wait_for_message(self.chat("dinkes"), "Pengingat", timeout=30)
         fake.wait_for_message(self.chat("pimpinan"), "ESKALASI", timeout=30)
-        self.press(2003, "dinkes", "Tangani")
+        self.press(2003, "dinkes", "Berangkat")
         for user, key, steps in ((2001, "damkar", ("Tiba", "Selesai")), (2002, "pln", ("Selesai",)),
                                  (2003, "dinkes", ("Tiba", "Selesai")), (2004, "dishub", ("Selesai",)),
                                  (2005, "tni_polri", ("Tiba", "Selesai"))):
             for label in steps:
                 self.press(user, key, label)
-        ask = fake.wait_for_message(1001, "Hubungi pelapor")
+        ask = fake.wait_for_message(1001, "Telepon pelapor")
         data = next(d for text, d in ask.buttons() if "mengonfirmasi" in text)
         fake.wait_for_answer(fake.press(1001, 1001, ask.message_id, data))
         self.fake.wait_until(lambda: "DITUTUP" in self.card("monitoring").text, what="laporan ditutup")
