@@ -71,7 +71,7 @@ def test_each_group_sees_only_what_it_needs_and_a_responder_reveals_the_number_p
 
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/status {number}")
     history = fake.wait_for_message(world.CALL_TAKER, f"Riwayat {number}").text
-    assert re.search(r"\d\d:\d\d 📞 nomor pelapor dibuka oleh Budi \(Damkar\)", history), history
+    assert re.search(r"\d\d\.\d\d 📞 nomor pelapor dibuka oleh Budi \(Damkar\)", history), history
 
 
 def test_a_press_from_a_reader_or_an_unassigned_group_is_refused_politely(running: BotProcess,
