@@ -69,7 +69,7 @@ NAME_SHOWN = 40  # a person's name on a status line (Telegram allows 129 charact
 
 
 def target_line(target: TargetView, tr: Catalogue, tz: tzinfo) -> Html:
-    """'Damkar: 🚑 menuju lokasi 10:04 (Budi) — OTW 2 unit'"""
+    """'Damkar: 🚗 berangkat 10.04 (Budi) — OTW 2 unit'"""
     when = target.at.astimezone(tz).strftime("%H.%M") if isinstance(target.at, datetime) else ""
     step = tr(STEP_KEYS[target.status], time=when, name=plain_fit(clean(target.by or "", one_line=True), NAME_SHOWN))
     note = ""

@@ -105,7 +105,7 @@ def test_a_slow_answer_from_telegram_is_awaited_and_the_group_gets_one_card(
     damkar = cards(fake, "damkar", number)[0]
     fake.send_text(world.DAMKAR_STAFF, world.GROUPS["damkar"], "OTW", reply_to=damkar.message_id)
     fake.wait_for_message(world.GROUPS["damkar"], "Damkar berangkat untuk")
-    fake.wait_until(lambda: "Damkar: 🚑" in cards(fake, "damkar", number)[0].text, what="the card edited")
+    fake.wait_until(lambda: "Damkar: 🚗" in cards(fake, "damkar", number)[0].text, what="the card edited")
 
 
 def test_a_reply_to_a_copy_whose_send_answer_was_lost_is_taken_as_a_reply_to_that_card(
