@@ -16,8 +16,8 @@ from telegram.ext import Application, CommandHandler, ContextTypes
 
 GROUPS = [int(g) for g in os.environ.get("BARE_GROUPS", "").split(",") if g]
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-BUTTONS = InlineKeyboardMarkup([[InlineKeyboardButton("✅ Terima", callback_data="a1:1:ack"),
-                                 InlineKeyboardButton("🚑 Tangani", callback_data="a1:1:claim")]])
+BUTTONS = InlineKeyboardMarkup([[InlineKeyboardButton("✅ Diterima", callback_data="a1:1:ack"),
+                                 InlineKeyboardButton("🚗 Berangkat", callback_data="a1:1:claim")]])
 
 
 async def lapor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -25,7 +25,7 @@ async def lapor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert message is not None and message.text is not None
     card = f"🔥 <b>LAPORAN</b>\n{html.escape(message.text)}"
     await asyncio.gather(
-        message.reply_text("✅ Laporan diterima", parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW),
+        message.reply_text("✅ Laporan tercatat", parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW),
         *(context.bot.send_message(chat_id, card, parse_mode=ParseMode.HTML, reply_markup=BUTTONS,
                                    link_preview_options=NO_PREVIEW) for chat_id in GROUPS))
 

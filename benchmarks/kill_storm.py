@@ -93,7 +93,7 @@ def run(database_url: str, reports: int, seconds: float, kills: int, outage_at: 
         def answered() -> dict[int, set[str]]:
             numbers: dict[int, set[str]] = {user: set() for user in CALL_TAKERS}
             for _at, chat, message in list(clock.posts):
-                if chat in numbers and ("Laporan diterima" in message.text or "sudah tercatat" in message.text):
+                if chat in numbers and ("Laporan tercatat" in message.text or "sudah tercatat" in message.text):
                     numbers[chat].update(NUMBER.findall(message.text))
             return numbers
 

@@ -1,6 +1,6 @@
 """Stranger flood: the call takers' normal work, once quiet and once while strangers send 500 commands from groups
 no agency uses (10 groups, 10 people, /whoami, /start, /bantuan, /lapor, /tutup, spread over the work). Measures,
-per report, the call taker's answer time (report sent -> "Laporan diterima" accepted by Telegram) and the
+per report, the call taker's answer time (report sent -> "Laporan tercatat" accepted by Telegram) and the
 first-card time (report sent -> the first agency group's card accepted), p50 and p99, in both runs; and how many
 answers the strangers got.
 
@@ -125,7 +125,7 @@ def wait_for_all(clock: Clock, sent_at: list[tuple[int, float]], deadline: float
         posts = list(clock.posts)
         answers, cards = [], []
         for user, at in sent_at:
-            answer = next(((t, s) for t, chat, s in posts if chat == user and t >= at and "Laporan diterima" in s.text),
+            answer = next(((t, s) for t, chat, s in posts if chat == user and t >= at and "Laporan tercatat" in s.text),
                           None)
             if answer is None:
                 break

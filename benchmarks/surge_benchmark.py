@@ -49,12 +49,12 @@ def run(database_url: str, reports: int, seconds: float, deadline: float, verbos
         sending_took = time.monotonic() - began
 
         def numbers_of_reports() -> dict[str, float]:
-            """Report number -> when it was sent, from the call takers' 'Laporan diterima' answers (a call taker's
+            """Report number -> when it was sent, from the call takers' 'Laporan tercatat' answers (a call taker's
             messages are answered in order, so the k-th answer is about their k-th report)."""
             found = {}
             answered = {user: 0 for user in CALL_TAKERS}
             for _at, chat, sent in list(clock.posts):
-                if chat in answered and "Laporan diterima" in sent.text:
+                if chat in answered and "Laporan tercatat" in sent.text:
                     number = NUMBER.search(sent.text)
                     if number:
                         found[number.group(0)] = sent_at[chat][answered[chat]]
@@ -94,7 +94,7 @@ def run(database_url: str, reports: int, seconds: float, deadline: float, verbos
                           f"{sent.text.splitlines()[0][:70]}")
         print(f"database: {database_url.split(':')[0]}; Telegram's group limit: {group_limit} a minute")
         print(f"reports sent: {reports} in {sending_took:.1f} s by {len(CALL_TAKERS)} call takers; "
-              f"answered 'Laporan diterima': {len(numbers)}")
+              f"answered 'Laporan tercatat': {len(numbers)}")
         print(f"every group saw every report {all_seen:.1f} s after the first report was sent")
         print(f"time from a report to a group seeing it: {summary(lags, seconds=True)}; "
               f"mean {statistics.mean(lags):.1f} s")

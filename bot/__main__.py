@@ -11,12 +11,15 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from . import cli_data, files, logsafe
 from .clock import utcnow
 from .config import Settings, SettingsError, load_settings
 from .db import migrate
 from .db.engine import make_engine, make_session_factory
 from .db.uow import Database
+from .domain.rule_schemas import ambiguous_durations
 from .i18n import Catalogue
 from .rules_loader import RulesError, load_rules
 from .services import people
@@ -108,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _services(settings: Settings) -> tuple[Services, Callable[[], Coroutine[Any, Any, None]]]:
-    rules = load_rules(settings.rules_dir)
+    rules = load_rules(settings.rules_dir).in_language(settings.language)
     engine = make_engine(settings.database_url)
     services = Services(Database(make_session_factory(engine)), rules, settings.tz, Catalogue(settings.language),
                         frozenset(settings.admin_ids), settings.lapor_per_minute, settings.draft_expiry)
@@ -237,7 +240,18 @@ def _rules_check(settings: Settings, args: argparse.Namespace) -> int:
     print(f"Aturan sah: {len(rules.categories)} kategori, {len(rules.agencies)} instansi, "
           f"{len(rules.routing.routes)} rute, {len(rules.gazetteer.kecamatan)} kecamatan, "
           f"{len(rules.gazetteer.villages)} kelurahan/desa.")
+    for note in _duration_notes(settings.rules_dir):
+        print(f"Catatan durasi: {note}")
     return 0
+
+
+def _duration_notes(rules_dir: Path) -> list[str]:
+    """Durations in the rules written with a unit an Indonesian may misread ('2h' is 2 jam, not 2 hari)."""
+    notes = []
+    for path in sorted(rules_dir.glob("*.yaml")):
+        with path.open(encoding="utf-8") as fh:
+            notes += [f"{path.name}: {n}" for n in ambiguous_durations(yaml.safe_load(fh))]
+    return notes
 
 
 def _users_add(settings: Settings, args: argparse.Namespace) -> int:

@@ -21,9 +21,9 @@ def recap_png(data: ChartData) -> bytes:
                              gridspec_kw={"height_ratios": [max(len(data.categories), 1), max(len(data.kecamatan), 1),
                                                             max(len(data.response), 1) + 1]})
     fig.suptitle(data.title, fontsize=16, fontweight="bold")
-    _bars(axes[0], data.categories, "Laporan per kategori", BLUE)
-    _bars(axes[1], data.kecamatan, "Laporan per kecamatan", BLUE)
-    _response(axes[2], data.response)
+    _bars(axes[0], data.categories, data.texts["by_category"], data.texts["no_reports"], BLUE)
+    _bars(axes[1], data.kecamatan, data.texts["by_kecamatan"], data.texts["no_reports"], BLUE)
+    _response(axes[2], data.response, data.texts)
     fig.tight_layout(rect=(0, 0, 1, 0.96))
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
@@ -31,10 +31,11 @@ def recap_png(data: ChartData) -> bytes:
     return buffer.getvalue()
 
 
-def _bars(ax, items: list[tuple[str, int]], title: str, color: str) -> None:  # type: ignore[no-untyped-def]
+def _bars(ax, items: list[tuple[str, int]], title: str, empty: str,  # type: ignore[no-untyped-def]
+          color: str) -> None:
     ax.set_title(title, fontsize=13, loc="left")
     if not items:
-        ax.text(0.5, 0.5, "tidak ada laporan", ha="center", va="center", fontsize=12, color=GREY)
+        ax.text(0.5, 0.5, empty, ha="center", va="center", fontsize=12, color=GREY)
         ax.axis("off")
         return
     labels = [label for label, _ in items][::-1]
@@ -47,11 +48,12 @@ def _bars(ax, items: list[tuple[str, int]], title: str, color: str) -> None:  # 
     ax.spines[["top", "right"]].set_visible(False)
 
 
-def _response(ax, items: list[tuple[str, float | None, float | None]]) -> None:  # type: ignore[no-untyped-def]
-    ax.set_title("Median waktu respons (menit sejak laporan)", fontsize=13, loc="left")
+def _response(ax, items: list[tuple[str, float | None, float | None]],  # type: ignore[no-untyped-def]
+              texts: dict[str, str]) -> None:
+    ax.set_title(texts["response"], fontsize=13, loc="left")
     rows = [(a, ack, scene) for a, ack, scene in items if ack is not None or scene is not None]
     if not rows:
-        ax.text(0.5, 0.5, "belum ada respons tercatat", ha="center", va="center", fontsize=12, color=GREY)
+        ax.text(0.5, 0.5, texts["no_response"], ha="center", va="center", fontsize=12, color=GREY)
         ax.axis("off")
         return
     names = [a for a, _, _ in rows][::-1]
@@ -59,8 +61,8 @@ def _response(ax, items: list[tuple[str, float | None, float | None]]) -> None: 
     ack = [r[1] or 0 for r in rows][::-1]
     scene = [r[2] or 0 for r in rows][::-1]
     height = 0.38
-    b1 = ax.barh([p + height / 2 for p in positions], ack, height, color=BLUE, label="diterima")
-    b2 = ax.barh([p - height / 2 for p in positions], scene, height, color=ORANGE, label="tiba di lokasi")
+    b1 = ax.barh([p + height / 2 for p in positions], ack, height, color=BLUE, label=texts["acknowledged"])
+    b2 = ax.barh([p - height / 2 for p in positions], scene, height, color=ORANGE, label=texts["on_scene"])
     ax.bar_label(b1, labels=[f"{v:.1f}" if v else "" for v in ack], padding=3, fontsize=10)
     ax.bar_label(b2, labels=[f"{v:.1f}" if v else "" for v in scene], padding=3, fontsize=10)
     ax.set_yticks(list(positions), names, fontsize=11)

@@ -66,7 +66,7 @@ class Transcript:
         return next((b["text"] for row in rows for b in row if b.get("callback_data") == query["data"]), query["data"])
 
     def _say(self, where: str, who: str, text: str) -> None:
-        stamp = datetime.now(WIT).strftime("%H:%M:%S WIT")
+        stamp = datetime.now(WIT).strftime("%H.%M.%S WIT")
         lines = text.strip().splitlines() or [""]
         print(f"\n[{stamp}] {where} — {who}:", file=self.out)
         for line in lines[:14]:
@@ -169,17 +169,17 @@ class Scenario:
     def play(self) -> None:
         fake = self.fake
         fake.send_text(world.CALL_TAKER, world.CALL_TAKER, world.FIRE_REPORT)
-        accepted = fake.wait_for_message(world.CALL_TAKER, "Laporan diterima")
-        self.number = accepted.text.split("Laporan diterima: ")[1].split()[0]
-        fake.wait_for_message(world.CALL_TAKER, "diterima semua grup")
-        self.press(world.PLN_STAFF, "pln", "Terima")
+        accepted = fake.wait_for_message(world.CALL_TAKER, "Laporan tercatat")
+        self.number = accepted.text.split("Laporan tercatat: ")[1].split()[0]
+        fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup")
+        self.press(world.PLN_STAFF, "pln", "Diterima")
         fake.send_text(world.DAMKAR_STAFF, self.chat("damkar"), "OTW 2 unit", reply_to=self.card("damkar").message_id)
-        fake.wait_for_message(self.chat("damkar"), "Damkar menangani")
-        self.press(world.DISHUB_STAFF, "dishub", "Terima")
-        self.press(world.TNI_POLRI_STAFF, "tni_polri", "Tangani")
-        fake.wait_for_message(self.chat("dinkes"), "Pengingat", timeout=30)
-        fake.wait_for_message(self.chat("pimpinan"), "ESKALASI", timeout=30)
-        self.press(world.DINKES_STAFF, "dinkes", "Tangani")
+        fake.wait_for_message(self.chat("damkar"), "Damkar berangkat untuk")
+        self.press(world.DISHUB_STAFF, "dishub", "Diterima")
+        self.press(world.TNI_POLRI_STAFF, "tni_polri", "Berangkat")
+        fake.wait_for_message(self.chat("dinkes"), "Pengingat", timeout=90)
+        fake.wait_for_message(self.chat("pimpinan"), "ESKALASI", timeout=90)
+        self.press(world.DINKES_STAFF, "dinkes", "Berangkat")
         for user, key, steps in ((world.DAMKAR_STAFF, "damkar", ("Tiba", "Selesai")),
                                  (world.PLN_STAFF, "pln", ("Selesai",)),
                                  (world.DINKES_STAFF, "dinkes", ("Tiba", "Selesai")),
@@ -187,7 +187,7 @@ class Scenario:
                                  (world.TNI_POLRI_STAFF, "tni_polri", ("Tiba", "Selesai"))):
             for label in steps:
                 self.press(user, key, label)
-        ask = fake.wait_for_message(world.CALL_TAKER, "Hubungi pelapor")
+        ask = fake.wait_for_message(world.CALL_TAKER, "Telepon pelapor")
         data = next(d for text, d in ask.buttons() if "mengonfirmasi" in text)
         fake.wait_for_answer(fake.press(world.CALL_TAKER, world.CALL_TAKER, ask.message_id, data))
         self.fake.wait_until(lambda: "DITUTUP" in self.card("monitoring").text, what="laporan ditutup")

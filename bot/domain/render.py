@@ -17,15 +17,23 @@ from .text import TEXT_LIMIT, clean, fit, head, plain_fit, utf16_len, visible, v
 TELEGRAM_LIMIT = TEXT_LIMIT
 
 
-def place_text(report: Report, tr: Catalogue) -> str:
+def place_text(report: Report, tr: Catalogue, rules: Rules | None = None) -> str:
+    """'Kel. Nusaniwe, Kec. Nusaniwe' vs 'Negeri Nusaniwe, Kec. Nusaniwe': the village's kind (from the gazetteer,
+    by its code, when `rules` are given) tells two same-named villages apart."""
     parts: list[str] = []
     if report.outside_city:
         parts.append(tr("place_outside"))
     elif report.kecamatan:
         parts.append(tr("place_kecamatan", name=report.kecamatan))
     if report.village:
-        parts.insert(0, report.village)
+        parts.insert(0, _village_text(report, tr, rules))
     return ", ".join(parts)
+
+
+def _village_text(report: Report, tr: Catalogue, rules: Rules | None) -> str:
+    village = rules.gazetteer.village_by_code(report.village_code) if rules and report.village_code else None
+    key = f"place_village.{village.jenis}" if village else ""
+    return tr(key, name=village.name) if village and tr.has(key) else report.village or ""
 
 
 def map_url(lat: float, lon: float) -> str:
@@ -33,7 +41,7 @@ def map_url(lat: float, lon: float) -> str:
 
 
 def format_time(moment: datetime, tz: tzinfo) -> str:
-    return moment.astimezone(tz).strftime("%d-%m-%Y %H:%M")
+    return moment.astimezone(tz).strftime("%d-%m-%Y %H.%M")  # EYD V: 04.49 WIT
 
 
 def render_card(incident: Incident, rules: Rules, tr: Catalogue, tz: tzinfo, *, audience: Audience,
@@ -61,8 +69,8 @@ NAME_SHOWN = 40  # a person's name on a status line (Telegram allows 129 charact
 
 
 def target_line(target: TargetView, tr: Catalogue, tz: tzinfo) -> Html:
-    """'Damkar: 🚑 menuju lokasi 10:04 (Budi) — OTW 2 unit'"""
-    when = target.at.astimezone(tz).strftime("%H:%M") if isinstance(target.at, datetime) else ""
+    """'Damkar: 🚗 berangkat 10.04 (Budi) — OTW 2 unit'"""
+    when = target.at.astimezone(tz).strftime("%H.%M") if isinstance(target.at, datetime) else ""
     step = tr(STEP_KEYS[target.status], time=when, name=plain_fit(clean(target.by or "", one_line=True), NAME_SHOWN))
     note = ""
     if target.note:
@@ -98,10 +106,9 @@ def _card(incident: Incident, description: str, rules: Rules, tr: Catalogue, tz:
     r = incident.report
     prio = rules.priorities[r.priority]
     lines = [
-        tr("card_title", emoji=prio.emoji, number=incident.number),
-        tr("card_category", category=rules.category_label(r.category, r.subtype)),
-        tr("card_priority", priority=prio.label),
-        tr("card_place", place=place_text(r, tr)),
+        # Priority, category and place first: a phone's lock-screen preview shows only the first line or two.
+        tr("card_title", emoji=prio.emoji, number=incident.number, priority=prio.label.upper(),
+           category=rules.category_label(r.category, r.subtype), place=place_text(r, tr, rules)),
         tr("card_address", address=r.address),
     ]
     if r.origin or r.destination:
@@ -150,7 +157,7 @@ def render_digest(incidents: list[Incident], rules: Rules, tr: Catalogue, tz: tz
     for incident in incidents:
         r = incident.report
         lines.append(tr("digest_line", emoji=rules.priorities[r.priority].emoji, number=incident.number,
-                        time=incident.created_at.astimezone(tz).strftime("%H:%M"),
-                        category=rules.category_label(r.category, r.subtype), place=place_text(r, tr)))
+                        time=incident.created_at.astimezone(tz).strftime("%H.%M"),
+                        category=rules.category_label(r.category, r.subtype), place=place_text(r, tr, rules)))
     lines.append(tr("digest_footer" if actionable else "digest_footer_watch"))
     return Html(cut("\n".join(lines)))

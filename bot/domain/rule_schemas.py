@@ -12,18 +12,45 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 CAP_CATEGORIES = {
     "Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport", "Infra", "CBRNE", "Other",
 }
-_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"^\s*(\d+)\s*([a-z]+)\s*$", re.IGNORECASE)
+# Indonesian units first (j/jam, mnt/menit, dtk/detik, hari), and the short English ones the rules began with.
+_UNIT_SECONDS = {"s": 1, "dtk": 1, "detik": 1, "m": 60, "mnt": 60, "menit": 60, "h": 3600, "j": 3600, "jam": 3600,
+                 "d": 86400, "hari": 86400}
+# Units an Indonesian reader may take for another: "h" looks like "hari" (day), "d" like "detik" (second).
+_AMBIGUOUS = {"h": ("jam", "hari", "hour"), "d": ("hari", "detik", "day")}
 
 
 def parse_duration(value: object) -> timedelta:
-    """`90s`, `5m`, `2h`, `1d` -> timedelta; anything else is an error that says the expected form."""
+    """`90s`, `5m`, `2h`, `1d`, `45dtk`, `30mnt`, `2 jam`, `1 hari` -> timedelta; anything else is an error that
+    says the expected form."""
     if isinstance(value, timedelta):
         return value
     match = _DURATION.match(str(value))
-    if not match:
-        raise ValueError(f"durasi '{value}' tidak dikenal; tulis seperti 90s, 5m, 2h")
-    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    if not match or match.group(2).lower() not in _UNIT_SECONDS:
+        raise ValueError(f"durasi '{value}' tidak dikenal; tulis seperti 45dtk, 30mnt, 2jam, 1hari "
+                         "(atau 90s, 5m, 2h, 1d)")
+    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
+
+
+def ambiguous_duration(value: object) -> str | None:
+    """What a duration with a unit an Indonesian may misread means ("2h: 2 jam, bukan 2 hari"), else None."""
+    match = _DURATION.match(str(value)) if isinstance(value, str) else None
+    if not match or match.group(2).lower() not in _AMBIGUOUS:
+        return None
+    number, unit = match.group(1), match.group(2).lower()
+    meant, misread, english = _AMBIGUOUS[unit]
+    return (f"'{value}' berarti {number} {meant} ({unit} = {english}), bukan {number} {misread}; "
+            f"tulis {number}{meant} agar tidak salah baca")
+
+
+def ambiguous_durations(tree: object, where: str = "") -> list[str]:
+    """Every value in a parsed rules file (nested dicts and lists) that `ambiguous_duration` explains, by path."""
+    if isinstance(tree, dict):
+        return [n for k, v in tree.items() for n in ambiguous_durations(v, f"{where}.{k}" if where else str(k))]
+    if isinstance(tree, list):
+        return [n for i, v in enumerate(tree) for n in ambiguous_durations(v, f"{where}[{i}]")]
+    note = ambiguous_duration(tree)
+    return [f"{where}: {note}"] if note else []
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]

@@ -19,6 +19,7 @@ class CategoryChoice:
 class Rules:
     def __init__(self, categories: CategoriesFile, agencies: dict[str, Agency], routing: RoutingFile,
                  gazetteer: Gazetteer, escalation: EscalationFile, shifts: ShiftsFile) -> None:
+        self._categories_file = categories
         self.escalation = escalation
         self.shifts = shifts
         self.priorities = categories.priorities
@@ -34,6 +35,20 @@ class Rules:
         for key, cat in self.categories.items():
             for word in [key, cat.label, *cat.aliases]:
                 self._category_words[normalise(word)] = CategoryChoice(key, None)
+
+    def in_language(self, language: str) -> Rules:
+        """The same rules with the labels and agency names people see in `language` (the `*_en` fields for "en");
+        the Indonesian labels stay accepted as aliases, since call takers type them."""
+        if language == "id":
+            return self
+        cats = {k: c.model_copy(update={
+            "label": c.label_en or c.label, "aliases": [*c.aliases, c.label],
+            "subtypes": {sk: s.model_copy(update={"label": s.label_en or s.label, "aliases": [*s.aliases, s.label]})
+                         for sk, s in c.subtypes.items()}}) for k, c in self.categories.items()}
+        priorities = {k: p.model_copy(update={"label": p.label_en or p.label}) for k, p in self.priorities.items()}
+        agencies = {k: a.model_copy(update={"name": a.name_en or a.name}) for k, a in self.agencies.items()}
+        categories = self._categories_file.model_copy(update={"categories": cats, "priorities": priorities})
+        return Rules(categories, agencies, self.routing, self.gazetteer, self.escalation, self.shifts)
 
     def policy(self, category: str, priority: str) -> Policy:
         """The follow-up policy of a report: its category's own block if there is one, else its priority's."""

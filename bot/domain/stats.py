@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 
 from ..i18n import Catalogue, Html
@@ -92,7 +93,7 @@ def recap_text(recap: Recap, labels: dict[str, str], sub_labels: dict[tuple[str,
         subs = [f"{sub_labels.get((c, s or ''), s or '-')} {n}" for c, s, n in recap.by_subtype if c == key and s and n]
         cats.append(f"{labels[key]} {count}" + (f" ({', '.join(subs)})" if subs else ""))
     lines.append(tr("rekap_categories", items="; ".join(cats)))
-    lines.append(tr("rekap_kecamatan", items=", ".join(f"{k} {n}" for k, n in recap.by_kecamatan)))
+    lines.append(tr("rekap_kecamatan", items=_ranked(recap.by_kecamatan, tr)))
     if recap.by_village:
         lines.append(tr("rekap_villages", items=", ".join(f"{k} {n}" for k, n in recap.by_village)))
     share = recap.false_reports / recap.total if recap.total else None
@@ -110,13 +111,26 @@ def recap_text(recap: Recap, labels: dict[str, str], sub_labels: dict[tuple[str,
     return Html(fit("\n".join(lines)))
 
 
+def _ranked(counts: list[tuple[str, int]], tr: Catalogue) -> Html:
+    """'Sirimau 3, Nusaniwe 1; tanpa laporan: Teluk Ambon, …': places without reports are named, not ranked."""
+    ranked = html.escape(", ".join(f"{k} {n}" for k, n in counts if n), quote=False)
+    empty = [k for k, n in counts if not n]
+    if not empty:
+        return Html(ranked)
+    rest = tr("rekap_zero", names=", ".join(empty))
+    return Html(f"{ranked}; {rest}" if ranked else rest)
+
+
 def spoken_summary(recap: Recap, labels: dict[str, str], tr: Catalogue) -> Html:
     """'Januari 2026: 80 laporan, terbanyak keamanan dan ketertiban; Sirimau tertinggi, disusul Nusaniwe dan
     Teluk Ambon; Leitimur Selatan terendah.'"""
     if not recap.total:
         return tr("spoken_none", period=recap.period.label)
     top = labels[recap.by_category[0][0]].lower().replace("&", "dan")
-    ranked = [name for name, _ in recap.by_kecamatan]
+    ranked = [name for name, n in recap.by_kecamatan if n]
+    if len(ranked) < 4:  # "highest, then …, lowest" needs four places with reports; a kecamatan with none is not ranked
+        return tr("spoken_summary_few", period=recap.period.label, total=recap.total, top=top,
+                  items=_ranked(recap.by_kecamatan, tr))
     return tr("spoken_summary", period=recap.period.label, total=recap.total, top=top, first=ranked[0],
               second=ranked[1] if len(ranked) > 1 else "-", third=ranked[2] if len(ranked) > 2 else "-",
               last=ranked[-1])

@@ -23,7 +23,7 @@ class Entry:
 
 
 def entry_line(entry: Entry, tr: Catalogue, tz: tzinfo, priority_label: dict[str, str]) -> Html:
-    time = entry.at.astimezone(tz).strftime("%d-%m %H:%M")
+    time = entry.at.astimezone(tz).strftime("%d-%m %H.%M")
     params: dict[str, object] = {"time": time, "name": entry.actor_name or "-", "agency": entry.agency_name or "-",
                                  "kind": entry.kind}
     if entry.kind == "step" and entry.to_state:

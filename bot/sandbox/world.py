@@ -20,7 +20,7 @@ NAMES = {ADMIN: "Andi", CALL_TAKER: "Rina", SUPERVISOR: "Sari", LEADER: "Pak Kad
 
 # Every agency group of rules/agencies.yaml, in its order, with the title the demo gives its chat.
 GROUP_TITLES = {
-    "call_center": "Call Center 112", "pimpinan": "Pimpinan OPD", "monitoring": "Monitoring Walikota",
+    "call_center": "Call Center 112", "pimpinan": "Pimpinan Instansi", "monitoring": "Pemantauan Wali Kota",
     "tni_polri": "TNI-Polri", "sar": "SAR", "damkar": "Damkar", "pln": "PLN", "dinkes": "Dinkes/RS",
     "dishub": "Dishub", "bpbd": "BPBD", "satpol_pp": "Satpol PP", "perkim": "Perkim", "dlhp": "DLHP",
     "jenazah": "Ambulans Jenazah",

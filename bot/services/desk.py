@@ -12,6 +12,7 @@ from ..db.uow import UnitOfWork
 from ..domain import model as dm
 from ..domain.lifecycle import CloseOutcome, IncidentStatus, TargetStatus, TargetView
 from ..domain.model import INTAKE_ROLES, Role, resolve_number
+from ..domain.render import place_text
 from ..domain.rule_schemas import AgencyKind, parse_duration
 from ..domain.timeline import ActiveItem, Entry
 from . import deliveries, followups
@@ -219,7 +220,7 @@ async def active_items(uow: UnitOfWork, services: Services) -> list[ActiveItem]:
         views = await target_views(uow, services, row.id)
         items.append(ActiveItem(
             row.number, services.rules.category_label(row.category, row.subtype),
-            ", ".join(p for p in (row.village, row.kecamatan) if p) or "-", row.created_at, row.status,
+            place_text(to_domain(row).report, services.tr, services.rules) or "-", row.created_at, row.status,
             [v.agency_name for v in views if v.status == TargetStatus.PENDING]))
     return items
 
@@ -270,4 +271,4 @@ async def snooze(services: Services, actor: Actor, chat_id: int, private: bool, 
                        chat_id=chat_id, to_state=until.isoformat(), detail={"reason": reason.strip()[:500]})
         await uow.commit()
         return DeskResult("snoozed", {"number": incident.number, "until": until.astimezone(services.tz).strftime(
-            "%H:%M"), "reason": reason.strip()[:200]})
+            "%H.%M"), "reason": reason.strip()[:200]})

@@ -179,7 +179,7 @@ async def escalation_text(uow: UnitOfWork, services: Services, incident: db.Inci
     report = to_domain(incident).report
     lines = [target_line(v, tr, services.tz) for v in await target_views(uow, services, incident.id)]
     return tr("followup_escalation", number=incident.number, agency=agency, what=what, minutes=minutes,
-              category=rules.category_label(incident.category, incident.subtype), place=place_text(report, tr),
+              category=rules.category_label(incident.category, incident.subtype), place=place_text(report, tr, rules),
               priority=rules.priorities[incident.priority].label, status=Html("\n".join(lines)))
 
 

@@ -55,7 +55,7 @@ async def beat(services: Services, instance_id: str, last_update_at: datetime | 
 def render(report: dict[str, Any], tr: Any, tz: Any) -> str:
     """/kesehatan as text for an admin on a phone."""
     def when(value: str | None) -> str:
-        return datetime.fromisoformat(value).astimezone(tz).strftime("%d-%m %H:%M:%S") if value else "-"
+        return datetime.fromisoformat(value).astimezone(tz).strftime("%d-%m %H.%M.%S") if value else "-"
 
     lines = [tr("health_title", database=report["database"], last=when(report.get("last_update_at")))]
     if report["database"] != "ok":

@@ -178,7 +178,7 @@ async def _submit(uow: UnitOfWork, services: Services, actor: Actor, draft: Draf
     await uow.commit()
     rules = services.rules
     return Accepted(row.number, row.id, rules.category_label(report.category, report.subtype),
-                    place_text(report, services.tr), targets)
+                    place_text(report, services.tr, rules), targets)
 
 
 async def cancel_draft(services: Services, actor: Actor, chat_id: int, private: bool, now: datetime) -> IntakeOutcome:

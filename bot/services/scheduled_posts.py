@@ -86,7 +86,7 @@ async def handover_text(uow: UnitOfWork, services: Services, ended: ShiftSlot, u
 
 
 def _hm(moment: datetime, services: Services) -> str:
-    return moment.astimezone(services.tz).strftime("%H:%M")
+    return moment.astimezone(services.tz).strftime("%H.%M")
 
 
 async def _post_handover(services: Services, ended: ShiftSlot, started: ShiftSlot, now: datetime) -> None:
@@ -117,7 +117,7 @@ async def _to_agency(uow: UnitOfWork, key: str, text: str, now: datetime) -> Non
 async def _post_daily_recap(services: Services, recap_at: datetime, now: datetime) -> None:
     day_end = datetime.combine(recap_at.date(), time(0), tzinfo=services.tz)
     day_start = day_end - timedelta(days=1)
-    period = Period(day_start, day_end, f"harian {day_start:%d-%m-%Y}")
+    period = Period(day_start, day_end, services.tr("period_daily", date=f"{day_start:%d-%m-%Y}"))
     async with services.db.uow() as uow:
         summary = await stats.recap(uow, services, period)
         text = recap_text(summary, *labels(services), services.tr)
@@ -136,7 +136,7 @@ def labels(services: Services) -> tuple[dict[str, str], dict[tuple[str, str], st
 async def _post_monthly_report(services: Services, month_start: datetime, now: datetime) -> None:
     """On the 1st: last month in a sentence, the numbers, and the chart (rendered when it is sent)."""
     last = (month_start - timedelta(days=1)).astimezone(services.tz)
-    period = month_period(last.year, last.month, services.tz)
+    period = month_period(last.year, last.month, services.tz, services.tr)
     async with services.db.uow() as uow:
         summary = await stats.recap(uow, services, period)
         text = Html(services.tr("monthly_title") + "\n" + spoken_summary(summary, labels(services)[0], services.tr)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from ..db.uow import UnitOfWork
-from ..domain.chart_data import ChartData
+from ..domain.chart_data import CHART_TEXTS, ChartData
 from ..domain.periods import Period, month_period
 from ..domain.rule_schemas import AgencyKind
 from ..domain.stats import MEASURES, AgencyResponse, Measure, Recap, measure
@@ -91,8 +91,10 @@ def _deadlines(services: Services) -> dict[str, tuple[dict[str, float], dict[str
 
 def chart_data(services: Services, summary: Recap) -> ChartData:
     labels = {k: c.label for k, c in services.rules.categories.items()}
+    tr = services.tr
+    texts = {key: str(tr(f"chart.{key}")) for key in CHART_TEXTS}
     return ChartData(
-        title=f"Rekap {summary.period.label} — {summary.total} laporan",
+        title=str(tr("chart.title", period=summary.period.label, total=summary.total)), texts=texts,
         categories=[(labels[k], n) for k, n in summary.by_category],
         kecamatan=list(summary.by_kecamatan),
         response=[(r.name, r.acknowledge.median, r.on_scene.median) for r in summary.response])
@@ -107,7 +109,7 @@ async def chart_png(services: Services, summary: Recap) -> bytes:
 
 async def month_chart(services: Services, month_key: str) -> tuple[bytes, str]:
     year, month = (int(p) for p in month_key.split("-"))
-    period = month_period(year, month, services.tz)
+    period = month_period(year, month, services.tz, services.tr)
     async with services.db.uow() as uow:
         summary = await recap(uow, services, period)
     return await chart_png(services, summary), period.label

@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from ..clock import utcnow
-from ..domain.text import CAPTION_LIMIT, TEXT_LIMIT, fit, plain_fit, shown_plain
+from ..domain.text import CAPTION_LIMIT, TEXT_LIMIT, fit, plain_fit, shown_plain, visible
 from ..services import outbox, stats
 from ..services.context import Services
 from ..services.dispatch import Outgoing, Route, SendOutcome, SendResult
@@ -148,7 +148,8 @@ class OutboxSender:
     async def _call(self, job: Outgoing, text: str, parse_mode: str | None) -> SendResult:
         if job.kind == "chart" and job.chart_month:
             png, label = await stats.month_chart(self.services, job.chart_month)
-            photo = await self.bot.send_photo(job.chat_id, png, caption=plain_fit(f"Grafik {label}", CAPTION_LIMIT),
+            photo = await self.bot.send_photo(job.chat_id, png, caption=plain_fit(
+                visible(self.services.tr("chart_caption", period=label)), CAPTION_LIMIT),
                                               rate_limit_args=OUTBOX)
             return SendResult(SendOutcome.SENT, message_id=photo.message_id)
         markup = keyboard(job.buttons)

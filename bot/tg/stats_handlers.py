@@ -10,7 +10,7 @@ from ..domain.model import Role
 from ..domain.periods import PeriodError, parse_period
 from ..domain.render import cut
 from ..domain.stats import recap_text, spoken_summary
-from ..domain.text import CAPTION_LIMIT, plain_fit
+from ..domain.text import CAPTION_LIMIT, plain_fit, visible
 from ..i18n import Html
 from ..services import health, people, stats
 from ..services.scheduled_posts import labels
@@ -33,16 +33,17 @@ async def rekap(update: Update, context: Context) -> None:
     villages = "desa" in args
     words = [a for a in args if a != "desa"]
     try:
-        period = parse_period(words[0] if words else None, utcnow(), svc.tz)
+        period = parse_period(words[0] if words else None, utcnow(), svc.tz, svc.tr)
     except PeriodError as exc:
-        await reply(message, svc.tr("rekap_usage", problem=str(exc)))
+        await reply(message, svc.tr("rekap_usage", problem=exc.text(svc.tr)))
         return
     summary = await stats.recap_of(svc, period, villages=villages)
     cats, subs = labels(svc)
     text = Html(spoken_summary(summary, cats, svc.tr) + "\n\n" + recap_text(summary, cats, subs, svc.tr))
     await reply(message, cut(text))
     png = await stats.chart_png(svc, summary)
-    await message.reply_photo(png, caption=plain_fit(f"Grafik {period.label}", CAPTION_LIMIT))
+    await message.reply_photo(png, caption=plain_fit(visible(svc.tr("chart_caption", period=period.label)),
+                                                     CAPTION_LIMIT))
 
 
 async def kesehatan(update: Update, context: Context) -> None:

@@ -64,7 +64,7 @@ def test_the_card_shows_time_in_wit_place_map_and_masked_caller(rules: Rules, tr
     text = to_plain(render_card(incident(), rules, tr, WIT, audience=Audience.RESPONDER))
     assert "LAPORAN 112-2026-00001" in text
     assert "Bencana / Kebakaran" in text and "Batu Merah, Kec. Sirimau" in text
-    assert "05-01-2026 10:04 WIT" in text
+    assert "05-01-2026 10.04 WIT" in text
     assert "Ibu Maria · …890" in text and "3456" not in text and "7890" not in text
     assert "Peta" in text
 
@@ -120,8 +120,8 @@ def test_the_status_lines_show_each_agency_step_time_person_and_a_short_note(rul
              TargetView("pln", "PLN", TargetStatus.ACKNOWLEDGED, at, "Yani"),
              TargetView("dinkes", "Dinkes/RS", TargetStatus.PENDING, None, None)]
     text = to_plain(render_card(incident(), rules, tr, WIT, audience=Audience.RESPONDER, targets=views))
-    assert "• Damkar: 🚑 menuju lokasi 10:04 (Budi) — OTW 2 unit" in text and "x" * 61 not in text
-    assert "• PLN: ✅ diterima 10:04 (Yani)" in text
+    assert "• Damkar: 🚗 berangkat 10.04 (Budi) — OTW 2 unit" in text and "x" * 61 not in text
+    assert "• PLN: ✅ diterima 10.04 (Yani)" in text
     assert "• Dinkes/RS: ⏳ belum merespons" in text
 
 
@@ -144,3 +144,13 @@ def test_step_and_confirmation_callback_data_round_trip_under_64_bytes() -> None
         assert len(data.encode()) <= 64 and decode(data) == press
     with pytest.raises(ValueError):
         AgencyPress(1, "steal").encode()
+
+
+@pytest.mark.parametrize(("code", "shown"), [("81.71.01.1006", "Kel. Nusaniwe, Kec. Nusaniwe"),
+                                             ("81.71.01.2003", "Negeri Nusaniwe, Kec. Nusaniwe")])
+def test_a_twin_named_village_shows_its_kind_in_the_cards_first_line(rules: Rules, tr: Catalogue, code: str,
+                                                                     shown: str) -> None:
+    report = incident(kecamatan="Nusaniwe", kecamatan_code="81.71.01", village="Nusaniwe", village_code=code)
+    first_line = to_plain(render_card(report, rules, tr, WIT, audience=Audience.OVERSIGHT)).splitlines()[0]
+    # A phone's lock-screen preview shows the first line: priority, category and the place, with its kind.
+    assert first_line == f"🔴 KRITIS · Bencana / Kebakaran · {shown}"

@@ -121,7 +121,7 @@ def test_a_forged_status_line_in_a_note_stays_on_the_notes_line(rules: Rules, tr
         "bencana", "kebakaran", "kritis", "Sirimau", None, None, None, False, "Jl. A", "api"), NOW, "Rina"),
         rules, tr, WIT, audience=Audience.RESPONDER, targets=[view]))
     assert [line for line in card.splitlines() if line.startswith("• PLN")] == [
-        "• PLN: 🚑 menuju lokasi 10:04 (Budi) — OTW • PLN: 🏁 selesai 10:05 (Yani)"]
+        "• PLN: 🚗 berangkat 10.04 (Budi) — OTW • PLN: 🏁 selesai 10:05 (Yani)"]
 
 
 @PROPERTY

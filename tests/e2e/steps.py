@@ -32,7 +32,7 @@ BLOCK = """  {name}:
 
 def file_fire(fake: FakeTelegram) -> str:
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, world.FIRE_REPORT)
-    accepted = fake.wait_for_message(world.CALL_TAKER, "Laporan diterima")
+    accepted = fake.wait_for_message(world.CALL_TAKER, "Laporan tercatat")
     match = NUMBER.search(accepted.text)
     assert match, accepted.text
     return match.group(0)

@@ -39,7 +39,7 @@ def test_out_of_range_commands_and_forged_buttons_are_answered_in_words(running:
     fake.send_text(boss, boss, f"/tunda {number} 99999999d menunggu")
     assert "paling lama ditunda 24 jam" in fake.wait_for_message(boss, "terlalu lama").text
     fake.send_text(boss, boss, f"/tunda {number} 999999999999999999999999d menunggu")
-    fake.wait_for_message(boss, "tidak dikenal; tulis seperti")
+    fake.wait_for_message(boss, "tidak dikenal. Tulis misalnya")
     fake.send_text(boss, boss, "/status 3000000000")
     fake.wait_for_message(boss, "Laporan 3000000000 tidak ada")
     fake.send_text(boss, boss, "/lapor")
@@ -70,7 +70,7 @@ def test_numbers_past_99999_are_imported_and_used_in_commands(running: BotProces
     fake.send_text(rina, rina, "/status 100000")
     assert "Pasar Mardika" in fake.wait_for_message(rina, f"112-{year}-100000").text
     fake.send_text(rina, rina, world.FIRE_REPORT)
-    accepted = fake.wait_for_message(rina, "Laporan diterima")
+    accepted = fake.wait_for_message(rina, "Laporan tercatat")
     assert f"112-{year}-100001" in accepted.text
     fake.send_text(rina, rina, f"/tutup 112-{year}-100001 palsu iseng")
     fake.wait_for_message(rina, f"112-{year}-100001 ditutup")
@@ -149,15 +149,15 @@ def test_a_group_upgraded_to_a_supergroup_is_rekeyed_before_the_next_report(runn
 def test_the_caller_confirmation_goes_to_the_call_center_group_when_the_call_taker_blocked_the_bot(
         running: BotProcess, fake: FakeTelegram) -> None:
     number = file_fire(fake)
-    fake.wait_for_message(world.CALL_TAKER, "diterima semua grup")
+    fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup")
     fake.fail("blocked", method="sendMessage", chat_id=world.CALL_TAKER, times=-1)
     for key in RESPONDERS:
-        press(fake, world.DAMKAR_STAFF, key, number, "Terima")
+        press(fake, world.DAMKAR_STAFF, key, number, "Diterima")
         fake.wait_until(lambda key=key: any("Selesai" in t for t, _ in card(fake, key, number).buttons()),
                         what=f"Selesai on {key}")
         press(fake, world.DAMKAR_STAFF, key, number, "Selesai")
     center = world.GROUPS["call_center"]
-    ask = fake.wait_for_message(center, "Hubungi pelapor")
+    ask = fake.wait_for_message(center, "Telepon pelapor")
     assert number in ask.text and "untuk Rina" in ask.text and "bot diblokir" in ask.text
     data = next(d for t, d in ask.buttons() if "mengonfirmasi" in t)
     fake.wait_for_answer(fake.press(world.SUPERVISOR, center, ask.message_id, data))

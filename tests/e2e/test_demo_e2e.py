@@ -17,8 +17,8 @@ def test_the_demo_plays_the_fire_from_the_call_to_the_chart(tmp_path: Path) -> N
                             env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
-    for step in ("Laporan diterima: 112-", "PLN: ✅ diterima", "Damkar menangani", "Pengingat 1/1",
-                 "ESKALASI", "Dinkes/RS belum menerima laporan", "Hubungi pelapor", "DITUTUP: tertangani",
+    for step in ("Laporan tercatat: 112-", "PLN: ✅ diterima", "Damkar berangkat untuk", "Pengingat 1/1",
+                 "ESKALASI", "Dinkes/RS belum menerima laporan", "Telepon pelapor", "DITUTUP: tertangani",
                  "Rekap hari ini", "Grafik rekap:"):
         assert step in out, step
     chart = tmp_path / "demo" / "rekap.png"

@@ -47,7 +47,7 @@ def test_webhook_mode_takes_updates_only_with_the_secret_and_answers_healthz(
     bind_all_groups(fake)
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, "/lapor\nkategori: medis\nkecamatan: Sirimau\nalamat: Pasar\n"
                                                        "keterangan: Pingsan")
-    fake.wait_for_message(world.CALL_TAKER, "Laporan diterima")
+    fake.wait_for_message(world.CALL_TAKER, "Laporan tercatat")
     forged = json.dumps({"update_id": 999, "message": {"message_id": 1, "date": 0, "text": "/lapor x",
                                                        "chat": {"id": 1, "type": "private"}}}).encode()
     url = f"http://127.0.0.1:{port}/telegram"
@@ -105,7 +105,7 @@ def test_two_instances_on_one_postgresql_send_each_post_reminder_and_report_once
                                f"/lapor\nkategori: kebakaran\nkecamatan: Sirimau\nalamat: Gudang {i}\nketerangan: Api")
             def accepted() -> set[str] | None:
                 found = {m.text.split(": ")[1].split()[0] for m in fake.bot_messages(world.CALL_TAKER)
-                         if "Laporan diterima" in m.text}
+                         if "Laporan tercatat" in m.text}
                 return found if len(found) >= REPORTS else None
 
             numbers = fake.wait_until(accepted, timeout=60, what="every report accepted")
@@ -153,7 +153,7 @@ def test_health_shows_backlog_unreachable_groups_and_the_last_update(running: Bo
     fake.wait_for_message(world.CALL_TAKER, "GAGAL")
     fake.send_text(world.ADMIN, world.ADMIN, "/kesehatan")
     text = fake.wait_for_message(world.ADMIN, "Kesehatan Sigap 112").text
-    assert "Basis data: ok" in text and "Grup tak terjangkau: sar" in text
+    assert "Basis data: ok" in text and "Grup yang tidak dapat dihubungi: sar" in text
     report = json.loads(fake.wait_until(lambda: (lambda r: r.stdout if '"e2e-1"' in r.stdout else None)(
         running.cli("health")), what="a heartbeat"))
     assert report["database"] == "ok" and report["unreachable_groups"] == ["sar"]

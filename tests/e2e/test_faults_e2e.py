@@ -33,7 +33,7 @@ def test_a_group_upgraded_to_a_supergroup_is_re_keyed_and_gets_its_post(running:
     fake.migrate_group(world.GROUPS["dishub"], new_id)
     number = file_fire(fake)
     fake.wait_for_message(new_id, number)
-    fake.wait_for_message(world.CALL_TAKER, "diterima semua grup")
+    fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup")
     assert f"dishub\t{new_id}" in running.cli("groups", "list").stdout
 
 
@@ -42,4 +42,4 @@ def test_a_post_telegram_cannot_parse_is_sent_as_plain_text(running: BotProcess,
     number = file_fire(fake)
     card = fake.wait_for_message(world.GROUPS["pimpinan"], number)
     assert "<b>" not in card.text and "Rumah terbakar" in card.text
-    fake.wait_for_message(world.CALL_TAKER, "diterima semua grup")
+    fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup")

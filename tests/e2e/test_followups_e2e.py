@@ -37,9 +37,9 @@ def test_a_silent_agency_is_chased_up_the_ladder_through_a_restart(process: BotP
     fake.wait_polling()
     bind_all_groups(fake)
     number = file_fire(fake)
-    press(fake, world.PLN_STAFF, "pln", number, "Terima")
+    press(fake, world.PLN_STAFF, "pln", number, "Diterima")
     for key in ("damkar", "dishub", "tni_polri"):
-        press(fake, world.DAMKAR_STAFF, key, number, "Tangani")
+        press(fake, world.DAMKAR_STAFF, key, number, "Berangkat")
     reminder = fake.wait_for_message(world.GROUPS["dinkes"], "Pengingat 1/1", timeout=90)
     assert reminder.reply_to == card(fake, "dinkes", number).message_id and number in reminder.text
     assert not any("Pengingat" in m.text for m in fake.bot_messages(world.GROUPS["pln"]))
@@ -49,10 +49,10 @@ def test_a_silent_agency_is_chased_up_the_ladder_through_a_restart(process: BotP
     process.start()
     escalation = fake.wait_for_message(world.GROUPS["call_center"], "ESKALASI", timeout=90)
     assert "Dinkes/RS belum menerima laporan" in escalation.text
-    assert "PLN: ✅ diterima" in escalation.text and "Damkar: 🚑 menuju lokasi" in escalation.text
+    assert "PLN: ✅ diterima" in escalation.text and "Damkar: 🚗 berangkat" in escalation.text
     leaders = fake.wait_for_message(world.GROUPS["pimpinan"], "ESKALASI", timeout=90)
     assert "Dinkes/RS" in leaders.text
-    press(fake, world.DAMKAR_STAFF, "dinkes", number, "Terima")
+    press(fake, world.DAMKAR_STAFF, "dinkes", number, "Diterima")
     wait_quiet(fake, process)  # a whole sweep after the press, and everything it would send sent
     assert len([m for m in fake.bot_messages(world.GROUPS["dinkes"]) if "Pengingat" in m.text]) == 1
     assert len([m for m in fake.bot_messages(world.GROUPS["call_center"]) if "ESKALASI" in m.text]) == 1

@@ -89,7 +89,7 @@ def test_webhook_mode_stores_an_update_before_answering_200_and_a_kill_after_it_
     process.kill()  # right after the 200: Telegram will not send it again
     assert sql(process, "SELECT count(*) FROM inbox_update WHERE update_id = :u", u=update_id) == [(1,)]
     process.start("--webhook")
-    accepted = fake.wait_for_message(world.CALL_TAKER, "Laporan diterima", timeout=60)
+    accepted = fake.wait_for_message(world.CALL_TAKER, "Laporan tercatat", timeout=60)
     match = NUMBER.search(accepted.text)
     assert match, accepted.text
     every_group_has_one_card(fake, match.group(0))
@@ -103,8 +103,8 @@ def test_a_slow_answer_from_telegram_is_awaited_and_the_group_gets_one_card(
     every_group_has_one_card(fake, number)
     damkar = cards(fake, "damkar", number)[0]
     fake.send_text(world.DAMKAR_STAFF, world.GROUPS["damkar"], "OTW", reply_to=damkar.message_id)
-    fake.wait_for_message(world.GROUPS["damkar"], "Damkar menangani")
-    fake.wait_until(lambda: "Damkar: 🚑" in cards(fake, "damkar", number)[0].text, what="the card edited")
+    fake.wait_for_message(world.GROUPS["damkar"], "Damkar berangkat untuk")
+    fake.wait_until(lambda: "Damkar: 🚗" in cards(fake, "damkar", number)[0].text, what="the card edited")
 
 
 def test_a_reply_to_a_copy_whose_send_answer_was_lost_is_taken_as_a_reply_to_that_card(
@@ -120,6 +120,6 @@ def test_a_reply_to_a_copy_whose_send_answer_was_lost_is_taken_as_a_reply_to_tha
     fake.wait_until(lambda: len(cards(fake, "damkar", number)) == 2, timeout=60, what="the second copy")
     lost = cards(fake, "damkar", number)[0]
     fake.send_text(world.DAMKAR_STAFF, world.GROUPS["damkar"], "OTW 2 unit", reply_to=lost.message_id)
-    fake.wait_for_message(world.GROUPS["damkar"], "Damkar menangani")
+    fake.wait_for_message(world.GROUPS["damkar"], "Damkar berangkat untuk")
     for copy in cards(fake, "damkar", number):  # both copies are kept in sync from now on
         fake.wait_until(lambda copy=copy: "OTW 2 unit" in copy.text, what=f"copy {copy.message_id} edited")

@@ -40,8 +40,8 @@ def test_a_fire_reaches_exactly_the_right_groups_with_the_phone_masked_outside_t
         running: BotProcess, fake: FakeTelegram) -> None:
     number = file_fire(fake)
     accepted = fake.last(world.CALL_TAKER)
-    assert "Damkar" in accepted.text and "PLN" in accepted.text and "Monitoring Walikota" in accepted.text
-    fake.wait_for_message(world.CALL_TAKER, "diterima semua grup")
+    assert "Damkar" in accepted.text and "PLN" in accepted.text and "Pemantauan Wali Kota" in accepted.text
+    fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup")
     cards = cards_with(fake, number)
     assert {key for key, texts in cards.items() if texts} == world.FIRE_GROUPS
     assert all(len(texts) == 1 for key, texts in cards.items() if key in world.FIRE_GROUPS)
@@ -63,7 +63,7 @@ def test_mistakes_are_listed_at_once_and_only_the_corrected_line_is_needed(
     assert "Sirimao" in problems.text and "Sirimau" in problems.text and "123" in problems.text
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER,
                    "kategori: kebakaran\nkecamatan: Sirimau\ntelepon: 0812 3456 7890")
-    accepted = fake.wait_for_message(world.CALL_TAKER, "Laporan diterima")
+    accepted = fake.wait_for_message(world.CALL_TAKER, "Laporan tercatat")
     number = NUMBER.search(accepted.text).group(0)  # type: ignore[union-attr]
     card = fake.wait_for_message(world.GROUPS["damkar"], number)
     assert "Jl. Pattimura" in card.text and "Asap tebal dari gudang" in card.text
@@ -99,7 +99,7 @@ def test_the_guided_form_files_a_report_with_buttons_and_typed_answers(running: 
     summary = fake.wait_for_message(me, "Periksa laporan")
     assert "Pantai Namalatu" in summary.text and form.message_id != summary.message_id
     press("Kirim")
-    fake.wait_until(lambda: "Laporan diterima" in fake.last(me).text)
+    fake.wait_until(lambda: "Laporan tercatat" in fake.last(me).text)
     number = NUMBER.search(fake.last(me).text).group(0)  # type: ignore[union-attr]
     sar_card = fake.wait_for_message(world.GROUPS["sar"], number)
     assert "Orang hilang" in sar_card.text and "Nusaniwe" in sar_card.text and "…234" in sar_card.text
@@ -113,7 +113,7 @@ def test_a_kicked_group_holds_up_no_other_and_the_call_taker_is_told_why(
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER,
                    "/lapor\nkategori: orang hilang\nkecamatan: Nusaniwe\nnegeri: Latuhalat\nalamat: Pantai Santai\n"
                    "keterangan: Perenang hilang terseret arus")
-    number = NUMBER.search(fake.wait_for_message(world.CALL_TAKER, "Laporan diterima").text).group(0)  # type: ignore[union-attr]
+    number = NUMBER.search(fake.wait_for_message(world.CALL_TAKER, "Laporan tercatat").text).group(0)  # type: ignore[union-attr]
     fake.wait_for_message(world.GROUPS["tni_polri"], number)
     report = fake.wait_for_message(world.CALL_TAKER, "GAGAL")
     assert "SAR (Basarnas): bot dikeluarkan dari grup" in report.text
@@ -134,12 +134,12 @@ def test_strangers_and_unbound_groups_are_ignored_but_whoami_answers(running: Bo
 
 def test_the_same_update_delivered_twice_makes_one_incident(running: BotProcess, fake: FakeTelegram) -> None:
     message = fake.send_text(world.CALL_TAKER, world.CALL_TAKER, world.FIRE_REPORT)
-    first = fake.wait_for_message(world.CALL_TAKER, "Laporan diterima")
+    first = fake.wait_for_message(world.CALL_TAKER, "Laporan tercatat")
     fake.redeliver({"message": message})
     duplicate = fake.wait_for_message(world.CALL_TAKER, "sudah tercatat")
     number = NUMBER.search(first.text).group(0)  # type: ignore[union-attr]
     assert number in duplicate.text
-    fake.wait_for_message(world.CALL_TAKER, "diterima semua grup")
+    fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup")
     assert all(len(texts) == 1 for key, texts in cards_with(fake, number).items() if key in world.FIRE_GROUPS)
 
 
@@ -160,11 +160,11 @@ def test_sigkill_with_deliveries_pending_then_restart_delivers_everything_once(
     running.start()
     for key in world.FIRE_GROUPS:
         fake.wait_for_message(world.GROUPS[key], number, timeout=90)
-    fake.wait_for_message(world.CALL_TAKER, "diterima semua grup", timeout=90)
+    fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup", timeout=90)
     cards = cards_with(fake, number)
     assert {key for key, texts in cards.items() if texts} == world.FIRE_GROUPS
     assert {key: len(texts) for key, texts in cards.items() if len(texts) > 1} == {}
-    accepted = [m for m in fake.bot_messages(world.CALL_TAKER) if "Laporan diterima" in m.text]
+    accepted = [m for m in fake.bot_messages(world.CALL_TAKER) if "Laporan tercatat" in m.text]
     assert len(accepted) == 1
 
 
@@ -176,7 +176,7 @@ def test_bantuan_lists_what_this_person_may_use_and_menus_are_registered_per_rol
     assert "/tunda" not in help_text and "/daftar_grup" not in help_text
     fake.send_text(world.DAMKAR_STAFF, world.GROUPS["damkar"], "/bantuan")
     responder = fake.wait_for_message(world.GROUPS["damkar"], "Perintah untuk Anda").text
-    assert "🚑 Tangani" in responder and "/lapor" not in responder
+    assert "🚗 Berangkat" in responder and "/lapor" not in responder
     scopes = {json.dumps(c.get("scope"), sort_keys=True): c["commands"] for c in fake.calls_of("setMyCommands")}
     mine = scopes[json.dumps({"chat_id": world.CALL_TAKER, "type": "chat"}, sort_keys=True)]
     assert {"command": "lapor", "description": "Buat laporan darurat baru"} in mine
@@ -189,7 +189,7 @@ def test_the_bot_added_to_an_unknown_group_tells_the_admins_and_ignores_the_grou
     fake.send_text(world.ADMIN, world.ADMIN, "/start")  # the admin has a private chat with the bot
     fake.wait_for_message(world.ADMIN, "Halo")
     fake.bot_joins(world.UNBOUND_GROUP, world.STRANGER)
-    told = fake.wait_for_message(world.ADMIN, "belum terikat")
+    told = fake.wait_for_message(world.ADMIN, "belum terdaftar untuk instansi")
     assert str(world.UNBOUND_GROUP) in told.text and "/daftar_grup" in told.text
     fake.bot_joins(world.GROUPS["sar"], world.STRANGER, present=False)
     removed = fake.wait_for_message(world.ADMIN, "dikeluarkan")
@@ -205,7 +205,7 @@ def test_hostile_text_in_every_field_is_shown_as_typed_and_never_breaks_a_messag
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER,
                    f"/lapor\nkategori: kebakaran\nkecamatan: Sirimau\nalamat: {evil}\npelapor: {evil}\n"
                    f"keterangan: {long_description[:1490]}\x07")
-    number = NUMBER.search(fake.wait_for_message(world.CALL_TAKER, "Laporan diterima").text).group(0)  # type: ignore[union-attr]
+    number = NUMBER.search(fake.wait_for_message(world.CALL_TAKER, "Laporan tercatat").text).group(0)  # type: ignore[union-attr]
     card = fake.wait_for_message(world.GROUPS["damkar"], number)
     # Shown as typed, except what no one can see: bidi controls (issue 11: they reorder what follows) and \x07.
     shown = evil.replace("\u202e", "").replace("\u202c", "")
@@ -213,6 +213,6 @@ def test_hostile_text_in_every_field_is_shown_as_typed_and_never_breaks_a_messag
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER,
                    "/lapor\nkategori: medis\nkecamatan: Sirimau\nalamat: x\nketerangan: " + "y" * 1600)
     too_long = fake.wait_for_message(world.CALL_TAKER, "terlalu panjang")
-    assert "maksimal 1500" in too_long.text
+    assert "paling banyak 1500" in too_long.text
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/lapor {evil}")
     fake.wait_for_message(world.CALL_TAKER, "wajib diisi")

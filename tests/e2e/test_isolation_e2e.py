@@ -18,7 +18,7 @@ EDIT_NOTICE = "Pesan yang diubah tidak diproses"
 
 def file_fire(fake: FakeTelegram) -> str:
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, world.FIRE_REPORT)
-    match = NUMBER.search(fake.wait_for_message(world.CALL_TAKER, "Laporan diterima").text)
+    match = NUMBER.search(fake.wait_for_message(world.CALL_TAKER, "Laporan tercatat").text)
     assert match
     return match.group(0)
 
@@ -88,10 +88,10 @@ def test_an_edited_form_answer_does_not_fill_a_step(running: BotProcess, fake: F
 def test_a_live_location_moving_gets_no_reply_per_move(running: BotProcess, fake: FakeTelegram) -> None:
     me = world.CALL_TAKER
     fake.send_text(me, me, world.FIRE_REPORT)
-    fake.wait_for_message(me, "Laporan diterima")
+    fake.wait_for_message(me, "Laporan tercatat")
     live = fake.send_location(me, me, -3.6954, 128.1814, live_period=900)
     fake.wait_for_message(me, "-3.69540")
-    fake.wait_for_message(me, "diterima semua grup")  # the delivery report comes on its own time: count after it
+    fake.wait_for_message(me, "terkirim ke semua grup")  # the delivery report comes on its own time: count after it
     before = len(fake.bot_messages(me))
     for step in range(1, 11):
         fake.edit_location(me, live["message_id"], -3.6954 + step / 10000, 128.1814)

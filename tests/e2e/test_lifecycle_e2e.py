@@ -22,18 +22,19 @@ def incident_id_of(message: Sent) -> str:
 
 def test_steps_in_different_groups_show_on_every_copy(running: BotProcess, fake: FakeTelegram) -> None:
     number = file_fire(fake)
-    answer = press(fake, world.PLN_STAFF, "pln", number, "Terima")
-    assert answer["text"] == "Tercatat: PLN menerima laporan."
+    answer = press(fake, world.PLN_STAFF, "pln", number, "Diterima")
+    assert answer["text"] == "Tercatat: laporan diterima PLN."
     everywhere(fake, number, "PLN: ✅ diterima")
     damkar_card = card(fake, "damkar", number)
     fake.send_text(world.DAMKAR_STAFF, world.GROUPS["damkar"], "OTW 2 unit", reply_to=damkar_card.message_id)
-    fake.wait_for_message(world.GROUPS["damkar"], "Damkar menangani")
-    everywhere(fake, number, "Damkar: 🚑 menuju lokasi")
+    fake.wait_for_message(world.GROUPS["damkar"], "Damkar berangkat untuk")
+    everywhere(fake, number, "Damkar: 🚗 berangkat")
     monitoring = card(fake, "monitoring", number).text
     assert "(Budi) — OTW 2 unit" in monitoring and "Dinkes/RS: ⏳ belum merespons" in monitoring
-    assert [t for t, _ in card(fake, "pln", number).buttons()] == ["🚑 Tangani", "📍 Tiba", "🏁 Selesai",
+    assert [t for t, _ in card(fake, "pln", number).buttons()] == ["🚗 Berangkat", "📍 Tiba di lokasi", "🏁 Selesai",
                                                                     "📞 Nomor pelapor"]
-    assert [t for t, _ in card(fake, "damkar", number).buttons()] == ["📍 Tiba", "🏁 Selesai", "📞 Nomor pelapor"]
+    assert [t for t, _ in card(fake, "damkar", number).buttons()] == ["📍 Tiba di lokasi", "🏁 Selesai",
+                                                                       "📞 Nomor pelapor"]
     assert card(fake, "monitoring", number).buttons() == [] and card(fake, "call_center", number).buttons() == []
 
 
@@ -60,7 +61,7 @@ def test_two_people_claiming_at_once_exactly_one_wins(running: BotProcess, fake:
     fake.add_user(2003, "Rudi")
     number = file_fire(fake)
     message = card(fake, "damkar", number)
-    data = next(d for text, d in message.buttons() if "Tangani" in text)
+    data = next(d for text, d in message.buttons() if "Berangkat" in text)
     queries: list[str] = []
     gate = threading.Barrier(2)
 
@@ -75,9 +76,9 @@ def test_two_people_claiming_at_once_exactly_one_wins(running: BotProcess, fake:
         t.join()
     answers = sorted(fake.wait_for_answer(q)["text"] for q in queries)
     assert answers[0].startswith("Sudah tercatat: Damkar") and answers[1].startswith("Tercatat: Damkar")
-    everywhere(fake, number, "Damkar: 🚑 menuju lokasi")
-    status = _status(fake, number)
-    assert status.count("Damkar: 🚑 menangani") == 1
+    everywhere(fake, number, "Damkar: 🚗 berangkat")
+    history = _status(fake, number).split("🗒 Riwayat")[1]  # the card above it names the same step
+    assert history.count("Damkar: 🚗 berangkat") == 1
 
 
 def _status(fake: FakeTelegram, number: str) -> str:
@@ -89,11 +90,11 @@ def test_when_every_agency_is_done_the_caller_is_confirmed_and_the_incident_clos
         running: BotProcess, fake: FakeTelegram) -> None:
     number = file_fire(fake)
     for key in RESPONDERS:
-        press(fake, world.DAMKAR_STAFF, key, number, "Terima")
+        press(fake, world.DAMKAR_STAFF, key, number, "Diterima")
         fake.wait_until(lambda key=key: any("Selesai" in t for t, _ in card(fake, key, number).buttons()),
                         what=f"Selesai on {key}")
         press(fake, world.DAMKAR_STAFF, key, number, "Selesai")
-    ask = fake.wait_for_message(world.CALL_TAKER, "Hubungi pelapor")
+    ask = fake.wait_for_message(world.CALL_TAKER, "Telepon pelapor")
     assert "Ibu Maria" in ask.text and "0812-3456-7890" in ask.text
     everywhere(fake, number, "menunggu konfirmasi pelapor")
     data = next(d for t, d in ask.buttons() if "mengonfirmasi" in t)
@@ -106,7 +107,7 @@ def test_when_every_agency_is_done_the_caller_is_confirmed_and_the_incident_clos
                       f"a1:{incident}:arr", forge=True)
     assert "sudah ditutup" in fake.wait_for_answer(late)["text"]
     history = _status(fake, number).split("Riwayat", 1)[1]
-    order = [history.index(s) for s in ("laporan dicatat", "Damkar: ✅ diterima", "semua instansi selesai",
+    order = [history.index(s) for s in ("laporan tercatat", "Damkar: ✅ diterima", "semua instansi selesai",
                                         "pelapor mengonfirmasi", "ditutup: tertangani")]
     assert order == sorted(order)
     assert history.count("✅ diterima") == 5 and history.count("🏁 selesai") == 5
@@ -123,17 +124,17 @@ def test_the_desk_adds_an_agency_changes_priority_closes_as_false_and_reopens(
     everywhere(fake, number, "SAR (Basarnas): ⏳ belum merespons")
     fake.send_text(me, me, f"/prioritas {number} sedang")
     fake.wait_for_message(me, "sekarang Sedang")
-    everywhere(fake, number, "Prioritas: Sedang")
+    everywhere(fake, number, "🟡 SEDANG · ")
     fake.send_text(me, me, "/aktif")
     active = fake.wait_for_message(me, "Laporan terbuka")
     assert number in active.text and "belum merespons: " in active.text and "Damkar" in active.text
     fake.send_text(me, me, f"/tutup {number} palsu anak iseng")
-    fake.wait_for_message(me, "ditutup: laporan palsu")
-    everywhere(fake, number, "DITUTUP: laporan palsu/iseng")
+    fake.wait_for_message(me, "ditutup: palsu/iseng")
+    everywhere(fake, number, "DITUTUP: palsu/iseng")
     fake.send_text(me, me, f"/buka {number}")
     fake.wait_for_message(me, "dibuka lagi")
     fake.wait_until(lambda: "DITUTUP" not in card(fake, "monitoring", number).text, what="reopened card")
-    fake.wait_until(lambda: re.search(r"Terima", " ".join(t for t, _ in card(fake, "damkar", number).buttons())),
+    fake.wait_until(lambda: re.search(r"Diterima", " ".join(t for t, _ in card(fake, "damkar", number).buttons())),
                     what="the Damkar buttons back after reopening")
 
 
@@ -142,5 +143,5 @@ def test_a_responder_cannot_use_the_desk_commands(running: BotProcess, fake: Fak
                 "--agency", "damkar")
     number = file_fire(fake)
     fake.send_text(world.DAMKAR_STAFF, world.DAMKAR_STAFF, f"/tutup {number} batal")
-    fake.wait_for_message(world.DAMKAR_STAFF, "Hanya petugas call taker")
+    fake.wait_for_message(world.DAMKAR_STAFF, "Hanya petugas Call Center 112")
     assert "DITUTUP" not in card(fake, "monitoring", number).text

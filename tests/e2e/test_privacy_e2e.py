@@ -36,7 +36,7 @@ def phone_runs(text: str) -> set[str]:
 
 def file_report(fake: FakeTelegram, text: str = REPORT) -> str:
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, text)
-    match = NUMBER.search(fake.wait_for_message(world.CALL_TAKER, "Laporan diterima").text)
+    match = NUMBER.search(fake.wait_for_message(world.CALL_TAKER, "Laporan tercatat").text)
     assert match
     return match.group(0)
 
@@ -71,7 +71,7 @@ def test_each_group_sees_only_what_it_needs_and_a_responder_reveals_the_number_p
 
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/status {number}")
     history = fake.wait_for_message(world.CALL_TAKER, f"Riwayat {number}").text
-    assert re.search(r"\d\d:\d\d 📞 nomor pelapor dibuka oleh Budi \(Damkar\)", history), history
+    assert re.search(r"\d\d\.\d\d 📞 nomor pelapor dibuka oleh Budi \(Damkar\)", history), history
 
 
 def test_a_press_from_a_reader_or_an_unassigned_group_is_refused_politely(running: BotProcess,
@@ -94,10 +94,10 @@ def test_the_phone_button_stays_on_every_re_render_until_the_report_is_closed(ru
                                                                              fake: FakeTelegram) -> None:
     number = file_report(fake)
     damkar = card(fake, "damkar", number)
-    ack = next(d for t, d in damkar.buttons() if "Terima" in t)
+    ack = next(d for t, d in damkar.buttons() if "Diterima" in t)
     fake.wait_for_answer(fake.press(world.DAMKAR_STAFF, world.GROUPS["damkar"], damkar.message_id, ack))
     fake.wait_until(lambda: "Damkar: ✅ diterima" in card(fake, "damkar", number).text, what="the edit")
-    assert [t for t, _ in card(fake, "damkar", number).buttons()] == ["🚑 Tangani", "📍 Tiba", "🏁 Selesai",
+    assert [t for t, _ in card(fake, "damkar", number).buttons()] == ["🚗 Berangkat", "📍 Tiba di lokasi", "🏁 Selesai",
                                                                        "📞 Nomor pelapor"]
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/tutup {number} palsu")
     fake.wait_until(lambda: "DITUTUP" in card(fake, "damkar", number).text, what="the closed card")
@@ -133,7 +133,7 @@ def test_neither_debug_logging_nor_a_database_error_writes_the_callers_data_to_t
     bind_all_groups(fake)
     number = file_report(fake)
     card(fake, "call_center", number)
-    fake.wait_for_message(world.CALL_TAKER, "diterima semua grup")
+    fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup")
     _install_failing_insert(e2e_database_url)
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, REPORT.replace("Jl. Jend. Sudirman", "Jl. Pattimura"))
     fake.wait_until(lambda: "refused by test trigger" in process.logs(), what="the database error in the log")

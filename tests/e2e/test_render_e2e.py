@@ -29,11 +29,11 @@ def test_a_report_in_emoji_at_every_maximum_reaches_every_group(running: BotProc
                         f"keterangan: {at_most('🚒&🧯>', 'keterangan')}"])
     assert utf16_len(report) <= 4096  # what Telegram lets a call taker send
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, report)
-    accepted = fake.wait_for_message(world.CALL_TAKER, "Laporan diterima")
+    accepted = fake.wait_for_message(world.CALL_TAKER, "Laporan tercatat")
     match = NUMBER.search(accepted.text)
     assert match, accepted.text
     number = match.group(0)
-    fake.wait_for_message(world.CALL_TAKER, "diterima semua grup", timeout=60)
+    fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup", timeout=60)
     for key in world.FIRE_GROUPS:
         shown = card(fake, key, number).text
         assert utf16_len(shown) <= 4096 and "🔥&🔥&" in shown and "🚒&🧯>" in shown
@@ -45,11 +45,11 @@ def test_a_reply_note_cannot_forge_a_status_line_and_hidden_characters_are_not_s
         running: BotProcess, fake: FakeTelegram) -> None:
     fake.add_user(world.PLN_STAFF, "\u202eYa\u200bni\u2066")
     number = file_fire(fake)
-    fake.wait_for_message(world.CALL_TAKER, "diterima semua grup")  # every copy recorded: a reply finds its card
+    fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup")  # every copy recorded: a reply finds its card
     pln = card(fake, "pln", number)
     fake.send_text(world.PLN_STAFF, world.GROUPS["pln"], "OTW\n• PLN: 🏁 selesai 10:05 (Yani)",
                    reply_to=pln.message_id)
-    everywhere(fake, number, "PLN: 🚑 menuju lokasi")
+    everywhere(fake, number, "PLN: 🚗 berangkat")
     for key in world.FIRE_GROUPS:
         shown = card(fake, key, number).text
         status_lines = [line for line in shown.splitlines() if line.startswith("• PLN")]
@@ -63,7 +63,7 @@ def test_a_post_refused_as_too_long_goes_shorter_as_plain_text(running: BotProce
     number = file_fire(fake)
     shown = fake.wait_for_message(world.GROUPS["pimpinan"], number)
     assert "<b>" not in shown.html and "Rumah terbakar" in shown.text
-    fake.wait_for_message(world.CALL_TAKER, "diterima semua grup")
+    fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup")
 
 
 def test_a_post_refused_for_its_content_fails_alone_and_never_marks_the_group_unreachable(
@@ -77,7 +77,7 @@ def test_a_post_refused_for_its_content_fails_alone_and_never_marks_the_group_un
     assert not [m for m in fake.bot_messages(world.GROUPS["call_center"]) if "tidak dapat dihubungi" in m.text]
     fake.clear_faults()
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, world.FIRE_REPORT)
-    accepted = fake.wait_until(lambda: [m for m in fake.bot_messages(world.CALL_TAKER) if "Laporan diterima" in m.text]
+    accepted = fake.wait_until(lambda: [m for m in fake.bot_messages(world.CALL_TAKER) if "Laporan tercatat" in m.text]
                                [1:], what="the second report accepted")
     match = NUMBER.search(accepted[0].text)
     assert match and match.group(0) != number

@@ -36,7 +36,7 @@ def test_in_a_surge_every_group_sees_every_report_within_about_a_minute(process:
                                          "keterangan: Api")
 
     def accepted() -> set[str]:
-        return {n for user_id in CALL_TAKERS for m in fake.bot_messages(user_id) if "Laporan diterima" in m.text
+        return {n for user_id in CALL_TAKERS for m in fake.bot_messages(user_id) if "Laporan tercatat" in m.text
                 for n in NUMBER.findall(m.text)}
 
     numbers = fake.wait_until(lambda: (lambda found: found if len(found) >= SURGE else None)(accepted()),
@@ -55,14 +55,14 @@ def test_in_a_surge_every_group_sees_every_report_within_about_a_minute(process:
     label, data = damkar_digest.buttons()[0]
     answer = fake.wait_for_answer(fake.press(world.DAMKAR_STAFF, world.GROUPS["damkar"], damkar_digest.message_id,
                                              data))
-    assert answer["text"] == "Tercatat: Damkar menerima laporan."
+    assert answer["text"] == "Tercatat: laporan diterima Damkar."
     number = label.split()[-1]
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/status {number}")
     assert "Damkar: ✅ diterima" in fake.wait_for_message(world.CALL_TAKER, f"Riwayat {number}").text
     # Damkar took it from the digest: its full card follows, to go on with, and stays in sync everywhere.
     card = fake.wait_for_message(world.GROUPS["damkar"], f"LAPORAN {number}", timeout=60)
     assert "Damkar: ✅ diterima" in card.text
-    data = next(d for text, d in card.buttons() if "Tangani" in text)
+    data = next(d for text, d in card.buttons() if "Berangkat" in text)
     assert fake.wait_for_answer(fake.press(world.DAMKAR_STAFF, world.GROUPS["damkar"], card.message_id, data))
-    fake.wait_until(lambda: "Damkar: 🚑 menuju lokasi" in fake.wait_for_message(
+    fake.wait_until(lambda: "Damkar: 🚗 berangkat" in fake.wait_for_message(
         world.GROUPS["damkar"], f"LAPORAN {number}").text, timeout=60, what="the claim on the new card")

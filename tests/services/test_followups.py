@@ -65,7 +65,7 @@ async def test_acting_stops_the_chase_and_later_escalations_say_who_acted(servic
     await followups.sweep(services, T0 + timedelta(seconds=180))
     escalations = await notices(services, "ESKALASI")
     assert len(escalations) == 4
-    assert all("PLN: ✅ diterima 10:01 (Yani)" in d.text for d in escalations)  # type: ignore[operator]
+    assert all("PLN: ✅ diterima 10.01 (Yani)" in d.text for d in escalations)  # type: ignore[operator]
 
 
 async def test_a_restart_between_sweeps_neither_loses_nor_repeats(services: Services, database_url: str) -> None:
@@ -156,7 +156,7 @@ async def test_handover_covers_the_shift_that_ended_across_midnight(services: Se
     assert await scheduled_posts.run_due(services, wit(3, 7, 1).astimezone(UTC)) == []  # once per period
     handover = (await notices(services, "Serah terima"))[0]
     assert handover.agency_key == "call_center"
-    assert "shift Malam</b> (21:00–07:00 WIT, 03-03-2026)" in handover.text  # type: ignore[operator]
+    assert "shift Malam</b> (21.00–07.00 WIT, 03-03-2026)" in handover.text  # type: ignore[operator]
     assert "Laporan masuk:</b> 2 — Bencana 2" in handover.text  # type: ignore[operator]
     recap = await notices(services, "Rekap harian")
     assert sorted(d.agency_key for d in recap) == ["monitoring", "pimpinan"]
@@ -170,7 +170,7 @@ async def test_a_shift_nobody_checked_in_to_is_flagged_once(services: Services) 
     assert "empty_shift" not in await scheduled_posts.run_due(services, start + timedelta(minutes=10))
     assert "empty_shift" in await scheduled_posts.run_due(services, start + timedelta(minutes=16))
     assert "empty_shift" not in await scheduled_posts.run_due(services, start + timedelta(minutes=20))
-    flags = await notices(services, "tanpa petugas")
+    flags = await notices(services, "belum ada petugas yang check-in")
     assert sorted(str(d.agency_key or d.chat_id) for d in flags) == sorted(["call_center", "1002", str(ADMIN.id)])
     evening = datetime(2026, 3, 2, 21, 0, tzinfo=services.tz).astimezone(UTC)
     await scheduled_posts.check_in(services, RINA.id, RINA.name, evening - timedelta(minutes=5))

@@ -149,10 +149,13 @@ def test_the_chart_is_a_png_readable_on_a_phone() -> None:
     import struct
 
     from bot.chart_drawing import recap_png
-    from bot.domain.chart_data import ChartData
+    from bot.domain.chart_data import CHART_TEXTS, ChartData
+    from bot.i18n import Catalogue
 
+    texts = {key: str(Catalogue("id")(f"chart.{key}")) for key in CHART_TEXTS}
     png = recap_png(ChartData("Rekap Januari 2026 — 80 laporan", [("Keamanan & ketertiban", 34), ("Medis", 22)],
-                              [("Sirimau", 30), ("Leitimur Selatan", 3)], [("Damkar", 1.5, 9.0), ("PLN", 2.0, None)]))
+                              [("Sirimau", 30), ("Leitimur Selatan", 3)], [("Damkar", 1.5, 9.0), ("PLN", 2.0, None)],
+                              texts))
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", png[16:24])
     assert 900 <= width <= 2000 and height > width and 20_000 < len(png) < 1_500_000

@@ -10,7 +10,7 @@ from bot.tg.keyboards import callback_datas, form_keyboard, keyboard
 
 
 def test_a_card_spec_becomes_the_same_rows_and_reads_back_as_its_incident() -> None:
-    rows = ((("✅ Terima", AgencyPress(7, "ack").encode()), ("🚑 Tangani", AgencyPress(7, "clm").encode())), ())
+    rows = ((("✅ Diterima", AgencyPress(7, "ack").encode()), ("🚗 Berangkat", AgencyPress(7, "clm").encode())), ())
     markup = keyboard(rows)
     assert [[(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard] == [list(rows[0]), []]
     assert card_incident(callback_datas(markup)) == 7
