@@ -3,8 +3,9 @@ as a string literal in bot/ fails here, so that English stays complete (STYLE.md
 
 Out of scope, on purpose: docstrings and comments; log messages (for the operator, in English); and modules whose
 texts an admin reads on a terminal or in a file, not in Telegram — the CLI (`__main__`, `cli_data`, `demo`), the
-start-up validation of settings and rules (`config`, `rules`, `domain/rules`, `domain/schedule_rules`), the data
-exchange formats (`exchange`, `services/exchange`: CSV/CAP/EIDO content and import errors), the Bot API
+start-up validation of settings and rules (`config`, `rules_loader`, `domain/rule_schemas`,
+`domain/ladders_and_shifts`), the data exchange formats (`domain/exchange_formats`, `services/exchange`: CSV/CAP/EIDO
+content and import errors), the Bot API
 emulator (`sandbox/`), and errors raised for an admin at a terminal (ADMIN_ERRORS: bad settings, bad rules, a
 wrong `users add`; a bad LANGUAGE itself). Words a call taker *types* (field names, aliases, "luar Kota Ambon")
 are input vocabulary, listed in INPUT_WORDS."""
@@ -16,8 +17,8 @@ import re
 from pathlib import Path
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
-OUT_OF_SCOPE = {"__main__.py", "cli_data.py", "demo.py", "config.py", "rules.py", "domain/rules.py",
-                "domain/schedule_rules.py", "exchange.py", "services/exchange.py",
+OUT_OF_SCOPE = {"__main__.py", "cli_data.py", "demo.py", "config.py", "rules_loader.py", "domain/rule_schemas.py",
+                "domain/ladders_and_shifts.py", "domain/exchange_formats.py", "services/exchange.py",
                 "i18n/__init__.py"}  # the catalogue's only literal: a LANGUAGE that does not exist stops the start
 INPUT_WORDS = {"hari ini", "sub kategori", "jenis kejadian", "kelurahan desa", "desa kelurahan", "luar Kota Ambon",
                ", luar Kota Ambon", "Kota Ambon", "kecamatan ", "nama pelapor"}
