@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from ..i18n import Catalogue, Html
+from ..i18n.text import TEXT_LIMIT, clean, fit, head, plain_fit, utf16_len, visible, visible_len
 from .callback_data import AgencyPress
 from .lifecycle import IncidentStatus, TargetStatus, TargetView, buttons_for
 from .model import FIELD_ALIASES, Incident, Problem, Report
 from .privacy import Audience, caller_text
 from .rule_schemas import AgencyKind
 from .ruleset import Rules
-from .text import TEXT_LIMIT, clean, fit, head, plain_fit, utf16_len, visible, visible_len
 
 TELEGRAM_LIMIT = TEXT_LIMIT
 

@@ -6,8 +6,8 @@ import html
 from dataclasses import dataclass, field
 
 from ..i18n import Catalogue, Html
+from ..i18n.text import fit
 from .periods import Period
-from .text import fit
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from ..i18n import Catalogue, Html
+from ..i18n.text import TEXT_LIMIT, fit, visible_len
 from .render import cut
-from .text import TEXT_LIMIT, fit, visible_len
 
 
 @dataclass(frozen=True)

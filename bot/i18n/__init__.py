@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from ..domain.text import clean
+from .text import clean
 
 LANGUAGES = ("id", "en")
 # Parameters that hold one line of user text (names, notes, places): a line break in them could forge a line of

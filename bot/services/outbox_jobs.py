@@ -13,8 +13,8 @@ from ..domain.model import DeliveryKind
 from ..domain.privacy import Audience, audience_of, caller_text, phone_button
 from ..domain.render import card_buttons, render_card, render_digest
 from ..domain.rule_schemas import AgencyKind
-from ..domain.text import TEXT_LIMIT, visible_len
 from ..i18n import Html
+from ..i18n.text import TEXT_LIMIT, visible_len
 from .context import Services
 from .dispatch import LEASE, Outgoing, Route
 from .group_health import fail

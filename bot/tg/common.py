@@ -12,7 +12,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from ..domain.callback_data import AgencyPress, ConfirmPress, FormPress, PhonePress, decode
-from ..domain.text import ANSWER_LIMIT, fit, shown_plain
+from ..i18n.text import ANSWER_LIMIT, fit, shown_plain
 from ..services import desk
 from ..services.context import Actor
 from .context import Context

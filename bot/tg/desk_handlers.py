@@ -11,9 +11,9 @@ from ..clock import utcnow
 from ..domain.callback_data import ConfirmPress
 from ..domain.privacy import Audience
 from ..domain.render import render_card
-from ..domain.text import fit
 from ..domain.timeline import active_lines, render_timeline
 from ..i18n import Html
+from ..i18n.text import fit
 from ..services import desk
 from ..services.context import Services
 from .common import Said, answer, pressed, reply, said

@@ -10,8 +10,8 @@ from telegram.error import BadRequest
 from ..clock import utcnow
 from ..domain.callback_data import FormPress
 from ..domain.render import render_fields, render_problems
-from ..domain.text import fit
 from ..i18n import Html
+from ..i18n.text import fit
 from ..services import intake
 from ..services.context import Services
 from .common import NO_PREVIEW, answer, is_private, pressed, reply, said

@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from ..clock import utcnow
-from ..domain.text import CAPTION_LIMIT, TEXT_LIMIT, fit, plain_fit, shown_plain, visible
+from ..i18n.text import CAPTION_LIMIT, TEXT_LIMIT, fit, plain_fit, shown_plain, visible
 from ..services import outbox, stats
 from ..services.context import Services
 from ..services.dispatch import Outgoing, Route, SendOutcome, SendResult

@@ -10,8 +10,8 @@ from ..domain.model import Role
 from ..domain.periods import PeriodError, parse_period
 from ..domain.render import cut
 from ..domain.stats import recap_text, spoken_summary
-from ..domain.text import CAPTION_LIMIT, plain_fit, visible
 from ..i18n import Html
+from ..i18n.text import CAPTION_LIMIT, plain_fit, visible
 from ..services import health, people, stats
 from ..services.scheduled_posts import labels
 from .common import at_desk, reply, said

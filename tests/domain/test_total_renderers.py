@@ -17,9 +17,9 @@ from bot.domain.privacy import Audience
 from bot.domain.render import cut, render_card, render_digest, render_fields, target_line
 from bot.domain.ruleset import Rules
 from bot.domain.stats import Recap, recap_text, spoken_summary
-from bot.domain.text import ANSWER_LIMIT, CAPTION_LIMIT, TEXT_LIMIT, clean, fit, plain_fit, shown_plain, visible
 from bot.domain.timeline import ActiveItem, Entry, active_lines, render_timeline
 from bot.i18n import Catalogue, Html
+from bot.i18n.text import ANSWER_LIMIT, CAPTION_LIMIT, TEXT_LIMIT, clean, fit, plain_fit, shown_plain, visible
 from bot.sandbox.html_check import to_plain, utf16_len
 
 WIT = ZoneInfo("Asia/Jayapura")
@@ -208,7 +208,7 @@ def test_clean_text_has_no_controls_bidi_or_zero_width_and_one_line_has_no_break
 
 
 def test_lengths_count_utf16_units_of_the_visible_text() -> None:
-    from bot.domain.text import visible_len
+    from bot.i18n.text import visible_len
 
     assert visible_len("<b>🚒&amp;</b>") == 3 and visible("<i>a&lt;b</i>") == "a<b"
     assert fit("<b>" + "🚒" * 3000 + "</b>", 4096) == "<b>" + "🚒" * 2047 + "…</b>"
