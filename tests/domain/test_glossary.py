@@ -20,6 +20,7 @@ from bot.domain.rule_schemas import AgencyKind
 from bot.domain.ruleset import Rules
 from bot.i18n import LANGUAGES, Catalogue
 from bot.sandbox.html_check import to_plain
+from tests.english import INDONESIAN
 
 ROOT = Path(__file__).resolve().parents[2]
 # docs/glossary.md, "Kata yang tidak dipakai": the word, and what the glossary says instead.
@@ -30,15 +31,6 @@ FORBIDDEN = {
     r"tidak sah": "tidak dapat dibaca", r"\bterikat\b": "terdaftar", r"\binstans\b": "server",
     r"laporan diterima:|diterima semua": "tercatat / terkirim", r"\b\d{1,2}:\d{2}\b": "04.49 (EYD V)",
 }
-# Indonesian words that must not show in English. Command names, <code> examples and the fields a call taker
-# types (kecamatan, kelurahan/desa/negeri, asal, tujuan, tertangani, palsu ...) are input, removed before the check.
-INDONESIAN = re.compile(
-    r"\b(yang|dan|tidak|belum|sudah|untuk|dari|dengan|atau|laporan|petugas|instansi|pelapor|kirim|tekan|"
-    r"diterima|berangkat|tiba|selesai|lokasi|menit|jam|detik|hari|bulan|minggu|grafik|rekap|kejadian|pengingat|"
-    r"eskalasi|ditutup|terdaftar|tercatat|terkirim|keterangan|alamat|prioritas|pimpinan|januari|februari|maret|"
-    r"mei|juni|juli|agustus|oktober|desember|tanpa|lewati|batal|ubah)\b", re.IGNORECASE)
-
-
 def raw(language: str) -> dict[str, str]:
     text = (ROOT / "bot" / "i18n" / f"{language}.yaml").read_text(encoding="utf-8")
     return {str(k): str(v) for k, v in yaml.safe_load(text).items()}
