@@ -20,17 +20,9 @@ from bot.domain.rule_schemas import AgencyKind
 from bot.domain.ruleset import Rules
 from bot.i18n import LANGUAGES, Catalogue
 from bot.sandbox.html_check import to_plain
-from tests.english import INDONESIAN
+from tests.words import FORBIDDEN, INDONESIAN
 
 ROOT = Path(__file__).resolve().parents[2]
-# docs/glossary.md, "Kata yang tidak dipakai": the word, and what the glossary says instead.
-FORBIDDEN = {
-    r"\b(me)?tagih(an)?\b": "pengingat", r"\bwalikota\b": "Wali Kota", r"\b(tangani|menangani)\b": "Berangkat",
-    r"✅ ?terima\b": "✅ Diterima", r"🚑": "🚗 for the step", r"\bgelombang\b": "banyak laporan sekaligus",
-    r"\bmedian\b|\bp90\b|\bn=|persentil": "biasanya / 9 dari 10 laporan", r"pimpinan opd": "Pimpinan Instansi",
-    r"tidak sah": "tidak dapat dibaca", r"\bterikat\b": "terdaftar", r"\binstans\b": "server",
-    r"laporan diterima:|diterima semua": "tercatat / terkirim", r"\b\d{1,2}:\d{2}\b": "04.49 (EYD V)",
-}
 def raw(language: str) -> dict[str, str]:
     text = (ROOT / "bot" / "i18n" / f"{language}.yaml").read_text(encoding="utf-8")
     return {str(k): str(v) for k, v in yaml.safe_load(text).items()}

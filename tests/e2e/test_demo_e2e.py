@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.words import FORBIDDEN
 
 pytestmark = pytest.mark.e2e
 
@@ -21,6 +24,8 @@ def test_the_demo_plays_the_fire_from_the_call_to_the_chart(tmp_path: Path) -> N
                  "ESKALASI", "Dinkes/RS belum menerima laporan", "Telepon pelapor", "DITUTUP: tertangani",
                  "Rekap hari ini", "Grafik rekap:"):
         assert step in out, step
+    # The transcript, read start to finish, uses the glossary's words only (docs/glossary.md).
+    assert [(word, instead) for word, instead in FORBIDDEN.items() if re.search(word, out, re.IGNORECASE)] == []
     chart = tmp_path / "demo" / "rekap.png"
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (tmp_path / "demo" / "demo.db").exists()

@@ -13,7 +13,7 @@ from bot.domain.ruleset import Rules
 from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram, Sent
 from bot.sandbox.process import BotProcess
-from tests.english import INDONESIAN
+from tests.words import INDONESIAN
 
 from .conftest import register
 from .steps import NUMBER
