@@ -105,6 +105,7 @@ class Fault:
     description: str
     parameters: dict[str, Any] | None
     remaining: int  # -1: until cleared
+    containing: str | None = None  # only calls whose text or caption contains this
 
 
 @dataclass
@@ -250,8 +251,9 @@ class FakeTelegram:
         self._push({"message": self._person_message(by_user, new_chat_id, None, {"migrate_from_chat_id": chat_id})})
 
     def fail(self, error: str, *, method: str | None = None, chat_id: int | None = None, times: int = 1,
-             retry_after: int | None = None, migrate_to: int | None = None) -> None:
-        """Answer the next `times` matching calls with a real Telegram error (times=-1: until cleared)."""
+             retry_after: int | None = None, migrate_to: int | None = None, containing: str | None = None) -> None:
+        """Answer the next `times` matching calls with a real Telegram error (times=-1: until cleared);
+        `containing`: only calls whose text or caption contains it (a card, not the recap sent at start-up)."""
         parameters = None
         if error == "retry_after":
             status, description = 429, f"Too Many Requests: retry after {retry_after}"
@@ -262,7 +264,7 @@ class FakeTelegram:
         else:
             status, description = ERRORS[error]
         with self._lock:
-            self.faults.append(Fault(method, chat_id, status, description, parameters, times))
+            self.faults.append(Fault(method, chat_id, status, description, parameters, times, containing))
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -492,6 +494,9 @@ class FakeTelegram:
             if fault.method not in (None, method):
                 continue
             if fault.chat_id is not None and params.get("chat_id") != fault.chat_id:
+                continue
+            if fault.containing is not None and fault.containing not in str(params.get("text") or
+                                                                          params.get("caption") or ""):
                 continue
             if fault.remaining > 0:
                 fault.remaining -= 1

@@ -130,8 +130,8 @@ def test_two_instances_on_one_postgresql_send_each_post_reminder_and_report_once
                 world.GROUPS["pimpinan"])), timeout=120, what="the daily recap")
             wait_quiet(fake, bots[0])  # every instance swept after now, nothing waits: a second copy would be here
             for key in world.FIRE_GROUPS:
-                cards = [n for m in fake.bot_messages(world.GROUPS[key]) if "LAPORAN" in m.text
-                         for n in numbers if n in m.text.split("\n")[0]]
+                cards = [n for m in fake.bot_messages(world.GROUPS[key]) for n in numbers
+                         if f"LAPORAN {n}" in m.text.split("\n\n")[0]]  # the card's title block
                 digested = [n for m in fake.bot_messages(world.GROUPS[key]) if "laporan baru sekaligus" in m.text
                             for n in numbers if n in m.text]
                 assert sorted(cards + digested) == sorted(numbers), key
