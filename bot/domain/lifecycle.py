@@ -5,6 +5,8 @@ leadership, monitoring and the call center read and comment. The incident closes
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -76,6 +78,16 @@ def decide(action: Action, current: TargetStatus, incident_status: str) -> Verdi
     if current == TargetStatus.DONE:
         return Verdict.ALREADY
     return Verdict.OK if current in ALLOWED_FROM[action] else Verdict.NOT_NOW
+
+
+def says_claim(text: str, words: Iterable[str]) -> bool:
+    """Whether a reply claims (🚗): it contains one of the rules' claim words as a whole word, in any case
+    ("OTW 2 unit", "Siap!", "on the  way"); "bukan wewenang kami" or "siapa?" do not."""
+    for word in words:
+        pattern = r"\s+".join(re.escape(part) for part in word.split())
+        if pattern and re.search(rf"(?<!\w){pattern}(?!\w)", text, re.IGNORECASE):
+            return True
+    return False
 
 
 def buttons_for(status: TargetStatus, incident_status: str) -> list[Action]:

@@ -17,6 +17,7 @@ from ..domain.lifecycle import (
     Verdict,
     all_done,
     decide,
+    says_claim,
 )
 from ..domain.rule_schemas import AgencyKind
 from . import deliveries, followups
@@ -79,10 +80,8 @@ async def reply(services: Services, actor: Actor, chat_id: int, reply_to: int, t
     step buttons the replied message carries, so that a copy whose send was never recorded works too.
     `message_id`: the reply itself; the same reply processed again (replayed from the inbox) adds nothing."""
     async with services.db.uow() as uow:
-        posted = await uow.repo.posted_message(chat_id, reply_to)
-        incident_id = posted.incident_id if posted is not None else card_of
-        incident = await uow.repo.lock_incident(incident_id) if incident_id is not None else None
-        if incident is None or (posted is None and not await adopt_copy(uow, incident.id, chat_id, reply_to, now)):
+        incident = await _replied_incident(uow, chat_id, reply_to, card_of, now)
+        if incident is None:
             return None
         note = text.strip()[:1000]
         acting = await acting_target(uow, services, actor, chat_id, incident)
@@ -105,7 +104,8 @@ async def reply(services: Services, actor: Actor, chat_id: int, reply_to: int, t
         kind = "reply_noted"
         if incident.status == IncidentStatus.CLOSED:
             kind = "reply_closed"
-        elif decide(Action.CLAIM, TargetStatus(target.status), incident.status) == Verdict.OK:
+        elif decide(Action.CLAIM, TargetStatus(target.status), incident.status) == Verdict.OK \
+                and says_claim(note, services.rules.claim_words):
             await _step(uow, services, incident, target, TargetStatus.CLAIMED, actor, chat_id, now)
             kind = "reply_claimed"
         else:
@@ -113,6 +113,22 @@ async def reply(services: Services, actor: Actor, chat_id: int, reply_to: int, t
         await after_change(uow, services, incident, now)
         await uow.commit()
         return ReplyResult(kind, incident.number, target.agency_key)
+
+
+async def _replied_incident(uow: UnitOfWork, chat_id: int, reply_to: int, card_of: int | None,
+                            now: datetime) -> db.Incident | None:
+    """The incident a reply is about, locked: a recorded copy of its card, a copy never recorded (adopted now), or
+    any other message the bot sent about it here (a reminder, an escalation, a digest of that one incident)."""
+    posted = await uow.repo.posted_message(chat_id, reply_to)
+    incident_id = posted.incident_id if posted is not None else card_of
+    if incident_id is not None:
+        incident = await uow.repo.lock_incident(incident_id)
+        if incident is not None and (posted is not None or await adopt_copy(uow, incident.id, chat_id, reply_to,
+                                                                             now)):
+            return incident
+        return None
+    sent_about = await uow.repo.incident_of_sent(chat_id, reply_to)
+    return await uow.repo.lock_incident(sent_about) if sent_about is not None else None
 
 
 async def _seen(uow: UnitOfWork, incident_id: int, chat_id: int, actor_id: int, message_id: int) -> bool:

@@ -1,0 +1,62 @@
+"""End to end: a reply claims only when it says so; replies to the bot's other messages about an incident count;
+agencies can decline; leaders see what is open without the caller."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox import world
+from bot.sandbox.fake_api import FakeTelegram
+from bot.sandbox.process import BotProcess
+from tests.conftest import RULES_DIR
+
+from .conftest import bind_all_groups
+from .steps import BLOCK, FAST, card, everywhere, file_fire, press
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def fast_rules(tmp_path: Path) -> Path:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    blocks = "".join(BLOCK.format(name=name) for name in ("kritis", "tinggi", "sedang", "rendah"))
+    (rules / "escalation.yaml").write_text(FAST.format(blocks=blocks))
+    return rules
+
+
+def start_fast(process: BotProcess, fake: FakeTelegram, rules: Path) -> None:
+    process.env.update(RULES_DIR=str(rules), SWEEP_INTERVAL="0.5")
+    process.cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
+    process.start()
+    fake.wait_polling()
+    bind_all_groups(fake)
+
+
+def test_a_plain_reply_is_a_note_and_otw_is_a_claim(running: BotProcess, fake: FakeTelegram) -> None:
+    number = file_fire(fake)
+    fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup")  # every copy recorded: a reply finds its card
+    damkar = world.GROUPS["damkar"]
+    fake.send_text(world.DAMKAR_STAFF, damkar, "bukan wewenang kami", reply_to=card(fake, "damkar", number).message_id)
+    fake.wait_for_message(damkar, "📝 Catatan Damkar")
+    everywhere(fake, number, "— bukan wewenang kami")
+    assert "Damkar: ⏳ belum merespons" in card(fake, "monitoring", number).text
+    assert not any("berangkat untuk" in m.text for m in fake.bot_messages(damkar))
+    fake.send_text(world.DAMKAR_STAFF, damkar, "Otw, 2 unit", reply_to=card(fake, "damkar", number).message_id)
+    fake.wait_for_message(damkar, "Damkar berangkat untuk")
+    everywhere(fake, number, "Damkar: 🚗 berangkat")
+
+
+def test_a_reply_to_a_reminder_is_a_note_on_that_incident(process: BotProcess, fake: FakeTelegram,
+                                                          fast_rules: Path) -> None:
+    start_fast(process, fake, fast_rules)
+    number = file_fire(fake)
+    reminder = fake.wait_for_message(world.GROUPS["dinkes"], "Pengingat 1/1", timeout=90)
+    fake.send_text(world.PLN_STAFF, world.GROUPS["dinkes"], "ambulans sedang di RS lain", reply_to=reminder.message_id)
+    fake.wait_for_message(world.GROUPS["dinkes"], "📝 Catatan Dinkes/RS")
+    everywhere(fake, number, "— ambulans sedang di RS lain", {"dinkes", "monitoring", "call_center"})
+    assert "Dinkes/RS: ⏳ belum merespons" in card(fake, "dinkes", number).text
+    press(fake, world.PLN_STAFF, "dinkes", number, "Diterima")
