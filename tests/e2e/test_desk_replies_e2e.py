@@ -60,3 +60,22 @@ def test_a_reply_to_a_reminder_is_a_note_on_that_incident(process: BotProcess, f
     everywhere(fake, number, "— ambulans sedang di RS lain", {"dinkes", "monitoring", "call_center"})
     assert "Dinkes/RS: ⏳ belum merespons" in card(fake, "dinkes", number).text
     press(fake, world.PLN_STAFF, "dinkes", number, "Diterima")
+
+
+def test_a_leaders_aktif_and_status_in_the_monitoring_group_show_no_caller(process: BotProcess, fake: FakeTelegram,
+                                                                           fast_rules: Path) -> None:
+    process.cli("users", "add", "--id", str(world.LEADER), "--name", "Pak Wali", "--role", "leader")
+    start_fast(process, fake, fast_rules)
+    number = file_fire(fake)
+    monitoring = world.GROUPS["monitoring"]
+    fake.send_text(world.LEADER, monitoring, "/aktif")
+    listed = fake.wait_for_message(monitoring, "Laporan terbuka: 1")
+    assert number in listed.text and "Damkar" in listed.text
+    fake.send_text(world.LEADER, monitoring, f"/status {number}")
+    shown = fake.wait_for_message(monitoring, f"Riwayat {number}")
+    for text in (listed.text, shown.text):
+        assert "Maria" not in text and "7890" not in text and "0812" not in text, text
+    fake.send_text(world.LEADER, world.LEADER, "/aktif")
+    assert number in fake.wait_for_message(world.LEADER, "Laporan terbuka").text
+    fake.send_text(world.LEADER, world.GROUPS["damkar"], "/aktif")
+    assert number not in fake.wait_for_message(world.GROUPS["damkar"], "Hanya petugas Call Center").text
