@@ -10,6 +10,7 @@ from datetime import datetime
 from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain.lifecycle import (
+    DECLINES,
     RESULT_OF,
     Action,
     IncidentStatus,
@@ -24,6 +25,7 @@ from . import deliveries, followups
 from .context import Actor, Services
 from .views import target_views
 
+CALL_CENTER = "call_center"
 _STEP_COLUMN = {TargetStatus.ACKNOWLEDGED: "acknowledged_at", TargetStatus.CLAIMED: "claimed_at",
                 TargetStatus.ON_SCENE: "arrived_at", TargetStatus.DONE: "done_at"}
 # Claiming implies having acknowledged; arriving implies both. Done implies nothing (PLN may finish remotely).
@@ -64,6 +66,8 @@ async def press(services: Services, actor: Actor, chat_id: int, incident_id: int
         if verdict != Verdict.OK:
             return PressResult(verdict, target.agency_key, incident.number, TargetStatus(target.status))
         await _step(uow, services, incident, target, RESULT_OF[action], actor, chat_id, now)
+        if RESULT_OF[action] in DECLINES:
+            await _tell_call_center(uow, services, incident, target, actor, now)
         await after_change(uow, services, incident, now)
         if await uow.repo.posted_for_agency(incident.id, target.agency_key) is None \
                 and not await uow.repo.card_waiting(incident.id, target.agency_key):
@@ -113,6 +117,16 @@ async def reply(services: Services, actor: Actor, chat_id: int, reply_to: int, t
         await after_change(uow, services, incident, now)
         await uow.commit()
         return ReplyResult(kind, incident.number, target.agency_key)
+
+
+async def _tell_call_center(uow: UnitOfWork, services: Services, incident: db.Incident, target: db.IncidentTarget,
+                            actor: Actor, now: datetime) -> None:
+    """An agency said no: the call center hears it at once, as a reply to its copy of the card."""
+    text = services.tr("decline_alert", number=incident.number, agency=services.rules.agency_name(target.agency_key),
+                       step=services.tr(f"step_word.{target.status}"), name=actor.name)
+    posted = await uow.repo.posted_for_agency(incident.id, CALL_CENTER)
+    deliveries.notice_to_agency(uow.repo, CALL_CENTER, text, now, incident_id=incident.id,
+                                reply_to=posted.message_id if posted else None)
 
 
 async def _replied_incident(uow: UnitOfWork, chat_id: int, reply_to: int, card_of: int | None,
@@ -171,8 +185,9 @@ async def _step(uow: UnitOfWork, services: Services, incident: db.Incident, targ
                 to: TargetStatus, actor: Actor, chat_id: int, now: datetime) -> None:
     before = target.status
     for implied in (*_IMPLIED.get(to, ()), to):
-        if getattr(target, _STEP_COLUMN[implied]) is None:
-            setattr(target, _STEP_COLUMN[implied], now)
+        column = _STEP_COLUMN.get(implied)  # a decline has no column of its own: status_at says when
+        if column is not None and getattr(target, column) is None:
+            setattr(target, column, now)
     target.status, target.status_at, target.status_by, target.status_by_name = to, now, actor.id, actor.name
     incident.updated_at = now
     uow.repo.event(now, "step", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name, chat_id=chat_id,

@@ -14,6 +14,7 @@ from bot.sandbox.process import BotProcess
 from tests.conftest import RULES_DIR
 
 from .conftest import bind_all_groups
+from .settle import wait_quiet
 from .steps import BLOCK, FAST, card, everywhere, file_fire, press
 
 pytestmark = pytest.mark.e2e
@@ -79,3 +80,32 @@ def test_a_leaders_aktif_and_status_in_the_monitoring_group_show_no_caller(proce
     assert number in fake.wait_for_message(world.LEADER, "Laporan terbuka").text
     fake.send_text(world.LEADER, world.GROUPS["damkar"], "/aktif")
     assert number not in fake.wait_for_message(world.GROUPS["damkar"], "Hanya petugas Call Center").text
+
+
+def test_a_decline_stops_that_agencys_chase_and_alerts_the_call_center(process: BotProcess, fake: FakeTelegram,
+                                                                       fast_rules: Path) -> None:
+    start_fast(process, fake, fast_rules)
+    number = file_fire(fake)
+    answer = press(fake, world.PLN_STAFF, "dinkes", number, "Bukan wewenang")
+    assert answer["text"].startswith("Tercatat: bukan wewenang Dinkes/RS.")
+    for key in ("pln", "dishub", "tni_polri"):
+        press(fake, world.PLN_STAFF, key, number, "Diterima")
+    alert = fake.wait_for_message(world.GROUPS["call_center"], "menyatakan 🚫 bukan wewenang")
+    assert number in alert.text and "Dinkes/RS" in alert.text
+    assert alert.reply_to == card(fake, "call_center", number).message_id
+    everywhere(fake, number, "Dinkes/RS: 🚫 bukan wewenang")
+    dinkes = card(fake, "dinkes", number)
+    assert [t for t, _ in dinkes.buttons()] == ["📞 Nomor pelapor"]
+    fake.send_text(world.PLN_STAFF, world.GROUPS["dinkes"], "tidak ada korban, otw tidak perlu",
+                   reply_to=dinkes.message_id)
+    fake.wait_for_message(world.GROUPS["dinkes"], "📝 Catatan Dinkes/RS")
+    everywhere(fake, number, "— tidak ada korban, otw tidak perlu", {"dinkes", "call_center", "monitoring"})
+    assert "Dinkes/RS: 🚫 bukan wewenang" in card(fake, "monitoring", number).text  # a reply after a no claims nothing
+    # Damkar, still silent, is chased up the whole ladder; Dinkes/RS, which said no, never is.
+    fake.wait_for_message(world.GROUPS["damkar"], "Pengingat 1/1", timeout=90)
+    fake.wait_until(lambda: any("ESKALASI" in m.text and "Damkar" in m.text
+                                for m in fake.bot_messages(world.GROUPS["pimpinan"])), what="Damkar's escalation")
+    wait_quiet(fake, process)
+    assert not any("Pengingat" in m.text for m in fake.bot_messages(world.GROUPS["dinkes"]))
+    assert not any("Dinkes/RS belum" in m.text for key in ("call_center", "pimpinan")
+                   for m in fake.bot_messages(world.GROUPS[key]))
