@@ -14,7 +14,7 @@ from bot.sandbox.process import BotProcess
 from tests.conftest import RULES_DIR
 
 from .conftest import bind_all_groups
-from .settle import wait_quiet
+from .settle import wait_quiet, wait_recorded
 from .steps import BLOCK, FAST, card, everywhere, file_fire, press
 
 pytestmark = pytest.mark.e2e
@@ -56,6 +56,7 @@ def test_a_reply_to_a_reminder_is_a_note_on_that_incident(process: BotProcess, f
     start_fast(process, fake, fast_rules)
     number = file_fire(fake)
     reminder = fake.wait_for_message(world.GROUPS["dinkes"], "Pengingat 1/1", timeout=90)
+    wait_recorded(fake, process, [reminder])  # the bot knows what it sent once the send is recorded
     fake.send_text(world.PLN_STAFF, world.GROUPS["dinkes"], "ambulans sedang di RS lain", reply_to=reminder.message_id)
     fake.wait_for_message(world.GROUPS["dinkes"], "📝 Catatan Dinkes/RS")
     everywhere(fake, number, "— ambulans sedang di RS lain", {"dinkes", "monitoring", "call_center"})
