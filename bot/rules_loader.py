@@ -51,7 +51,8 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 def load_rules(rules_dir: Path) -> Rules:
     categories = _model(rules_dir / "categories.yaml", CategoriesFile)
-    agencies = _model(rules_dir / "agencies.yaml", AgenciesFile).agencies
+    agencies_file = _model(rules_dir / "agencies.yaml", AgenciesFile)
+    agencies = agencies_file.agencies
     routing = _model(rules_dir / "routing.yaml", RoutingFile)
     places = _model(rules_dir / "places.yaml", PlacesFile)
     escalation = _model(rules_dir / "escalation.yaml", EscalationFile)
@@ -64,7 +65,7 @@ def load_rules(rules_dir: Path) -> Rules:
     kecamatan = _read_csv(rules_dir / "ambon_kecamatan.csv")
     _check_gazetteer(rules_dir / places.gazetteer, villages, kecamatan, places)
     return Rules(categories, agencies, routing, gazetteer_from_rows(kecamatan, villages, places), escalation,
-                 shifts)
+                 shifts, tuple(agencies_file.claim_words))
 
 
 def _check_escalation(path: Path, escalation: EscalationFile, categories: CategoriesFile,

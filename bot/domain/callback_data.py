@@ -24,14 +24,15 @@ class FormPress:
         return data
 
 
-_AGENCY = re.compile(r"^a1:(\d{1,12}):(ack|clm|arr|don)$")
+_AGENCY = re.compile(r"^a1:(\d{1,12}):(ack|clm|arr|don|dcl|nou)$")
 _CONFIRM = re.compile(r"^c1:(\d{1,12}):(ok|nc)$")
 _PHONE = re.compile(r"^p1:(\d{1,12})$")
 
 
 @dataclass(frozen=True)
 class AgencyPress:
-    """A step button on an incident card: which incident and which step (ack, clm, arr, don)."""
+    """A step button on an incident card: which incident and which step (ack, clm, arr, don), or a no (dcl: not
+    ours, nou: no unit free)."""
 
     incident_id: int
     action: str

@@ -5,6 +5,8 @@ leadership, monitoring and the call center read and comment. The incident closes
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -15,6 +17,8 @@ class TargetStatus(StrEnum):
     CLAIMED = "claimed"
     ON_SCENE = "on_scene"
     DONE = "done"
+    DECLINED = "declined"  # 🚫 not this agency's job: its chase stops, the call center is told
+    NO_UNIT = "no_unit"    # ⏸ no unit free: likewise
 
 
 class Action(StrEnum):
@@ -22,6 +26,8 @@ class Action(StrEnum):
     CLAIM = "clm"
     ARRIVE = "arr"
     DONE = "don"
+    DECLINE = "dcl"
+    NO_UNIT = "nou"
 
 
 class IncidentStatus(StrEnum):
@@ -42,7 +48,11 @@ RESULT_OF: dict[Action, TargetStatus] = {
     Action.CLAIM: TargetStatus.CLAIMED,
     Action.ARRIVE: TargetStatus.ON_SCENE,
     Action.DONE: TargetStatus.DONE,
+    Action.DECLINE: TargetStatus.DECLINED,
+    Action.NO_UNIT: TargetStatus.NO_UNIT,
 }
+# An agency that says no is out of the incident (until the desk adds it again): no step, no chase.
+DECLINES = frozenset({TargetStatus.DECLINED, TargetStatus.NO_UNIT})
 # Which steps each action may start from. A responder may skip ahead (arrive without claiming first),
 # never go back; going back is the call center's reopen.
 ALLOWED_FROM: dict[Action, frozenset[TargetStatus]] = {
@@ -50,6 +60,9 @@ ALLOWED_FROM: dict[Action, frozenset[TargetStatus]] = {
     Action.CLAIM: frozenset({TargetStatus.PENDING, TargetStatus.ACKNOWLEDGED}),
     Action.ARRIVE: frozenset({TargetStatus.PENDING, TargetStatus.ACKNOWLEDGED, TargetStatus.CLAIMED}),
     Action.DONE: frozenset({TargetStatus.ACKNOWLEDGED, TargetStatus.CLAIMED, TargetStatus.ON_SCENE}),
+    # Saying no is for before the agency has set out.
+    Action.DECLINE: frozenset({TargetStatus.PENDING, TargetStatus.ACKNOWLEDGED}),
+    Action.NO_UNIT: frozenset({TargetStatus.PENDING, TargetStatus.ACKNOWLEDGED}),
 }
 ORDER = [TargetStatus.PENDING, TargetStatus.ACKNOWLEDGED, TargetStatus.CLAIMED, TargetStatus.ON_SCENE,
          TargetStatus.DONE]
@@ -71,11 +84,23 @@ def decide(action: Action, current: TargetStatus, incident_status: str) -> Verdi
     """Pure transition check for one agency's step."""
     if incident_status == IncidentStatus.CLOSED:
         return Verdict.CLOSED
+    if current in DECLINES:
+        return Verdict.ALREADY
     if action in (Action.ACK, Action.CLAIM, Action.ARRIVE) and ORDER.index(current) >= ORDER.index(RESULT_OF[action]):
         return Verdict.ALREADY
     if current == TargetStatus.DONE:
         return Verdict.ALREADY
     return Verdict.OK if current in ALLOWED_FROM[action] else Verdict.NOT_NOW
+
+
+def says_claim(text: str, words: Iterable[str]) -> bool:
+    """Whether a reply claims (🚗): it contains one of the rules' claim words as a whole word, in any case
+    ("OTW 2 unit", "Siap!", "on the  way"); "bukan wewenang kami" or "siapa?" do not."""
+    for word in words:
+        pattern = r"\s+".join(re.escape(part) for part in word.split())
+        if pattern and re.search(rf"(?<!\w){pattern}(?!\w)", text, re.IGNORECASE):
+            return True
+    return False
 
 
 def buttons_for(status: TargetStatus, incident_status: str) -> list[Action]:
@@ -84,6 +109,11 @@ def buttons_for(status: TargetStatus, incident_status: str) -> list[Action]:
         return []
     return [a for a in (Action.ACK, Action.CLAIM, Action.ARRIVE, Action.DONE) if decide(a, status, incident_status)
             == Verdict.OK and not (status == TargetStatus.PENDING and a in (Action.ARRIVE,))]
+
+
+def decline_buttons_for(status: TargetStatus, incident_status: str) -> list[Action]:
+    """🚫 and ⏸ on an agency's copy, on their own row: while it has not set out."""
+    return [a for a in (Action.DECLINE, Action.NO_UNIT) if decide(a, status, incident_status) == Verdict.OK]
 
 
 @dataclass(frozen=True)
@@ -99,4 +129,5 @@ class TargetView:
 
 
 def all_done(targets: list[TargetView]) -> bool:
-    return bool(targets) and all(t.status == TargetStatus.DONE for t in targets)
+    acting = [t for t in targets if t.status not in DECLINES]
+    return bool(acting) and all(t.status == TargetStatus.DONE for t in acting)

@@ -205,7 +205,7 @@ DESK_COMMANDS = ("lapor", "batal", "aktif", "status", "tutup", "buka", "tambah",
 COMMANDS_BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "whoami", "bantuan"),
     Role.RESPONDER: ("whoami", "bantuan"),
-    Role.LEADER: ("rekap", "whoami", "bantuan"),
+    Role.LEADER: ("aktif", "status", "rekap", "whoami", "bantuan"),
     Role.CALL_TAKER: (*DESK_COMMANDS, "whoami", "bantuan"),
     Role.SUPERVISOR: (*DESK_COMMANDS, "tunda", "rekap", "whoami", "bantuan"),
     Role.ADMIN: (*DESK_COMMANDS, "tunda", "rekap", "daftar_grup", "kesehatan", "whoami", "bantuan"),

@@ -8,7 +8,7 @@ from datetime import datetime, tzinfo
 from ..i18n import Catalogue, Html
 from ..i18n.text import TEXT_LIMIT, clean, fit, head, plain_fit, utf16_len, visible, visible_len
 from .callback_data import AgencyPress
-from .lifecycle import IncidentStatus, TargetStatus, TargetView, buttons_for
+from .lifecycle import IncidentStatus, TargetStatus, TargetView, buttons_for, decline_buttons_for
 from .model import FIELD_ALIASES, Incident, Problem, Report
 from .privacy import Audience, caller_text
 from .rule_schemas import AgencyKind
@@ -63,7 +63,8 @@ def render_card(incident: Incident, rules: Rules, tr: Catalogue, tz: tzinfo, *, 
 
 STEP_KEYS = {TargetStatus.PENDING: "step_pending", TargetStatus.ACKNOWLEDGED: "step_acknowledged",
              TargetStatus.CLAIMED: "step_claimed", TargetStatus.ON_SCENE: "step_on_scene",
-             TargetStatus.DONE: "step_done"}
+             TargetStatus.DONE: "step_done", TargetStatus.DECLINED: "step_declined",
+             TargetStatus.NO_UNIT: "step_no_unit"}
 NOTE_SHOWN = 60
 NAME_SHOWN = 40  # a person's name on a status line (Telegram allows 129 characters; a line must stay short)
 
@@ -99,6 +100,15 @@ def card_buttons(incident: Incident, kind: AgencyKind | None, status: TargetStat
         return []
     actions = buttons_for(status, incident.status)
     return [(f"btn_{a.value}", AgencyPress(incident.id, a.value).encode()) for a in actions]
+
+
+def card_decline_buttons(incident: Incident, kind: AgencyKind | None,
+                         status: TargetStatus | None) -> list[tuple[str, str]]:
+    """(catalogue key, callback data) of 🚫 Bukan wewenang and ⏸ Tidak ada unit on a responder's copy."""
+    if kind != AgencyKind.RESPONDER or status is None:
+        return []
+    return [(f"btn_{a.value}", AgencyPress(incident.id, a.value).encode())
+            for a in decline_buttons_for(status, incident.status)]
 
 
 def _card(incident: Incident, description: str, rules: Rules, tr: Catalogue, tz: tzinfo,

@@ -136,8 +136,19 @@ class Agency(_Strict):
     require_registration: bool = False
 
 
+DEFAULT_CLAIM_WORDS = ("otw", "meluncur", "siap", "berangkat", "on the way")
+
+
 class AgenciesFile(_Strict):
     agencies: dict[str, Agency]
+    # A reply to a card claims it (🚗) only when it says one of these (whole words, any case); else it is a note.
+    claim_words: list[str] = Field(default_factory=lambda: list(DEFAULT_CLAIM_WORDS))
+
+    @model_validator(mode="after")
+    def _check_claim_words(self) -> AgenciesFile:
+        if not self.claim_words or any(not w.strip() for w in self.claim_words):
+            raise ValueError("claim_words: tulis minimal satu kata, tanpa kata kosong (mis. otw, meluncur)")
+        return self
 
 
 class RoutingFile(_Strict):

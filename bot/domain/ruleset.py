@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .ladders_and_shifts import EscalationFile, Policy, ShiftsFile
 from .places import Gazetteer, normalise
-from .rule_schemas import Agency, AgencyKind, CategoriesFile, Category, RoutingFile
+from .rule_schemas import DEFAULT_CLAIM_WORDS, Agency, AgencyKind, CategoriesFile, Category, RoutingFile
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,9 @@ class CategoryChoice:
 
 class Rules:
     def __init__(self, categories: CategoriesFile, agencies: dict[str, Agency], routing: RoutingFile,
-                 gazetteer: Gazetteer, escalation: EscalationFile, shifts: ShiftsFile) -> None:
+                 gazetteer: Gazetteer, escalation: EscalationFile, shifts: ShiftsFile,
+                 claim_words: tuple[str, ...] = DEFAULT_CLAIM_WORDS) -> None:
+        self.claim_words = claim_words
         self._categories_file = categories
         self.escalation = escalation
         self.shifts = shifts
@@ -48,7 +50,8 @@ class Rules:
         priorities = {k: p.model_copy(update={"label": p.label_en or p.label}) for k, p in self.priorities.items()}
         agencies = {k: a.model_copy(update={"name": a.name_en or a.name}) for k, a in self.agencies.items()}
         categories = self._categories_file.model_copy(update={"categories": cats, "priorities": priorities})
-        return Rules(categories, agencies, self.routing, self.gazetteer, self.escalation, self.shifts)
+        return Rules(categories, agencies, self.routing, self.gazetteer, self.escalation, self.shifts,
+                     self.claim_words)
 
     def policy(self, category: str, priority: str) -> Policy:
         """The follow-up policy of a report: its category's own block if there is one, else its priority's."""

@@ -12,6 +12,7 @@ from ..db.uow import UnitOfWork
 from ..domain import model as dm
 from ..domain.lifecycle import CloseOutcome, IncidentStatus, TargetStatus, TargetView
 from ..domain.model import INTAKE_ROLES, Role, resolve_number
+from ..domain.privacy import Audience
 from ..domain.render import place_text
 from ..domain.rule_schemas import AgencyKind, parse_duration
 from ..domain.timeline import ActiveItem, Entry
@@ -37,6 +38,7 @@ class Timeline:
     incident: dm.Incident
     targets: list[TargetView]
     entries: list[Entry]
+    audience: Audience = Audience.DESK  # leaders and oversight groups see the card without the caller
 
 
 async def _desk_gate(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int, private: bool) -> str | None:
@@ -52,6 +54,21 @@ async def _desk_gate(uow: UnitOfWork, services: Services, actor: Actor, chat_id:
         if group.agency_key != "call_center":
             return "desk_wrong_chat"
     return None
+
+
+async def _read_gate(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int,
+                     private: bool) -> tuple[str | None, Audience]:
+    """Who may read what is open (/aktif, /status): the desk with the caller; leaders (in private or in the
+    leadership and monitoring groups) and those groups' members without — read-only either way."""
+    refused = await _desk_gate(uow, services, actor, chat_id, private)
+    if refused is None:
+        return None, Audience.DESK
+    group = None if private else await uow.repo.group_by_chat(chat_id)
+    oversight_group = group is not None and services.rules.agency_kind(group.agency_key) in (
+        AgencyKind.LEADERSHIP, AgencyKind.MONITORING)
+    if oversight_group or (private and await role_of(uow.repo, services, actor.id) == Role.LEADER):
+        return None, Audience.OVERSIGHT
+    return refused, Audience.OVERSIGHT
 
 
 async def refusal(services: Services, actor: Actor, chat_id: int, private: bool) -> str | None:
@@ -195,7 +212,8 @@ async def add_note(services: Services, actor: Actor, chat_id: int, private: bool
 async def timeline(services: Services, actor: Actor, chat_id: int, private: bool, number: str,
                    now: datetime) -> Timeline | DeskResult:
     async with services.db.uow() as uow:
-        if refused := await _desk_gate(uow, services, actor, chat_id, private):
+        refused, audience = await _read_gate(uow, services, actor, chat_id, private)
+        if refused:
             return DeskResult(refused, {})
         full = resolve_number(number, now, services.tz)
         row = await uow.repo.incident_by_number(full) if full else None
@@ -204,12 +222,12 @@ async def timeline(services: Services, actor: Actor, chat_id: int, private: bool
         rules = services.rules
         entries = [Entry(e.at, e.kind, e.actor_name, rules.agency_name(e.agency_key) if e.agency_key else None,
                          e.from_state, e.to_state, e.detail or {}) for e in await uow.repo.events(row.id)]
-        return Timeline(row.number, to_domain(row), await target_views(uow, services, row.id), entries)
+        return Timeline(row.number, to_domain(row), await target_views(uow, services, row.id), entries, audience)
 
 
 async def active(services: Services, actor: Actor, chat_id: int, private: bool) -> list[ActiveItem] | DeskResult:
     async with services.db.uow() as uow:
-        if refused := await _desk_gate(uow, services, actor, chat_id, private):
+        if refused := (await _read_gate(uow, services, actor, chat_id, private))[0]:
             return DeskResult(refused, {})
         return await active_items(uow, services)
 

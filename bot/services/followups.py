@@ -12,7 +12,7 @@ from ..db import models as db
 from ..db.mappers import to_domain
 from ..db.uow import UnitOfWork
 from ..domain.ladders_and_shifts import AGENCY, cadence_rungs, rungs
-from ..domain.lifecycle import IncidentStatus, TargetStatus
+from ..domain.lifecycle import DECLINES, IncidentStatus, TargetStatus
 from ..domain.model import Followup
 from ..domain.render import place_text, target_line
 from ..i18n import Html
@@ -32,6 +32,8 @@ SETTLES = {
     TargetStatus.CLAIMED: ("acknowledge",),
     TargetStatus.ON_SCENE: ("acknowledge", "on_scene"),
     TargetStatus.DONE: ("acknowledge", "on_scene", "update", "resolve"),
+    TargetStatus.DECLINED: ("acknowledge", "on_scene", "update", "resolve"),  # no chase of an agency that said no
+    TargetStatus.NO_UNIT: ("acknowledge", "on_scene", "update", "resolve"),
 }
 
 
@@ -78,7 +80,8 @@ async def cancel_all(uow: UnitOfWork, incident_id: int, now: datetime) -> None:
 
 async def rearm_after_reopen(uow: UnitOfWork, services: Services, incident: db.Incident, now: datetime) -> None:
     for target in await uow.repo.targets(incident.id):
-        if services.rules.agency_kind(target.agency_key) == "responder" and target.status != TargetStatus.DONE:
+        if services.rules.agency_kind(target.agency_key) == "responder" and target.status != TargetStatus.DONE \
+                and target.status not in DECLINES:  # an agency that said no is not chased again
             arm(uow, services, incident, target.agency_key, "resolve", now)
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain.lifecycle import (
+    DECLINES,
     RESULT_OF,
     Action,
     IncidentStatus,
@@ -17,12 +18,14 @@ from ..domain.lifecycle import (
     Verdict,
     all_done,
     decide,
+    says_claim,
 )
 from ..domain.rule_schemas import AgencyKind
 from . import deliveries, followups
 from .context import Actor, Services
 from .views import target_views
 
+CALL_CENTER = "call_center"
 _STEP_COLUMN = {TargetStatus.ACKNOWLEDGED: "acknowledged_at", TargetStatus.CLAIMED: "claimed_at",
                 TargetStatus.ON_SCENE: "arrived_at", TargetStatus.DONE: "done_at"}
 # Claiming implies having acknowledged; arriving implies both. Done implies nothing (PLN may finish remotely).
@@ -63,6 +66,8 @@ async def press(services: Services, actor: Actor, chat_id: int, incident_id: int
         if verdict != Verdict.OK:
             return PressResult(verdict, target.agency_key, incident.number, TargetStatus(target.status))
         await _step(uow, services, incident, target, RESULT_OF[action], actor, chat_id, now)
+        if RESULT_OF[action] in DECLINES:
+            await _tell_call_center(uow, services, incident, target, actor, now)
         await after_change(uow, services, incident, now)
         if await uow.repo.posted_for_agency(incident.id, target.agency_key) is None \
                 and not await uow.repo.card_waiting(incident.id, target.agency_key):
@@ -79,10 +84,8 @@ async def reply(services: Services, actor: Actor, chat_id: int, reply_to: int, t
     step buttons the replied message carries, so that a copy whose send was never recorded works too.
     `message_id`: the reply itself; the same reply processed again (replayed from the inbox) adds nothing."""
     async with services.db.uow() as uow:
-        posted = await uow.repo.posted_message(chat_id, reply_to)
-        incident_id = posted.incident_id if posted is not None else card_of
-        incident = await uow.repo.lock_incident(incident_id) if incident_id is not None else None
-        if incident is None or (posted is None and not await adopt_copy(uow, incident.id, chat_id, reply_to, now)):
+        incident = await _replied_incident(uow, chat_id, reply_to, card_of, now)
+        if incident is None:
             return None
         note = text.strip()[:1000]
         acting = await acting_target(uow, services, actor, chat_id, incident)
@@ -105,7 +108,8 @@ async def reply(services: Services, actor: Actor, chat_id: int, reply_to: int, t
         kind = "reply_noted"
         if incident.status == IncidentStatus.CLOSED:
             kind = "reply_closed"
-        elif decide(Action.CLAIM, TargetStatus(target.status), incident.status) == Verdict.OK:
+        elif decide(Action.CLAIM, TargetStatus(target.status), incident.status) == Verdict.OK \
+                and says_claim(note, services.rules.claim_words):
             await _step(uow, services, incident, target, TargetStatus.CLAIMED, actor, chat_id, now)
             kind = "reply_claimed"
         else:
@@ -113,6 +117,32 @@ async def reply(services: Services, actor: Actor, chat_id: int, reply_to: int, t
         await after_change(uow, services, incident, now)
         await uow.commit()
         return ReplyResult(kind, incident.number, target.agency_key)
+
+
+async def _tell_call_center(uow: UnitOfWork, services: Services, incident: db.Incident, target: db.IncidentTarget,
+                            actor: Actor, now: datetime) -> None:
+    """An agency said no: the call center hears it at once, as a reply to its copy of the card."""
+    text = services.tr("decline_alert", number=incident.number, agency=services.rules.agency_name(target.agency_key),
+                       step=services.tr(f"step_word.{target.status}"), name=actor.name)
+    posted = await uow.repo.posted_for_agency(incident.id, CALL_CENTER)
+    deliveries.notice_to_agency(uow.repo, CALL_CENTER, text, now, incident_id=incident.id,
+                                reply_to=posted.message_id if posted else None)
+
+
+async def _replied_incident(uow: UnitOfWork, chat_id: int, reply_to: int, card_of: int | None,
+                            now: datetime) -> db.Incident | None:
+    """The incident a reply is about, locked: a recorded copy of its card, a copy never recorded (adopted now), or
+    any other message the bot sent about it here (a reminder, an escalation, a digest of that one incident)."""
+    posted = await uow.repo.posted_message(chat_id, reply_to)
+    incident_id = posted.incident_id if posted is not None else card_of
+    if incident_id is not None:
+        incident = await uow.repo.lock_incident(incident_id)
+        if incident is not None and (posted is not None or await adopt_copy(uow, incident.id, chat_id, reply_to,
+                                                                             now)):
+            return incident
+        return None
+    sent_about = await uow.repo.incident_of_sent(chat_id, reply_to)
+    return await uow.repo.lock_incident(sent_about) if sent_about is not None else None
 
 
 async def _seen(uow: UnitOfWork, incident_id: int, chat_id: int, actor_id: int, message_id: int) -> bool:
@@ -155,8 +185,9 @@ async def _step(uow: UnitOfWork, services: Services, incident: db.Incident, targ
                 to: TargetStatus, actor: Actor, chat_id: int, now: datetime) -> None:
     before = target.status
     for implied in (*_IMPLIED.get(to, ()), to):
-        if getattr(target, _STEP_COLUMN[implied]) is None:
-            setattr(target, _STEP_COLUMN[implied], now)
+        column = _STEP_COLUMN.get(implied)  # a decline has no column of its own: status_at says when
+        if column is not None and getattr(target, column) is None:
+            setattr(target, column, now)
     target.status, target.status_at, target.status_by, target.status_by_name = to, now, actor.id, actor.name
     incident.updated_at = now
     uow.repo.event(now, "step", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name, chat_id=chat_id,

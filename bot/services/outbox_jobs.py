@@ -11,7 +11,7 @@ from ..db.uow import UnitOfWork
 from ..domain.callback_data import AgencyPress, ConfirmPress
 from ..domain.model import DeliveryKind
 from ..domain.privacy import Audience, audience_of, caller_text, phone_button
-from ..domain.render import card_buttons, render_card, render_digest
+from ..domain.render import card_buttons, card_decline_buttons, render_card, render_digest
 from ..domain.rule_schemas import AgencyKind
 from ..i18n import Html
 from ..i18n.text import TEXT_LIMIT, visible_len
@@ -117,7 +117,7 @@ async def job_for(uow: UnitOfWork, services: Services, delivery: db.Delivery, ro
 async def _card(uow: UnitOfWork, services: Services, incident: db.Incident,
                 agency_key: str) -> tuple[str, tuple[tuple[tuple[str, str], ...], ...]]:
     """The card as this agency's group sees it: the caller as its audience may see them, its own buttons
-    (the steps in one row, 📞 in the next)."""
+    (the steps in one row, 🚫 and ⏸ in the next, 📞 last)."""
     tr, rules = services.tr, services.rules
     kind = rules.agency_kind(agency_key)
     views = await target_views(uow, services, incident.id)
@@ -125,7 +125,7 @@ async def _card(uow: UnitOfWork, services: Services, incident: db.Incident,
     text = render_card(domain, rules, tr, services.tz, audience=audience_of(kind), targets=views)
     own = next((v.status for v in views if v.agency_key == agency_key), None)
     phone = phone_button(domain, kind, own)
-    rows = [card_buttons(domain, kind, own), [phone] if phone else []]
+    rows = [card_buttons(domain, kind, own), card_decline_buttons(domain, kind, own), [phone] if phone else []]
     return text, tuple(tuple((str(tr(label)), data) for label, data in row) for row in rows if row)
 
 

@@ -9,7 +9,6 @@ from telegram import Message, Update
 
 from ..clock import utcnow
 from ..domain.callback_data import ConfirmPress
-from ..domain.privacy import Audience
 from ..domain.render import render_card
 from ..domain.timeline import active_lines, render_timeline
 from ..i18n import Html
@@ -109,7 +108,7 @@ async def status(update: Update, context: Context) -> None:
         if result.key != "ignore":
             await reply(got.message, desk_text(result, svc))
         return
-    card = render_card(result.incident, svc.rules, svc.tr, svc.tz, audience=Audience.DESK,
+    card = render_card(result.incident, svc.rules, svc.tr, svc.tz, audience=result.audience,
                        targets=result.targets)
     labels = {k: p.label for k, p in svc.rules.priorities.items()}
     await reply(got.message, render_timeline(result.number, card, result.entries, svc.tr, svc.tz, labels))

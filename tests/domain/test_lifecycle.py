@@ -4,25 +4,37 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.lifecycle import Action, IncidentStatus, TargetStatus, Verdict, buttons_for, decide
+from bot.domain.lifecycle import (
+    Action,
+    IncidentStatus,
+    TargetStatus,
+    Verdict,
+    all_done,
+    buttons_for,
+    decide,
+    decline_buttons_for,
+)
 
 P, A, C, S, D = (TargetStatus.PENDING, TargetStatus.ACKNOWLEDGED, TargetStatus.CLAIMED, TargetStatus.ON_SCENE,
                  TargetStatus.DONE)
+X, N = TargetStatus.DECLINED, TargetStatus.NO_UNIT
 OK, ALREADY, NOT_NOW = Verdict.OK, Verdict.ALREADY, Verdict.NOT_NOW
 
 TABLE = {
-    #           ack      claim    arrive   done
-    P: (OK, OK, OK, NOT_NOW),
-    A: (ALREADY, OK, OK, OK),
-    C: (ALREADY, ALREADY, OK, OK),
-    S: (ALREADY, ALREADY, ALREADY, OK),
-    D: (ALREADY, ALREADY, ALREADY, ALREADY),
+    #           ack      claim    arrive   done     decline  no unit
+    P: (OK, OK, OK, NOT_NOW, OK, OK),
+    A: (ALREADY, OK, OK, OK, OK, OK),
+    C: (ALREADY, ALREADY, OK, OK, NOT_NOW, NOT_NOW),
+    S: (ALREADY, ALREADY, ALREADY, OK, NOT_NOW, NOT_NOW),
+    D: (ALREADY, ALREADY, ALREADY, ALREADY, ALREADY, ALREADY),
+    X: (ALREADY, ALREADY, ALREADY, ALREADY, ALREADY, ALREADY),
+    N: (ALREADY, ALREADY, ALREADY, ALREADY, ALREADY, ALREADY),
 }
-ACTIONS = (Action.ACK, Action.CLAIM, Action.ARRIVE, Action.DONE)
+ACTIONS = (Action.ACK, Action.CLAIM, Action.ARRIVE, Action.DONE, Action.DECLINE, Action.NO_UNIT)
 
 
 @pytest.mark.parametrize("status", list(TargetStatus))
-@pytest.mark.parametrize("index", range(4))
+@pytest.mark.parametrize("index", range(len(ACTIONS)))
 def test_every_step_from_every_state_on_an_open_incident(status: TargetStatus, index: int) -> None:
     assert decide(ACTIONS[index], status, IncidentStatus.OPEN) == TABLE[status][index]
 
@@ -40,6 +52,23 @@ def test_the_buttons_follow_the_state() -> None:
     assert buttons_for(S, "open") == [Action.DONE]
     assert buttons_for(D, "open") == []
     assert buttons_for(P, "closed") == []
+
+
+def test_an_agency_may_say_no_only_before_it_sets_out_and_then_keeps_no_buttons() -> None:
+    assert decline_buttons_for(P, "open") == decline_buttons_for(A, "open") == [Action.DECLINE, Action.NO_UNIT]
+    assert decline_buttons_for(C, "open") == decline_buttons_for(X, "open") == decline_buttons_for(P, "closed") == []
+    assert buttons_for(X, "open") == buttons_for(N, "open") == []
+
+
+def test_agencies_that_said_no_do_not_hold_up_or_make_up_all_done() -> None:
+    from bot.domain.lifecycle import TargetView
+
+    def view(status: TargetStatus) -> TargetView:
+        return TargetView("k", "K", status, None, None)
+
+    assert all_done([view(D), view(X), view(N)])
+    assert not all_done([view(X), view(N)])
+    assert not all_done([view(D), view(P)])
 
 
 def test_an_agency_that_finished_keeps_no_buttons_while_the_caller_is_confirmed() -> None:

@@ -32,6 +32,7 @@ def test_steps_in_different_groups_show_on_every_copy(running: BotProcess, fake:
     monitoring = card(fake, "monitoring", number).text
     assert "(Budi) — OTW 2 unit" in monitoring and "Dinkes/RS: ⏳ belum merespons" in monitoring
     assert [t for t, _ in card(fake, "pln", number).buttons()] == ["🚗 Berangkat", "📍 Tiba di lokasi", "🏁 Selesai",
+                                                                    "🚫 Bukan wewenang", "⏸ Tidak ada unit",
                                                                     "📞 Nomor pelapor"]
     assert [t for t, _ in card(fake, "damkar", number).buttons()] == ["📍 Tiba di lokasi", "🏁 Selesai",
                                                                        "📞 Nomor pelapor"]

@@ -98,6 +98,7 @@ def test_the_phone_button_stays_on_every_re_render_until_the_report_is_closed(ru
     fake.wait_for_answer(fake.press(world.DAMKAR_STAFF, world.GROUPS["damkar"], damkar.message_id, ack))
     fake.wait_until(lambda: "Damkar: ✅ diterima" in card(fake, "damkar", number).text, what="the edit")
     assert [t for t, _ in card(fake, "damkar", number).buttons()] == ["🚗 Berangkat", "📍 Tiba di lokasi", "🏁 Selesai",
+                                                                       "🚫 Bukan wewenang", "⏸ Tidak ada unit",
                                                                        "📞 Nomor pelapor"]
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/tutup {number} palsu")
     fake.wait_until(lambda: "DITUTUP" in card(fake, "damkar", number).text, what="the closed card")
