@@ -1,0 +1,38 @@
+"""End to end, the desk as Ambon works it (issue 12): places people name, `/report`, the desk's own steps and
+updates — through the real `sigap112` process and the fake Bot API."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.sandbox import world
+from bot.sandbox.fake_api import FakeTelegram
+from bot.sandbox.process import BotProcess
+
+from .steps import NUMBER, card
+
+pytestmark = pytest.mark.e2e
+
+
+def fire_at(fake: FakeTelegram, village: str, command: str = "/lapor") -> tuple[str, str]:
+    """File the fire with another village line; -> (number, the call taker's confirmation)."""
+    text = f"{command}\n" + world.FIRE.replace("kelurahan: Batu Merah", f"kelurahan: {village}")
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, text)
+    accepted = fake.wait_for_message(world.CALL_TAKER, "Laporan tercatat")
+    match = NUMBER.search(accepted.text)
+    assert match, accepted.text
+    return match.group(0), accepted.text
+
+
+def test_mardika_is_filed_at_its_village(running: BotProcess, fake: FakeTelegram) -> None:
+    number, accepted = fire_at(fake, "Mardika")
+    assert "Rijali" in accepted and "⚠️" not in accepted
+    assert "Kel. Rijali" in card(fake, "damkar", number).text
+
+
+def test_an_unknown_village_is_filed_as_typed_with_a_warning_to_the_call_taker(
+        running: BotProcess, fake: FakeTelegram) -> None:
+    number, accepted = fire_at(fake, "Lorong Tujuh Belas")
+    assert "⚠️" in accepted and "Lorong Tujuh Belas" in accepted and "dicatat apa adanya" in accepted
+    damkar = card(fake, "damkar", number).text
+    assert "Lorong Tujuh Belas" in damkar and "Kec. Sirimau" in damkar
