@@ -36,3 +36,17 @@ def test_an_unknown_village_is_filed_as_typed_with_a_warning_to_the_call_taker(
     assert "⚠️" in accepted and "Lorong Tujuh Belas" in accepted and "dicatat apa adanya" in accepted
     damkar = card(fake, "damkar", number).text
     assert "Lorong Tujuh Belas" in damkar and "Kec. Sirimau" in damkar
+
+
+def test_report_is_the_english_name_of_lapor_in_the_menu_the_help_and_the_command_itself(
+        running: BotProcess, fake: FakeTelegram) -> None:
+    number, accepted = fire_at(fake, "Batu Merah", command="/report")
+    assert "Batu Merah" in card(fake, "damkar", number).text
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, "/bantuan")
+    help_text = fake.wait_for_message(world.CALL_TAKER, "Perintah untuk Anda").text
+    assert "/lapor" in help_text and "/report" in help_text
+    menus = fake.wait_until(lambda: [[c["command"] for c in call["commands"]]
+                                     for call in fake.calls_of("setMyCommands")
+                                     if (call.get("scope") or {}).get("chat_id") == world.CALL_TAKER],
+                            what="the call taker's command menu")
+    assert all("lapor" in menu and "report" in menu for menu in menus)
