@@ -9,7 +9,7 @@ from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess
 
-from .steps import NUMBER, card
+from .steps import NUMBER, card, everywhere
 
 pytestmark = pytest.mark.e2e
 
@@ -50,3 +50,22 @@ def test_report_is_the_english_name_of_lapor_in_the_menu_the_help_and_the_comman
                                      if (call.get("scope") or {}).get("chat_id") == world.CALL_TAKER],
                             what="the call taker's command menu")
     assert all("lapor" in menu and "report" in menu for menu in menus)
+
+
+def test_a_step_reported_by_radio_is_recorded_by_the_desk_on_every_copy_and_in_the_timeline(
+        running: BotProcess, fake: FakeTelegram) -> None:
+    number, _ = fire_at(fake, "Batu Merah")
+    card(fake, "damkar", number)
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/catat {number} damkar tiba 2 unit di lokasi")
+    done = fake.wait_for_message(world.CALL_TAKER, "📻")
+    assert number in done.text and "Damkar" in done.text and "tiba di lokasi" in done.text
+    everywhere(fake, number, "📍 tiba di lokasi")
+    everywhere(fake, number, "dicatat Call Center: Rina")
+    assert "2 unit di lokasi" in card(fake, "damkar", number).text
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/catat {number} damkar berangkat")
+    assert "tidak dapat dicatat" in fake.wait_for_message(world.CALL_TAKER, "tidak dapat dicatat").text
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/catat {number} sar tiba")
+    fake.wait_for_message(world.CALL_TAKER, "tidak ditugaskan")
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/status {number}")
+    history = fake.wait_for_message(world.CALL_TAKER, f"Riwayat {number}").text
+    assert "Damkar: 📍 tiba di lokasi (dicatat Call Center: Rina)" in history
