@@ -200,7 +200,7 @@ def resolve_number(text: str, now: datetime, tz: tzinfo) -> str | None:
 
 
 DESK_COMMANDS = ("lapor", "report", "batal", "aktif", "status", "tutup", "buka", "tambah", "prioritas", "catatan",
-                 "catat", "mulai_shift", "akhiri_shift", "serahterima")
+                 "catat", "kabari", "mulai_shift", "akhiri_shift", "serahterima")
 # What each role may use; /bantuan and the command menus show exactly this.
 COMMANDS_BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "whoami", "bantuan"),

@@ -1,5 +1,6 @@
-"""The desk acts for agencies: `/catat` records a step an agency reported by radio or phone, through the same
-transitions as its buttons, marked on every copy and in the timeline as recorded by the call center."""
+"""The desk acts for agencies and for everyone: `/catat` records a step an agency reported by radio or phone,
+through the same transitions as its buttons, marked on every copy and in the timeline as recorded by the call
+center; `/kabari` posts a short update to every group of an incident, as a reply to its card there."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime
 from ..domain.lifecycle import RESULT_OF, Action, TargetStatus, Verdict, decide
 from ..domain.places import normalise
 from ..domain.rule_schemas import AgencyKind
+from . import deliveries
 from .context import Actor, Services
 from .desk import DeskResult, _gated_incident
 from .lifecycle import _step, after_change
@@ -51,3 +53,28 @@ async def record_step(services: Services, actor: Actor, chat_id: int, private: b
         await uow.commit()
         return DeskResult("catat_done", {"agency": name, "number": incident.number,
                                          "step": services.tr(f"step_word.{RESULT_OF[action]}")})
+
+
+UPDATE_MAX = 500
+
+
+async def post_update(services: Services, actor: Actor, chat_id: int, private: bool, number: str, text: str,
+                      now: datetime) -> DeskResult:
+    """/kabari <nomor> <teks>: one reply to the card in every group that has one; every card shows it."""
+    text = text.strip()[:UPDATE_MAX]
+    async with services.db.uow() as uow:
+        incident = await _gated_incident(uow, services, actor, chat_id, private, number, now)
+        if isinstance(incident, DeskResult):
+            return incident
+        uow.repo.event(now, "update", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
+                       chat_id=chat_id, detail={"note": text})
+        notice = services.tr("kabari_notice", number=incident.number, text=text, name=actor.name)
+        first_copy: dict[str, int] = {}
+        for posted in await uow.repo.posted_messages(incident.id):
+            first_copy.setdefault(posted.agency_key, posted.message_id)
+        for agency_key, message_id in first_copy.items():
+            deliveries.notice_to_agency(uow.repo, agency_key, notice, now, incident.id, reply_to=message_id)
+        incident.updated_at = now
+        await deliveries.enqueue_card_edits(uow.repo, incident.id, now)
+        await uow.commit()
+        return DeskResult("kabari_done", {"number": incident.number, "groups": str(len(first_copy))})

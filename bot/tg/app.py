@@ -115,7 +115,7 @@ COMMANDS: tuple[tuple[str | list[str], Handler], ...] = (
     (["lapor", "report"], intake_handlers.lapor), ("batal", intake_handlers.batal),
     ("tutup", desk_handlers.tutup), ("buka", desk_handlers.buka), ("tambah", desk_handlers.tambah),
     ("prioritas", desk_handlers.prioritas), ("catatan", desk_handlers.catatan), ("catat", desk_handlers.catat),
-    ("status", desk_handlers.status),
+    ("kabari", desk_handlers.kabari), ("status", desk_handlers.status),
     ("aktif", desk_handlers.aktif), ("tunda", desk_handlers.tunda), ("serahterima", shift_handlers.serahterima),
     ("mulai_shift", shift_handlers.mulai_shift), ("akhiri_shift", shift_handlers.akhiri_shift),
     ("rekap", stats_handlers.rekap), ("kesehatan", stats_handlers.kesehatan),

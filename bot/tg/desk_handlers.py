@@ -1,4 +1,4 @@
-"""Handlers for the call center desk: /tutup, /buka, /tambah, /prioritas, /catatan, /catat, /tunda, /status,
+"""Handlers for the call center desk: /tutup, /buka, /tambah, /prioritas, /catatan, /catat, /kabari, /tunda, /status,
 /aktif, and the call taker's answer after calling the caller back."""
 
 from __future__ import annotations
@@ -47,6 +47,11 @@ async def _add_note(svc: Services, got: Said, args: list[str]) -> desk.DeskResul
 async def _record_step(svc: Services, got: Said, args: list[str]) -> desk.DeskResult:
     return await desk_acts.record_step(svc, got.actor, got.chat.id, got.private, args[0], args[1].lower(), args[2],
                                        " ".join(args[3:]), utcnow())
+
+
+async def _post_update(svc: Services, got: Said, args: list[str]) -> desk.DeskResult:
+    return await desk_acts.post_update(svc, got.actor, got.chat.id, got.private, args[0], " ".join(args[1:]),
+                                       utcnow())
 
 
 async def _snooze(svc: Services, got: Said, args: list[str]) -> desk.DeskResult:
@@ -99,6 +104,11 @@ async def catatan(update: Update, context: Context) -> None:
 async def catat(update: Update, context: Context) -> None:
     """/catat <nomor> <instansi> <langkah> [catatan]: a step an agency reported by radio or phone."""
     await _run_desk(update, context, "usage.catat", 3, _record_step)
+
+
+async def kabari(update: Update, context: Context) -> None:
+    """/kabari <nomor> <teks>: a short update to every group of the incident."""
+    await _run_desk(update, context, "usage.kabari", 2, _post_update)
 
 
 async def tunda(update: Update, context: Context) -> None:

@@ -69,3 +69,21 @@ def test_a_step_reported_by_radio_is_recorded_by_the_desk_on_every_copy_and_in_t
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/status {number}")
     history = fake.wait_for_message(world.CALL_TAKER, f"Riwayat {number}").text
     assert "Damkar: 📍 tiba di lokasi (dicatat Call Center: Rina)" in history
+
+
+def test_an_update_from_the_desk_reaches_every_group_as_a_reply_to_its_card_and_shows_on_every_card(
+        running: BotProcess, fake: FakeTelegram) -> None:
+    number, _ = fire_at(fake, "Batu Merah")
+    fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup")
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/kabari {number} 2 korban sudah dievakuasi")
+    done = fake.wait_for_message(world.CALL_TAKER, "📢 Kabar untuk")
+    assert f"{len(world.FIRE_GROUPS)} grup" in done.text
+    for key in world.FIRE_GROUPS:
+        copy = card(fake, key, number)
+        update = fake.wait_for_message(world.GROUPS[key], f"Kabar {number}")
+        assert "2 korban sudah dievakuasi" in update.text and update.reply_to == copy.message_id, key
+    everywhere(fake, number, "Kabar terakhir")
+    assert "2 korban sudah dievakuasi" in card(fake, "monitoring", number).text
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/status {number}")
+    history = fake.wait_for_message(world.CALL_TAKER, f"Riwayat {number}").text
+    assert "kabar ke semua grup: 2 korban sudah dievakuasi (Rina)" in history
