@@ -116,6 +116,10 @@ def _check_gazetteer(path: Path, villages: list[dict[str, str]], kecamatan: list
     village_names = {row["kelurahan_desa"] for row in villages}
     bad += [f"{path.parent / 'places.yaml'}: village_aliases.{name}: desa/kelurahan tidak ada di {path.name}"
             for name in places.village_aliases if name not in village_names]
+    codes = {row["kode"] for row in villages}
+    bad += [f"{path.parent / 'places.yaml'}: neighbourhoods.{i}: {place.name}: kode desa/kelurahan "
+            f"'{place.village}' tidak ada di {path.name}"
+            for i, place in enumerate(places.neighbourhoods) if place.village not in codes]
     bad += [f"{path.parent / 'places.yaml'}: kecamatan_aliases.{name}: kecamatan tidak ada"
             for name in places.kecamatan_aliases if name not in names]
     if bad:

@@ -136,6 +136,10 @@ class IncidentQueries:
         return list((await self.session.scalars(
             select(Event).where(Event.incident_id == incident_id).order_by(Event.id))).all())
 
+    async def latest_event(self, incident_id: int, kind: str) -> Event | None:
+        return await self.session.scalar(select(Event).where(Event.incident_id == incident_id, Event.kind == kind)
+                                         .order_by(Event.id.desc()).limit(1))
+
     async def recent_notes(self, incident_id: int, chat_id: int, actor_id: int) -> list[Event]:
         """This person's latest notes and comments on an incident from one chat (to recognise a replayed reply)."""
         return list((await self.session.scalars(

@@ -199,8 +199,8 @@ def resolve_number(text: str, now: datetime, tz: tzinfo) -> str | None:
     return incident_number(year or now.astimezone(tz).year, seq)
 
 
-DESK_COMMANDS = ("lapor", "batal", "aktif", "status", "tutup", "buka", "tambah", "prioritas", "catatan",
-                 "mulai_shift", "akhiri_shift", "serahterima")
+DESK_COMMANDS = ("lapor", "report", "batal", "aktif", "status", "tutup", "buka", "tambah", "prioritas", "catatan",
+                 "catat", "kabari", "mulai_shift", "akhiri_shift", "serahterima")
 # What each role may use; /bantuan and the command menus show exactly this.
 COMMANDS_BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "whoami", "bantuan"),

@@ -66,7 +66,7 @@ def validate(fields: dict[str, str], rules: Rules) -> Report | list[Problem]:
     return Report(
         category=category, subtype=subtype, priority=priority or rules.default_priority(category, subtype),
         kecamatan=kecamatan.name if kecamatan else None, kecamatan_code=kecamatan.code if kecamatan else None,
-        village=_village_name(village, fields, outside), village_code=village.code if village else None,
+        village=_village_name(village, fields), village_code=village.code if village else None,
         outside_city=outside, address=fields["alamat"], description=fields["keterangan"],
         caller_name=fields.get("pelapor"), caller_phone=phone,
         lat=coords[0] if coords else None, lon=coords[1] if coords else None,
@@ -136,17 +136,19 @@ def _village(fields: dict[str, str], rules: Rules, kecamatan: Kecamatan | None, 
     elif isinstance(result, Ambiguous):
         problems.append(Problem("kelurahan", "ambiguous_village", {
             "value": text, "options": "; ".join(v.label for v in result.options)}))
-    elif isinstance(result, NotFound):
-        problems.append(Problem("kelurahan", "unknown_village", {
-            "value": text, "suggestions": ", ".join(result.suggestions),
-            "kecamatan": kecamatan.name if kecamatan else "Kota Ambon"}))
+    # Not found: routing needs only the kecamatan, so the village is kept as the caller said it (free text)
+    # and the call taker is warned after filing (see unknown_village below).
     return None
 
 
-def _village_name(village: Village | None, fields: dict[str, str], outside: bool) -> str | None:
-    if village:
-        return village.name
-    return fields.get("kelurahan") if outside else None
+def _village_name(village: Village | None, fields: dict[str, str]) -> str | None:
+    """The gazetteer's name, or what was typed (outside the city, or a village the gazetteer does not know)."""
+    return village.name if village else fields.get("kelurahan")
+
+
+def unknown_village(report: Report) -> bool:
+    """A village was given inside the city but matched no village of the gazetteer: filed as free text."""
+    return bool(report.village) and report.village_code is None and not report.outside_city
 
 
 def normalise_phone(text: str) -> str | None:

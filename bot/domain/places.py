@@ -87,6 +87,10 @@ class Gazetteer:
                 names = self._village_names.setdefault(_squash(alias), [])
                 if village not in names:
                     names.append(village)
+        by_code = {v.code: v for v in villages}
+        for place in places.neighbourhoods:
+            if place.village in by_code:  # an unknown code is refused at start-up (rules_loader)
+                self._village_names.setdefault(_squash(place.name), []).append(by_code[place.village])
         self._outside = {_squash(word) for word in places.outside_city}
 
     def villages_in(self, kecamatan: str) -> list[Village]:

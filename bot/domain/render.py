@@ -3,6 +3,7 @@ catalogue), and every text fits Telegram's limit, counted as Telegram does (doma
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from ..i18n import Catalogue, Html
@@ -44,11 +45,27 @@ def format_time(moment: datetime, tz: tzinfo) -> str:
     return moment.astimezone(tz).strftime("%d-%m-%Y %H.%M")  # EYD V: 04.49 WIT
 
 
+@dataclass(frozen=True)
+class DeskUpdate:
+    """The latest `/kabari` of the call center: what every card shows under its agencies' steps."""
+
+    text: str
+    at: datetime
+    by: str
+
+
+UPDATE_SHOWN = 300
+
+
 def render_card(incident: Incident, rules: Rules, tr: Catalogue, tz: tzinfo, *, audience: Audience,
-                targets: list[TargetView] | None = None) -> Html:
+                targets: list[TargetView] | None = None, update: DeskUpdate | None = None) -> Html:
     """The group post of an incident with every agency's progress; the caller as `audience` may see them.
     User text is cut (description first) so the whole stays under Telegram's limit."""
     status = _status_block(incident, targets or [], tr, tz)
+    if update is not None:
+        status += "\n" + tr("card_update", time=format_time(update.at, tz),
+                             text=plain_fit(clean(update.text, one_line=True), UPDATE_SHOWN),
+                             name=plain_fit(clean(update.by, one_line=True), NAME_SHOWN))
     description = clean(incident.report.description)
     top = _card(incident, description, rules, tr, tz, audience)
     over = visible_len(top) + visible_len(status) - TEXT_LIMIT

@@ -156,10 +156,20 @@ class RoutingFile(_Strict):
     routes: dict[str, list[str]]
 
 
+class Neighbourhood(_Strict):
+    """A neighbourhood or landmark people name instead of its village; `village` is the Kemendagri code, since
+    two village names (Nusaniwe, Urimessing) stand for two villages each."""
+
+    name: str
+    village: str
+    source: str = Field(min_length=1)
+
+
 class PlacesFile(_Strict):
     gazetteer: str
     kecamatan_aliases: dict[str, list[str]] = Field(default_factory=dict)
     village_aliases: dict[str, list[str]] = Field(default_factory=dict)
+    neighbourhoods: list[Neighbourhood] = Field(default_factory=list)
     outside_city: list[str] = Field(default_factory=list)
 
 

@@ -10,7 +10,7 @@ from ..db.uow import UnitOfWork
 from ..domain import form
 from ..domain.callback_data import FormPress
 from ..domain.model import INTAKE_ROLES, Draft, Problem, Report
-from ..domain.parsing import has_known_key, parse_fields, validate
+from ..domain.parsing import has_known_key, parse_fields, unknown_village, validate
 from ..domain.render import place_text
 from .context import Actor, Services, role_of
 from .deliveries import enqueue_card_edits
@@ -26,6 +26,7 @@ class Accepted:
     category: str
     place: str
     targets: list[str]
+    unknown_village: str | None = None  # filed as free text: the call taker is warned to check it
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,8 @@ async def _submit(uow: UnitOfWork, services: Services, actor: Actor, draft: Draf
     await uow.commit()
     rules = services.rules
     return Accepted(row.number, row.id, rules.category_label(report.category, report.subtype),
-                    place_text(report, services.tr, rules), targets)
+                    place_text(report, services.tr, rules), targets,
+                    report.village if unknown_village(report) else None)
 
 
 async def cancel_draft(services: Services, actor: Actor, chat_id: int, private: bool, now: datetime) -> IntakeOutcome:

@@ -18,7 +18,7 @@ from ..i18n.text import TEXT_LIMIT, visible_len
 from .context import Services
 from .dispatch import LEASE, Outgoing, Route
 from .group_health import fail
-from .views import target_views
+from .views import latest_update, target_views
 
 # A digest lists at most this many reports (a message a phone can still read, one button per report).
 DIGEST_MAX = 30
@@ -122,7 +122,8 @@ async def _card(uow: UnitOfWork, services: Services, incident: db.Incident,
     kind = rules.agency_kind(agency_key)
     views = await target_views(uow, services, incident.id)
     domain = to_domain(incident)
-    text = render_card(domain, rules, tr, services.tz, audience=audience_of(kind), targets=views)
+    text = render_card(domain, rules, tr, services.tz, audience=audience_of(kind), targets=views,
+                       update=await latest_update(uow, incident.id))
     own = next((v.status for v in views if v.agency_key == agency_key), None)
     phone = phone_button(domain, kind, own)
     rows = [card_buttons(domain, kind, own), card_decline_buttons(domain, kind, own), [phone] if phone else []]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..db.uow import UnitOfWork
 from ..domain.lifecycle import TargetStatus, TargetView
+from ..domain.render import DeskUpdate
 from ..domain.rule_schemas import AgencyKind
 from .context import Services
 
@@ -14,3 +15,11 @@ async def target_views(uow: UnitOfWork, services: Services, incident_id: int) ->
     return [TargetView(t.agency_key, rules.agency_name(t.agency_key), TargetStatus(t.status), t.status_at,
                        t.status_by_name, t.note)
             for t in await uow.repo.targets(incident_id) if rules.agency_kind(t.agency_key) == AgencyKind.RESPONDER]
+
+
+async def latest_update(uow: UnitOfWork, incident_id: int) -> DeskUpdate | None:
+    """The call center's latest `/kabari` on an incident, as every card shows it."""
+    event = await uow.repo.latest_event(incident_id, "update")
+    if event is None:
+        return None
+    return DeskUpdate(str((event.detail or {}).get("note", "")), event.at, event.actor_name or "")

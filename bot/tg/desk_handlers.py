@@ -1,5 +1,5 @@
-"""Handlers for the call center desk: /tutup, /buka, /tambah, /prioritas, /catatan, /tunda, /status, /aktif,
-and the call taker's answer after calling the caller back."""
+"""Handlers for the call center desk: /tutup, /buka, /tambah, /prioritas, /catatan, /catat, /kabari, /tunda, /status,
+/aktif, and the call taker's answer after calling the caller back."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ..domain.render import render_card
 from ..domain.timeline import active_lines, render_timeline
 from ..i18n import Html
 from ..i18n.text import fit
-from ..services import desk
+from ..services import desk, desk_acts
 from ..services.context import Services
 from .common import Said, answer, pressed, reply, said
 from .context import Context
@@ -41,6 +41,16 @@ async def _set_priority(svc: Services, got: Said, args: list[str]) -> desk.DeskR
 
 async def _add_note(svc: Services, got: Said, args: list[str]) -> desk.DeskResult:
     return await desk.add_note(svc, got.actor, got.chat.id, got.private, args[0], " ".join(args[1:]), utcnow())
+
+
+async def _record_step(svc: Services, got: Said, args: list[str]) -> desk.DeskResult:
+    return await desk_acts.record_step(svc, got.actor, got.chat.id, got.private, args[0], args[1].lower(), args[2],
+                                       " ".join(args[3:]), utcnow())
+
+
+async def _post_update(svc: Services, got: Said, args: list[str]) -> desk.DeskResult:
+    return await desk_acts.post_update(svc, got.actor, got.chat.id, got.private, args[0], " ".join(args[1:]),
+                                       utcnow())
 
 
 async def _snooze(svc: Services, got: Said, args: list[str]) -> desk.DeskResult:
@@ -88,6 +98,16 @@ async def prioritas(update: Update, context: Context) -> None:
 async def catatan(update: Update, context: Context) -> None:
     """/catatan <nomor> <teks>: a call center note in the timeline."""
     await _run_desk(update, context, "usage.catatan", 2, _add_note)
+
+
+async def catat(update: Update, context: Context) -> None:
+    """/catat <nomor> <instansi> <langkah> [catatan]: a step an agency reported by radio or phone."""
+    await _run_desk(update, context, "usage.catat", 3, _record_step)
+
+
+async def kabari(update: Update, context: Context) -> None:
+    """/kabari <nomor> <teks>: a short update to every group of the incident."""
+    await _run_desk(update, context, "usage.kabari", 2, _post_update)
 
 
 async def tunda(update: Update, context: Context) -> None:

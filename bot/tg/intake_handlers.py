@@ -108,8 +108,11 @@ def _render(outcome: intake.IntakeOutcome, svc: Services, chat: Chat) -> tuple[s
     tr = svc.tr
     if isinstance(outcome, intake.Accepted):
         targets = ", ".join(svc.rules.agency_name(k) for k in outcome.targets)
-        return tr("lapor_accepted", number=outcome.number, category=outcome.category, place=outcome.place,
-                  targets=targets), None
+        text = tr("lapor_accepted", number=outcome.number, category=outcome.category, place=outcome.place,
+                  targets=targets)
+        if outcome.unknown_village:
+            text = Html(f"{text}\n{tr('lapor_unknown_village', value=outcome.unknown_village)}")
+        return text, None
     if isinstance(outcome, intake.Duplicate):
         return tr("lapor_duplicate", number=outcome.number), None
     if isinstance(outcome, intake.NeedsFix):

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.model import Problem, Report
-from bot.domain.parsing import has_known_key, normalise_phone, parse_fields, validate
+from bot.domain.parsing import has_known_key, normalise_phone, parse_fields, unknown_village, validate
 from bot.domain.ruleset import Rules
+from bot.rules_loader import RulesError, load_rules
 from bot.sandbox.world import FIRE
+from tests.conftest import RULES_DIR
 
 
 def codes(result: Report | list[Problem]) -> list[tuple[str, str]]:
@@ -58,6 +63,42 @@ def test_a_report_from_outside_the_city_is_accepted(rules: Rules) -> None:
     report = validate(parse_fields("kategori: medis\nkecamatan: luar Kota Ambon\nkelurahan: Hitu\nalamat: x\n"
                                    "keterangan: y"), rules)
     assert isinstance(report, Report) and report.outside_city and report.village == "Hitu"
+
+
+def test_salahutu_and_leihitu_in_maluku_tengah_are_outside_the_city(rules: Rules) -> None:
+    for name in ("Salahutu", "Kec. Leihitu", "Leihitu Barat"):
+        report = validate(parse_fields(f"kategori: medis\nkecamatan: {name}\nalamat: x\nketerangan: y"), rules)
+        assert isinstance(report, Report) and report.outside_city and report.kecamatan is None, name
+
+
+def test_neighbourhoods_and_landmarks_are_filed_at_their_village(rules: Rules) -> None:
+    for name, code in (("Mardika", "81.71.02.1011"), ("pasar mardika", "81.71.02.1011"),
+                       ("Tantui", "81.71.02.1010"), ("Pohon Pule", "81.71.01.1011"),
+                       ("Air Salobar", "81.71.01.1006"), ("Kebun Cengkeh", "81.71.02.2003")):
+        village = rules.gazetteer.village_by_code(code)
+        assert village is not None
+        report = validate(parse_fields(f"kategori: medis\nkecamatan: {village.kecamatan}\nkelurahan: {name}\n"
+                                       "alamat: x\nketerangan: y"), rules)
+        assert isinstance(report, Report) and (report.village, report.village_code) == (village.name, code), name
+        assert not unknown_village(report)
+
+
+def test_an_unknown_village_is_kept_as_typed_and_marked_unknown(rules: Rules) -> None:
+    report = validate(parse_fields("kategori: medis\nkecamatan: Sirimau\nkelurahan: Lorong Tujuh Belas\n"
+                                   "alamat: x\nketerangan: y"), rules)
+    assert isinstance(report, Report) and report.kecamatan == "Sirimau"
+    assert (report.village, report.village_code) == ("Lorong Tujuh Belas", None) and unknown_village(report)
+
+
+def test_every_neighbourhood_names_its_source_and_a_village_that_exists(rules: Rules, tmp_path: Path) -> None:
+    places = yaml.safe_load((RULES_DIR / "places.yaml").read_text())
+    assert all(place["source"].strip() for place in places["neighbourhoods"])
+    for item in RULES_DIR.iterdir():
+        (tmp_path / item.name).write_bytes(item.read_bytes())
+    places["neighbourhoods"].append({"name": "Nowhere", "village": "81.71.09.9999", "source": "test"})
+    (tmp_path / "places.yaml").write_text(yaml.safe_dump(places))
+    with pytest.raises(RulesError, match="Nowhere.*81.71.09.9999"):
+        load_rules(tmp_path)
 
 
 def test_a_village_in_another_kecamatan_is_explained(rules: Rules) -> None:
