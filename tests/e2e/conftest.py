@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +19,9 @@ from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess
 from bot.services import people
 from bot.services.context import Services
-from tests.conftest import BACKENDS, WIT, MigratedTemplates
+from tests.conftest import BACKENDS, RULES_DIR, WIT, MigratedTemplates
+
+from .steps import BLOCK, FAST
 
 
 @pytest.fixture
@@ -64,6 +67,17 @@ def running(process: BotProcess, fake: FakeTelegram, e2e_database_url: str, rule
     fake.wait_polling()
     bind_all_groups(fake)
     return process
+
+
+@pytest.fixture
+def fast_rules(tmp_path: Path) -> Path:
+    """The shipped rules with an escalation ladder in seconds (steps.BLOCK: reminders at 3 s, the call center at
+    6 s, the leaders at 9 s)."""
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    blocks = "".join(BLOCK.format(name=name) for name in ("kritis", "tinggi", "sedang", "rendah"))
+    (rules / "escalation.yaml").write_text(FAST.format(blocks=blocks))
+    return rules
 
 
 def register(database_url: str, rules: Rules, staff: list[tuple[int, str, str]]) -> None:

@@ -3,7 +3,6 @@ agencies can decline; leaders see what is open without the caller."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,22 +10,12 @@ import pytest
 from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess
-from tests.conftest import RULES_DIR
 
 from .conftest import bind_all_groups
 from .settle import wait_quiet, wait_recorded
-from .steps import BLOCK, FAST, card, everywhere, file_fire, press
+from .steps import card, everywhere, file_fire, press
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def fast_rules(tmp_path: Path) -> Path:
-    rules = tmp_path / "rules"
-    shutil.copytree(RULES_DIR, rules)
-    blocks = "".join(BLOCK.format(name=name) for name in ("kritis", "tinggi", "sedang", "rendah"))
-    (rules / "escalation.yaml").write_text(FAST.format(blocks=blocks))
-    return rules
 
 
 def start_fast(process: BotProcess, fake: FakeTelegram, rules: Path) -> None:

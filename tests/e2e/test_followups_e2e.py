@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,23 +9,12 @@ import pytest
 from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess
-from tests.conftest import RULES_DIR
 
 from .conftest import bind_all_groups
 from .settle import wait_quiet, wait_recorded
-from .steps import BLOCK, FAST, card, file_fire, press
+from .steps import card, file_fire, press
 
 pytestmark = pytest.mark.e2e
-
-
-
-@pytest.fixture
-def fast_rules(tmp_path: Path) -> Path:
-    rules = tmp_path / "rules"
-    shutil.copytree(RULES_DIR, rules)
-    blocks = "".join(BLOCK.format(name=name) for name in ("kritis", "tinggi", "sedang", "rendah"))
-    (rules / "escalation.yaml").write_text(FAST.format(blocks=blocks))
-    return rules
 
 
 def test_a_silent_agency_is_chased_up_the_ladder_through_a_restart(process: BotProcess, fake: FakeTelegram,
