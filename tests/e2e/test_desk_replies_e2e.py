@@ -76,6 +76,8 @@ def test_a_decline_stops_that_agencys_chase_and_alerts_the_call_center(process: 
                                                                        fast_rules: Path) -> None:
     start_fast(process, fake, fast_rules)
     number = file_fire(fake)
+    # The alert threads under the call center's copy, whose id the bot knows once it has recorded that post.
+    wait_recorded(fake, process, [card(fake, "call_center", number)])
     answer = press(fake, world.PLN_STAFF, "dinkes", number, "Bukan wewenang")
     assert answer["text"].startswith("Tercatat: bukan wewenang Dinkes/RS.")
     for key in ("pln", "dishub", "tni_polri"):
