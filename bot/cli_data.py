@@ -92,6 +92,13 @@ def _stat_rows(services: Services, summary: stats.Recap) -> list[tuple[str, str,
     rows += [("desa", k, n) for k, n in summary.by_village]
     rows += [("hasil", "palsu", summary.false_reports), ("hasil", "duplikat", summary.duplicates),
              ("status", "terbuka", summary.still_open)]
+    calls = summary.calls
+    if calls is not None:
+        rows += [("panggilan", "total", calls.total)] + [("panggilan", kind, n) for kind, n in calls.by_kind]
+        rows += [("panggilan", "iseng_persen", _rounded(calls.prank_share and calls.prank_share * 100)),
+                 ("panggilan_ke_laporan", "median_menit", _rounded(calls.to_report_median)),
+                 ("panggilan_ke_laporan", "p90_menit", _rounded(calls.to_report_p90)),
+                 ("panggilan_ke_laporan", "n", len(calls.to_report_minutes))]
     for r in summary.response:
         for step, measure in (("terima", r.acknowledge), ("tangani", r.claim), ("tiba", r.on_scene),
                               ("selesai", r.resolve)):
@@ -100,6 +107,10 @@ def _stat_rows(services: Services, summary: stats.Recap) -> list[tuple[str, str,
                 rows.append(("respons", f"{rules.agency_name(r.key)}/{step}/{name}",
                              "" if value is None else (round(value, 2) if isinstance(value, float) else value)))
     return rows
+
+
+def _rounded(value: float | None) -> Any:
+    return "" if value is None else round(value, 2)
 
 
 async def _export(services: Services, args: argparse.Namespace, settings: Any) -> int:

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     lapor_per_minute: int = Field(default=10, ge=1)
     # A report draft or guided form left alone this long is dropped (90s, 30m, 2h, 1d); the person is told.
     draft_expiry: Duration = timedelta(hours=2)
+    # How long the call log keeps a caller's phone number (30d, 90d); then the number is removed and the call
+    # stays, counted in the statistics. A number's history (/nomor, the warning to the call taker) reaches this far.
+    call_phone_retention: Duration = timedelta(days=90)
     # Telegram's flood limits as the bot keeps them (messages a minute to one group, a second overall). Leave
     # them unless Telegram changes its limits; the bot stays a little under them (see bot/tg/budget.py).
     telegram_group_per_minute: int = Field(default=20, ge=2)

@@ -293,3 +293,26 @@ class InboxUpdate(Base):
     received_by: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Call(Base):
+    """The call log: every call the desk took, reports included (kind "darurat", with its incident). The phone
+    (E.164) is removed after the retention; the call stays for the statistics."""
+
+    __tablename__ = "call"
+    __table_args__ = (Index("ix_call_phone_called_at", "phone", "called_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Where it came from ("msg:<chat>:<message>", "prompt:<chat>:<message>", "incident:<id>"): once per source.
+    source_key: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    called_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_by_name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    details_open: Mapped[bool] = mapped_column(Boolean, default=False)  # a reply may still add phone and note
+    phone_removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

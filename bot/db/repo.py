@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import model as dm
+from .call_queries import CallQueries
 from .dialect import fits
 from .inbox_queries import InboxQueries
 from .incident_queries import IncidentQueries
@@ -19,7 +20,7 @@ from .report_queries import ReportQueries
 from .schedule_queries import ScheduleQueries
 
 
-class Repository(IncidentQueries, ScheduleQueries, OutboxQueries, InboxQueries, ReportQueries):
+class Repository(CallQueries, IncidentQueries, ScheduleQueries, OutboxQueries, InboxQueries, ReportQueries):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 

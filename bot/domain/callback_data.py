@@ -62,13 +62,28 @@ class PhonePress:
         return _checked(f"p1:{self.incident_id}", _PHONE)
 
 
+_CALL = re.compile(r"^k1:([a-z]{2,4}):(\d{1,12})$")
+
+
+@dataclass(frozen=True)
+class CallPress:
+    """A button of the call log: a kind's code tapped on /panggilan's keyboard (ref 0), `ok` (Selesai), or `jnz`
+    on a refused hearse draft (ref: the draft) to record it as a call."""
+
+    code: str
+    ref: int = 0
+
+    def encode(self) -> str:
+        return _checked(f"k1:{self.code}:{self.ref}", _CALL)
+
+
 def _checked(data: str, pattern: re.Pattern[str]) -> str:
     if len(data.encode()) > MAX_BYTES or not pattern.match(data):
         raise ValueError(f"callback data out of protocol: {data!r}")
     return data
 
 
-def decode(data: str | None) -> FormPress | AgencyPress | ConfirmPress | PhonePress | None:
+def decode(data: str | None) -> FormPress | AgencyPress | ConfirmPress | PhonePress | CallPress | None:
     if not data or len(data.encode()) > MAX_BYTES:
         return None
     if match := _FORM.match(data):
@@ -79,6 +94,8 @@ def decode(data: str | None) -> FormPress | AgencyPress | ConfirmPress | PhonePr
         return ConfirmPress(int(match.group(1)), match.group(2))
     if match := _PHONE.match(data):
         return PhonePress(int(match.group(1)))
+    if match := _CALL.match(data):
+        return CallPress(match.group(1), int(match.group(2)))
     return None
 
 

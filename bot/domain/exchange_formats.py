@@ -40,7 +40,7 @@ def csv_safe_row(row: Mapping[str, object]) -> dict[str, object]:
 
 CSV_COLUMNS = ["nomor", "waktu", "kategori", "jenis", "prioritas", "kecamatan", "kode_kecamatan", "kelurahan_desa",
                "kode_wilayah", "luar_kota", "alamat", "keterangan", "pelapor", "telepon", "lat", "lon", "status",
-               "hasil", "ditutup", "instansi"]
+               "hasil", "ditutup", "instansi", "waktu_panggilan"]
 URGENCY = {"kritis": "Immediate", "tinggi": "Immediate", "sedang": "Expected", "rendah": "Future"}
 SEVERITY = {"kritis": "Extreme", "tinggi": "Severe", "sedang": "Moderate", "rendah": "Minor"}
 
@@ -95,6 +95,7 @@ class IncidentRecord:
     confirmation: str | None
     agencies: list[AgencyRecord] = field(default_factory=list)
     timeline: list[EventRecord] = field(default_factory=list)
+    called_at: datetime | None = None  # when the call that became this report came in (the call log)
 
 
 def local(moment: datetime | None, tz: tzinfo) -> str:
@@ -121,7 +122,7 @@ def csv_row(record: IncidentRecord, tz: tzinfo, personal: bool) -> dict[str, str
         "lat": "" if record.lat is None else f"{record.lat:.6f}",
         "lon": "" if record.lon is None else f"{record.lon:.6f}",
         "status": record.status, "hasil": record.outcome or "", "ditutup": local(record.closed_at, tz),
-        "instansi": ";".join(a.key for a in record.agencies),
+        "instansi": ";".join(a.key for a in record.agencies), "waktu_panggilan": local(record.called_at, tz),
     }
 
 
@@ -147,7 +148,9 @@ def eido(record: IncidentRecord, tz: tzinfo, personal: bool) -> dict[str, Any]:
             "outsideCity": record.outside_city,
         },
         "notes": record.description,
-        "calls": [{"callerName": name or None, "callerPhone": phone or None}] if (name or phone) else [],
+        "calls": [{"callerName": name or None, "callerPhone": phone or None,
+                   "callTimestamp": local(record.called_at, tz) or None}]
+        if (name or phone or record.called_at) else [],
         "agencies": [{"agencyIdentifier": a.key, "agencyName": a.name, "status": a.status,
                       "acknowledgedTimestamp": local(a.acknowledged_at, tz) or None,
                       "dispatchedTimestamp": local(a.claimed_at, tz) or None,

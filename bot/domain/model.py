@@ -22,11 +22,14 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "koordinat": ("koordinat", "coordinates", "coord", "gps", "titik"),
     "asal": ("asal", "dari", "from", "origin"),
     "tujuan": ("tujuan", "ke", "to", "destination"),
+    "waktu_panggilan": ("waktu_panggilan", "jam_panggilan", "call time", "called at"),
+    "alasan_sop": ("alasan_sop", "sop override"),
 }
 REQUIRED_FIELDS = ("kategori", "kecamatan", "alamat", "keterangan")
 # Longest value kept per field, so that a card always fits in one Telegram message.
 FIELD_MAX = {"alamat": 300, "pelapor": 100, "keterangan": 1500, "asal": 200, "tujuan": 200, "jenis": 60,
-             "kategori": 60, "kecamatan": 60, "kelurahan": 60, "telepon": 30, "prioritas": 20, "koordinat": 60}
+             "kategori": 60, "kecamatan": 60, "kelurahan": 60, "telepon": 30, "prioritas": 20, "koordinat": 60,
+             "waktu_panggilan": 30, "alasan_sop": 300}
 
 
 @dataclass(frozen=True)
@@ -199,7 +202,8 @@ def resolve_number(text: str, now: datetime, tz: tzinfo) -> str | None:
     return incident_number(year or now.astimezone(tz).year, seq)
 
 
-DESK_COMMANDS = ("lapor", "report", "batal", "aktif", "status", "tutup", "buka", "tambah", "prioritas", "catatan",
+DESK_COMMANDS = ("lapor", "report", "panggilan", "call", "nomor",
+                 "batal", "aktif", "status", "tutup", "buka", "tambah", "prioritas", "catatan",
                  "catat", "kabari", "mulai_shift", "akhiri_shift", "serahterima")
 # What each role may use; /bantuan and the command menus show exactly this.
 COMMANDS_BY_ROLE: dict[Role | None, tuple[str, ...]] = {

@@ -17,6 +17,8 @@ _COORDS = re.compile(r"^\s*(-?\d{1,3}(?:[.,]\d+)?)\s*[,; ]\s*(-?\d{1,3}(?:[.,]\d
 # key `kelurahan:` is generic and says nothing.
 _VILLAGE_KEY_HINT = {"negeri": "negeri", "desa": "desa"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# `waktu_panggilan:` when the call came in (WIT): 21.04, 21:04, 12-11 21.04 or 12-11-2026 21.04
+CLOCK = re.compile(r"^\s*(?:(\d{1,2})[-/](\d{1,2})(?:[-/](\d{4}))?\s+)?(\d{1,2})[.:](\d{2})\s*$")
 
 
 def parse_fields(text: str) -> dict[str, str]:
@@ -49,7 +51,9 @@ def has_known_key(text: str) -> bool:
     return False
 
 
-def validate(fields: dict[str, str], rules: Rules) -> Report | list[Problem]:
+def validate(fields: dict[str, str], rules: Rules, sop_override: bool = False) -> Report | list[Problem]:
+    """Every problem at once, or the report. `sop_override`: the one filing may file a hearse outside the SOP
+    with an `alasan_sop:` line (supervisors)."""
     problems: list[Problem] = [Problem(f, "missing", {"field": f}) for f in REQUIRED_FIELDS if not fields.get(f)]
     problems += [Problem(f, "too_long", {"field": f, "max": str(n)})
                  for f, n in FIELD_MAX.items() if len(fields.get(f, "")) > n]
@@ -60,7 +64,9 @@ def validate(fields: dict[str, str], rules: Rules) -> Report | list[Problem]:
     coords = _coordinates(fields.get("koordinat"), problems)
     priority = _priority(fields.get("prioritas"), rules, problems)
     if category and rules.category(category).hearse_sop:
-        _check_hearse(fields, rules, category, problems)
+        _check_hearse(fields, rules, category, problems, sop_override)
+    if fields.get("waktu_panggilan") and not valid_call_time(fields["waktu_panggilan"]):
+        problems.append(Problem("waktu_panggilan", "bad_call_time", {"value": fields["waktu_panggilan"]}))
     if problems or category is None:
         return problems
     return Report(
@@ -202,7 +208,8 @@ def _priority(text: str | None, rules: Rules, problems: list[Problem]) -> str | 
     return None
 
 
-def _check_hearse(fields: dict[str, str], rules: Rules, category: str, problems: list[Problem]) -> None:
+def _check_hearse(fields: dict[str, str], rules: Rules, category: str, problems: list[Problem],
+                  sop_override: bool) -> None:
     sop = rules.category(category).hearse_sop
     assert sop is not None
     origin, destination = fields.get("asal", ""), fields.get("tujuan", "")
@@ -211,9 +218,23 @@ def _check_hearse(fields: dict[str, str], rules: Rules, category: str, problems:
         return
     origin_ok = _mentions(origin, sop.origin_words) and not _mentions(origin, sop.origin_not)
     destination_ok = _mentions(destination, sop.destination_words)
-    if not (origin_ok and destination_ok):
-        problems.append(Problem("asal" if not origin_ok else "tujuan", "hearse_sop",
-                                {"origin": origin, "destination": destination}))
+    if origin_ok and destination_ok:
+        return
+    if fields.get("alasan_sop"):
+        if not sop_override:
+            problems.append(Problem("alasan_sop", "sop_override_not_allowed", {}))
+        return
+    problems.append(Problem("asal" if not origin_ok else "tujuan", "hearse_sop",
+                            {"origin": origin, "destination": destination}))
+
+
+def valid_call_time(text: str) -> bool:
+    """`waktu_panggilan:` as typed: 21.04, 21:04, 12-11 21.04 or 12-11-2026 21.04 (WIT)."""
+    match = CLOCK.match(text)
+    if not match:
+        return False
+    day, month, _, hour, minute = match.groups()
+    return int(hour) < 24 and int(minute) < 60 and (day is None or (1 <= int(day) <= 31 and 1 <= int(month) <= 12))
 
 
 def _mentions(text: str, words: list[str]) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from ..i18n import Catalogue, Html
 from ..i18n.text import fit
+from .calls import CallStats, kind_label
 from .periods import Period
 
 
@@ -75,6 +76,7 @@ class Recap:
     still_open: int
     response: list[AgencyResponse] = field(default_factory=list)
     by_village: list[tuple[str, int]] = field(default_factory=list)
+    calls: CallStats | None = None  # every call the desk logged in the period, reports included
 
 
 def _pct(value: float | None) -> str:
@@ -99,6 +101,8 @@ def recap_text(recap: Recap, labels: dict[str, str], sub_labels: dict[tuple[str,
     share = recap.false_reports / recap.total if recap.total else None
     lines.append(tr("rekap_false", count=recap.false_reports, share=_pct(share), duplicates=recap.duplicates,
                     open=recap.still_open))
+    if recap.calls is not None and recap.calls.total:
+        lines += calls_lines(recap.calls, tr)
     if recap.response:
         lines.append(tr("rekap_response_header"))
         for r in recap.response:
@@ -109,6 +113,16 @@ def recap_text(recap: Recap, labels: dict[str, str], sub_labels: dict[tuple[str,
                             scenein=_pct(r.on_scene.within), done=_min(r.resolve.median),
                             donein=_pct(r.resolve.within)))
     return Html(fit("\n".join(lines)))
+
+
+def calls_lines(calls: CallStats, tr: Catalogue) -> list[Html]:
+    """Calls beside reports: by kind, the prank share, and how long from a call to its report."""
+    items = ", ".join(f"{kind_label(k, tr)} {n}" for k, n in calls.by_kind)
+    lines = [tr("rekap_calls", total=calls.total, items=Html(items), prank=_pct(calls.prank_share))]
+    if calls.to_report_minutes:
+        lines.append(tr("rekap_call_to_report", typical=_min(calls.to_report_median), slow=_min(calls.to_report_p90),
+                        n=len(calls.to_report_minutes)))
+    return lines
 
 
 def _ranked(counts: list[tuple[str, int]], tr: Catalogue) -> Html:

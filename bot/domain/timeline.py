@@ -28,7 +28,7 @@ def entry_line(entry: Entry, tr: Catalogue, tz: tzinfo, priority_label: dict[str
                                  "kind": entry.kind}
     if entry.kind == "step" and entry.to_state:
         params["step"] = tr(f"step_word.{entry.to_state}")
-    if entry.kind in ("note", "comment", "update"):
+    if entry.kind in ("note", "comment", "update", "hearse_sop_override"):
         params["note"] = entry.detail.get("note", "")
     if entry.kind == "closed":
         params["outcome"] = tr(f"outcome.{entry.detail.get('outcome')}") if entry.detail.get("outcome") else "-"

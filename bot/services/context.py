@@ -29,6 +29,7 @@ class Services:
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     lapor_per_minute: int = 10
     draft_expiry: timedelta = timedelta(hours=2)  # a draft (or form) left alone this long is dropped
+    call_phone_retention: timedelta = timedelta(days=90)  # phones in the call log are removed after this
 
 
 async def role_of(repo: Repository, services: Services, user_id: int) -> Role | None:

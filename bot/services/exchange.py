@@ -24,6 +24,7 @@ async def records(services: Services, period: Period, with_timeline: bool = True
         rows = await uow.repo.incidents_between(period.start, period.end)
         targets = await uow.repo.targets_of([r.id for r in rows])
         events = await uow.repo.events_of([r.id for r in rows]) if with_timeline else []
+        called_at = await uow.repo.called_at_of([r.id for r in rows])
     by_incident: dict[int, list[db.IncidentTarget]] = {}
     for t in targets:
         by_incident.setdefault(t.incident_id, []).append(t)
@@ -42,7 +43,7 @@ async def records(services: Services, period: Period, with_timeline: bool = True
             cat.subtypes[r.subtype].label if r.subtype and r.subtype in cat.subtypes else None, r.priority,
             r.cap_category, r.kecamatan, r.kecamatan_code, r.village, r.village_code, r.outside_city, r.address,
             r.description, r.caller_name, r.caller_phone, r.lat, r.lon, r.status, r.outcome, r.outcome_note,
-            r.duplicate_of, r.closed_at, r.confirmation, agencies, entries))
+            r.duplicate_of, r.closed_at, r.confirmation, agencies, entries, called_at.get(r.id)))
     return result
 
 

@@ -9,9 +9,11 @@ from typing import Any
 from ..db.uow import UnitOfWork
 from ..domain import form
 from ..domain.callback_data import FormPress
-from ..domain.model import INTAKE_ROLES, Draft, Problem, Report
+from ..domain.calls import History
+from ..domain.model import INTAKE_ROLES, Draft, Problem, Report, Role
 from ..domain.parsing import has_known_key, parse_fields, unknown_village, validate
 from ..domain.render import place_text
+from .calls import record_report_call
 from .context import Actor, Services, role_of
 from .deliveries import enqueue_card_edits
 from .incidents import create_incident
@@ -27,6 +29,7 @@ class Accepted:
     place: str
     targets: list[str]
     unknown_village: str | None = None  # filed as free text: the call taker is warned to check it
+    history: History | None = None  # the caller's number's earlier calls
 
 
 @dataclass(frozen=True)
@@ -150,9 +153,13 @@ async def correct(services: Services, actor: Actor, chat_id: int, private: bool,
         return await _try_submit(uow, services, actor, draft, f"draft:{draft.id}", now)
 
 
+SOP_OVERRIDE_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
 async def _try_submit(uow: UnitOfWork, services: Services, actor: Actor, draft: Draft, source_key: str,
                       now: datetime) -> IntakeOutcome:
-    result = validate(draft.fields, services.rules)
+    override = await role_of(uow.repo, services, actor.id) in SOP_OVERRIDE_ROLES
+    result = validate(draft.fields, services.rules, sop_override=override)
     if isinstance(result, list):
         await uow.commit()
         return NeedsFix(draft.id, result, dict(draft.fields))
@@ -176,11 +183,16 @@ async def _submit(uow: UnitOfWork, services: Services, actor: Actor, draft: Draf
         return Refused("form_expired")
     row, targets = await create_incident(uow, services, report, actor, draft.chat_id, source_key, now)
     await uow.repo.update_draft(draft.id, incident_id=row.id)
+    if reason := draft.fields.get("alasan_sop"):  # a supervisor filed a hearse outside the SOP
+        uow.repo.event(now, "hearse_sop_override", incident_id=row.id, actor_id=actor.id, actor_name=actor.name,
+                       chat_id=draft.chat_id, detail={"note": reason})
+    history = await record_report_call(uow, services, actor, draft.chat_id, row.id, report.caller_phone,
+                                       draft.fields.get("waktu_panggilan"), draft.created_at, now)
     await uow.commit()
     rules = services.rules
     return Accepted(row.number, row.id, rules.category_label(report.category, report.subtype),
                     place_text(report, services.tr, rules), targets,
-                    report.village if unknown_village(report) else None)
+                    report.village if unknown_village(report) else None, history)
 
 
 async def cancel_draft(services: Services, actor: Actor, chat_id: int, private: bool, now: datetime) -> IntakeOutcome:

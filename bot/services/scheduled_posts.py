@@ -14,7 +14,7 @@ from ..domain.render import cut
 from ..domain.stats import recap_text, spoken_summary
 from ..domain.timeline import active_lines
 from ..i18n import Html
-from . import deliveries, stats
+from . import calls, deliveries, stats
 from .context import Services
 
 CATCH_UP = timedelta(hours=1)  # a handover missed while the bot was down is still posted within this window
@@ -44,6 +44,12 @@ async def run_due(services: Services, now: datetime) -> list[str]:
     if timedelta(0) <= now - month_at < RECAP_CATCH_UP and await _claim(services, "monthly_report", month_at, now):
         await _post_monthly_report(services, month_at, now)
         posted.append("monthly_report")
+    week_at = calls.weekly_due(services, now)
+    if week_at and now - week_at < RECAP_CATCH_UP and await _claim(services, "weekly_repeat_numbers", week_at, now):
+        async with services.db.uow() as uow:
+            await calls.post_weekly_repeats(uow, services, week_at, now)
+            await uow.commit()
+        posted.append("weekly_repeat_numbers")
     return posted
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from ..db.uow import UnitOfWork
+from ..domain.calls import call_stats
 from ..domain.chart_data import CHART_TEXTS, ChartData
 from ..domain.periods import Period, month_period
 from ..domain.rule_schemas import AgencyKind
@@ -52,7 +53,9 @@ async def recap(uow: UnitOfWork, services: Services, period: Period, villages: b
         by_category=sorted(per_category.items(), key=lambda kv: -kv[1]), by_subtype=by_subtype,
         by_kecamatan=_kecamatan(services, places), false_reports=int(outcomes.get("palsu", 0)),
         duplicates=int(outcomes.get("duplikat", 0)), still_open=still_open,
-        response=await _response(uow, services, period), by_village=village_counts)
+        response=await _response(uow, services, period), by_village=village_counts,
+        calls=call_stats(await repo.count_calls_by_kind(start, end),
+                         [(filed - called).total_seconds() for called, filed in await repo.call_to_report(start, end)]))
 
 
 def _kecamatan(services: Services, rows: list[tuple[str | None, bool, int]]) -> list[tuple[str, int]]:

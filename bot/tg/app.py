@@ -30,6 +30,7 @@ from ..domain.model import COMMANDS_BY_ROLE, Role
 from ..services import people
 from ..services.context import Services
 from . import (
+    call_handlers,
     card_handlers,
     desk_handlers,
     general_handlers,
@@ -99,6 +100,7 @@ def _add_handlers(app: App) -> None:
     app.add_handler(CallbackQueryHandler(card_handlers.agency_button, pattern=r"^a1:"))
     app.add_handler(CallbackQueryHandler(desk_handlers.confirm_button, pattern=r"^c1:"))
     app.add_handler(CallbackQueryHandler(card_handlers.phone_button, pattern=r"^p1:"))
+    app.add_handler(CallbackQueryHandler(call_handlers.call_button, pattern=r"^k1:"))
     app.add_handler(CallbackQueryHandler(general_handlers.unknown_button))
     to_bot = filters.ChatType.PRIVATE | filters.REPLY
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & to_bot, intake_handlers.text_message))
@@ -119,6 +121,7 @@ COMMANDS: tuple[tuple[str | list[str], Handler], ...] = (
     ("aktif", desk_handlers.aktif), ("tunda", desk_handlers.tunda), ("serahterima", shift_handlers.serahterima),
     ("mulai_shift", shift_handlers.mulai_shift), ("akhiri_shift", shift_handlers.akhiri_shift),
     ("rekap", stats_handlers.rekap), ("kesehatan", stats_handlers.kesehatan),
+    (["panggilan", "call"], call_handlers.panggilan), ("nomor", call_handlers.nomor),
 )
 
 

@@ -11,7 +11,7 @@ from telegram import CallbackQuery, Chat, InlineKeyboardMarkup, LinkPreviewOptio
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from ..domain.callback_data import AgencyPress, ConfirmPress, FormPress, PhonePress, decode
+from ..domain.callback_data import AgencyPress, CallPress, ConfirmPress, FormPress, PhonePress, decode
 from ..i18n.text import ANSWER_LIMIT, fit, shown_plain
 from ..services import desk
 from ..services.context import Actor
@@ -21,7 +21,7 @@ from .sender import PLAIN_FALLBACK_LIMIT
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-P = TypeVar("P", FormPress, AgencyPress, ConfirmPress, PhonePress)
+P = TypeVar("P", FormPress, AgencyPress, ConfirmPress, PhonePress, CallPress)
 
 
 def actor_of(user: User) -> Actor:

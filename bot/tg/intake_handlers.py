@@ -8,15 +8,18 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from ..clock import utcnow
-from ..domain.callback_data import FormPress
+from ..domain.callback_data import CallPress, FormPress
+from ..domain.calls import history_line
+from ..domain.parsing import has_known_key
 from ..domain.render import render_fields, render_problems
 from ..i18n import Html
 from ..i18n.text import fit
 from ..services import intake
 from ..services.context import Services
+from . import call_handlers
 from .common import NO_PREVIEW, answer, is_private, pressed, reply, said
 from .context import Context
-from .keyboards import form_keyboard
+from .keyboards import form_keyboard, keyboard
 
 
 async def lapor(update: Update, context: Context) -> None:
@@ -49,6 +52,8 @@ async def text_message(update: Update, context: Context) -> None:
     svc, now = context.services, utcnow()
     # A form waiting for typed text takes it first; otherwise `key: value` lines correct the kept draft.
     outcome = await intake.form_text(svc, got.actor, got.chat.id, got.message.text, now, got.message.message_id)
+    if outcome is None and not has_known_key(got.message.text) and await call_handlers.details(got, context):
+        return  # the phone and a note of a call just logged
     if outcome is None:
         outcome = await intake.correct(svc, got.actor, got.chat.id, got.private, got.message.text, now)
     if outcome is not None:
@@ -112,11 +117,15 @@ def _render(outcome: intake.IntakeOutcome, svc: Services, chat: Chat) -> tuple[s
                   targets=targets)
         if outcome.unknown_village:
             text = Html(f"{text}\n{tr('lapor_unknown_village', value=outcome.unknown_village)}")
+        if outcome.history is not None and (seen := history_line(outcome.history, tr, svc.tz)):
+            text = Html(f"{text}\n{seen}")  # the caller's number has called before
         return text, None
     if isinstance(outcome, intake.Duplicate):
         return tr("lapor_duplicate", number=outcome.number), None
     if isinstance(outcome, intake.NeedsFix):
-        return _needs_fix(outcome, svc, chat), None
+        markup = _hearse_keyboard(outcome, svc)
+        text = _needs_fix(outcome, svc, chat)
+        return (Html(text + "\n\n" + tr("hearse_sop_choices")) if markup else text), markup
     if isinstance(outcome, intake.RateLimited):
         return tr("rate_limited", seconds=outcome.seconds), None
     if isinstance(outcome, intake.Cancelled):
@@ -124,6 +133,13 @@ def _render(outcome: intake.IntakeOutcome, svc: Services, chat: Chat) -> tuple[s
     if isinstance(outcome, intake.FormView):
         return _form_text(outcome, svc), form_keyboard(outcome.prompt, tr)
     return tr(outcome.reason), None
+
+
+def _hearse_keyboard(outcome: intake.NeedsFix, svc: Services) -> InlineKeyboardMarkup | None:
+    """A hearse outside the SOP: one tap records it as a call instead (the draft is closed)."""
+    if not any(p.code == "hearse_sop" for p in outcome.problems):
+        return None
+    return keyboard([[(str(svc.tr("call_btn.hearse")), CallPress("jnz", outcome.draft_id).encode())]])
 
 
 def _needs_fix(outcome: intake.NeedsFix, svc: Services, chat: Chat) -> Html:
