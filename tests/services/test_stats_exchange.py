@@ -139,10 +139,11 @@ async def test_the_json_export_is_shaped_after_eido_and_masks_the_caller(service
     assert shaped["incidentTrackingIdentifier"] == outcome.number
     assert shaped["location"]["civicAddress"]["A3"] == "Sirimau"
     assert {a["agencyIdentifier"] for a in shaped["agencies"]} >= {"damkar", "pln", "monitoring"}
-    assert shaped["calls"] == [{"callerName": "(disamarkan)", "callerPhone": "…890"}]
+    came_in = "2026-02-01T09:00:00+09:00"  # the call log: the draft was begun as the report was filed
+    assert shaped["calls"] == [{"callerName": "(disamarkan)", "callerPhone": "…890", "callTimestamp": came_in}]
     assert shaped["timeline"][0]["event"] == "created"
     full = eido(record, services.tz, personal=True)
-    assert full["calls"] == [{"callerName": "Ibu Maria", "callerPhone": "0812-3456-7890"}]
+    assert full["calls"] == [{"callerName": "Ibu Maria", "callerPhone": "0812-3456-7890", "callTimestamp": came_in}]
 
 
 def test_the_chart_is_a_png_readable_on_a_phone() -> None:

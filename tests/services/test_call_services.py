@@ -1,0 +1,51 @@
+"""The call log's timers on a real database: the supervisors' weekly list of repeat numbers (posted once per week,
+to them alone) and the retention of phones (the call stays, the phone goes)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.db import models as db
+from bot.services import calls, people, scheduled_posts
+from bot.services.context import Services
+from tests.center import RINA, setup_center
+
+MONDAY_8 = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)  # made WIT in the test
+
+
+async def log(services: Services, line: str, when: datetime, message_id: int) -> None:
+    result = await calls.log_line(services, RINA, RINA.id, True, message_id, line, when)
+    assert isinstance(result, calls.Logged), result
+
+
+async def test_supervisors_get_the_weeks_repeat_prank_numbers_once_and_no_group_does(services: Services) -> None:
+    await setup_center(services)
+    await people.add_user(services, 1002, "Sari", "supervisor", None, datetime(2026, 3, 1, tzinfo=UTC))
+    monday = MONDAY_8.replace(tzinfo=services.tz).astimezone(UTC)
+    for n, line in enumerate(["iseng 0811 2222 3333", "diam 0811 2222 3333", "iseng 0812 3456 7890",
+                              "info 0813 1111 2222", "info 0813 1111 2222"]):
+        await log(services, line, monday - timedelta(days=2, minutes=n), 10 + n)
+    assert "weekly_repeat_numbers" in await scheduled_posts.run_due(services, monday + timedelta(minutes=1))
+    assert "weekly_repeat_numbers" not in await scheduled_posts.run_due(services, monday + timedelta(minutes=2))
+    async with services.db.uow() as uow:
+        rows = [r for r in await uow.session.scalars(select(db.Delivery).where(db.Delivery.kind == "notice"))
+                if r.text and "berulang" in r.text]
+    assert sorted(r.chat_id for r in rows if r.chat_id) == [1, 1002] and all(r.agency_key is None for r in rows)
+    assert "0811-2222-3333: 2 kali" in str(rows[0].text)
+    assert "3456" not in str(rows[0].text) and "1111" not in str(rows[0].text)  # one prank, or no prank at all
+
+
+async def test_phones_older_than_the_retention_are_removed_and_the_calls_stay(services: Services) -> None:
+    await setup_center(services)
+    now = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
+    await log(services, "iseng 0811 2222 3333", now - timedelta(days=91), 10)
+    await log(services, "iseng 0811 2222 3333", now - timedelta(days=5), 11)
+    assert await calls.forget_old_phones(services, now) == 1
+    assert await calls.forget_old_phones(services, now + timedelta(minutes=5)) == 0  # once an hour
+    async with services.db.uow() as uow:
+        rows = list(await uow.session.scalars(select(db.Call).order_by(db.Call.called_at)))
+    assert [r.phone for r in rows] == [None, "+6281122223333"] and rows[0].phone_removed_at is not None
+    history = await calls.number_history(services, RINA, RINA.id, True, "0811 2222 3333", now)
+    assert isinstance(history, calls.NumberHistory) and len(history.history.calls) == 1
