@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from ..i18n import Catalogue, Html
+from ..i18n.text import fit
 from .parsing import CLOCK, normalise_phone, valid_call_time
 from .places import normalise
 
@@ -194,7 +195,7 @@ def history_text(phone_shown: str, history: History, tr: Catalogue, tz: tzinfo, 
                         number=f" {c.number}" if c.number else "", note=f" — {c.note}" if c.note else ""))
     if len(history.calls) > limit:
         lines.append(tr("nomor_more", count=len(history.calls) - limit))
-    return Html("\n".join(lines))
+    return Html(fit("\n".join(lines)))
 
 
 # repeat nuisance numbers (the supervisors' weekly list) -----------------------------------------------------------

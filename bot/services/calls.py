@@ -149,7 +149,7 @@ async def add_details(services: Services, actor: Actor, chat_id: int, private: b
             return CallRefused("call_bad_phone", given.bad_phone)
         if given.phone:
             row.phone = given.phone
-        if given.note:
+        if given.note and given.note not in (row.note or ""):  # the same reply replayed adds nothing
             row.note = given.note if not row.note else f"{row.note} · {given.note}"[:1000]
         row.details_open, row.updated_at = False, now
         result = _logged(row, await _history(uow, services, row.phone, now, row.id))
@@ -190,6 +190,12 @@ async def record_report_call(uow: UnitOfWork, services: Services, actor: Actor, 
                             actor.name, now, incident_id=incident_id)
     await uow.repo.flush()
     return await _history(uow, services, phone, now, row.id)
+
+
+async def history_for_phone(uow: UnitOfWork, services: Services, typed: str | None, now: datetime) -> History | None:
+    """The history of a phone typed in a draft not filed yet (None when it is no number)."""
+    phone = normalise_phone(typed) if typed else None
+    return await _history(uow, services, phone, now, None)
 
 
 async def hearse_call(services: Services, actor: Actor, draft_id: int, now: datetime) -> CallOutcome:

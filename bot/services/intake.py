@@ -13,7 +13,7 @@ from ..domain.calls import History
 from ..domain.model import INTAKE_ROLES, Draft, Problem, Report, Role
 from ..domain.parsing import has_known_key, parse_fields, unknown_village, validate
 from ..domain.render import place_text
-from .calls import record_report_call
+from .calls import history_for_phone, record_report_call
 from .context import Actor, Services, role_of
 from .deliveries import enqueue_card_edits
 from .incidents import create_incident
@@ -42,6 +42,7 @@ class NeedsFix:
     draft_id: int
     problems: list[Problem]
     fields: dict[str, str]
+    history: History | None = None  # the caller's number's earlier calls, shown before the report is filed
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class FormView:
     prompt: form.Prompt
     fields: dict[str, str]
     problems: list[Problem] = field(default_factory=list)
+    history: History | None = None  # just typed the caller's phone: its earlier calls
 
 
 @dataclass(frozen=True)
@@ -161,8 +163,9 @@ async def _try_submit(uow: UnitOfWork, services: Services, actor: Actor, draft: 
     override = await role_of(uow.repo, services, actor.id) in SOP_OVERRIDE_ROLES
     result = validate(draft.fields, services.rules, sop_override=override)
     if isinstance(result, list):
+        history = await history_for_phone(uow, services, draft.fields.get("telepon"), now)
         await uow.commit()
-        return NeedsFix(draft.id, result, dict(draft.fields))
+        return NeedsFix(draft.id, result, dict(draft.fields), history)
     if limited := await _rate_limited(uow, services, actor, now):
         await uow.commit()
         return limited
@@ -294,6 +297,8 @@ async def form_text(services: Services, actor: Actor, chat_id: int, text: str, n
                             [result])
         draft = await _save(uow, draft, fields=result, updated_at=now, step=form.next_step(result, services.rules))
         view = _view(draft, services)
+        if step == "telepon":
+            view = replace(view, history=await history_for_phone(uow, services, result.get("telepon"), now))
         await uow.commit()
         return view
 

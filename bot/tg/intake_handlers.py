@@ -125,13 +125,18 @@ def _render(outcome: intake.IntakeOutcome, svc: Services, chat: Chat) -> tuple[s
     if isinstance(outcome, intake.NeedsFix):
         markup = _hearse_keyboard(outcome, svc)
         text = _needs_fix(outcome, svc, chat)
+        if outcome.history is not None and (seen := history_line(outcome.history, tr, svc.tz)):
+            text = Html(f"{seen}\n\n{text}")  # the caller's number has called before: seen first
         return (Html(text + "\n\n" + tr("hearse_sop_choices")) if markup else text), markup
     if isinstance(outcome, intake.RateLimited):
         return tr("rate_limited", seconds=outcome.seconds), None
     if isinstance(outcome, intake.Cancelled):
         return tr("form_cancelled"), None
     if isinstance(outcome, intake.FormView):
-        return _form_text(outcome, svc), form_keyboard(outcome.prompt, tr)
+        text = _form_text(outcome, svc)
+        if outcome.history is not None and (seen := history_line(outcome.history, tr, svc.tz)):
+            text = Html(f"{seen}\n\n{text}")
+        return text, form_keyboard(outcome.prompt, tr)
     return tr(outcome.reason), None
 
 

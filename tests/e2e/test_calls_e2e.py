@@ -83,6 +83,9 @@ def test_a_report_from_a_number_with_pranks_warns_the_call_taker_and_nobody_else
         before = len(fake.bot_messages(world.CALL_TAKER))
         fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/panggilan iseng 0812 3456 7890 {note}")
         said_by_bot(fake, world.CALL_TAKER, "📞", before)
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, world.FIRE_REPORT.replace("kecamatan: Sirimau\n", ""))
+    unfinished = fake.wait_for_message(world.CALL_TAKER, "wajib diisi")  # seen at once, before the report is filed
+    assert unfinished.text.startswith("⚠️ Nomor ini: 2 iseng dalam 30 hari"), unfinished.text
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, world.FIRE_REPORT)  # the fire's caller has the same number
     accepted = fake.wait_for_message(world.CALL_TAKER, "Laporan tercatat")
     assert "⚠️ Nomor ini: 2 iseng dalam 30 hari" in accepted.text, accepted.text

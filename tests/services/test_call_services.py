@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.cli_data import _stat_rows
 from bot.db import models as db
-from bot.services import calls, people, scheduled_posts
+from bot.domain.periods import Period
+from bot.services import calls, exchange, intake, people, scheduled_posts, stats
 from bot.services.context import Services
-from tests.center import RINA, setup_center
+from tests.center import FIRE, NOW, RINA, setup_center
 
 MONDAY_8 = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)  # made WIT in the test
 
@@ -49,3 +51,19 @@ async def test_phones_older_than_the_retention_are_removed_and_the_calls_stay(se
     assert [r.phone for r in rows] == [None, "+6281122223333"] and rows[0].phone_removed_at is not None
     history = await calls.number_history(services, RINA, RINA.id, True, "0811 2222 3333", now)
     assert isinstance(history, calls.NumberHistory) and len(history.history.calls) == 1
+
+
+async def test_stats_and_exports_count_calls_beside_reports(services: Services) -> None:
+    await setup_center(services)
+    await log(services, "iseng 0811 2222 3333", NOW - timedelta(minutes=10), 10)
+    await log(services, "salah sambung", NOW - timedelta(minutes=9), 11)
+    came_in = (NOW - timedelta(minutes=4)).astimezone(services.tz)
+    outcome = await intake.lapor(services, RINA, RINA.id, True, 12, FIRE + f"\nwaktu_panggilan: {came_in:%H.%M}", NOW)
+    assert isinstance(outcome, intake.Accepted)
+    period = Period(NOW - timedelta(hours=1), NOW + timedelta(hours=1), "x")
+    rows = _stat_rows(services, await stats.recap_of(services, period))
+    assert ("panggilan", "total", 3) in rows and ("panggilan", "iseng", 1) in rows
+    assert ("panggilan", "salah_sambung", 1) in rows and ("panggilan", "darurat", 1) in rows
+    assert ("panggilan_ke_laporan", "median_menit", 4.0) in rows and ("panggilan_ke_laporan", "n", 1) in rows
+    [record] = await exchange.records(services, period)
+    assert record.called_at == NOW - timedelta(minutes=4)
