@@ -13,6 +13,7 @@ from ..i18n import Catalogue, Html
 from ..i18n.text import fit
 from .parsing import CLOCK, normalise_phone, valid_call_time
 from .places import normalise
+from .privacy import show_phone
 
 
 class CallKind(StrEnum):
@@ -195,6 +196,24 @@ def history_text(phone_shown: str, history: History, tr: Catalogue, tz: tzinfo, 
                         number=f" {c.number}" if c.number else "", note=f" — {c.note}" if c.note else ""))
     if len(history.calls) > limit:
         lines.append(tr("nomor_more", count=len(history.calls) - limit))
+    return Html(fit("\n".join(lines)))
+
+
+def logged_text(kind: str, called_at: datetime, phone: str | None, note: str | None, history: History | None,
+                details_open: bool, tr: Catalogue, tz: tzinfo) -> Html:
+    """The call taker's answer: '📞 Panggilan iseng dicatat (12-11 21.04) · 0812-… · catatan', the number's history,
+    that nothing was posted, and (after a tap) how to add the phone and a note. For the call center only."""
+    parts = [tr("call_logged", kind=kind_label(kind, tr), time=_when(called_at, tz))]
+    if phone:
+        parts.append(tr("call_logged_phone", phone=show_phone(phone)))
+    if note:
+        parts.append(tr("call_logged_note", note=note))
+    lines = [" · ".join(parts)]
+    if history is not None:
+        lines.append(history_line(history, tr, tz) or tr("call_history_new"))
+    lines.append(tr("call_not_posted"))
+    if details_open:
+        lines.append(tr("call_details_hint"))
     return Html(fit("\n".join(lines)))
 
 

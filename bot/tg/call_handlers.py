@@ -8,8 +8,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from ..clock import utcnow
+from ..domain import calls as calls_view
 from ..domain.callback_data import CallPress
-from ..domain.calls import CODE_OF, PICKABLE, history_line, history_text, kind_label
+from ..domain.calls import CODE_OF, PICKABLE, history_text
 from ..domain.privacy import show_phone
 from ..i18n import Html
 from ..i18n.text import fit
@@ -111,21 +112,8 @@ async def details(got: Said, context: Context) -> bool:
 
 
 def logged_text(result: calls.Logged, svc: Services) -> Html:
-    """'📞 Panggilan iseng dicatat (21.04) · 0812-… · catatan', the number's history, and what may follow."""
-    tr = svc.tr
-    parts = [tr("call_logged", kind=kind_label(result.kind, tr),
-                time=result.called_at.astimezone(svc.tz).strftime("%d-%m %H.%M"))]
-    if result.phone:
-        parts.append(tr("call_logged_phone", phone=show_phone(result.phone)))
-    if result.note:
-        parts.append(tr("call_logged_note", note=result.note))
-    lines = [" · ".join(parts)]
-    if result.history is not None:
-        lines.append(history_line(result.history, tr, svc.tz) or tr("call_history_new"))
-    lines.append(tr("call_not_posted"))
-    if result.details_open:
-        lines.append(tr("call_details_hint"))
-    return Html("\n".join(lines))
+    return calls_view.logged_text(result.kind, result.called_at, result.phone, result.note, result.history,
+                                  result.details_open, svc.tr, svc.tz)
 
 
 async def _refused(message: Message, refused: calls.CallRefused, svc: Services) -> None:

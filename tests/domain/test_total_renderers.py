@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.domain.calls import CallKind, PastCall, history_line, history_of, history_text, logged_text
 from bot.domain.lifecycle import IncidentStatus, TargetStatus, TargetView
 from bot.domain.model import FIELD_MAX, Incident, Report
 from bot.domain.periods import Period
@@ -212,3 +213,16 @@ def test_lengths_count_utf16_units_of_the_visible_text() -> None:
 
     assert visible_len("<b>🚒&amp;</b>") == 3 and visible("<i>a&lt;b</i>") == "a<b"
     assert fit("<b>" + "🚒" * 3000 + "</b>", 4096) == "<b>" + "🚒" * 2047 + "…</b>"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 120), st.sampled_from([*CallKind, "dihapus"]), user_text(NOTE_MAX)),
+                max_size=40))
+def test_a_numbers_history_always_fits(calls: list[tuple[int, str, str]]) -> None:
+    tr = Catalogue("id")
+    past = [PastCall(NOW - timedelta(days=d), kind, note or None, "112-2026-00001") for d, kind, note in calls]
+    history = history_of(past, NOW, timedelta(days=90))
+    assert_fits(history_text("0812-3456-7890", history, tr, WIT))
+    assert_fits(history_line(history, tr, WIT) or "")
+    note = " · ".join(n for _, _, n in calls)[:NOTE_MAX] or None
+    assert_fits(logged_text(calls[0][1] if calls else "iseng", NOW, "+6281234567890", note, history, True, tr, WIT))
