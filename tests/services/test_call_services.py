@@ -67,3 +67,18 @@ async def test_stats_and_exports_count_calls_beside_reports(services: Services) 
     assert ("panggilan_ke_laporan", "median_menit", 4.0) in rows and ("panggilan_ke_laporan", "n", 1) in rows
     [record] = await exchange.records(services, period)
     assert record.called_at == NOW - timedelta(minutes=4)
+
+
+async def test_the_daily_recap_to_the_leaders_counts_calls_without_any_number(services: Services) -> None:
+    await setup_center(services)
+    day = datetime(2026, 3, 2, 10, 0, tzinfo=services.tz).astimezone(UTC)
+    await log(services, "iseng 0811 2222 3333", day, 10)
+    await log(services, "info", day + timedelta(minutes=1), 11)
+    next_morning = datetime(2026, 3, 3, 7, 0, 30, tzinfo=services.tz).astimezone(UTC)
+    assert "daily_recap" in await scheduled_posts.run_due(services, next_morning)
+    async with services.db.uow() as uow:
+        recaps = [r for r in await uow.session.scalars(select(db.Delivery).where(db.Delivery.kind == "notice"))
+                  if r.text and "Rekap harian" in r.text]
+    assert sorted(str(r.agency_key) for r in recaps) == ["monitoring", "pimpinan"]
+    assert all("Panggilan:</b> 2 (informasi 1, iseng 1); iseng 50%" in str(r.text) for r in recaps), recaps[0].text
+    assert all("2222" not in str(r.text) for r in recaps)
