@@ -13,7 +13,16 @@ from typing import Any
 
 from . import files
 from .clock import utcnow
-from .domain.exchange_formats import CSV_COLUMNS, cap_alert, csv_row, csv_safe, csv_safe_row, eido
+from .domain.exchange_formats import (
+    CALL_COLUMNS,
+    CSV_COLUMNS,
+    call_csv_row,
+    cap_alert,
+    csv_row,
+    csv_safe,
+    csv_safe_row,
+    eido,
+)
 from .domain.model import Role
 from .domain.periods import Period
 from .services import exchange, stats
@@ -30,9 +39,10 @@ def add_commands(sub: argparse._SubParsersAction, run: Any) -> None:  # type: ig
     st.add_argument("--format", choices=["table", "csv", "json"], default="table")
     st.add_argument("--villages", action="store_true", help="juga per kelurahan/desa")
     st.set_defaults(func=lambda settings, args: run(settings, lambda s: _stats(s, args)))
-    ex = sub.add_parser("export", help="ekspor laporan (CSV, JSON ala NENA EIDO, CAP 1.2)")
+    ex = sub.add_parser("export", help="ekspor laporan (CSV, JSON ala NENA EIDO, CAP 1.2) atau catatan panggilan")
     _period_args(ex)
-    ex.add_argument("--format", choices=["csv", "json", "cap"], required=True)
+    ex.add_argument("--format", choices=["csv", "json", "cap", "calls"], required=True,
+                    help="calls: catatan panggilan (CSV), termasuk laporan sebagai panggilan 'darurat'")
     ex.add_argument("--output", help="berkas (csv/json) atau folder (cap); bawaan: keluaran standar")
     ex.add_argument("--include-personal-data", action="store_true",
                     help="sertakan nama dan telepon pelapor (hanya admin, tercatat)")
@@ -122,6 +132,8 @@ async def _export(services: Services, args: argparse.Namespace, settings: Any) -
             if await role_of(uow.repo, services, args.by) != Role.ADMIN:
                 raise DataCliError(f"ID {args.by} bukan admin; data pribadi pelapor tidak diekspor.")
     period = period_of(services, args)
+    if args.format == "calls":
+        return await _export_calls(services, period, personal, args)
     records = await exchange.records(services, period)
     if personal:
         await exchange.record_personal_export(services, args.by, f"{args.format} {period.label}", utcnow())
@@ -142,6 +154,22 @@ async def _export(services: Services, args: argparse.Namespace, settings: Any) -
         print(f"{len(records)} laporan ditulis ke {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(body)
+    return 0
+
+
+async def _export_calls(services: Services, period: Period, personal: bool, args: argparse.Namespace) -> int:
+    calls = await exchange.call_records(services, period)
+    if personal:
+        await exchange.record_personal_export(services, args.by, f"calls {period.label}", utcnow())
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CALL_COLUMNS)
+    writer.writeheader()
+    writer.writerows(csv_safe_row(call_csv_row(c, services.tz, personal)) for c in calls)
+    if args.output:
+        files.write_private(Path(args.output), buffer.getvalue().encode("utf-8"))
+        print(f"{len(calls)} panggilan ditulis ke {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(buffer.getvalue())
     return 0
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.calls import PastCall
+from ..domain.exchange_formats import CallRecord
 from .models import Call, Incident
 
 
@@ -76,3 +77,10 @@ class CallQueries:
         rows = await self.session.execute(
             select(Call.incident_id, Call.called_at).where(Call.incident_id.in_(incident_ids)))
         return {int(r[0] or 0): r[1] for r in rows.all()}
+
+    async def calls_between(self, start: datetime, end: datetime) -> list[CallRecord]:
+        rows = await self.session.execute(
+            select(Call.called_at, Call.kind, Call.phone, Call.note, Incident.number, Call.created_by_name)
+            .outerjoin(Incident, Incident.id == Call.incident_id)
+            .where(Call.called_at >= start, Call.called_at < end).order_by(Call.called_at, Call.id))
+        return [CallRecord(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows.all()]

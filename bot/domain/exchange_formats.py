@@ -98,6 +98,29 @@ class IncidentRecord:
     called_at: datetime | None = None  # when the call that became this report came in (the call log)
 
 
+CALL_COLUMNS = ["waktu", "jenis", "telepon", "catatan", "nomor_laporan", "petugas"]
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One call of the call log (reports are calls of kind "darurat", with their number)."""
+
+    called_at: datetime
+    kind: str
+    phone: str | None  # None once the retention removed it
+    note: str | None
+    number: str | None
+    taken_by: str
+
+
+def call_csv_row(record: CallRecord, tz: tzinfo, personal: bool) -> dict[str, str]:
+    """Masked by default: the phone's last 3 digits and no note (a note may name the caller)."""
+    phone = (show_phone(record.phone) if personal else phone_tail(record.phone)) if record.phone else ""
+    return {"waktu": local(record.called_at, tz), "jenis": record.kind, "telepon": phone,
+            "catatan": (record.note or "") if personal else "", "nomor_laporan": record.number or "",
+            "petugas": record.taken_by}
+
+
 def local(moment: datetime | None, tz: tzinfo) -> str:
     """2026-01-05T10:04:00+09:00: seconds, no fraction, the zone's offset (CAP requires this form)."""
     return moment.astimezone(tz).isoformat(timespec="seconds") if moment else ""

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from ..db import models as db
 from ..db.uow import UnitOfWork
-from ..domain.exchange_formats import AgencyRecord, EventRecord, IncidentRecord, csv_unsafe
+from ..domain.exchange_formats import AgencyRecord, CallRecord, EventRecord, IncidentRecord, csv_unsafe
 from ..domain.lifecycle import CloseOutcome, IncidentStatus, TargetStatus
 from ..domain.model import Problem, incident_number, parse_number
 from ..domain.parsing import normalise_phone, validate
@@ -45,6 +45,12 @@ async def records(services: Services, period: Period, with_timeline: bool = True
             r.description, r.caller_name, r.caller_phone, r.lat, r.lon, r.status, r.outcome, r.outcome_note,
             r.duplicate_of, r.closed_at, r.confirmation, agencies, entries, called_at.get(r.id)))
     return result
+
+
+async def call_records(services: Services, period: Period) -> list[CallRecord]:
+    """The call log of a period, reports included (kind "darurat")."""
+    async with services.db.uow() as uow:
+        return await uow.repo.calls_between(period.start, period.end)
 
 
 async def record_personal_export(services: Services, admin_id: int, what: str, now: datetime) -> None:

@@ -4,6 +4,9 @@ request outside the SOP becomes a call — through the real `sigap112` process a
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 from datetime import timedelta
 
@@ -132,6 +135,14 @@ def test_rekap_counts_calls_beside_reports_and_the_time_from_call_to_report(
     assert "Panggilan: 4 (iseng 2, darurat (laporan) 1, informasi 1); iseng 50% dari semua panggilan" in recap, recap
     assert re.search(r"Dari panggilan masuk sampai laporan tercatat: biasanya [56],\d menit", recap), recap
     assert "1 laporan" in recap and "2222" not in recap
+    rows = json.loads(running.cli("stats", "--format", "json").stdout)["rows"]
+    assert {"group": "panggilan", "key": "iseng", "value": 2} in rows
+    assert {"group": "panggilan", "key": "iseng_persen", "value": 50.0} in rows
+    assert any(r["group"] == "panggilan_ke_laporan" and r["key"] == "median_menit" and 5 <= r["value"] <= 6
+               for r in rows), rows
+    exported = list(csv.DictReader(io.StringIO(running.cli("export", "--format", "calls").stdout)))
+    assert sorted(r["jenis"] for r in exported) == ["darurat", "info", "iseng", "iseng"]
+    assert {r["telepon"] for r in exported} == {"", "…333", "…890"} and "2222" not in str(exported)
 
 
 def test_a_hearse_outside_the_sop_is_logged_as_a_call_and_a_supervisor_may_file_it_with_a_reason(
