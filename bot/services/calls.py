@@ -24,7 +24,7 @@ from ..domain.calls import (
 )
 from ..domain.model import Role
 from ..domain.parsing import normalise_phone
-from ..domain.privacy import show_phone
+from ..domain.privacy import phone_tail, show_phone
 from ..i18n import Html
 from . import deliveries
 from .context import Actor, Services
@@ -174,7 +174,8 @@ async def number_history(services: Services, actor: Actor, chat_id: int, private
             return CallRefused("call_bad_phone", text)
         since = now - services.call_phone_retention
         history = history_of(await uow.repo.calls_of_phone(phone, since), now, services.call_phone_retention)
-        uow.repo.event(now, "number_history", actor_id=actor.id, actor_name=actor.name, chat_id=chat_id)
+        uow.repo.event(now, "number_history", actor_id=actor.id, actor_name=actor.name, chat_id=chat_id,
+                       detail={"phone": phone_tail(phone), "calls": len(history.calls)})
         await uow.commit()
         return NumberHistory(phone, history)
 
