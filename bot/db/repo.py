@@ -12,6 +12,7 @@ from ..domain import model as dm
 from .dialect import fits
 from .inbox_queries import InboxQueries
 from .incident_queries import IncidentQueries
+from .map_queries import MapQueries
 from .mappers import draft_to_domain, group_to_domain, person_to_domain
 from .models import AgencyGroup, Draft, Person
 from .outbox_queries import OutboxQueries
@@ -19,7 +20,7 @@ from .report_queries import ReportQueries
 from .schedule_queries import ScheduleQueries
 
 
-class Repository(IncidentQueries, ScheduleQueries, OutboxQueries, InboxQueries, ReportQueries):
+class Repository(IncidentQueries, ScheduleQueries, OutboxQueries, InboxQueries, ReportQueries, MapQueries):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 

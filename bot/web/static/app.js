@@ -1,0 +1,138 @@
+/* Sigap 112 map (Telegram Mini App). Every request carries Telegram's signed initData; every text from the
+   server goes in through textContent (report fields are typed by people: never HTML). */
+(function () {
+  "use strict";
+  var POLL_MS = 10000;
+  var tg = window.Telegram && window.Telegram.WebApp;
+  var initData = (tg && tg.initData) || new URLSearchParams(location.hash.slice(1)).get("tgWebAppData") || "";
+  var T = {}, map, reportLayer, reports = [], shown = {}, timer = null;
+  var RANK_COLOUR = { 1: "#d32f2f", 2: "#f57c00", 3: "#fbc02d", 4: "#388e3c", 9: "#777777" };
+  var STATUS_RING = { unanswered: "#000000", answered: "#1976d2", on_scene: "#2e7d32", confirming: "#9e9e9e" };
+
+  function $(id) { return document.getElementById(id); }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function get(path) {
+    return fetch(path, { headers: { Authorization: "tma " + initData }, cache: "no-store" }).then(function (r) {
+      if (r.status === 401 || r.status === 403) { var e = new Error("refused"); e.refused = true; throw e; }
+      if (!r.ok) throw new Error(String(r.status));
+      return r;
+    });
+  }
+  function say(text) { $("status").textContent = text; }
+
+  function fill(select, all, items) {
+    select.appendChild(new Option(all, ""));
+    items.forEach(function (it) { select.appendChild(new Option(it[1], it[0])); });
+    select.addEventListener("change", draw);
+  }
+
+  function start(places) {
+    T = places.texts;
+    document.title = T.title;
+    $("tab-map").textContent = T.tab_map; $("tab-recap").textContent = T.tab_recap;
+    $("recap-today").textContent = T.today; $("recap-month").textContent = T.month;
+    fill($("f-category"), T.all_categories, places.categories.map(function (c) { return [c.key, c.label]; }));
+    fill($("f-kecamatan"), T.all_kecamatan, places.kecamatan.map(function (k) { return [k.name, k.name]; }));
+    fill($("f-agency"), T.all_agencies, places.agencies.map(function (a) { return [a.key, a.name]; }));
+    map = L.map("map", { zoomControl: true, attributionControl: !!places.tiles }).setView([-3.68, 128.2], 12);
+    if (places.tiles) {
+      L.tileLayer(places.tiles, { maxZoom: 18, attribution: "&copy; OpenStreetMap" }).addTo(map);
+    }
+    // The gazetteer's points: the map still shows where things are when no tile loads (offline, blocked).
+    places.villages.forEach(function (v) {
+      L.circleMarker([v.lat, v.lon], { radius: 2, color: "#90a4ae", weight: 1, fillOpacity: 0.8, interactive: false,
+        className: "village-point" }).addTo(map);
+    });
+    places.kecamatan.forEach(function (k) {
+      L.marker([k.lat, k.lon], { icon: L.divIcon({ className: "place-label", html: "", iconSize: [120, 16] }),
+        interactive: false, keyboard: false }).addTo(map).getElement().textContent = k.name;
+    });
+    reportLayer = L.layerGroup().addTo(map);
+    document.querySelectorAll(".tab").forEach(function (b) { b.addEventListener("click", function () { tab(b.dataset.tab); }); });
+    refresh();
+  }
+
+  function refresh() {
+    clearTimeout(timer);
+    get("api/reports").then(function (r) { return r.json(); }).then(function (data) {
+      reports = data.reports;
+      say(T.updated + " " + data.updated);
+      draw();
+    }).catch(function (e) { say(e.refused ? T.refused : T.offline); })
+      .then(function () { timer = setTimeout(refresh, POLL_MS); });
+  }
+
+  function wanted(r) {
+    var c = $("f-category").value, k = $("f-kecamatan").value, a = $("f-agency").value;
+    return (!c || r.category === c) && (!k || r.kecamatan === k) &&
+      (!a || r.agencies.some(function (g) { return g.key === a; }));
+  }
+
+  function draw() {
+    reportLayer.clearLayers();
+    var list = $("list");
+    list.textContent = "";
+    var visible = reports.filter(wanted);
+    $("count").textContent = visible.length ? T.open_count.replace("{count}", visible.length) : T.none_open;
+    visible.forEach(function (r) {
+      if (r.lat !== null) {
+        L.circleMarker([r.lat, r.lon], { radius: 10, weight: 4, color: STATUS_RING[r.status], fillColor: RANK_COLOUR[r.rank],
+          fillOpacity: 0.9, dashArray: r.approx ? "4 3" : null, className: "report-marker report-" + r.id })
+          .on("click", function () { card(r); }).addTo(reportLayer);
+      }
+      var li = el("li", "report");
+      li.dataset.number = r.number;
+      li.appendChild(el("span", "dot r" + r.rank + " s-" + r.status));
+      var body = el("div");
+      body.appendChild(el("b", "", r.number + " · " + r.category_label));
+      body.appendChild(el("div", "meta", [r.priority_label, r.status_label, place(r), r.age_min + " " + T.age].join(" · ")));
+      li.appendChild(body);
+      li.addEventListener("click", function () { card(r); });
+      list.appendChild(li);
+    });
+  }
+
+  function place(r) { return r.outside ? T.outside : [r.village, r.kecamatan].filter(Boolean).join(", "); }
+
+  function card(r) {
+    var c = $("card");
+    c.textContent = "";
+    var close = el("button", "", T.close);
+    close.addEventListener("click", function () { c.hidden = true; });
+    c.appendChild(close);
+    c.appendChild(el("h3", "", r.number));
+    c.appendChild(el("div", "", r.priority_label + " · " + r.category_label + " · " + r.status_label));
+    c.appendChild(el("div", "meta", r.time + " · " + r.age_min + " " + T.age + (r.approx ? " · " + T.approx : "")));
+    c.appendChild(el("p", "", place(r) + " — " + r.address));
+    c.appendChild(el("p", "", r.description));
+    var ul = el("ul");
+    r.agencies.forEach(function (a) { ul.appendChild(el("li", a.silent ? "silent" : "", a.name + ": " + a.label)); });
+    c.appendChild(ul);
+    c.hidden = false;
+  }
+
+  function tab(name) {
+    $("page-map").hidden = name !== "map";
+    $("page-recap").hidden = name !== "recap";
+    document.querySelectorAll(".tab").forEach(function (b) { b.classList.toggle("active", b.dataset.tab === name); });
+    if (name === "recap") ["hari", "bulan"].forEach(chart);
+    else map.invalidateSize();
+  }
+
+  function chart(which) {
+    get("api/chart/" + which + ".png").then(function (r) { return r.blob(); }).then(function (b) {
+      var img = $("chart-" + which);
+      if (img.src) URL.revokeObjectURL(img.src);
+      img.src = URL.createObjectURL(b);
+    }).catch(function () { say(T.offline); });
+  }
+
+  if (tg) { tg.ready(); tg.expand(); }
+  get("api/places").then(function (r) { return r.json(); }).then(start)
+    .catch(function (e) { document.body.textContent = e.refused ? "401" : "offline"; document.body.id = "refused"; });
+})();
