@@ -5,9 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..domain.lifecycle import IncidentStatus
 from ..domain.map_view import MapIncident, MapTarget
 from .models import Incident, IncidentTarget
 
+# Open and awaiting confirmation (an IN list uses the status index; `!= closed` would read every closed row).
+UNCLOSED = tuple(s.value for s in IncidentStatus if s != IncidentStatus.CLOSED)
 MAP_LIMIT = 2000  # far above a storm's open reports; a runaway import cannot make one answer unbounded
 
 
@@ -20,7 +23,7 @@ class MapQueries:
                    Incident.outside_city, Incident.address, Incident.description, Incident.lat, Incident.lon,
                    Incident.created_at)  # caller_name and caller_phone are not read at all
         rows = (await self.session.execute(
-            select(*columns).where(Incident.status != "closed").order_by(Incident.created_at).limit(MAP_LIMIT)
+            select(*columns).where(Incident.status.in_(UNCLOSED)).order_by(Incident.created_at).limit(MAP_LIMIT)
         )).all()
         if not rows:
             return []
@@ -28,6 +31,6 @@ class MapQueries:
         for incident_id, key, status in (await self.session.execute(
                 select(IncidentTarget.incident_id, IncidentTarget.agency_key, IncidentTarget.status)
                 .join(Incident, Incident.id == IncidentTarget.incident_id)
-                .where(Incident.status != "closed").order_by(IncidentTarget.id))).all():
+                .where(Incident.status.in_(UNCLOSED)).order_by(IncidentTarget.id))).all():
             targets.setdefault(incident_id, []).append(MapTarget(key, status))
         return [MapIncident(**dict(row._mapping), targets=tuple(targets.get(row.id, ()))) for row in rows]

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from ..i18n import Catalogue
-from .lifecycle import DECLINES, IncidentStatus, TargetStatus
+from .lifecycle import IncidentStatus, TargetStatus
 from .places import Gazetteer
 from .privacy import Audience
 from .rule_schemas import AgencyKind
@@ -93,40 +93,35 @@ def position(incident: MapIncident, gazetteer: Gazetteer) -> tuple[float, float,
     return (kec.lat, kec.lon, True) if kec is not None else None
 
 
-def report_json(incident: MapIncident, rules: Rules, tr: Catalogue, now: datetime, tz: tzinfo) -> dict[str, Any]:
+def report_json(incident: MapIncident, rules: Rules, now: datetime, tz: tzinfo) -> dict[str, Any]:
+    """One report, compact (the page polls it): agencies as [key, step]; names and words come once with the places."""
     where = position(incident, rules.gazetteer)
     priority = rules.priorities.get(incident.priority)
-    status = map_status(incident)
-    agencies = [{"key": t.agency_key, "name": rules.agency_name(t.agency_key), "status": t.status,
-                 "label": str(tr(f"step_word.{t.status}")), "silent": t.status == TargetStatus.PENDING}
-                for t in incident.targets if rules.agency_kind(t.agency_key) == AgencyKind.RESPONDER]
     return {
         "id": incident.id, "number": incident.number, "category": incident.category,
         "category_label": rules.category_label(incident.category, incident.subtype),
-        "priority": incident.priority, "priority_label": priority.label if priority else incident.priority,
-        "rank": priority.rank if priority else 9, "status": status.value,
-        "status_label": str(tr(f"map.status.{status.value}")),
-        "kecamatan": incident.kecamatan or "", "village": incident.village or "",
+        "priority": incident.priority, "rank": priority.rank if priority else 9,
+        "status": map_status(incident).value, "kecamatan": incident.kecamatan or "", "village": incident.village or "",
         "outside": incident.outside_city, "address": incident.address, "description": incident.description,
-        "lat": where[0] if where else None, "lon": where[1] if where else None,
-        "approx": where[2] if where else True,
+        "lat": where[0] if where else None, "lon": where[1] if where else None, "approx": where[2] if where else True,
         "age_min": max(0, int((now - incident.created_at).total_seconds() // 60)),
         "time": f"{incident.created_at.astimezone(tz):%d-%m %H:%M}",
-        "agencies": agencies, "declined": [t.agency_key for t in incident.targets if TargetStatus(t.status) in DECLINES],
+        "agencies": [[t.agency_key, t.status] for t in incident.targets
+                     if rules.agency_kind(t.agency_key) == AgencyKind.RESPONDER],
     }
 
 
-def reports_json(viewer: Viewer, incidents: Iterable[MapIncident], rules: Rules, tr: Catalogue, now: datetime,
+def reports_json(viewer: Viewer, incidents: Iterable[MapIncident], rules: Rules, now: datetime,
                  tz: tzinfo) -> dict[str, Any]:
     """The data request's answer: the reports this viewer may see, most urgent and oldest first."""
-    shown = [report_json(i, rules, tr, now, tz) for i in incidents if visible_to(viewer, i)]
+    shown = [report_json(i, rules, now, tz) for i in incidents if visible_to(viewer, i)]
     shown.sort(key=lambda r: (r["rank"], -r["age_min"]))
     return {"audience": viewer.audience.value, "agency": viewer.agency_key, "reports": shown,
             "updated": f"{now.astimezone(tz):%H:%M:%S}"}
 
 
-def places_json(rules: Rules) -> dict[str, Any]:
-    """The gazetteer's points and the filters' choices, sent once when the page opens."""
+def places_json(rules: Rules, tr: Catalogue) -> dict[str, Any]:
+    """The gazetteer's points, the filters' choices and the words of the reports' codes, sent once."""
     gazetteer = rules.gazetteer
     return {
         "kecamatan": [{"name": k.bps_name, "key": k.name, "lat": k.lat, "lon": k.lon} for k in gazetteer.kecamatan],
@@ -134,4 +129,8 @@ def places_json(rules: Rules) -> dict[str, Any]:
                      for v in gazetteer.villages],
         "categories": [{"key": k, "label": c.label} for k, c in rules.categories.items()],
         "agencies": [{"key": k, "name": a.name} for k, a in rules.agencies.items() if a.kind == AgencyKind.RESPONDER],
+        "priorities": [{"key": k, "label": p.label, "rank": p.rank}
+                       for k, p in sorted(rules.priorities.items(), key=lambda kv: kv[1].rank)],
+        "statuses": [s.value for s in MapStatus],
+        "steps": {step.value: str(tr(f"step_word.{step.value}")) for step in TargetStatus},
     }

@@ -48,11 +48,11 @@ def group_viewer(services: Services, user_id: int, member_of: list[str]) -> View
 async def open_reports(services: Services, viewer: Viewer, now: datetime) -> dict[str, Any]:
     async with services.db.uow() as uow:
         incidents = await uow.repo.open_for_map()
-    return reports_json(viewer, incidents, services.rules, services.tr, now, services.tz)
+    return reports_json(viewer, incidents, services.rules, now, services.tz)
 
 
 def places(services: Services) -> dict[str, Any]:
-    return places_json(services.rules)
+    return places_json(services.rules, services.tr)
 
 
 async def recap_chart(services: Services, which: str, now: datetime) -> bytes:

@@ -5,7 +5,7 @@
   var POLL_MS = 10000;
   var tg = window.Telegram && window.Telegram.WebApp;
   var initData = (tg && tg.initData) || new URLSearchParams(location.hash.slice(1)).get("tgWebAppData") || "";
-  var T = {}, map, reportLayer, reports = [], shown = {}, timer = null;
+  var lastTag = null, T = {}, P = {}, NAMES = {}, PRIORITY = {}, map, reportLayer, reports = [], timer = null;
   var RANK_COLOUR = { 1: "#d32f2f", 2: "#f57c00", 3: "#fbc02d", 4: "#388e3c", 9: "#777777" };
   var STATUS_RING = { unanswered: "#000000", answered: "#1976d2", on_scene: "#2e7d32", confirming: "#9e9e9e" };
 
@@ -16,10 +16,12 @@
     if (text !== undefined) e.textContent = text;
     return e;
   }
-  function get(path) {
-    return fetch(path, { headers: { Authorization: "tma " + initData }, cache: "no-store" }).then(function (r) {
+  function get(path, tag) {
+    var headers = { Authorization: "tma " + initData };
+    if (tag) headers["If-None-Match"] = tag;
+    return fetch(path, { headers: headers, cache: "no-store" }).then(function (r) {
       if (r.status === 401 || r.status === 403) { var e = new Error("refused"); e.refused = true; throw e; }
-      if (!r.ok) throw new Error(String(r.status));
+      if (!r.ok && r.status !== 304) throw new Error(String(r.status));
       return r;
     });
   }
@@ -32,7 +34,9 @@
   }
 
   function start(places) {
-    T = places.texts;
+    T = places.texts; P = places;
+    places.agencies.forEach(function (a) { NAMES[a.key] = a.name; });
+    places.priorities.forEach(function (p) { PRIORITY[p.key] = p.label; });
     document.title = T.title;
     $("tab-map").textContent = T.tab_map; $("tab-recap").textContent = T.tab_recap;
     $("recap-today").textContent = T.today; $("recap-month").textContent = T.month;
@@ -52,17 +56,29 @@
       L.marker([k.lat, k.lon], { icon: L.divIcon({ className: "place-label", html: "", iconSize: [120, 16] }),
         interactive: false, keyboard: false }).addTo(map).getElement().textContent = k.name;
     });
+    map.fitBounds(places.villages.map(function (v) { return [v.lat, v.lon]; }), { padding: [12, 12] });
     reportLayer = L.layerGroup().addTo(map);
+    legend(places);
     document.querySelectorAll(".tab").forEach(function (b) { b.addEventListener("click", function () { tab(b.dataset.tab); }); });
     refresh();
   }
 
+  function legend(places) {
+    var box = $("legend");
+    function item(cls, text) { var s = el("span"); s.appendChild(el("i", "dot " + cls)); s.appendChild(document.createTextNode(text)); box.appendChild(s); }
+    places.priorities.forEach(function (p) { item("r" + p.rank, p.label); });
+    places.statuses.forEach(function (s) { item("ring s-" + s, T["status." + s]); });
+  }
+
   function refresh() {
     clearTimeout(timer);
-    get("api/reports").then(function (r) { return r.json(); }).then(function (data) {
-      reports = data.reports;
-      say(T.updated + " " + data.updated);
-      draw();
+    get("api/reports", lastTag).then(function (r) {
+      say(T.updated + " " + r.headers.get("X-Updated"));
+      if (r.status === 304) return null;
+      lastTag = r.headers.get("ETag");
+      return r.json();
+    }).then(function (data) {
+      if (data) { reports = data.reports; draw(); }
     }).catch(function (e) { say(e.refused ? T.refused : T.offline); })
       .then(function () { timer = setTimeout(refresh, POLL_MS); });
   }
@@ -70,7 +86,7 @@
   function wanted(r) {
     var c = $("f-category").value, k = $("f-kecamatan").value, a = $("f-agency").value;
     return (!c || r.category === c) && (!k || r.kecamatan === k) &&
-      (!a || r.agencies.some(function (g) { return g.key === a; }));
+      (!a || r.agencies.some(function (g) { return g[0] === a; }));
   }
 
   function draw() {
@@ -90,7 +106,7 @@
       li.appendChild(el("span", "dot r" + r.rank + " s-" + r.status));
       var body = el("div");
       body.appendChild(el("b", "", r.number + " · " + r.category_label));
-      body.appendChild(el("div", "meta", [r.priority_label, r.status_label, place(r), r.age_min + " " + T.age].join(" · ")));
+      body.appendChild(el("div", "meta", [PRIORITY[r.priority] || r.priority, T["status." + r.status], place(r), r.age_min + " " + T.age].join(" · ")));
       li.appendChild(body);
       li.addEventListener("click", function () { card(r); });
       list.appendChild(li);
@@ -106,12 +122,14 @@
     close.addEventListener("click", function () { c.hidden = true; });
     c.appendChild(close);
     c.appendChild(el("h3", "", r.number));
-    c.appendChild(el("div", "", r.priority_label + " · " + r.category_label + " · " + r.status_label));
+    c.appendChild(el("div", "", (PRIORITY[r.priority] || r.priority) + " · " + r.category_label + " · " + T["status." + r.status]));
     c.appendChild(el("div", "meta", r.time + " · " + r.age_min + " " + T.age + (r.approx ? " · " + T.approx : "")));
     c.appendChild(el("p", "", place(r) + " — " + r.address));
     c.appendChild(el("p", "", r.description));
     var ul = el("ul");
-    r.agencies.forEach(function (a) { ul.appendChild(el("li", a.silent ? "silent" : "", a.name + ": " + a.label)); });
+    r.agencies.forEach(function (a) {
+      ul.appendChild(el("li", a[1] === "pending" ? "silent" : "", (NAMES[a[0]] || a[0]) + ": " + (P.steps[a[1]] || a[1])));
+    });
     c.appendChild(ul);
     c.hidden = false;
   }
