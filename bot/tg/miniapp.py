@@ -29,6 +29,10 @@ STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 MEMBER_STATUSES = {"creator", "administrator", "member", "restricted"}
 VIEWER_TTL = 300.0  # seconds a viewer's rights are remembered: the page polls, the database is asked again soon
 CHART_TTL = 60.0
+# Defence in depth: even a report text that slipped past textContent could run no script of its own, nor send data
+# anywhere but here. Tiles are images from anywhere over https (MAP_TILE_URL); charts are blob: URLs.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'")
 
 
 class MiniApp:
@@ -76,7 +80,8 @@ class MiniApp:
         return map_data.group_viewer(self.services, user_id, member_of)
 
     async def index(self, request: web.Request) -> web.StreamResponse:
-        return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+        return web.FileResponse(STATIC / "index.html",
+                                headers={"Cache-Control": "no-cache", "Content-Security-Policy": CSP})
 
     async def static(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
@@ -139,6 +144,8 @@ def add_routes(web_app: web.Application, application: App, settings: Settings) -
 async def start_server(application: App, settings: Settings) -> web.AppRunner | None:
     """Polling mode: the map on its own port (WEB_PORT); nothing when it is not set."""
     if settings.web_port is None:
+        if settings.webapp_url:
+            log.warning("WEBAPP_URL is set but WEB_PORT is empty: in polling mode the map is not served")
         return None
     web_app = web.Application()
     add_routes(web_app, application, settings)

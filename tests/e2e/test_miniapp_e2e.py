@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from bot.domain.ruleset import Rules
 from bot.domain.webapp_auth import sign
@@ -23,7 +24,7 @@ from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess, free_port
 
 from .conftest import bind_all_groups, register
-from .steps import file_fire, press
+from .steps import file_fire, press, webhook_env
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +38,7 @@ kelurahan: Benteng
 alamat: Jl. Dr. Latumeten, depan SD
 pelapor: Pak Yosef
 telepon: 0813 5555 1234
-keterangan: Orang tua pingsan di jalan"""
+keterangan: Orang tua pingsan <img src=x onerror="document.title='XSS'"> di jalan"""
 CALLER_WORDS = ("Ibu Maria", "Pak Yosef", "3456", "7890", "5555", "1234")
 
 
@@ -55,6 +56,8 @@ def api(base: str, path: str, init: str | None, tag: str | None = None) -> tuple
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
+    except urllib.error.URLError:  # not listening (yet)
+        return 0, b""
 
 
 def etag(base: str, init: str) -> str:
@@ -80,10 +83,9 @@ def mapped(process: BotProcess, fake: FakeTelegram, e2e_database_url: str, rules
 
 @pytest.fixture
 def browser() -> Iterator[object]:
+    """Debian's Chromium, headless, through Playwright (never `playwright install`); the page's CSP stays on."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is missing: `apt-get install -y chromium` (make browser)")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         yield chromium
@@ -100,8 +102,8 @@ def test_the_map_shows_the_open_reports_to_the_call_center_and_no_caller_to_a_le
 
     page = browser.new_page(viewport={"width": 420, "height": 860})  # type: ignore[attr-defined]
     page.goto(f"{mapped}/peta/#tgWebAppData={quote(init_data(fake, world.CALL_TAKER))}")
-    page.wait_for_function("document.querySelectorAll('#list li.report').length === 2")
-    page.wait_for_function("document.querySelectorAll('path.report-marker').length === 2")
+    expect(page.locator("#list li.report")).to_have_count(2)
+    expect(page.locator("path.report-marker")).to_have_count(2)
     rows = page.locator("#list li.report").all_inner_texts()
     assert any(fire in row for row in rows), rows
     assert page.locator("path.village-point").count() >= 50  # the gazetteer's villages, without any tile
@@ -116,15 +118,22 @@ def test_the_map_shows_the_open_reports_to_the_call_center_and_no_caller_to_a_le
     assert not any(word in page.content() for word in CALLER_WORDS)
     page.screenshot(path=str(tmp_path / "peta-kartu.png"))
 
+    assert page.locator("path.report-marker[stroke-dasharray]").count() == 2  # placed at villages' centres
     page.locator("#card button").click()
     page.locator("#f-category").select_option("medis")
-    page.wait_for_function("document.querySelectorAll('#list li.report').length === 1")
+    expect(page.locator("#list li.report")).to_have_count(1)
+    page.locator("#list li.report").click()
+    assert "onerror" in page.locator("#card").inner_text()  # what was typed is shown as text, never run
+    assert page.locator("#card img").count() == 0 and page.title() != "XSS"
+    page.locator("#card button").click()
     page.locator("#tab-recap").click()
-    page.wait_for_function("document.getElementById('chart-hari').naturalWidth > 0")
+    for which in ("hari", "bulan"):
+        fake.wait_until(lambda which=which: page.locator(f"#chart-{which}").evaluate("img => img.naturalWidth") > 0,
+                        what=f"the {which} chart")
 
     leader = browser.new_page()  # type: ignore[attr-defined]
     leader.goto(f"{mapped}/peta/#tgWebAppData={quote(init_data(fake, world.LEADER))}")
-    leader.wait_for_function("document.querySelectorAll('#list li.report').length === 2")
+    expect(leader.locator("#list li.report")).to_have_count(2)
     leader.locator("#list li.report").first.click()
     assert not any(word in leader.content() for word in CALLER_WORDS)
     status, body = api(mapped, "/peta/api/reports", init_data(fake, world.LEADER))
@@ -176,3 +185,17 @@ def test_the_map_is_offered_by_peta_and_the_menu_button_and_its_assets_stay_smal
         assert status == 200, path
         total += len(body)
     assert total < 300 * 1024, f"the page's own assets weigh {total} bytes"
+
+
+def test_in_webhook_mode_the_map_shares_the_webhooks_server(
+        process: BotProcess, fake: FakeTelegram, e2e_database_url: str, rules: Rules) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process.env.update({**webhook_env(port), "WEBAPP_URL": "https://bot.example.go.id/peta/"})
+    register(e2e_database_url, rules, [(world.LEADER, "Pak Kadis", "leader")])
+    process.start("--webhook")
+    fake.wait_until(lambda: fake.webhook is not None, what="the webhook")
+    fake.wait_until(lambda: api(base, "/peta/", None)[0] == 200, what="the map on the webhook's port")
+    status, body = api(base, "/peta/api/reports", init_data(fake, world.LEADER))
+    assert status == 200 and json.loads(body)["reports"] == []
+    assert api(base, "/peta/api/reports", None)[0] == 401
