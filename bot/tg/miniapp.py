@@ -5,6 +5,7 @@ In webhook mode the routes join the webhook's server; in polling mode they get t
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -13,7 +14,7 @@ import time
 from pathlib import Path
 
 from aiohttp import web
-from telegram.error import TelegramError
+from telegram import ChatMember
 
 from ..clock import utcnow
 from ..config import Settings
@@ -69,14 +70,12 @@ class MiniApp:
         registered = await map_data.registered_viewer(self.services, user_id)
         if registered is not None:
             return registered
-        member_of = []
-        for chat_id, key in await map_data.bound_groups(self.services):
-            try:
-                member = await self.app.bot.get_chat_member(chat_id, user_id)
-            except TelegramError:  # not a member, or the group is gone: no right from it
-                continue
-            if member.status in MEMBER_STATUSES:
-                member_of.append(key)
+        groups = await map_data.bound_groups(self.services)
+        answers = await asyncio.gather(*(self.app.bot.get_chat_member(chat_id, user_id) for chat_id, _ in groups),
+                                       return_exceptions=True)
+        # An error (not a member, the group gone, Telegram down) gives no right from that group.
+        member_of = [key for (_, key), member in zip(groups, answers, strict=True)
+                     if isinstance(member, ChatMember) and member.status in MEMBER_STATUSES]
         return map_data.group_viewer(self.services, user_id, member_of)
 
     async def index(self, request: web.Request) -> web.StreamResponse:

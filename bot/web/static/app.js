@@ -150,7 +150,21 @@
     }).catch(function () { say(T.offline); });
   }
 
-  if (tg) { tg.ready(); tg.expand(); }
+  // Telegram's own script is not loaded (no CDN): tell the client we are ready and may fill the screen through the
+  // Mini Apps bridge directly, and take its theme colours from the launch parameters.
+  function post(type) {
+    try {
+      if (window.TelegramWebviewProxy) window.TelegramWebviewProxy.postEvent(type, "{}");
+      else if (window.parent !== window) window.parent.postMessage(JSON.stringify({ eventType: type, eventData: {} }), "https://web.telegram.org");
+    } catch (e) { /* not inside Telegram */ }
+  }
+  try {
+    var theme = JSON.parse(new URLSearchParams(location.hash.slice(1)).get("tgWebAppThemeParams") || "{}");
+    [["bg_color", "--bg"], ["text_color", "--fg"], ["hint_color", "--hint"]].forEach(function (p) {
+      if (/^#[0-9a-fA-F]{3,8}$/.test(theme[p[0]] || "")) document.documentElement.style.setProperty(p[1], theme[p[0]]);
+    });
+  } catch (e) { /* the default colours */ }
+  if (tg) { tg.ready(); tg.expand(); } else { post("web_app_ready"); post("web_app_expand"); }
   get("api/places").then(function (r) { return r.json(); }).then(start)
     .catch(function (e) { document.body.textContent = e.refused ? "401" : "offline"; document.body.id = "refused"; });
 })();
