@@ -126,6 +126,15 @@ def test_the_map_shows_the_open_reports_to_the_call_center_and_no_caller_to_a_le
     assert "onerror" in page.locator("#card").inner_text()  # what was typed is shown as text, never run
     assert page.locator("#card img").count() == 0 and page.title() != "XSS"
     page.locator("#card button").click()
+    page.locator("#f-category").select_option("")
+    page.locator("#f-kecamatan").select_option("Sirimau")
+    expect(page.locator("#list li.report")).to_have_count(1)
+    expect(page.locator("#list li.report")).to_contain_text(fire)
+    page.locator("#f-kecamatan").select_option("")
+    page.locator("#f-agency").select_option("dinkes")  # the fire's and the medical report's agency
+    expect(page.locator("#list li.report")).to_have_count(2)
+    page.locator("#f-agency").select_option("damkar")
+    expect(page.locator("#list li.report")).to_have_count(1)
     page.locator("#tab-recap").click()
     for which in ("hari", "bulan"):
         fake.wait_until(lambda which=which: page.locator(f"#chart-{which}").evaluate("img => img.naturalWidth") > 0,

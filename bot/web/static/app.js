@@ -5,7 +5,7 @@
   var POLL_MS = 10000;
   var tg = window.Telegram && window.Telegram.WebApp;
   var initData = (tg && tg.initData) || new URLSearchParams(location.hash.slice(1)).get("tgWebAppData") || "";
-  var lastTag = null, T = {}, P = {}, NAMES = {}, PRIORITY = {}, map, reportLayer, reports = [], timer = null;
+  var lastTag = null, T = {}, P = {}, NAMES = {}, PRIORITY = {}, KEC = {}, map, reportLayer, reports = [], timer = null;
   var RANK_COLOUR = { 1: "#d32f2f", 2: "#f57c00", 3: "#fbc02d", 4: "#388e3c", 9: "#777777" };
   var STATUS_RING = { unanswered: "#000000", answered: "#1976d2", on_scene: "#2e7d32", confirming: "#9e9e9e" };
 
@@ -37,11 +37,12 @@
     T = places.texts; P = places;
     places.agencies.forEach(function (a) { NAMES[a.key] = a.name; });
     places.priorities.forEach(function (p) { PRIORITY[p.key] = p.label; });
+    places.kecamatan.forEach(function (k) { KEC[k.key] = k.name; });  // stored key (Baguala) -> shown name
     document.title = T.title;
     $("tab-map").textContent = T.tab_map; $("tab-recap").textContent = T.tab_recap;
     $("recap-today").textContent = T.today; $("recap-month").textContent = T.month;
     fill($("f-category"), T.all_categories, places.categories.map(function (c) { return [c.key, c.label]; }));
-    fill($("f-kecamatan"), T.all_kecamatan, places.kecamatan.map(function (k) { return [k.name, k.name]; }));
+    fill($("f-kecamatan"), T.all_kecamatan, places.kecamatan.map(function (k) { return [k.key, k.name]; }));
     fill($("f-agency"), T.all_agencies, places.agencies.map(function (a) { return [a.key, a.name]; }));
     map = L.map("map", { zoomControl: true, attributionControl: !!places.tiles }).setView([-3.68, 128.2], 12);
     if (places.tiles) {
@@ -113,7 +114,7 @@
     });
   }
 
-  function place(r) { return r.outside ? T.outside : [r.village, r.kecamatan].filter(Boolean).join(", "); }
+  function place(r) { return r.outside ? T.outside : [r.village, KEC[r.kecamatan] || r.kecamatan].filter(Boolean).join(", "); }
 
   function card(r) {
     var c = $("card");
