@@ -44,7 +44,7 @@
     fill($("f-category"), T.all_categories, places.categories.map(function (c) { return [c.key, c.label]; }));
     fill($("f-kecamatan"), T.all_kecamatan, places.kecamatan.map(function (k) { return [k.key, k.name]; }));
     fill($("f-agency"), T.all_agencies, places.agencies.map(function (a) { return [a.key, a.name]; }));
-    map = L.map("map", { zoomControl: true, attributionControl: !!places.tiles }).setView([-3.68, 128.2], 12);
+    map = L.map("map", { zoomControl: true, zoomSnap: 0.25, attributionControl: !!places.tiles }).setView([-3.68, 128.2], 12);
     if (places.tiles) {
       L.tileLayer(places.tiles, { maxZoom: 18, attribution: "&copy; OpenStreetMap" }).addTo(map);
     }
@@ -67,7 +67,7 @@
   function legend(places) {
     var box = $("legend");
     function item(cls, text) { var s = el("span"); s.appendChild(el("i", "dot " + cls)); s.appendChild(document.createTextNode(text)); box.appendChild(s); }
-    places.priorities.forEach(function (p) { item("r" + p.rank, p.label); });
+    places.priorities.forEach(function (p) { item("plain r" + p.rank, p.label); });
     places.statuses.forEach(function (s) { item("ring s-" + s, T["status." + s]); });
   }
 
