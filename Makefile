@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run demo test lint typecheck check clean
+.PHONY: install browser run demo test lint typecheck check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,13 @@ demo: install
 # The end-to-end tests mostly wait on real processes and sockets: three workers share two cores well.
 PYTEST_WORKERS ?= 3
 
-test: install
+# The map's end-to-end test (tests/e2e/test_miniapp_e2e.py) runs Debian's Chromium through Playwright; never
+# `playwright install` (it would download a browser build).
+browser:
+	@test -x /usr/bin/chromium || { if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	  else echo "The map's browser test needs Debian's chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
+
+test: install browser
 	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 lint: install

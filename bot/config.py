@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     # GET /healthz answers only {"status": ...} unless asked with `Authorization: Bearer <HEALTH_TOKEN>`.
     health_token: SecretStr | None = None
+    # The map (Telegram Mini App, bot/tg/miniapp.py): its public https address (Telegram opens nothing else; empty
+    # = no map), where polling mode serves it (WEB_PORT empty = not served; in webhook mode it shares the webhook's
+    # server), how old Telegram's signed initData may be, and the map tiles (empty = points only, no tiles).
+    webapp_url: str | None = None
+    web_listen: str = "127.0.0.1"
+    web_port: int | None = Field(default=None, ge=1, le=65535)
+    webapp_max_age: Duration = timedelta(hours=24)
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     # Seconds between two sweeps of due follow-ups and scheduled reports.
     sweep_interval: float = Field(default=10.0, gt=0)
     # Names this process in outbox leases; must differ between instances that share one database.
@@ -79,6 +87,16 @@ class Settings(BaseSettings):
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
             raise ValueError("1–256 karakter A-Z, a-z, 0-9, _ atau - (aturan Telegram)")
         return value
+
+    @field_validator("webapp_url")
+    @classmethod
+    def _webapp_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        local = value.startswith(("http://127.0.0.1", "http://localhost"))
+        if not (value.startswith("https://") or local):
+            raise ValueError("harus https:// (Telegram hanya membuka Mini App lewat https)")
+        return value.rstrip("/") + "/"
 
     @field_validator("timezone")
     @classmethod

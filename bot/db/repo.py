@@ -13,6 +13,7 @@ from .call_queries import CallQueries
 from .dialect import fits
 from .inbox_queries import InboxQueries
 from .incident_queries import IncidentQueries
+from .map_queries import MapQueries
 from .mappers import draft_to_domain, group_to_domain, person_to_domain
 from .models import AgencyGroup, Draft, Person
 from .outbox_queries import OutboxQueries
@@ -20,7 +21,8 @@ from .report_queries import ReportQueries
 from .schedule_queries import ScheduleQueries
 
 
-class Repository(CallQueries, IncidentQueries, ScheduleQueries, OutboxQueries, InboxQueries, ReportQueries):
+class Repository(CallQueries, IncidentQueries, ScheduleQueries, OutboxQueries, InboxQueries, ReportQueries,
+                 MapQueries):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 

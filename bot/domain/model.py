@@ -208,9 +208,9 @@ DESK_COMMANDS = ("lapor", "report", "panggilan", "call", "nomor",
 # What each role may use; /bantuan and the command menus show exactly this.
 COMMANDS_BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "whoami", "bantuan"),
-    Role.RESPONDER: ("whoami", "bantuan"),
-    Role.LEADER: ("aktif", "status", "rekap", "whoami", "bantuan"),
-    Role.CALL_TAKER: (*DESK_COMMANDS, "whoami", "bantuan"),
-    Role.SUPERVISOR: (*DESK_COMMANDS, "tunda", "rekap", "whoami", "bantuan"),
-    Role.ADMIN: (*DESK_COMMANDS, "tunda", "rekap", "daftar_grup", "kesehatan", "whoami", "bantuan"),
+    Role.RESPONDER: ("peta", "whoami", "bantuan"),
+    Role.LEADER: ("aktif", "status", "rekap", "peta", "whoami", "bantuan"),
+    Role.CALL_TAKER: (*DESK_COMMANDS, "peta", "whoami", "bantuan"),
+    Role.SUPERVISOR: (*DESK_COMMANDS, "tunda", "rekap", "peta", "whoami", "bantuan"),
+    Role.ADMIN: (*DESK_COMMANDS, "tunda", "rekap", "peta", "daftar_grup", "kesehatan", "whoami", "bantuan"),
 }

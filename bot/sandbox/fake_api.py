@@ -163,6 +163,8 @@ class FakeTelegram:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.violations: list[str] = []
         self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}  # setChatMenuButton by chat (None: the default)
+        self.members: dict[int, set[int]] = {}  # getChatMember: who is in which group
         self.get_updates_calls = 0
         self.listeners: list[Callable[[str, int, dict[str, Any]], None]] = []  # (what, chat id, details)
         self.webhook: dict[str, Any] | None = None  # set by setWebhook: url and secret_token
@@ -637,6 +639,29 @@ class FakeTelegram:
         sent.reply_markup = markup
         stored.update(reply_markup=markup, edit_date=int(time.time()))
         return _wire(stored)
+
+    # The map (Mini App): the menu button, and who is in which group (the map's rights for unregistered people) ---
+    def add_member(self, chat_id: int, user_id: int) -> None:
+        with self._lock:
+            self.members.setdefault(chat_id, set()).add(user_id)
+
+    def _m_setChatMenuButton(self, params: dict[str, Any]) -> Any:
+        button = params.get("menu_button") or {"type": "default"}
+        if isinstance(button, str):  # PTB sends it JSON-encoded in a form
+            button = json.loads(button)
+        if button.get("type") == "web_app" and not str((button.get("web_app") or {}).get("url", "")).startswith(
+                ("https://", "http://127.0.0.1", "http://localhost")):
+            raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
+        self.menu_buttons[params.get("chat_id")] = button
+        return True
+
+    def _m_getChatMember(self, params: dict[str, Any]) -> Any:
+        chat = self._chat(params)
+        user_id = params.get("user_id")
+        if user_id not in self.users:
+            raise ApiError(400, "Bad Request: user not found")
+        status = "member" if user_id in self.members.get(chat["id"], set()) else "left"
+        return {"status": status, "user": self.users[user_id]}
 
     def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
         query_id = str(params.get("callback_query_id"))

@@ -36,6 +36,7 @@ from . import (
     general_handlers,
     intake_handlers,
     jobs,
+    miniapp_handlers,
     people_handlers,
     shift_handlers,
     stats_handlers,
@@ -79,6 +80,7 @@ def build_application(settings: Settings, services: Services, webhook: bool = Fa
         .build()
     )
     app.bot_data.wire(services, settings.instance_id)
+    app.bot_data.webapp_url = settings.webapp_url
     app.bot_data.sender = OutboxSender(app.bot, services, settings.instance_id, budget)
     _add_handlers(app)
     # The schedule lives in the database; this job only looks at it. Times are computed in the configured
@@ -122,6 +124,7 @@ COMMANDS: tuple[tuple[str | list[str], Handler], ...] = (
     ("mulai_shift", shift_handlers.mulai_shift), ("akhiri_shift", shift_handlers.akhiri_shift),
     ("rekap", stats_handlers.rekap), ("kesehatan", stats_handlers.kesehatan),
     (["panggilan", "call"], call_handlers.panggilan), ("nomor", call_handlers.nomor),
+    ("peta", miniapp_handlers.peta),
 )
 
 
@@ -130,6 +133,7 @@ async def _start_sender(app: App) -> None:
     if data.sender is not None:
         data.sender_task = asyncio.create_task(data.sender.run(), name="outbox")
     await _register_commands(app, data.services)
+    await miniapp_handlers.set_menu_button(app)
 
 
 async def _stop_sender(app: App) -> None:

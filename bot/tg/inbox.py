@@ -19,6 +19,7 @@ from ..clock import utcnow
 from ..config import Settings
 from ..services import inbox
 from ..services.context import Services
+from . import miniapp
 from .context import App
 
 log = logging.getLogger(__name__)
@@ -202,11 +203,14 @@ async def serve_polling(application: App, settings: Settings) -> None:
         return
     try:
         processor = await start(application)
+        web_runner = await miniapp.start_server(application, settings)
         poller = asyncio.create_task(poll(application, processor, services, settings.instance_id), name="polling")
         log.info("polling Telegram for updates (stored in the inbox before they are acknowledged)")
         await stop.wait()
         poller.cancel()
         await asyncio.gather(poller, return_exceptions=True)
+        if web_runner is not None:
+            await web_runner.cleanup()
         await finish(application, processor)
     finally:
         await application.shutdown()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from ..domain.form import Prompt
 from ..i18n import Catalogue
@@ -30,3 +30,11 @@ def callback_datas(markup: InlineKeyboardMarkup | None) -> list[str]:
     """Every button's callback data, in order (buttons without any are left out)."""
     datas = [b.callback_data for row in markup.inline_keyboard for b in row] if markup else []
     return [d for d in datas if isinstance(d, str)]
+
+
+def map_keyboard(label: str, webapp_url: str, group_link: str | None) -> InlineKeyboardMarkup:
+    """The map's button: a Mini App button in a private chat; in a group, where Telegram allows web_app buttons
+    only in private chats, a link that opens the bot's Main Mini App (t.me/<bot>?startapp)."""
+    if group_link is not None:
+        return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=group_link)]])
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, web_app=WebAppInfo(webapp_url))]])

@@ -17,6 +17,7 @@ from telegram import Update
 from ..clock import utcnow
 from ..config import Settings, SettingsError
 from ..services import health, inbox
+from . import miniapp
 from .context import App
 from .inbox import finish, initialize, start
 
@@ -93,7 +94,10 @@ async def serve(application: App, settings: Settings) -> None:
         await application.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
         processor = await start(application)  # replays what a crash left in the inbox
         token = settings.health_token.get_secret_value() if settings.health_token else None
-        runner = web.AppRunner(make_web_app(application, path, secret, token), access_log=None)
+        web_app = make_web_app(application, path, secret, token)
+        if settings.webapp_url:
+            miniapp.add_routes(web_app, application, settings)  # the map shares the webhook's server
+        runner = web.AppRunner(web_app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
         log.info("webhook server on %s:%s%s (healthz at /healthz)", settings.webhook_listen, settings.webhook_port,
