@@ -61,6 +61,12 @@ def test_lepas_takes_a_wrongly_routed_agency_off_the_report_on_every_copy_and_st
     fake.wait_for_message(world.GROUPS["damkar"], "Pengingat 1/1", timeout=90)
     wait_quiet(fake, process)
     assert not any("Pengingat" in m.text for m in fake.bot_messages(world.GROUPS["dishub"]))
+    # Released by mistake: added again, on the card it already has, with its buttons back.
+    assert "Dishub ditambahkan" in desk(fake, f"/tambah {number} dishub", "Dishub ditambahkan")
+    everywhere(fake, number, "Dishub: ⏳ belum merespons")
+    fake.wait_until(lambda: "✅ Diterima" in [t for t, _ in card(fake, "dishub", number).buttons()],
+                    what="the dishub copy's buttons back")
+    assert len([m for m in fake.bot_messages(world.GROUPS["dishub"]) if "LAPORAN" in m.text]) == 1
     desk(fake, f"/tutup {number} palsu", "ditutup")
     assert "sudah ditutup" in desk(fake, f"/lepas {number} pln", "sudah ditutup")
 
