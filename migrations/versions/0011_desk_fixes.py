@@ -18,11 +18,20 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("delivery") as batch:
-        batch.add_column(sa.Column("reply_to_card", sa.Boolean(), nullable=False, server_default=sa.false()))
-    with op.batch_alter_table("incident_target") as batch:
-        batch.add_column(sa.Column("status_by_desk", sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch.add_column(sa.Column("note_by_desk", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # Plain ADD COLUMN (a constant default): SQLite need not copy the tables, whose rows others reference.
+    op.add_column("delivery", sa.Column("reply_to_card", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("incident_target", sa.Column("status_by_desk", sa.Boolean(), nullable=False,
+                                               server_default=sa.false()))
+    op.add_column("incident_target", sa.Column("note_by_desk", sa.Boolean(), nullable=False,
+                                               server_default=sa.false()))
+    # Steps /catat recorded before this revision kept the phrase in the name: the name alone, and the mark.
+    for phrase in ("dicatat Call Center: ", "recorded by Call Center: "):
+        op.execute(sa.text(
+            "UPDATE incident_target SET status_by_desk = :yes, status_by_name = substr(status_by_name, :start) "
+            "WHERE status_by_name LIKE :pattern").bindparams(yes=True, start=len(phrase) + 1, pattern=phrase + "%"))
+        op.execute(sa.text(
+            "UPDATE incident_target SET note_by_desk = :yes, note_by_name = substr(note_by_name, :start) "
+            "WHERE note_by_name LIKE :pattern").bindparams(yes=True, start=len(phrase) + 1, pattern=phrase + "%"))
 
 
 def downgrade() -> None:
