@@ -12,6 +12,7 @@ from ..domain.form import OUTSIDE
 from ..domain.model import Report
 from ..domain.parsing import has_known_key, parse_fields, unknown_village, validate
 from ..domain.render import render_problems
+from ..i18n import Html
 from . import deliveries
 from .context import Actor, Services
 from .desk import DeskResult, _gated_incident
@@ -95,8 +96,8 @@ async def edit_report(services: Services, actor: Actor, chat_id: int, private: b
                            for f in changed]})
         await deliveries.enqueue_card_edits(uow.repo, incident.id, now)
         await uow.commit()
-        warning = services.tr("lapor_unknown_village", value=new.village or "") if unknown_village(new) \
-            and "kelurahan" in changed else ""
+        warning = Html("\n" + services.tr("lapor_unknown_village", value=new.village or "")) \
+            if unknown_village(new) and "kelurahan" in changed else ""
         return DeskResult("ubah_done", {
             "number": incident.number, "fields": ", ".join(str(services.tr(f"field.{f}")) for f in changed),
             "warning": warning})
