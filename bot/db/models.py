@@ -17,6 +17,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -148,6 +149,9 @@ class IncidentTarget(Base):
     note: Mapped[str | None] = mapped_column(Text)
     note_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     note_by_name: Mapped[str | None] = mapped_column(String(200))
+    # Recorded by the call center for the agency (/catat): the name is the desk person's; the card says so.
+    status_by_desk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    note_by_desk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Delivery(Base):
@@ -171,6 +175,8 @@ class Delivery(Base):
     sent_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     reply_to_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # A reply to the agency's card of the incident, found when it is sent (after the card, if that is on its way).
+    reply_to_card: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

@@ -104,13 +104,12 @@ class OutboxQueries:
             .values(delivery_reported_at=now))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def incident_of_sent(self, chat_id: int, message_id: int) -> int | None:
-        """The incident a message the bot sent is about (a reminder, an escalation, a digest of one incident);
-        None when it is about none, or about several (a digest of several incidents)."""
-        ids = set((await self.session.scalars(select(Delivery.incident_id).where(
+    async def incidents_of_sent(self, chat_id: int, message_id: int) -> set[int]:
+        """The incidents a message the bot sent is about: one for a reminder, an escalation or a digest of one
+        incident; several for a digest of several; none for anything else."""
+        return {i for i in (await self.session.scalars(select(Delivery.incident_id).where(
             Delivery.sent_chat_id == chat_id, Delivery.message_id == message_id,
-            Delivery.status == dm.DeliveryStatus.SENT, Delivery.incident_id.is_not(None)))).all())
-        return ids.pop() if len(ids) == 1 else None
+            Delivery.status == dm.DeliveryStatus.SENT, Delivery.incident_id.is_not(None)))).all() if i is not None}
 
     async def pending_for_chat(self, chat_id: int) -> list[Delivery]:
         return list((await self.session.scalars(

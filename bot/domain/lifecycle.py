@@ -19,6 +19,7 @@ class TargetStatus(StrEnum):
     DONE = "done"
     DECLINED = "declined"  # 🚫 not this agency's job: its chase stops, the call center is told
     NO_UNIT = "no_unit"    # ⏸ no unit free: likewise
+    RELEASED = "released"  # the desk took the agency off the incident (/lepas): wrongly routed
 
 
 class Action(StrEnum):
@@ -52,7 +53,7 @@ RESULT_OF: dict[Action, TargetStatus] = {
     Action.NO_UNIT: TargetStatus.NO_UNIT,
 }
 # An agency that says no is out of the incident (until the desk adds it again): no step, no chase.
-DECLINES = frozenset({TargetStatus.DECLINED, TargetStatus.NO_UNIT})
+DECLINES = frozenset({TargetStatus.DECLINED, TargetStatus.NO_UNIT, TargetStatus.RELEASED})
 # Which steps each action may start from. A responder may skip ahead (arrive without claiming first),
 # never go back; going back is the call center's reopen.
 ALLOWED_FROM: dict[Action, frozenset[TargetStatus]] = {
@@ -126,6 +127,7 @@ class TargetView:
     at: object | None  # datetime of the last step
     by: str | None
     note: str | None = None
+    by_desk: bool = False  # the call center recorded the step for the agency (/catat): `by` is the desk person
 
 
 def all_done(targets: list[TargetView]) -> bool:

@@ -193,6 +193,14 @@ def parse_number(text: str) -> tuple[int | None, int] | None:
     return (int(match.group(1)) if match.group(1) else None), int(match.group(2))
 
 
+_FULL_NUMBER = re.compile(r"\b112-\d{4}-\d{5,9}\b")
+
+
+def numbers_in(text: str) -> list[str]:
+    """The full incident numbers written in a text (a digest's lines, a reply naming one), in order, once each."""
+    return list(dict.fromkeys(_FULL_NUMBER.findall(text)))
+
+
 def resolve_number(text: str, now: datetime, tz: tzinfo) -> str | None:
     """'112-2026-00012', '2026-12' or '12' (this WIT year) -> '112-2026-00012'; any length of sequence."""
     parsed = parse_number(text)
@@ -204,7 +212,7 @@ def resolve_number(text: str, now: datetime, tz: tzinfo) -> str | None:
 
 DESK_COMMANDS = ("lapor", "report", "panggilan", "call", "nomor",
                  "batal", "aktif", "status", "tutup", "buka", "tambah", "prioritas", "catatan",
-                 "catat", "kabari", "mulai_shift", "akhiri_shift", "serahterima")
+                 "catat", "kabari", "lepas", "ubah", "mulai_shift", "akhiri_shift", "serahterima")
 # What each role may use; /bantuan and the command menus show exactly this.
 COMMANDS_BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "whoami", "bantuan"),

@@ -64,6 +64,6 @@ def phone_button(incident: Incident, kind: AgencyKind | None, status: TargetStat
     has a phone; the full number is then shown only to whoever presses it and is permitted."""
     if kind != AgencyKind.RESPONDER or status is None or not incident.report.caller_phone:
         return None
-    if incident.status == IncidentStatus.CLOSED:
-        return None
+    if incident.status == IncidentStatus.CLOSED or status == TargetStatus.RELEASED:
+        return None  # a released agency was never meant to have the case
     return "btn_phone", PhonePress(incident.id).encode()

@@ -81,7 +81,7 @@ def render_card(incident: Incident, rules: Rules, tr: Catalogue, tz: tzinfo, *, 
 STEP_KEYS = {TargetStatus.PENDING: "step_pending", TargetStatus.ACKNOWLEDGED: "step_acknowledged",
              TargetStatus.CLAIMED: "step_claimed", TargetStatus.ON_SCENE: "step_on_scene",
              TargetStatus.DONE: "step_done", TargetStatus.DECLINED: "step_declined",
-             TargetStatus.NO_UNIT: "step_no_unit"}
+             TargetStatus.NO_UNIT: "step_no_unit", TargetStatus.RELEASED: "step_released"}
 NOTE_SHOWN = 60
 NAME_SHOWN = 40  # a person's name on a status line (Telegram allows 129 characters; a line must stay short)
 
@@ -89,7 +89,10 @@ NAME_SHOWN = 40  # a person's name on a status line (Telegram allows 129 charact
 def target_line(target: TargetView, tr: Catalogue, tz: tzinfo) -> Html:
     """'Damkar: 🚗 berangkat 10.04 (Budi) — OTW 2 unit'"""
     when = target.at.astimezone(tz).strftime("%H.%M") if isinstance(target.at, datetime) else ""
-    step = tr(STEP_KEYS[target.status], time=when, name=plain_fit(clean(target.by or "", one_line=True), NAME_SHOWN))
+    name: str = plain_fit(clean(target.by or "", one_line=True), NAME_SHOWN)
+    if target.by_desk:  # in the reader's language, at render time: "dicatat Call Center: Rina"
+        name = tr("catat_by", name=name)
+    step = tr(STEP_KEYS[target.status], time=when, name=name)
     note = ""
     if target.note:
         # One line, short: a note must not be able to add a line (a forged status line) to the card.

@@ -26,9 +26,11 @@ def entry_line(entry: Entry, tr: Catalogue, tz: tzinfo, priority_label: dict[str
     time = entry.at.astimezone(tz).strftime("%d-%m %H.%M")
     params: dict[str, object] = {"time": time, "name": entry.actor_name or "-", "agency": entry.agency_name or "-",
                                  "kind": entry.kind}
+    if entry.detail.get("by_desk"):  # recorded by the call center for the agency (/catat)
+        params["name"] = tr("catat_by", name=entry.actor_name or "-")
     if entry.kind == "step" and entry.to_state:
         params["step"] = tr(f"step_word.{entry.to_state}")
-    if entry.kind in ("note", "comment", "update", "hearse_sop_override"):
+    if entry.kind in ("note", "comment", "update", "hearse_sop_override", "released"):
         params["note"] = entry.detail.get("note", "")
     if entry.kind == "closed":
         params["outcome"] = tr(f"outcome.{entry.detail.get('outcome')}") if entry.detail.get("outcome") else "-"
@@ -37,8 +39,20 @@ def entry_line(entry: Entry, tr: Catalogue, tz: tzinfo, priority_label: dict[str
         params["after"] = priority_label.get(entry.to_state or "", entry.to_state or "-")
     if entry.kind == "caller_confirmation":
         params["result"] = tr(f"confirm_result.{entry.to_state}")
+    if entry.kind == "edited":
+        params["changes"] = _changes(entry.detail.get("changes") or [], tr)
     key = f"tl.{entry.kind}" if tr.has(f"tl.{entry.kind}") else "tl.other"
     return tr(key, **params)
+
+
+def _changes(changes: list[Any], tr: Catalogue) -> Html:
+    """/ubah: 'alamat: Jl. A → Jl. B; telepon diubah' (the caller's values are never kept)."""
+    parts = []
+    for field, before, after in changes:
+        label = tr(f"field.{field}") if tr.has(f"field.{field}") else str(field)
+        parts.append(tr("tl_change_private", field=label) if before is None and after is None
+                     else tr("tl_change", field=label, before=before or "-", after=after or "-"))
+    return Html("; ".join(parts))
 
 
 def render_timeline(number: str, card: Html, entries: list[Entry], tr: Catalogue, tz: tzinfo,

@@ -39,10 +39,11 @@ def notice(repo: Repository, chat_id: int, text: str, now: datetime, incident_id
 
 
 def notice_to_agency(repo: Repository, agency_key: str, text: str, now: datetime, incident_id: int | None = None,
-                     reply_to: int | None = None, priority: DeliveryPriority = DeliveryPriority.NOTICE) -> None:
-    """A ready text for an agency's group (resolved when it is sent), optionally as a reply to its card."""
+                     priority: DeliveryPriority = DeliveryPriority.NOTICE, reply_to_card: bool = False) -> None:
+    """A ready text for an agency's group (resolved when it is sent). `reply_to_card`: a reply to that group's card
+    of the incident, found when it is sent — and it waits for the card while the card is still on its way."""
     repo.add(_row(DeliveryKind.NOTICE, priority, now, incident_id=incident_id, agency_key=agency_key, text=text,
-                  reply_to_message_id=reply_to))
+                  reply_to_card=reply_to_card and incident_id is not None))
 
 
 def confirm(repo: Repository, incident_id: int, chat_id: int, now: datetime, why: str | None = None,

@@ -10,7 +10,7 @@ from ..db import models as db
 from ..db.mappers import to_domain
 from ..db.uow import UnitOfWork
 from ..domain import model as dm
-from ..domain.lifecycle import CloseOutcome, IncidentStatus, TargetStatus, TargetView
+from ..domain.lifecycle import DECLINES, CloseOutcome, IncidentStatus, TargetStatus, TargetView
 from ..domain.model import INTAKE_ROLES, Role, resolve_number
 from ..domain.privacy import Audience
 from ..domain.render import place_text
@@ -152,7 +152,8 @@ async def reopen(services: Services, actor: Actor, chat_id: int, private: bool, 
 
 async def add_agency(services: Services, actor: Actor, chat_id: int, private: bool, number: str, key: str,
                      now: datetime) -> DeskResult:
-    """A later agency: it gets its own post, and every copy shows it in the status lines."""
+    """A later agency: it gets its own post, and every copy shows it in the status lines. An agency that said no
+    or was released (/lepas) is asked again: its card gets its buttons back and its chase starts anew."""
     async with services.db.uow() as uow:
         incident = await _gated_incident(uow, services, actor, chat_id, private, number, now)
         if isinstance(incident, DeskResult):
@@ -160,11 +161,18 @@ async def add_agency(services: Services, actor: Actor, chat_id: int, private: bo
         if key not in services.rules.agencies:
             return DeskResult("bind_unknown_key", {"key": key, "keys": ", ".join(services.rules.agencies)})
         name = services.rules.agency_name(key)
-        if await uow.repo.target(incident.id, key) is not None:
+        existing = await uow.repo.target(incident.id, key)
+        if existing is not None and existing.status not in DECLINES:
             return DeskResult("desk_agency_already", {"number": incident.number, "agency": name})
-        uow.repo.add_target(incident.id, key, now)
         group = await uow.repo.group_by_key(key)
-        deliveries.card(uow.repo, incident.id, key, group is not None, now)
+        if existing is not None:  # it said no, or was released: asked again, on the card it already has
+            existing.status, existing.status_at, existing.status_by_desk = TargetStatus.PENDING, now, False
+            existing.status_by, existing.status_by_name = actor.id, actor.name
+        else:
+            uow.repo.add_target(incident.id, key, now)
+        if existing is None or (await uow.repo.posted_for_agency(incident.id, key) is None
+                                and not await uow.repo.card_waiting(incident.id, key)):
+            deliveries.card(uow.repo, incident.id, key, group is not None, now)
         if incident.status == IncidentStatus.AWAITING_CONFIRMATION:
             incident.status = IncidentStatus.OPEN  # a new agency has not finished yet
         if services.rules.agency_kind(key) == AgencyKind.RESPONDER:

@@ -1,13 +1,13 @@
 """The desk acts for agencies and for everyone: `/catat` records a step an agency reported by radio or phone,
 through the same transitions as its buttons, marked on every copy and in the timeline as recorded by the call
-center; `/kabari` posts a short update to every group of an incident, as a reply to its card there."""
+center; `/kabari` posts a short update to every group of an incident, as a reply to its card there; `/lepas` takes
+a wrongly routed agency off an incident."""
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 
-from ..domain.lifecycle import RESULT_OF, Action, TargetStatus, Verdict, decide
+from ..domain.lifecycle import DECLINES, RESULT_OF, Action, IncidentStatus, TargetStatus, Verdict, decide
 from ..domain.places import normalise
 from ..domain.rule_schemas import AgencyKind
 from . import deliveries
@@ -42,13 +42,14 @@ async def record_step(services: Services, actor: Actor, chat_id: int, private: b
         if verdict != Verdict.OK:
             return DeskResult("catat_refused", {"agency": name, "number": incident.number,
                                                 "step": services.tr(f"step_word.{target.status}")})
-        # Stored as a name (plain text, escaped where shown): "dicatat Call Center: Rina" on every copy.
-        by_desk = Actor(actor.id, html.unescape(services.tr("catat_by", name=actor.name)))
-        await _step(uow, services, incident, target, RESULT_OF[action], by_desk, chat_id, now)
+        # The desk person's own name, marked as recorded by the desk: every card and the timeline say
+        # "dicatat Call Center: Rina" in the reader's language, rendered when shown.
+        await _step(uow, services, incident, target, RESULT_OF[action], actor, chat_id, now, by_desk=True)
         if note.strip():
-            target.note, target.note_at, target.note_by_name = note.strip()[:1000], now, by_desk.name
-            uow.repo.event(now, "note", incident_id=incident.id, actor_id=actor.id, actor_name=by_desk.name,
-                           chat_id=chat_id, agency_key=agency, detail={"note": note.strip()[:1000]})
+            target.note, target.note_at, target.note_by_name = note.strip()[:1000], now, actor.name
+            target.note_by_desk = True
+            uow.repo.event(now, "note", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
+                           chat_id=chat_id, agency_key=agency, detail={"note": note.strip()[:1000], "by_desk": True})
         await after_change(uow, services, incident, now)
         await uow.commit()
         return DeskResult("catat_done", {"agency": name, "number": incident.number,
@@ -60,7 +61,8 @@ UPDATE_MAX = 500
 
 async def post_update(services: Services, actor: Actor, chat_id: int, private: bool, number: str, text: str,
                       now: datetime) -> DeskResult:
-    """/kabari <nomor> <teks>: one reply to the card in every group that has one; every card shows it."""
+    """/kabari <nomor> <teks>: one message to every group of the incident, as a reply to its card there (after
+    the card, when the card is still on its way); every card shows it."""
     text = text.strip()[:UPDATE_MAX]
     async with services.db.uow() as uow:
         incident = await _gated_incident(uow, services, actor, chat_id, private, number, now)
@@ -69,12 +71,44 @@ async def post_update(services: Services, actor: Actor, chat_id: int, private: b
         uow.repo.event(now, "update", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
                        chat_id=chat_id, detail={"note": text})
         notice = services.tr("kabari_notice", number=incident.number, text=text, name=actor.name)
-        first_copy: dict[str, int] = {}
-        for posted in await uow.repo.posted_messages(incident.id):
-            first_copy.setdefault(posted.agency_key, posted.message_id)
-        for agency_key, message_id in first_copy.items():
-            deliveries.notice_to_agency(uow.repo, agency_key, notice, now, incident.id, reply_to=message_id)
+        groups = [t.agency_key for t in await uow.repo.targets(incident.id)
+                  if t.status not in DECLINES and await uow.repo.group_by_key(t.agency_key) is not None]
+        for agency_key in groups:
+            deliveries.notice_to_agency(uow.repo, agency_key, notice, now, incident.id, reply_to_card=True)
         incident.updated_at = now
         await deliveries.enqueue_card_edits(uow.repo, incident.id, now)
         await uow.commit()
-        return DeskResult("kabari_done", {"number": incident.number, "groups": str(len(first_copy))})
+        return DeskResult("kabari_done", {"number": incident.number, "groups": str(len(groups))})
+
+
+REASON_MAX = 300
+
+
+async def release(services: Services, actor: Actor, chat_id: int, private: bool, number: str, agency: str,
+                  reason: str, now: datetime) -> DeskResult:
+    """/lepas <nomor> <instansi> [alasan]: a wrongly routed agency is taken off the incident — its chase stops,
+    its copy says so (without buttons), every other copy shows it, and the timeline keeps who and why."""
+    reason = reason.strip()[:REASON_MAX]
+    async with services.db.uow() as uow:
+        incident = await _gated_incident(uow, services, actor, chat_id, private, number, now)
+        if isinstance(incident, DeskResult):
+            return incident
+        if agency not in services.rules.agencies:
+            return DeskResult("lepas_unknown_agency", {"value": agency, "keys": ", ".join(services.rules.agencies)})
+        name = services.rules.agency_name(agency)
+        target = await uow.repo.target(incident.id, agency)
+        if target is None or services.rules.agency_kind(agency) != AgencyKind.RESPONDER:
+            return DeskResult("lepas_not_target", {"agency": name, "number": incident.number})
+        if incident.status == IncidentStatus.CLOSED:
+            return DeskResult("lepas_closed", {"number": incident.number})
+        if target.status in (TargetStatus.RELEASED, TargetStatus.DONE):
+            return DeskResult("lepas_refused", {"agency": name, "number": incident.number,
+                                                "step": services.tr(f"step_word.{target.status}")})
+        await _step(uow, services, incident, target, TargetStatus.RELEASED, actor, chat_id, now)
+        if reason:  # the step says who; this says why
+            uow.repo.event(now, "released", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
+                           chat_id=chat_id, agency_key=agency, detail={"note": reason})
+            target.note, target.note_at, target.note_by_name, target.note_by_desk = reason, now, actor.name, True
+        await after_change(uow, services, incident, now)
+        await uow.commit()
+        return DeskResult("lepas_done", {"agency": name, "number": incident.number})

@@ -34,6 +34,7 @@ SETTLES = {
     TargetStatus.DONE: ("acknowledge", "on_scene", "update", "resolve"),
     TargetStatus.DECLINED: ("acknowledge", "on_scene", "update", "resolve"),  # no chase of an agency that said no
     TargetStatus.NO_UNIT: ("acknowledge", "on_scene", "update", "resolve"),
+    TargetStatus.RELEASED: ("acknowledge", "on_scene", "update", "resolve"),
 }
 
 
@@ -163,9 +164,7 @@ async def _send_rung(uow: UnitOfWork, services: Services, incident: db.Incident,
         index = sum(1 for _, t in plan[: step + 1] if t == AGENCY)
         text = tr("followup_reminder", index=index, count=count, agency=agency, what=what, number=incident.number,
                   minutes=waited)
-        posted = await uow.repo.posted_for_agency(incident.id, row.agency_key)
-        deliveries.notice_to_agency(uow.repo, row.agency_key, text, now, incident.id,
-                                    posted.message_id if posted else None)
+        deliveries.notice_to_agency(uow.repo, row.agency_key, text, now, incident.id, reply_to_card=True)
         kind = "reminder"
     else:
         text = await escalation_text(uow, services, incident, agency, what, waited)

@@ -20,12 +20,14 @@ from ..domain.lifecycle import (
     decide,
     says_claim,
 )
+from ..domain.model import numbers_in
 from ..domain.rule_schemas import AgencyKind
 from . import deliveries, followups
 from .context import Actor, Services
 from .views import target_views
 
 CALL_CENTER = "call_center"
+DIGEST_NAMED = 10  # numbers of a digest listed when a reply to it names none of them
 _STEP_COLUMN = {TargetStatus.ACKNOWLEDGED: "acknowledged_at", TargetStatus.CLAIMED: "claimed_at",
                 TargetStatus.ON_SCENE: "arrived_at", TargetStatus.DONE: "done_at"}
 # Claiming implies having acknowledged; arriving implies both. Done implies nothing (PLN may finish remotely).
@@ -78,13 +80,18 @@ async def press(services: Services, actor: Actor, chat_id: int, incident_id: int
 
 
 async def reply(services: Services, actor: Actor, chat_id: int, reply_to: int, text: str,
-                now: datetime, message_id: int | None = None, card_of: int | None = None) -> ReplyResult | None:
+                now: datetime, message_id: int | None = None, card_of: int | None = None,
+                about: str | None = None) -> ReplyResult | None:
     """A reply to a card: an agency claims with the text as a note (later replies are progress notes);
-    readers' replies are comments. None when the replied message is not a card. `card_of`: the incident whose
-    step buttons the replied message carries, so that a copy whose send was never recorded works too.
-    `message_id`: the reply itself; the same reply processed again (replayed from the inbox) adds nothing."""
+    readers' replies are comments. None when the replied message is about no incident. `card_of`: the incident
+    whose step buttons the replied message carries, so that a copy whose send was never recorded works too;
+    `about`: the one incident number the replied message (the bot's) names, for a reminder whose send was never
+    recorded. `message_id`: the reply itself; the same reply processed again (replayed from the inbox) adds
+    nothing."""
     async with services.db.uow() as uow:
-        incident = await _replied_incident(uow, chat_id, reply_to, card_of, now)
+        incident = await _replied_incident(uow, chat_id, reply_to, card_of, now, about, text)
+        if isinstance(incident, list):  # a digest of several reports, and the reply names none of them
+            return ReplyResult("reply_digest_which", ", ".join(incident[:DIGEST_NAMED]))
         if incident is None:
             return None
         note = text.strip()[:1000]
@@ -104,7 +111,7 @@ async def reply(services: Services, actor: Actor, chat_id: int, reply_to: int, t
         target = acting
         uow.repo.event(now, "note", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
                        chat_id=chat_id, agency_key=target.agency_key, detail=detail)
-        target.note, target.note_at, target.note_by_name = note, now, actor.name
+        target.note, target.note_at, target.note_by_name, target.note_by_desk = note, now, actor.name, False
         kind = "reply_noted"
         if incident.status == IncidentStatus.CLOSED:
             kind = "reply_closed"
@@ -124,15 +131,15 @@ async def _tell_call_center(uow: UnitOfWork, services: Services, incident: db.In
     """An agency said no: the call center hears it at once, as a reply to its copy of the card."""
     text = services.tr("decline_alert", number=incident.number, agency=services.rules.agency_name(target.agency_key),
                        step=services.tr(f"step_word.{target.status}"), name=actor.name)
-    posted = await uow.repo.posted_for_agency(incident.id, CALL_CENTER)
-    deliveries.notice_to_agency(uow.repo, CALL_CENTER, text, now, incident_id=incident.id,
-                                reply_to=posted.message_id if posted else None)
+    deliveries.notice_to_agency(uow.repo, CALL_CENTER, text, now, incident_id=incident.id, reply_to_card=True)
 
 
-async def _replied_incident(uow: UnitOfWork, chat_id: int, reply_to: int, card_of: int | None,
-                            now: datetime) -> db.Incident | None:
-    """The incident a reply is about, locked: a recorded copy of its card, a copy never recorded (adopted now), or
-    any other message the bot sent about it here (a reminder, an escalation, a digest of that one incident)."""
+async def _replied_incident(uow: UnitOfWork, chat_id: int, reply_to: int, card_of: int | None, now: datetime,
+                            about: str | None = None, text: str = "") -> db.Incident | list[str] | None:
+    """The incident a reply is about, locked: a recorded copy of its card, a copy never recorded (adopted now),
+    any other message the bot sent about it here (a reminder, an escalation, a digest — of several, the one the
+    reply names), or a message of the bot's naming it whose send was never recorded (in a group it was sent to).
+    The numbers of a digest of several when the reply names none of them."""
     posted = await uow.repo.posted_message(chat_id, reply_to)
     incident_id = posted.incident_id if posted is not None else card_of
     if incident_id is not None:
@@ -141,8 +148,31 @@ async def _replied_incident(uow: UnitOfWork, chat_id: int, reply_to: int, card_o
                                                                              now)):
             return incident
         return None
-    sent_about = await uow.repo.incident_of_sent(chat_id, reply_to)
-    return await uow.repo.lock_incident(sent_about) if sent_about is not None else None
+    sent_about = await uow.repo.incidents_of_sent(chat_id, reply_to)
+    if len(sent_about) > 1:
+        return await _named_in_digest(uow, sent_about, text)
+    if sent_about:
+        return await uow.repo.lock_incident(sent_about.pop())
+    return await _named_by_unrecorded(uow, chat_id, about) if about else None
+
+
+async def _named_in_digest(uow: UnitOfWork, incident_ids: set[int], text: str) -> db.Incident | list[str]:
+    """A reply to a digest of several reports counts for the one report it names; otherwise which one?"""
+    rows = [row for i in sorted(incident_ids) if (row := await uow.repo.incident(i)) is not None]
+    named = [row for row in rows if row.number in numbers_in(text)]
+    if len(named) == 1:
+        return await uow.repo.lock_incident(named[0].id) or [r.number for r in rows]
+    return [r.number for r in rows]
+
+
+async def _named_by_unrecorded(uow: UnitOfWork, chat_id: int, number: str) -> db.Incident | None:
+    """A message of the bot's about one incident, sent here but not recorded (its answer was lost or is late):
+    it counts like the card, in a group the incident was sent to."""
+    row = await uow.repo.incident_by_number(number)
+    group = await uow.repo.group_by_chat(chat_id)
+    if row is None or group is None or await uow.repo.target(row.id, group.agency_key) is None:
+        return None
+    return await uow.repo.lock_incident(row.id)
 
 
 async def _seen(uow: UnitOfWork, incident_id: int, chat_id: int, actor_id: int, message_id: int) -> bool:
@@ -182,16 +212,19 @@ async def acting_target(uow: UnitOfWork, services: Services, actor: Actor, chat_
 
 
 async def _step(uow: UnitOfWork, services: Services, incident: db.Incident, target: db.IncidentTarget,
-                to: TargetStatus, actor: Actor, chat_id: int, now: datetime) -> None:
+                to: TargetStatus, actor: Actor, chat_id: int, now: datetime, by_desk: bool = False) -> None:
+    """One agency's step; `by_desk`: the call center recorded it for the agency (the name is the desk person's)."""
     before = target.status
     for implied in (*_IMPLIED.get(to, ()), to):
         column = _STEP_COLUMN.get(implied)  # a decline has no column of its own: status_at says when
         if column is not None and getattr(target, column) is None:
             setattr(target, column, now)
     target.status, target.status_at, target.status_by, target.status_by_name = to, now, actor.id, actor.name
+    target.status_by_desk = by_desk
     incident.updated_at = now
     uow.repo.event(now, "step", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name, chat_id=chat_id,
-                   agency_key=target.agency_key, from_state=before, to_state=to)
+                   agency_key=target.agency_key, from_state=before, to_state=to,
+                   detail={"by_desk": True} if by_desk else None)
     await followups.on_step(uow, services, incident, target.agency_key, before, to, now)
     await followups.on_news(uow, services, incident, target.agency_key, now)
 

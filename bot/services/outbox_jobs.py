@@ -3,7 +3,7 @@ a ready text, and in a surge one digest of many new posts or ready texts."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..db import models as db
 from ..db.mappers import to_domain
@@ -88,8 +88,14 @@ async def job_for(uow: UnitOfWork, services: Services, delivery: db.Delivery, ro
                 await fail(uow, services, delivery, "no_group", now)
                 return None
             chat_id = group.chat_id
-        return Outgoing(delivery.id, chat_id, delivery.text, delivery.kind, route,
-                        reply_to=delivery.reply_to_message_id)
+        reply_to = delivery.reply_to_message_id
+        if delivery.reply_to_card and delivery.incident_id is not None and delivery.agency_key:
+            posted = await uow.repo.posted_for_agency(delivery.incident_id, delivery.agency_key)
+            if posted is None and await uow.repo.card_waiting(delivery.incident_id, delivery.agency_key):
+                _after_the_card(delivery, now)
+                return None
+            reply_to = posted.message_id if posted else None
+        return Outgoing(delivery.id, chat_id, delivery.text, delivery.kind, route, reply_to=reply_to)
     if delivery.kind == DeliveryKind.CHART:
         group = await uow.repo.group_by_key(delivery.agency_key or "")
         if group is None:
@@ -112,6 +118,15 @@ async def job_for(uow: UnitOfWork, services: Services, delivery: db.Delivery, ro
                         delivery.message_id, buttons, incident.updated_at)
     return Outgoing(delivery.id, group.chat_id, text, delivery.kind, route, buttons=buttons,
                     rendered_version=incident.updated_at)
+
+
+# How long a reply waits before looking again for its card, which is still on its way to the group.
+CARD_WAIT = timedelta(seconds=2)
+
+
+def _after_the_card(delivery: db.Delivery, now: datetime) -> None:
+    """A text about an incident goes after its card in that group, as a reply to it: not yet."""
+    delivery.next_attempt_at, delivery.lease_until, delivery.leased_by = now + CARD_WAIT, None, None
 
 
 async def _card(uow: UnitOfWork, services: Services, incident: db.Incident,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..db import models as db
-from ..domain.lifecycle import IncidentStatus, Verdict
+from ..domain.lifecycle import IncidentStatus, TargetStatus, Verdict
 from .context import Actor, Services
 from .lifecycle import acting_target
 
@@ -32,6 +32,8 @@ async def reveal_phone(services: Services, actor: Actor, chat_id: int, incident_
         acting = await acting_target(uow, services, actor, chat_id, incident)
         if not isinstance(acting, db.IncidentTarget):
             return Reveal(acting[0], incident.number, acting[1])
+        if acting.status == TargetStatus.RELEASED:  # taken off the incident by the desk (/lepas)
+            return Reveal(Verdict.NOT_TARGET, incident.number, acting.agency_key)
         if incident.status == IncidentStatus.CLOSED:
             return Reveal(Verdict.CLOSED, incident.number, acting.agency_key)
         if not incident.caller_phone:

@@ -13,7 +13,7 @@ async def target_views(uow: UnitOfWork, services: Services, incident_id: int) ->
     """The responding agencies' progress (readers have no steps)."""
     rules = services.rules
     return [TargetView(t.agency_key, rules.agency_name(t.agency_key), TargetStatus(t.status), t.status_at,
-                       t.status_by_name, t.note)
+                       t.status_by_name, t.note, bool(t.status_by_desk))
             for t in await uow.repo.targets(incident_id) if rules.agency_kind(t.agency_key) == AgencyKind.RESPONDER]
 
 

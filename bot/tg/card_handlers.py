@@ -8,6 +8,7 @@ from telegram.ext import ApplicationHandlerStop
 from ..clock import utcnow
 from ..domain.callback_data import AgencyPress, PhonePress, card_incident
 from ..domain.lifecycle import Action, TargetStatus, Verdict
+from ..domain.model import numbers_in
 from ..domain.privacy import show_phone
 from ..services import lifecycle, reveal
 from ..services.context import Services
@@ -71,9 +72,10 @@ async def card_reply(update: Update, context: Context) -> None:
     message, svc = got.message, context.services
     if message.reply_to_message is None or message.text is None:
         return
-    result = await lifecycle.reply(svc, got.actor, got.chat.id, message.reply_to_message.message_id,
-                                   message.text, utcnow(), message_id=message.message_id,
-                                   card_of=card_of(message.reply_to_message, context))
+    replied = message.reply_to_message
+    result = await lifecycle.reply(svc, got.actor, got.chat.id, replied.message_id, message.text, utcnow(),
+                                   message_id=message.message_id, card_of=card_of(replied, context),
+                                   about=named_by_bot(replied, context))
     if result is None:
         return
     agency = svc.rules.agency_name(result.agency_key) if result.agency_key else ""
@@ -82,6 +84,14 @@ async def card_reply(update: Update, context: Context) -> None:
                                 user_id=got.user.id))
     context.wake_sender()
     raise ApplicationHandlerStop
+
+
+def named_by_bot(message: object, context: Context) -> str | None:
+    """The one incident number a message of the bot's names (a reminder, an alert), else None."""
+    if not isinstance(message, Message) or message.from_user is None or message.from_user.id != context.bot.id:
+        return None
+    numbers = numbers_in(message.text or "")
+    return numbers[0] if len(numbers) == 1 else None
 
 
 def card_of(message: object, context: Context) -> int | None:

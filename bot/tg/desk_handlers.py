@@ -1,5 +1,5 @@
-"""Handlers for the call center desk: /tutup, /buka, /tambah, /prioritas, /catatan, /catat, /kabari, /tunda, /status,
-/aktif, and the call taker's answer after calling the caller back."""
+"""Handlers for the call center desk: /tutup, /buka, /tambah, /prioritas, /catatan, /catat, /kabari, /lepas, /ubah,
+/tunda, /status, /aktif, and the call taker's answer after calling the caller back."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ..domain.render import render_card
 from ..domain.timeline import active_lines, render_timeline
 from ..i18n import Html
 from ..i18n.text import fit
-from ..services import desk, desk_acts
+from ..services import corrections, desk, desk_acts
 from ..services.context import Services
 from .common import Said, answer, pressed, reply, said
 from .context import Context
@@ -51,6 +51,17 @@ async def _record_step(svc: Services, got: Said, args: list[str]) -> desk.DeskRe
 async def _post_update(svc: Services, got: Said, args: list[str]) -> desk.DeskResult:
     return await desk_acts.post_update(svc, got.actor, got.chat.id, got.private, args[0], " ".join(args[1:]),
                                        utcnow())
+
+
+async def _release(svc: Services, got: Said, args: list[str]) -> desk.DeskResult:
+    return await desk_acts.release(svc, got.actor, got.chat.id, got.private, args[0], args[1].lower(),
+                                   " ".join(args[2:]), utcnow())
+
+
+async def _edit_report(svc: Services, got: Said, args: list[str]) -> desk.DeskResult:
+    # The lines after the number, as typed (the arguments have lost the line breaks the keys need).
+    body = (got.message.text or "").split(None, 2)[2] if len(args) > 1 else ""
+    return await corrections.edit_report(svc, got.actor, got.chat.id, got.private, args[0], body, utcnow())
 
 
 async def _snooze(svc: Services, got: Said, args: list[str]) -> desk.DeskResult:
@@ -108,6 +119,16 @@ async def catat(update: Update, context: Context) -> None:
 async def kabari(update: Update, context: Context) -> None:
     """/kabari <nomor> <teks>: a short update to every group of the incident."""
     await _run_desk(update, context, "usage.kabari", 2, _post_update)
+
+
+async def lepas(update: Update, context: Context) -> None:
+    """/lepas <nomor> <instansi> [alasan]: take a wrongly routed agency off an incident."""
+    await _run_desk(update, context, "usage.lepas", 2, _release)
+
+
+async def ubah(update: Update, context: Context) -> None:
+    """/ubah <nomor> + `kunci: nilai` lines: correct a filed report."""
+    await _run_desk(update, context, "usage.ubah", 1, _edit_report)
 
 
 async def tunda(update: Update, context: Context) -> None:

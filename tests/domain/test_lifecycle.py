@@ -17,7 +17,7 @@ from bot.domain.lifecycle import (
 
 P, A, C, S, D = (TargetStatus.PENDING, TargetStatus.ACKNOWLEDGED, TargetStatus.CLAIMED, TargetStatus.ON_SCENE,
                  TargetStatus.DONE)
-X, N = TargetStatus.DECLINED, TargetStatus.NO_UNIT
+X, N, R = TargetStatus.DECLINED, TargetStatus.NO_UNIT, TargetStatus.RELEASED
 OK, ALREADY, NOT_NOW = Verdict.OK, Verdict.ALREADY, Verdict.NOT_NOW
 
 TABLE = {
@@ -29,6 +29,7 @@ TABLE = {
     D: (ALREADY, ALREADY, ALREADY, ALREADY, ALREADY, ALREADY),
     X: (ALREADY, ALREADY, ALREADY, ALREADY, ALREADY, ALREADY),
     N: (ALREADY, ALREADY, ALREADY, ALREADY, ALREADY, ALREADY),
+    R: (ALREADY, ALREADY, ALREADY, ALREADY, ALREADY, ALREADY),  # released by the desk (/lepas): out
 }
 ACTIONS = (Action.ACK, Action.CLAIM, Action.ARRIVE, Action.DONE, Action.DECLINE, Action.NO_UNIT)
 

@@ -12,6 +12,7 @@ from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess
 
 from .conftest import bind_all_groups
+from .settle import wait_recorded
 
 pytestmark = pytest.mark.e2e
 NUMBER = re.compile(r"112-\d{4}-\d{5}")
@@ -66,3 +67,12 @@ def test_in_a_surge_every_group_sees_every_report_within_about_a_minute(process:
     assert fake.wait_for_answer(fake.press(world.DAMKAR_STAFF, world.GROUPS["damkar"], card.message_id, data))
     fake.wait_until(lambda: "Damkar: 🚗 berangkat" in fake.wait_for_message(
         world.GROUPS["damkar"], f"LAPORAN {number}").text, timeout=60, what="the claim on the new card")
+    # A reply to the digest of several reports: the bot asks which one; a reply naming one counts for that one.
+    damkar, listed = world.GROUPS["damkar"], NUMBER.findall(damkar_digest.text)
+    wait_recorded(fake, process, [damkar_digest])
+    fake.send_text(world.DAMKAR_STAFF, damkar, "siap", reply_to=damkar_digest.message_id)
+    assert listed[1] in fake.wait_for_message(damkar, "berisi beberapa laporan").text
+    fake.send_text(world.DAMKAR_STAFF, damkar, f"{listed[1]} OTW 1 unit", reply_to=damkar_digest.message_id)
+    assert listed[1] in fake.wait_for_message(damkar, "Damkar berangkat untuk").text
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/status {listed[1]}")
+    assert "Damkar: 🚗 berangkat" in fake.wait_for_message(world.CALL_TAKER, f"Riwayat {listed[1]}").text
