@@ -132,6 +132,7 @@ class Sent:
     edits: list[str] = field(default_factory=list)
     file_size: int = 0
     file: bytes | None = None  # what a sendPhoto / sendDocument uploaded
+    url: str | None = None  # a photo sent by URL (bmkg-topics)
 
     def buttons(self) -> list[tuple[str, str]]:
         rows = (self.reply_markup or {}).get("inline_keyboard", [])
@@ -175,6 +176,7 @@ class FakeTelegram:
         self._ready = threading.Event()
         self._new_update: asyncio.Event | None = None
         self.url = ""
+        self.unfetchable_urls: set[str] = set()  # bmkg-topics: photo URLs Telegram cannot fetch
 
     # lifecycle ------------------------------------------------------------------------------------------------
     def start(self) -> FakeTelegram:
@@ -606,6 +608,8 @@ class FakeTelegram:
         return self._send_file(params, "document")
 
     def _send_file(self, params: dict[str, Any], kind: str) -> Any:
+        if kind == "photo" and isinstance(params.get("photo"), str):
+            return self._send_photo_url(params)
         chat = self._writable_chat(params)
         payload = params.get(kind)
         if not isinstance(payload, bytes) or not payload:
@@ -745,6 +749,25 @@ class FakeTelegram:
 
     def _violation(self, what: str) -> None:
         self.violations.append(what)
+
+    # --- bmkg-topics: a photo given by URL (Telegram fetches it) ---------------------------------------------------
+    def fail_photo_urls(self, *urls: str) -> None:
+        """Telegram cannot fetch these URLs (sendPhoto answers 400 'failed to get HTTP URL content')."""
+        with self._lock:
+            self.unfetchable_urls.update(urls)
+
+    def _send_photo_url(self, params: dict[str, Any]) -> Any:
+        chat = self._writable_chat(params)
+        url = str(params["photo"])
+        if not url.startswith(("http://", "https://")):
+            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        if url in self.unfetchable_urls:
+            raise ApiError(400, "Bad Request: failed to get HTTP URL content")
+        caption = str(params.get("caption", ""))
+        plain = self._check_text(caption, params.get("parse_mode"), "photo caption", limit=1024) if caption else ""
+        sent = Sent(chat["id"], 0, caption, plain, self._check_markup(params.get("reply_markup")),
+                    self._reply_to(chat["id"], params), kind="photo", url=url)
+        return self._post(chat, sent)
 
 
 class ApiError(Exception):
