@@ -21,7 +21,7 @@ from .db.engine import make_engine, make_session_factory
 from .db.uow import Database
 from .domain.rule_schemas import ambiguous_durations
 from .i18n import Catalogue
-from .rules_loader import RulesError, load_rules
+from .rules_loader import RulesError, load_bmkg_rules, load_rules
 from .services import people
 from .services.context import Services
 
@@ -114,7 +114,8 @@ def _services(settings: Settings) -> tuple[Services, Callable[[], Coroutine[Any,
     rules = load_rules(settings.rules_dir).in_language(settings.language)
     engine = make_engine(settings.database_url)
     services = Services(Database(make_session_factory(engine)), rules, settings.tz, Catalogue(settings.language),
-                        frozenset(settings.admin_ids), settings.lapor_per_minute, settings.draft_expiry)
+                        frozenset(settings.admin_ids), settings.lapor_per_minute, settings.draft_expiry,
+                        load_bmkg_rules(settings.rules_dir, rules))
     return services, engine.dispose
 
 
@@ -148,7 +149,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         from .tg.webhook import webhook_settings
 
         webhook_settings(settings)  # a missing setting stops start-up with its name
-    load_rules(settings.rules_dir)
+    load_bmkg_rules(settings.rules_dir, load_rules(settings.rules_dir))
     _require_current_schema(settings)
     asyncio.set_event_loop(asyncio.new_event_loop())
     services, dispose = _services(settings)
@@ -237,6 +238,7 @@ def _db_downgrade(settings: Settings, args: argparse.Namespace) -> int:
 
 def _rules_check(settings: Settings, args: argparse.Namespace) -> int:
     rules = load_rules(settings.rules_dir)
+    load_bmkg_rules(settings.rules_dir, rules)
     print(f"Aturan sah: {len(rules.categories)} kategori, {len(rules.agencies)} instansi, "
           f"{len(rules.routing.routes)} rute, {len(rules.gazetteer.kecamatan)} kecamatan, "
           f"{len(rules.gazetteer.villages)} kelurahan/desa.")

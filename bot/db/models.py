@@ -293,3 +293,38 @@ class InboxUpdate(Base):
     received_by: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class BmkgQuake(Base):
+    """A BMKG earthquake event seen by the feed (its time and coordinates are its key), and the incident it made."""
+
+    __tablename__ = "bmkg_quake"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_key: Mapped[str] = mapped_column(String(80), unique=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    magnitude: Mapped[float] = mapped_column(Float)
+    depth_km: Mapped[float | None] = mapped_column(Float)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # what BMKG said last: a change is a revision
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FeedState(Base):
+    """An outside feed (BMKG's JSON and CAP): last good poll, last error, validators for conditional requests."""
+
+    __tablename__ = "feed_state"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_ok_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    etag: Mapped[str | None] = mapped_column(String(200))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CapAlert(Base):
+    """A BMKG CAP warning already posted (by its identifier): once per alert."""
+
+    __tablename__ = "cap_alert"
+    identifier: Mapped[str] = mapped_column(String(200), primary_key=True)
+    posted_at: Mapped[datetime] = mapped_column(UtcDateTime)

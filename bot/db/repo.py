@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import model as dm
 from .dialect import fits
+from .feed_queries import FeedQueries
 from .inbox_queries import InboxQueries
 from .incident_queries import IncidentQueries
 from .mappers import draft_to_domain, group_to_domain, person_to_domain
@@ -19,7 +20,7 @@ from .report_queries import ReportQueries
 from .schedule_queries import ScheduleQueries
 
 
-class Repository(IncidentQueries, ScheduleQueries, OutboxQueries, InboxQueries, ReportQueries):
+class Repository(IncidentQueries, ScheduleQueries, OutboxQueries, InboxQueries, ReportQueries, FeedQueries):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 

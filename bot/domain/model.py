@@ -84,6 +84,7 @@ class DeliveryKind(StrEnum):
     CONFIRM = "confirm"  # the call taker is asked to confirm with the caller
     CHART = "chart"      # the monthly chart, drawn when it is sent
     DIGEST = "digest"    # several due rows sent as one message: a send's kind, never a row's
+    PHOTO = "photo"      # a picture by URL (BMKG's shakemap), as a reply to the agency's card
 
 
 class DeliveryPriority(IntEnum):

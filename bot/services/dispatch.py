@@ -33,7 +33,7 @@ class Route:
 
 
 # New posts, whose message id is unknown until Telegram accepts them.
-NOTED_KINDS = (DeliveryKind.CARD, DeliveryKind.NOTICE)
+NOTED_KINDS = (DeliveryKind.CARD, DeliveryKind.NOTICE, DeliveryKind.PHOTO)
 UNKNOWN_VERSION = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -55,6 +55,7 @@ class Outgoing:
     reply_to: int | None = None
     chart_month: str | None = None  # a chart delivery: the month to draw (rendered after the claim)
     delivery_ids: tuple[int, ...] = ()  # a digest: every new post it stands for
+    photo_url: str | None = None  # a photo delivery: the picture's URL (`text` is its caption)
 
 
 @dataclass(frozen=True)

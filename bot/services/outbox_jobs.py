@@ -100,6 +100,8 @@ async def job_for(uow: UnitOfWork, services: Services, delivery: db.Delivery, ro
     if incident is None:
         await fail(uow, services, delivery, "no_group", now)
         return None
+    if delivery.kind == DeliveryKind.PHOTO:
+        return await _photo_job(uow, services, delivery, incident, route, now)
     if delivery.kind == DeliveryKind.CONFIRM:
         return _confirm_job(services, delivery, incident, route)
     group = await uow.repo.group_by_key(delivery.agency_key or "")
@@ -140,3 +142,17 @@ def _confirm_job(services: Services, delivery: db.Delivery, incident: db.Inciden
         text = Html(text + "\n" + delivery.text)
     assert delivery.chat_id is not None
     return Outgoing(delivery.id, delivery.chat_id, text, DeliveryKind.CONFIRM, route, buttons=(buttons,))
+
+
+async def _photo_job(uow: UnitOfWork, services: Services, delivery: db.Delivery, incident: db.Incident,
+                     route: Route, now: datetime) -> Outgoing | None:
+    """A picture for an agency's group, as a reply to its card there (sent first: new posts go first)."""
+    group = await uow.repo.group_by_key(delivery.agency_key or "")
+    if group is None or not delivery.text:
+        await fail(uow, services, delivery, "no_group", now)
+        return None
+    posted = await uow.repo.posted_for_agency(incident.id, group.agency_key)
+    caption = services.tr("bmkg_shakemap_caption", number=incident.number)
+    return Outgoing(delivery.id, group.chat_id, caption, DeliveryKind.PHOTO, route,
+                    reply_to=posted.message_id if posted and posted.chat_id == group.chat_id else None,
+                    photo_url=delivery.text)

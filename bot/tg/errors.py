@@ -30,6 +30,15 @@ def is_content_error(exc: BaseException) -> bool:
     return isinstance(exc, BadRequest) and any(s in exc.message.lower() for s in _CONTENT)
 
 
+# What Telegram says when it cannot fetch a picture given by URL (the page is down, not an image, too large).
+_URL = ("wrong file identifier/http url specified", "failed to get http url content",
+        "wrong type of the web page content", "wrong remote file identifier")
+
+
+def is_url_error(exc: BaseException) -> bool:
+    return isinstance(exc, BadRequest) and any(s in exc.message.lower() for s in _URL)
+
+
 def classify(exc: TelegramError) -> SendResult:
     """What an error from Telegram means for the delivery that caused it."""
     detail = f"{type(exc).__name__}: {exc.message}"[:300]

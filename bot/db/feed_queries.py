@@ -1,0 +1,47 @@
+"""Queries about outside feeds: BMKG events seen, each feed's state, CAP alerts posted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .dialect import insert_for
+from .models import BmkgQuake, CapAlert, FeedState
+
+
+class FeedQueries:
+    session: AsyncSession
+
+    async def bmkg_quake(self, event_key: str) -> BmkgQuake | None:
+        return await self.session.scalar(select(BmkgQuake).where(BmkgQuake.event_key == event_key))
+
+    async def claim_bmkg_quake(self, event_key: str, magnitude: float, depth_km: float | None, fingerprint: str,
+                               now: datetime) -> BmkgQuake | None:
+        """The event's row, new: None when another poll (another instance) stored it first."""
+        insert = insert_for(self.session)
+        result = await self.session.execute(
+            insert(BmkgQuake).values(event_key=event_key, magnitude=magnitude, depth_km=depth_km,
+                                     fingerprint=fingerprint, first_seen_at=now, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["event_key"]).returning(BmkgQuake.id))
+        new_id = result.scalar_one_or_none()
+        return await self.session.get(BmkgQuake, new_id) if new_id is not None else None
+
+    async def feed_state(self, name: str, now: datetime) -> FeedState:
+        row = await self.session.get(FeedState, name)
+        if row is None:
+            row = FeedState(name=name, updated_at=now)
+            self.session.add(row)
+        return row
+
+    async def feed_states(self) -> list[FeedState]:
+        return list((await self.session.scalars(select(FeedState).order_by(FeedState.name))).all())
+
+    async def claim_cap_alert(self, identifier: str, now: datetime) -> bool:
+        """True the first time an alert is seen (then it is posted); False ever after."""
+        insert = insert_for(self.session)
+        result = await self.session.execute(
+            insert(CapAlert).values(identifier=identifier, posted_at=now)
+            .on_conflict_do_nothing(index_elements=["identifier"]).returning(CapAlert.identifier))
+        return result.scalar_one_or_none() is not None
