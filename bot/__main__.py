@@ -104,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     gadd.add_argument("--chat-id", type=int, required=True)
     gadd.add_argument("--key", required=True)
     gadd.add_argument("--title")
+    gadd.add_argument("--topic", type=int, help="topik grup forum (message_thread_id); tanpa ini: seluruh grup")
     gadd.set_defaults(func=_groups_add)
     groups.add_parser("list").set_defaults(func=_groups_list)
     cli_data.add_commands(sub, _with_services)
@@ -279,20 +280,23 @@ def _users_remove(settings: Settings, args: argparse.Namespace) -> int:
 
 def _groups_add(settings: Settings, args: argparse.Namespace) -> int:
     async def bind(s: Services) -> people.Binding:
-        return await people.bind_group(s, None, args.chat_id, args.title, args.key, utcnow())
+        return await people.bind_group(s, None, args.chat_id, args.title, args.key, utcnow(), args.topic)
 
+    if args.topic is not None and args.topic <= 0:
+        raise CliError("--topic harus nomor topik (message_thread_id) yang positif.")
     try:
         binding = _with_services(settings, bind)
     except people.UnknownAgency as exc:
         raise CliError(f"Kunci instansi '{exc}' tidak ada di aturan.") from exc
     moved = f" (dipindah dari grup {binding.previous_chat_of_key})" if binding.previous_chat_of_key else ""
-    print(f"Grup {args.chat_id} terikat ke {args.key}{moved}.")
+    topic = f", topik {args.topic}" if args.topic else ""
+    print(f"Grup {args.chat_id}{topic} terikat ke {args.key}{moved}.")
     return 0
 
 
 def _groups_list(settings: Settings, args: argparse.Namespace) -> int:
     for g in _with_services(settings, people.list_groups):
-        print(f"{g.agency_key}\t{g.chat_id}\t{g.status}\t{g.title or ''}")
+        print(f"{g.agency_key}\t{g.chat_id}\t{g.thread_id or '-'}\t{g.status}\t{g.title or ''}")
     return 0
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -64,12 +65,15 @@ class Person(Base):
 
 
 class AgencyGroup(Base):
-    """The Telegram group bound to an agency key (one group per key, one key per group)."""
+    """The Telegram group, or topic of a forum supergroup, bound to an agency key (one place per key, one key per
+    place: several agencies may share a supergroup, each in its own topic)."""
 
     __tablename__ = "agency_group"
+    __table_args__ = (UniqueConstraint("chat_id", "thread_id", name="uq_agency_group_chat_thread"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agency_key: Mapped[str] = mapped_column(String(40), unique=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    thread_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # 0: the whole group
     title: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(20), default="ok")
     status_reason: Mapped[str | None] = mapped_column(String(100))

@@ -114,13 +114,15 @@ class GroupStatus(StrEnum):
 
 @dataclass(frozen=True)
 class AgencyGroup:
-    """The Telegram group bound to an agency key (one group per key, one key per group)."""
+    """The Telegram group bound to an agency key (one group per key, one key per group), or a topic of a forum
+    supergroup (several agencies may share the supergroup, each in its topic)."""
 
     agency_key: str
     chat_id: int
     title: str | None
     status: str  # a GroupStatus
     status_reason: str | None = None
+    thread_id: int | None = None  # the forum topic (message_thread_id); None: the whole group
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,7 @@ class OutboxSender:
             png, label = await stats.month_chart(self.services, job.chart_month)
             photo = await self.bot.send_photo(job.chat_id, png, caption=plain_fit(
                 visible(self.services.tr("chart_caption", period=label)), CAPTION_LIMIT),
-                                              rate_limit_args=OUTBOX)
+                                              message_thread_id=job.thread_id, rate_limit_args=OUTBOX)
             return SendResult(SendOutcome.SENT, message_id=photo.message_id)
         if job.kind == "photo" and job.photo_url:
             return await self._photo(job, text)
@@ -168,7 +168,7 @@ class OutboxSender:
         message = await self.bot.send_message(job.chat_id, text, parse_mode=parse_mode,
                                               reply_markup=markup if job.buttons else None, reply_parameters=reply,
                                               link_preview_options=LinkPreviewOptions(is_disabled=True),
-                                              rate_limit_args=OUTBOX)
+                                              message_thread_id=job.thread_id, rate_limit_args=OUTBOX)
         return SendResult(SendOutcome.SENT, message_id=message.message_id)
 
 
@@ -181,7 +181,8 @@ class OutboxSender:
         try:
             message = await self.bot.send_photo(job.chat_id, job.photo_url, caption=plain_fit(visible(caption),
                                                                                             CAPTION_LIMIT),
-                                                reply_parameters=reply, rate_limit_args=OUTBOX)
+                                                reply_parameters=reply, message_thread_id=job.thread_id,
+                                                rate_limit_args=OUTBOX)
         except BadRequest as exc:
             if not is_url_error(exc):
                 raise
@@ -189,5 +190,5 @@ class OutboxSender:
                         job.delivery_id, exc)
             message = await self.bot.send_message(job.chat_id, f"{caption}\n{html.escape(job.photo_url)}",
                                                   parse_mode=ParseMode.HTML, reply_parameters=reply,
-                                                  rate_limit_args=OUTBOX)
+                                                  message_thread_id=job.thread_id, rate_limit_args=OUTBOX)
         return SendResult(SendOutcome.SENT, message_id=message.message_id)

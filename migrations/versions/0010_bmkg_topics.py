@@ -1,5 +1,7 @@
-"""BMKG feeds: one row per earthquake event (its time and coordinates, unique), the state of every feed (last good
-poll, last error, validators for conditional requests) and the CAP warnings already posted
+"""BMKG feeds and forum topics: one row per earthquake event (its time and coordinates, unique), the state of
+every feed (last good poll, last error, validators for conditional requests) and the CAP warnings already posted;
+an agency's binding may be a topic of a forum supergroup (thread_id, 0 = the whole group), so that several agencies
+share one chat
 
 Revision ID: 0010
 Revises: 0006
@@ -18,6 +20,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("agency_group") as batch:
+        batch.add_column(sa.Column("thread_id", sa.BigInteger(), nullable=False, server_default="0"))
+        batch.drop_constraint("uq_agency_group_chat_id", type_="unique")
+        batch.create_unique_constraint("uq_agency_group_chat_thread", ["chat_id", "thread_id"])
     op.create_table(
         "bmkg_quake",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -55,3 +61,8 @@ def downgrade() -> None:
     op.drop_table("cap_alert")
     op.drop_table("feed_state")
     op.drop_table("bmkg_quake")
+    op.execute("DELETE FROM agency_group WHERE thread_id <> 0")  # topic bindings cannot exist without the column
+    with op.batch_alter_table("agency_group") as batch:
+        batch.drop_constraint("uq_agency_group_chat_thread", type_="unique")
+        batch.create_unique_constraint("uq_agency_group_chat_id", ["chat_id"])
+        batch.drop_column("thread_id")
