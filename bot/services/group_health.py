@@ -80,7 +80,10 @@ async def _tell(uow: UnitOfWork, services: Services, group: AgencyGroup, text: s
     """The call center (its group or topic, unless that is the place in trouble) and every admin, privately."""
     call_center = await uow.repo.group_by_key("call_center")
     if call_center is not None and (call_center.chat_id, call_center.thread_id) != (group.chat_id, group.thread_id):
-        deliveries.notice_to_agency(uow.repo, "call_center", text, now)
+        if call_center.thread_id is None:
+            deliveries.notice(uow.repo, call_center.chat_id, text, now)
+        else:  # the call center is a topic of a forum: resolved when sent, to land in the topic
+            deliveries.notice_to_agency(uow.repo, "call_center", text, now)
     for chat in await _alert_chats(uow, services, group):
         deliveries.notice(uow.repo, chat, text, now)
 
