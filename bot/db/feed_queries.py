@@ -38,6 +38,9 @@ class FeedQueries:
     async def feed_states(self) -> list[FeedState]:
         return list((await self.session.scalars(select(FeedState).order_by(FeedState.name))).all())
 
+    async def cap_seen(self, identifier: str) -> bool:
+        return await self.session.get(CapAlert, identifier) is not None
+
     async def claim_cap_alert(self, identifier: str, now: datetime) -> bool:
         """True the first time an alert is seen (then it is posted); False ever after."""
         insert = insert_for(self.session)

@@ -90,6 +90,10 @@ def build_application(settings: Settings, services: Services, webhook: bool = Fa
         app.job_queue.run_repeating(jobs.bmkg_job, interval=settings.bmkg_poll_seconds, first=1, name=BMKG_JOB,
                                     data=jobs.FeedJob(FeedClient(settings.bmkg_timeout), settings.bmkg_base_url),
                                     job_kwargs={"jitter": settings.bmkg_poll_seconds / 10})
+    if settings.bmkg_cap_url:
+        app.job_queue.run_repeating(jobs.cap_job, interval=settings.bmkg_poll_seconds, first=1, name="bmkg-cap",
+                                    data=jobs.FeedJob(FeedClient(settings.bmkg_timeout), settings.bmkg_cap_url),
+                                    job_kwargs={"jitter": settings.bmkg_poll_seconds / 10})
     return app
 
 

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from ..clock import utcnow
 from ..feeds import FeedClient
-from ..services import bmkg, followups, health, scheduled_posts
+from ..services import bmkg, bmkg_warnings, followups, health, scheduled_posts
 from .context import Context
 
 log = logging.getLogger(__name__)
@@ -57,4 +57,19 @@ async def bmkg_job(context: Context) -> None:
         log.warning("BMKG feed: %s", "; ".join(result.errors))
     if result.changed:
         log.info("BMKG feed: new %s, revised %s", result.created, result.revised)
+        context.wake_sender()
+
+
+async def cap_job(context: Context) -> None:
+    """BMKG's weather warnings (CAP), every BMKG_POLL_SECONDS (with jitter): new ones for the city are posted."""
+    assert context.job is not None and isinstance(context.job.data, FeedJob)
+    feed = context.job.data
+    result = await _part("BMKG warnings", bmkg_warnings.poll(context.services, feed.client.get, feed.base_url,
+                                                             utcnow()))
+    if result is None:
+        return
+    if result.errors:
+        log.warning("BMKG warnings: %s", "; ".join(result.errors))
+    if result.changed:
+        log.info("BMKG warnings posted: %s", result.created)
         context.wake_sender()

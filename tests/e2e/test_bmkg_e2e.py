@@ -13,8 +13,9 @@ import pytest
 from bot.clock import utcnow
 from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram, Sent
-from bot.sandbox.fake_bmkg import FakeBMKG, quake
+from bot.sandbox.fake_bmkg import FakeBMKG, cap_alert, quake
 from bot.sandbox.process import BotProcess
+from tests.conftest import WIT
 
 from .steps import NUMBER
 
@@ -33,7 +34,8 @@ def bmkg() -> Iterator[FakeBMKG]:
 @pytest.fixture
 def bmkg_env(process: BotProcess, bmkg: FakeBMKG) -> FakeBMKG:
     """The bot polls the fake BMKG every second, giving up on an answer after two."""
-    process.env.update(BMKG_BASE_URL=bmkg.base_url, BMKG_POLL_SECONDS="1", BMKG_TIMEOUT="2")
+    process.env.update(BMKG_BASE_URL=bmkg.base_url, BMKG_CAP_URL=bmkg.cap_url, BMKG_POLL_SECONDS="1",
+                       BMKG_TIMEOUT="2")
     return bmkg
 
 
@@ -121,3 +123,21 @@ def test_a_feed_outage_is_visible_in_health_and_loses_nothing(
     bmkg.publish(future)
     fake.wait_until(lambda: "future" in (feed_state()["last_error"] or ""), what="the future event in health")
     assert len(quake_cards(fake, "bpbd")) == 1 and running.proc is not None and running.proc.poll() is None
+
+
+def test_a_weather_warning_for_ambon_is_posted_once_as_a_notice_and_one_for_elsewhere_not_at_all(
+        bmkg_env: FakeBMKG, running: BotProcess, fake: FakeTelegram) -> None:
+    bmkg, now = bmkg_env, utcnow()
+    bmkg.warn("CJH20261129001", cap_alert("CJH20261129001", now, now + timedelta(hours=3), "Kota Ambon, Maluku Tengah",
+                                          "Hujan lebat disertai kilat di Kota Ambon", "Hujan Lebat"))
+    bmkg.warn("CBU20261129002", cap_alert("CBU20261129002", now, now + timedelta(hours=3), "Kab. Buru",
+                                          "Angin kencang di Namlea", "Angin Kencang"))
+    expires = (now + timedelta(hours=3)).astimezone(WIT).strftime("%d-%m-%Y %H.%M")
+    for key in ("call_center", "bpbd", "pimpinan", "monitoring"):
+        notice = fake.wait_for_message(world.GROUPS[key], "Peringatan dini cuaca BMKG")
+        assert "Hujan Lebat" in notice.text and f"{expires} WIT" in notice.text and "LAPORAN" not in notice.text
+    polls_after(fake, bmkg, "rss.xml", count=3)
+    for key in ("call_center", "bpbd", "pimpinan", "monitoring", "sar"):
+        notices = [m for m in fake.bot_messages(world.GROUPS[key]) if "Peringatan dini" in m.text]
+        assert len(notices) == (0 if key == "sar" else 1) and "Namlea" not in " ".join(m.text for m in notices)
+    assert not [m for m in fake.bot_messages(world.GROUPS["bpbd"]) if "LAPORAN" in m.text]
