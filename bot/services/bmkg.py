@@ -19,6 +19,7 @@ from .context import Actor, Services
 from .incidents import create_incident
 
 log = logging.getLogger(__name__)
+CITY_RADIUS_KM = 12  # an epicentre farther than this from the centroid lies outside Kota Ambon
 Fetch = Callable[[str, str | None, str | None], Awaitable[Fetched | FetchFailed]]
 
 
@@ -175,7 +176,8 @@ def _report(services: Services, alarm: QuakeAlarm) -> dm.Report:
         if value:
             lines.append(tr(key, text=value))
     return dm.Report(category=rules.category, subtype=rules.subtype, priority=alarm.priority, kecamatan=None,
-                     kecamatan_code=None, village=None, village_code=None, outside_city=not alarm.felt_here,
+                     kecamatan_code=None, village=None, village_code=None,
+                     outside_city=alarm.distance_km > CITY_RADIUS_KM,  # where the epicentre lies
                      # The catalogue escapes parameters for HTML; a report's text is plain (escaped when rendered)
                      address=html.unescape(event.region or tr("bmkg_no_region"))[:300],
                      description=html.unescape("\n".join(lines))[:1500],
