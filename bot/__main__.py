@@ -290,7 +290,7 @@ def _groups_add(settings: Settings, args: argparse.Namespace) -> int:
         raise CliError(f"Kunci instansi '{exc}' tidak ada di aturan.") from exc
     moved = f" (dipindah dari grup {binding.previous_chat_of_key})" if binding.previous_chat_of_key else ""
     topic = f", topik {args.topic}" if args.topic else ""
-    print(f"Grup {args.chat_id}{topic} terikat ke {args.key}{moved}.")
+    print(f"Grup {args.chat_id}{topic} terdaftar sebagai {args.key}{moved}.")
     return 0
 
 

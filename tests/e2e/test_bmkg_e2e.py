@@ -86,6 +86,17 @@ def test_a_strong_quake_near_ambon_becomes_one_incident_with_its_shakemap_and_re
         assert len(quake_cards(fake, key)) == 1, key
         assert len([m for m in fake.bot_messages(world.GROUPS[key]) if m.kind == "photo"]) <= 1
 
+    # A caller reports the shaking: the call center links the call to BMKG's incident, then closes that one.
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, "/lapor\nkategori: gempa\nkecamatan: Sirimau\n"
+                   "alamat: Jl. Sultan Hasanuddin\nketerangan: Gempa terasa kuat, dinding retak")
+    call = NUMBER.search(fake.wait_for_message(world.CALL_TAKER, "Laporan tercatat").text)
+    assert call and call.group(0) != number
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/tutup {call.group(0)} duplikat {number}")
+    fake.wait_for_message(world.CALL_TAKER, f"{call.group(0)} ditutup")
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/tutup {number} tertangani")
+    fake.wait_for_message(world.CALL_TAKER, f"{number} ditutup")
+    fake.wait_until(lambda: "DITUTUP" in cards["monitoring"].text, what="BMKG's incident closed on every copy")
+
 
 def test_a_tsunami_potential_far_away_is_a_critical_incident(
         bmkg_env: FakeBMKG, running: BotProcess, fake: FakeTelegram) -> None:
