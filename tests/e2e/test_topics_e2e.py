@@ -89,6 +89,20 @@ def test_a_closed_topic_is_reported_and_its_card_waits_until_the_topic_opens_aga
     alert = fake.wait_for_message(world.ADMIN, "topik grup forum ditutup")
     assert "SAR" in alert.text
     fake.wait_for_message(world.GROUPS["call_center"], "topik grup forum ditutup")
+    assert not [m for m in fake.in_topic(FORUM, sar) if number in m.text]  # held, not lost
+    assert f"sar\t{FORUM}\t{sar}\tunreachable" in process.cli("groups", "list").stdout
     fake.close_topic(FORUM, sar, closed=False)
     topic_card(fake, sar, number)
-    fake.wait_for_message(world.ADMIN, "SAR (Basarnas)")
+    fake.wait_for_message(world.ADMIN, "dapat dihubungi lagi")
+
+
+def test_a_deleted_topic_holds_the_posts_until_the_agency_is_bound_to_another_topic(
+        forum: tuple[int, int], process: BotProcess, fake: FakeTelegram) -> None:
+    bpbd, sar = forum
+    fake.delete_topic(FORUM, sar)
+    number = file_flood(fake)
+    fake.wait_for_message(world.GROUPS["call_center"], "topik grup forum tidak ditemukan")
+    new_topic = fake.open_topic(FORUM, "SAR (baru)")
+    fake.send_in_topic(world.ADMIN, FORUM, new_topic, "/daftar_grup sar")
+    topic_card(fake, new_topic, number)
+    assert len([m for m in fake.in_topic(FORUM, bpbd) if number in m.text and "LAPORAN" in m.text]) == 1
