@@ -1,14 +1,16 @@
-"""Queries about outside feeds: BMKG events seen, each feed's state, CAP alerts posted."""
+"""Queries about outside feeds (BMKG events seen, each feed's state, CAP alerts posted) and about an agency's
+place moving (a forum topic bound anew)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..domain.model import DeliveryStatus
 from .dialect import insert_for
-from .models import BmkgQuake, CapAlert, FeedState
+from .models import BmkgQuake, CapAlert, Delivery, FeedState
 
 
 class FeedQueries:
@@ -48,3 +50,12 @@ class FeedQueries:
             insert(CapAlert).values(identifier=identifier, posted_at=now)
             .on_conflict_do_nothing(index_elements=["identifier"]).returning(CapAlert.identifier))
         return result.scalar_one_or_none() is not None
+
+    async def hurry_agency(self, agency_key: str, now: datetime) -> int:
+        """An agency was bound to a new place: what waits for it (held for a closed or deleted topic, or backing off)
+        is due now, not at its next retry."""
+        result = await self.session.execute(
+            update(Delivery).where(Delivery.agency_key == agency_key, Delivery.status == DeliveryStatus.PENDING,
+                                   Delivery.next_attempt_at > now, Delivery.lease_until.is_(None))
+            .values(next_attempt_at=now))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -117,6 +117,7 @@ async def bind_group(services: Services, actor: Actor | None, chat_id: int, titl
             if old is not None:
                 await uow.repo.remove_group(old.agency_key)
         await uow.repo.add_group(key, chat_id, title, now, thread_id)
+        await uow.repo.hurry_agency(key, now)  # posts held for its old place go to the new one at once
         uow.repo.event(now, "group_bound", actor_id=actor.id if actor else None,
                        actor_name=actor.name if actor else "cli", chat_id=chat_id, agency_key=key,
                        detail={"previous_chat": previous_chat, "previous_key": previous_key, "thread_id": thread_id})

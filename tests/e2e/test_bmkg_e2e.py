@@ -100,10 +100,14 @@ def test_a_strong_quake_near_ambon_becomes_one_incident_with_its_shakemap_and_re
 
 def test_a_tsunami_potential_far_away_is_a_critical_incident(
         bmkg_env: FakeBMKG, running: BotProcess, fake: FakeTelegram) -> None:
-    bmkg_env.publish(quake(utcnow() - timedelta(minutes=1), -6.9, 131.2, 7.2, 30,
-                           potential="Berpotensi TSUNAMI untuk diteruskan pada masyarakat"))
+    event = quake(utcnow() - timedelta(minutes=1), -6.9, 131.2, 7.2, 30,
+                  potential="Berpotensi TSUNAMI untuk diteruskan pada masyarakat")
+    fake.fail_photo_urls(f"{bmkg_env.base_url}/{event['Shakemap']}")  # Telegram cannot fetch this picture
+    bmkg_env.publish(event)
     card = wait_card(fake, "monitoring", "Gempa M7.2")
     assert "KRITIS" in card.text and "BERPOTENSI TSUNAMI" in card.text
+    link = fake.wait_for_message(world.GROUPS["monitoring"], "Peta guncangan BMKG")  # its link instead, as a reply
+    assert event["Shakemap"] in link.text and link.kind == "text" and link.reply_to == card.message_id
 
 
 def test_a_feed_outage_is_visible_in_health_and_loses_nothing(
