@@ -21,7 +21,7 @@ from .db.engine import make_engine, make_session_factory
 from .db.uow import Database
 from .domain.rule_schemas import ambiguous_durations
 from .i18n import Catalogue
-from .rules_loader import RulesError, load_rules
+from .rules_loader import RulesError, load_bmkg_rules, load_rules
 from .services import people
 from .services.context import Services
 
@@ -104,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     gadd.add_argument("--chat-id", type=int, required=True)
     gadd.add_argument("--key", required=True)
     gadd.add_argument("--title")
+    gadd.add_argument("--topic", type=int, help="topik grup forum (message_thread_id); tanpa ini: seluruh grup")
     gadd.set_defaults(func=_groups_add)
     groups.add_parser("list").set_defaults(func=_groups_list)
     cli_data.add_commands(sub, _with_services)
@@ -115,7 +116,7 @@ def _services(settings: Settings) -> tuple[Services, Callable[[], Coroutine[Any,
     engine = make_engine(settings.database_url)
     services = Services(Database(make_session_factory(engine)), rules, settings.tz, Catalogue(settings.language),
                         frozenset(settings.admin_ids), settings.lapor_per_minute, settings.draft_expiry,
-                        settings.call_phone_retention)
+                        settings.call_phone_retention, load_bmkg_rules(settings.rules_dir, rules))
     return services, engine.dispose
 
 
@@ -149,7 +150,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         from .tg.webhook import webhook_settings
 
         webhook_settings(settings)  # a missing setting stops start-up with its name
-    load_rules(settings.rules_dir)
+    load_bmkg_rules(settings.rules_dir, load_rules(settings.rules_dir))
     _require_current_schema(settings)
     asyncio.set_event_loop(asyncio.new_event_loop())
     services, dispose = _services(settings)
@@ -238,6 +239,7 @@ def _db_downgrade(settings: Settings, args: argparse.Namespace) -> int:
 
 def _rules_check(settings: Settings, args: argparse.Namespace) -> int:
     rules = load_rules(settings.rules_dir)
+    load_bmkg_rules(settings.rules_dir, rules)
     print(f"Aturan sah: {len(rules.categories)} kategori, {len(rules.agencies)} instansi, "
           f"{len(rules.routing.routes)} rute, {len(rules.gazetteer.kecamatan)} kecamatan, "
           f"{len(rules.gazetteer.villages)} kelurahan/desa.")
@@ -278,20 +280,23 @@ def _users_remove(settings: Settings, args: argparse.Namespace) -> int:
 
 def _groups_add(settings: Settings, args: argparse.Namespace) -> int:
     async def bind(s: Services) -> people.Binding:
-        return await people.bind_group(s, None, args.chat_id, args.title, args.key, utcnow())
+        return await people.bind_group(s, None, args.chat_id, args.title, args.key, utcnow(), args.topic)
 
+    if args.topic is not None and args.topic <= 0:
+        raise CliError("--topic harus nomor topik (message_thread_id) yang positif.")
     try:
         binding = _with_services(settings, bind)
     except people.UnknownAgency as exc:
         raise CliError(f"Kunci instansi '{exc}' tidak ada di aturan.") from exc
     moved = f" (dipindah dari grup {binding.previous_chat_of_key})" if binding.previous_chat_of_key else ""
-    print(f"Grup {args.chat_id} terikat ke {args.key}{moved}.")
+    topic = f", topik {args.topic}" if args.topic else ""
+    print(f"Grup {args.chat_id}{topic} terdaftar sebagai {args.key}{moved}.")
     return 0
 
 
 def _groups_list(settings: Settings, args: argparse.Namespace) -> int:
     for g in _with_services(settings, people.list_groups):
-        print(f"{g.agency_key}\t{g.chat_id}\t{g.status}\t{g.title or ''}")
+        print(f"{g.agency_key}\t{g.chat_id}\t{g.thread_id or '-'}\t{g.status}\t{g.title or ''}")
     return 0
 
 

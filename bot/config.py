@@ -71,6 +71,14 @@ class Settings(BaseSettings):
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     # Seconds between two sweeps of due follow-ups and scheduled reports.
     sweep_interval: float = Field(default=10.0, gt=0)
+    # BMKG's open earthquake feeds (autogempa.json, gempaterkini.json, gempadirasakan.json live under this URL,
+    # https://data.bmkg.go.id/DataMKG/TEWS/); empty turns the feed off. Polled every BMKG_POLL_SECONDS (with
+    # jitter), each request given up after BMKG_TIMEOUT seconds.
+    bmkg_base_url: str | None = None
+    bmkg_poll_seconds: float = Field(default=60.0, ge=0.5, le=3600)
+    bmkg_timeout: float = Field(default=10.0, gt=0, le=120)
+    # BMKG's CAP 1.2 weather warnings: a CAP alert, or an RSS/Atom list of links to alerts; empty turns it off.
+    bmkg_cap_url: str | None = None
     # Names this process in outbox leases; must differ between instances that share one database.
     instance_id: str = Field(default_factory=socket.gethostname)
 
@@ -113,6 +121,15 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("harus diawali http:// atau https://")
         return value.rstrip("/")
+
+    @field_validator("bmkg_base_url", "bmkg_cap_url")
+    @classmethod
+    def _feed_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("harus diawali http:// atau https:// (kosongkan untuk mematikan)")
+        return value.strip()
 
     @field_validator("database_url")
     @classmethod

@@ -1,5 +1,6 @@
 """`sigap112 demo`: the real bot against the built-in Bot API emulator, on a throw-away SQLite database,
-playing a house fire in Batu Merah from the call to the recap chart. No token and no network needed."""
+playing a house fire in Batu Merah from the call to the recap chart, and then an earthquake from the fake BMKG feed.
+No token and no network needed."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .clock import utcnow
 from .sandbox import world
 from .sandbox.fake_api import FakeTelegram, Sent
+from .sandbox.fake_bmkg import FakeBMKG, quake
 
 ROOT = Path(__file__).resolve().parents[1]
 WIT = ZoneInfo("Asia/Jayapura")
@@ -80,11 +83,12 @@ def run_demo(keep: Path | None = None) -> int:
     workdir = keep or Path(tempfile.mkdtemp(prefix="sigap112-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
     fake = FakeTelegram().start()
+    bmkg = FakeBMKG().start()
     for user_id in PEOPLE:
         fake.add_user(user_id, world.NAMES[user_id])
     for key, title in world.GROUP_TITLES.items():
         fake.add_group(world.GROUPS[key], title)
-    env = _environment(fake, workdir)
+    env = {**_environment(fake, workdir), "BMKG_BASE_URL": bmkg.base_url, "BMKG_POLL_SECONDS": "2"}
     bot = None
     try:
         _sigap(env, workdir, "db", "upgrade")
@@ -103,6 +107,7 @@ def run_demo(keep: Path | None = None) -> int:
         photo = fake.wait_until(lambda: next((m for m in fake.bot_messages(world.GROUPS["pimpinan"])
                                               if m.kind == "photo"), None), what="grafik rekap")
         chart.write_bytes(photo.file or b"")
+        scenario.earthquake(bmkg)
         print(f"\nSelesai. Grafik rekap: {chart}\nBasis data: {workdir / 'demo.db'}\nLog bot: {workdir / 'bot.log'}")
         return 0
     except AssertionError as exc:
@@ -116,6 +121,7 @@ def run_demo(keep: Path | None = None) -> int:
             except subprocess.TimeoutExpired:
                 bot.kill()
         fake.stop()
+        bmkg.stop()
 
 
 def _environment(fake: FakeTelegram, workdir: Path) -> dict[str, str]:
@@ -192,3 +198,14 @@ class Scenario:
         fake.wait_for_answer(fake.press(world.CALL_TAKER, world.CALL_TAKER, ask.message_id, data))
         self.fake.wait_until(lambda: "DITUTUP" in self.card("monitoring").text, what="laporan ditutup")
         fake.send_text(world.LEADER, self.chat("pimpinan"), "/rekap")
+
+    def earthquake(self, bmkg: FakeBMKG) -> None:
+        """BMKG publishes an M5.6 earthquake 40 km south-east of Ambon: before the first call, BPBD, SAR and the
+        leaders have the card, and BMKG's shakemap under it."""
+        print("\n— BMKG menerbitkan data gempa M5.6 di laut 40 km tenggara Ambon (emulator data BMKG) —")
+        bmkg.publish(quake(utcnow() - timedelta(minutes=1), -3.95, 128.45, 5.6, 10,
+                           region="Pusat gempa berada di laut 40 km Tenggara Ambon", felt="III-IV Ambon"), felt=True)
+        card = self.fake.wait_until(lambda: next((m for m in self.fake.bot_messages(self.chat("bpbd"))
+                                                  if "Gempa M5.6" in m.text), None), what="kartu gempa BMKG")
+        self.fake.wait_until(lambda: any(m.kind == "photo" and m.reply_to == card.message_id
+                                         for m in self.fake.bot_messages(self.chat("bpbd"))), what="peta guncangan")

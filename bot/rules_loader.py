@@ -9,9 +9,10 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from .domain.bmkg import BmkgRules
 from .domain.ladders_and_shifts import AGENCY, EscalationFile, ShiftsFile
 from .domain.places import gazetteer_from_rows
-from .domain.rule_schemas import REQUIRED_AGENCIES, AgenciesFile, CategoriesFile, PlacesFile, RoutingFile
+from .domain.rule_schemas import REQUIRED_AGENCIES, AgenciesFile, BmkgFile, CategoriesFile, PlacesFile, RoutingFile
 from .domain.ruleset import Rules
 
 M = TypeVar("M", bound=BaseModel)
@@ -124,3 +125,27 @@ def _check_gazetteer(path: Path, villages: list[dict[str, str]], kecamatan: list
             for name in places.kecamatan_aliases if name not in names]
     if bad:
         raise RulesError("\n".join(bad))
+
+
+def load_bmkg_rules(rules_dir: Path, rules: Rules) -> BmkgRules:
+    """rules/bmkg.yaml (optional: the defaults without it), checked against the categories and agencies; the
+    city's centroid is the mean of the gazetteer's village centroids."""
+    path = rules_dir / "bmkg.yaml"
+    data = _model(path, BmkgFile) if path.exists() else BmkgFile()
+    quake = data.earthquake
+    problems = []
+    if quake.category not in rules.categories:
+        problems.append(f"{path}: earthquake.category: kategori '{quake.category}' tidak ada di categories.yaml")
+    elif quake.subtype and quake.subtype not in rules.categories[quake.category].subtypes:
+        problems.append(f"{path}: earthquake.subtype: jenis '{quake.subtype}' tidak ada di kategori {quake.category}")
+    problems += [f"{path}: earthquake.{name}: prioritas '{value}' tidak ada di categories.yaml"
+                 for name, value in (("priority", quake.priority), ("tsunami_priority", quake.tsunami_priority))
+                 if value not in rules.priorities]
+    problems += [f"{path}: warnings.groups: instansi '{key}' tidak ada di agencies.yaml"
+                 for key in data.warnings.groups if key not in rules.agencies]
+    if problems:
+        raise RulesError("\n".join(problems))
+    villages = rules.gazetteer.villages
+    lat = sum(v.lat for v in villages) / len(villages) if villages else -3.69
+    lon = sum(v.lon for v in villages) / len(villages) if villages else 128.19
+    return BmkgRules(quake, data.warnings, lat, lon)

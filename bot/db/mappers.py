@@ -19,7 +19,8 @@ def to_domain(row: db.Incident) -> dm.Incident:
 
 
 def group_to_domain(row: db.AgencyGroup) -> dm.AgencyGroup:
-    return dm.AgencyGroup(row.agency_key, row.chat_id, row.title, row.status, row.status_reason)
+    return dm.AgencyGroup(row.agency_key, row.chat_id, row.title, row.status, row.status_reason,
+                          row.thread_id or None)
 
 
 def followup_to_domain(row: db.Followup) -> dm.Followup:

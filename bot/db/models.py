@@ -17,6 +17,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -65,12 +66,15 @@ class Person(Base):
 
 
 class AgencyGroup(Base):
-    """The Telegram group bound to an agency key (one group per key, one key per group)."""
+    """The Telegram group, or topic of a forum supergroup, bound to an agency key (one place per key, one key per
+    place: several agencies may share a supergroup, each in its own topic)."""
 
     __tablename__ = "agency_group"
+    __table_args__ = (UniqueConstraint("chat_id", "thread_id", name="uq_agency_group_chat_thread"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agency_key: Mapped[str] = mapped_column(String(40), unique=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    thread_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # 0: the whole group
     title: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(20), default="ok")
     status_reason: Mapped[str | None] = mapped_column(String(100))
@@ -322,3 +326,38 @@ class Call(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     details_open: Mapped[bool] = mapped_column(Boolean, default=False)  # a reply may still add phone and note
     phone_removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class BmkgQuake(Base):
+    """A BMKG earthquake event seen by the feed (its time and coordinates are its key), and the incident it made."""
+
+    __tablename__ = "bmkg_quake"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_key: Mapped[str] = mapped_column(String(80), unique=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    magnitude: Mapped[float] = mapped_column(Float)
+    depth_km: Mapped[float | None] = mapped_column(Float)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # what BMKG said last: a change is a revision
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FeedState(Base):
+    """An outside feed (BMKG's JSON and CAP): last good poll, last error, validators for conditional requests."""
+
+    __tablename__ = "feed_state"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_ok_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    etag: Mapped[str | None] = mapped_column(String(200))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CapAlert(Base):
+    """A BMKG CAP warning already posted (by its identifier): once per alert."""
+
+    __tablename__ = "cap_alert"
+    identifier: Mapped[str] = mapped_column(String(200), primary_key=True)
+    posted_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..domain import model as dm
 from .call_queries import CallQueries
 from .dialect import fits
+from .feed_queries import FeedQueries
 from .inbox_queries import InboxQueries
 from .incident_queries import IncidentQueries
 from .map_queries import MapQueries
@@ -22,7 +23,7 @@ from .schedule_queries import ScheduleQueries
 
 
 class Repository(CallQueries, IncidentQueries, ScheduleQueries, OutboxQueries, InboxQueries, ReportQueries,
-                 MapQueries):
+                 MapQueries, FeedQueries):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
@@ -68,17 +69,33 @@ class Repository(CallQueries, IncidentQueries, ScheduleQueries, OutboxQueries, I
         row = await self.session.scalar(select(AgencyGroup).where(AgencyGroup.agency_key == key))
         return group_to_domain(row) if row is not None else None
 
-    async def group_by_chat(self, chat_id: int) -> dm.AgencyGroup | None:
-        row = await self.session.scalar(select(AgencyGroup).where(AgencyGroup.chat_id == chat_id))
+    async def group_by_chat(self, chat_id: int, thread_id: int | None = None) -> dm.AgencyGroup | None:
+        """The agency a message here speaks for: the one bound to its topic, else the one bound to the whole
+        group (a message outside any bound topic of a shared supergroup speaks for none)."""
+        rows = (await self.session.scalars(select(AgencyGroup).where(
+            AgencyGroup.chat_id == chat_id, AgencyGroup.thread_id.in_({thread_id or 0, 0})))).all()
+        row = next((r for r in rows if r.thread_id == (thread_id or 0)), None) or next(iter(rows), None)
         return group_to_domain(row) if row is not None else None
+
+    async def group_at(self, chat_id: int, thread_id: int | None) -> dm.AgencyGroup | None:
+        """The binding of exactly this place (the whole group when `thread_id` is None)."""
+        row = await self.session.scalar(select(AgencyGroup).where(AgencyGroup.chat_id == chat_id,
+                                                                  AgencyGroup.thread_id == (thread_id or 0)))
+        return group_to_domain(row) if row is not None else None
+
+    async def groups_in_chat(self, chat_id: int) -> list[dm.AgencyGroup]:
+        rows = await self.session.scalars(select(AgencyGroup).where(AgencyGroup.chat_id == chat_id)
+                                          .order_by(AgencyGroup.thread_id))
+        return [group_to_domain(row) for row in rows.all()]
 
     async def groups(self) -> list[dm.AgencyGroup]:
         rows = await self.session.scalars(select(AgencyGroup).order_by(AgencyGroup.agency_key))
         return [group_to_domain(row) for row in rows.all()]
 
-    async def add_group(self, key: str, chat_id: int, title: str | None, now: datetime) -> None:
-        self.session.add(AgencyGroup(agency_key=key, chat_id=chat_id, title=title, status=dm.GroupStatus.OK,
-                                     created_at=now, updated_at=now))
+    async def add_group(self, key: str, chat_id: int, title: str | None, now: datetime,
+                        thread_id: int | None = None) -> None:
+        self.session.add(AgencyGroup(agency_key=key, chat_id=chat_id, thread_id=thread_id or 0, title=title,
+                                     status=dm.GroupStatus.OK, created_at=now, updated_at=now))
 
     async def remove_group(self, key: str) -> None:
         await self.session.execute(delete(AgencyGroup).where(AgencyGroup.agency_key == key))

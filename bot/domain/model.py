@@ -87,6 +87,7 @@ class DeliveryKind(StrEnum):
     CONFIRM = "confirm"  # the call taker is asked to confirm with the caller
     CHART = "chart"      # the monthly chart, drawn when it is sent
     DIGEST = "digest"    # several due rows sent as one message: a send's kind, never a row's
+    PHOTO = "photo"      # a picture by URL (BMKG's shakemap), as a reply to the agency's card
 
 
 class DeliveryPriority(IntEnum):
@@ -116,13 +117,15 @@ class GroupStatus(StrEnum):
 
 @dataclass(frozen=True)
 class AgencyGroup:
-    """The Telegram group bound to an agency key (one group per key, one key per group)."""
+    """The Telegram group bound to an agency key (one group per key, one key per group), or a topic of a forum
+    supergroup (several agencies may share the supergroup, each in its topic)."""
 
     agency_key: str
     chat_id: int
     title: str | None
     status: str  # a GroupStatus
     status_reason: str | None = None
+    thread_id: int | None = None  # the forum topic (message_thread_id); None: the whole group
 
 
 @dataclass(frozen=True)

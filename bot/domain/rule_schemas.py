@@ -177,3 +177,33 @@ REQUIRED_AGENCIES = (
     "call_center", "pimpinan", "monitoring", "tni_polri", "sar", "damkar", "pln", "dinkes", "dishub", "bpbd",
     "satpol_pp", "perkim", "dlhp", "jenazah",
 )
+
+
+# --- bmkg-topics: rules/bmkg.yaml ---
+class QuakeRules(BaseModel):
+    """rules/bmkg.yaml `earthquake`: which events become incidents and how."""
+
+    radius_km: float = Field(default=150.0, gt=0, le=2000)
+    min_magnitude: float = Field(default=5.0, ge=0, le=10)
+    category: str = "bencana"
+    subtype: str | None = "gempa_tsunami"
+    priority: str = "tinggi"
+    tsunami_priority: str = "kritis"
+    felt_places: list[str] = Field(default_factory=lambda: ["Ambon"])
+    # BMKG's text states a tsunami potential when it names a tsunami without one of these (lower case).
+    no_tsunami_words: list[str] = Field(default_factory=lambda: ["tidak berpotensi", "tidak ada potensi",
+                                                                  "no tsunami"])
+    max_age: Duration = timedelta(hours=6)  # older events (a restart after days off) are history, not alarms
+    centre_name: str = "Ambon"
+
+
+class WarningRules(BaseModel):
+    """rules/bmkg.yaml `warnings`: BMKG's CAP weather warnings that are posted, and where."""
+
+    places: list[str] = Field(default_factory=lambda: ["Kota Ambon", "Ambon"])
+    groups: list[str] = Field(default_factory=lambda: ["call_center", "bpbd", "pimpinan", "monitoring"])
+
+
+class BmkgFile(BaseModel):
+    earthquake: QuakeRules = Field(default_factory=QuakeRules)
+    warnings: WarningRules = Field(default_factory=WarningRules)

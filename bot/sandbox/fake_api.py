@@ -132,6 +132,8 @@ class Sent:
     edits: list[str] = field(default_factory=list)
     file_size: int = 0
     file: bytes | None = None  # what a sendPhoto / sendDocument uploaded
+    url: str | None = None  # a photo sent by URL (bmkg-topics)
+    thread_id: int | None = None  # the forum topic it was posted in (bmkg-topics)
 
     def buttons(self) -> list[tuple[str, str]]:
         rows = (self.reply_markup or {}).get("inline_keyboard", [])
@@ -177,6 +179,9 @@ class FakeTelegram:
         self._ready = threading.Event()
         self._new_update: asyncio.Event | None = None
         self.url = ""
+        self.unfetchable_urls: set[str] = set()  # bmkg-topics: photo URLs Telegram cannot fetch
+        self.topics: dict[int, dict[int, dict[str, Any]]] = {}  # bmkg-topics: forum chat -> thread id -> topic
+        self._send_thread: int | None = None
 
     # lifecycle ------------------------------------------------------------------------------------------------
     def start(self) -> FakeTelegram:
@@ -608,6 +613,8 @@ class FakeTelegram:
         return self._send_file(params, "document")
 
     def _send_file(self, params: dict[str, Any], kind: str) -> Any:
+        if kind == "photo" and isinstance(params.get("photo"), str):
+            return self._send_photo_url(params)
         chat = self._writable_chat(params)
         payload = params.get(kind)
         if not isinstance(payload, bytes) or not payload:
@@ -691,6 +698,7 @@ class FakeTelegram:
             raise ApiError(*ERRORS["kicked_supergroup" if chat["type"] == "supergroup" else "kicked"])
         if chat["type"] == "private" and chat["id"] not in self.started_private:
             raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+        self._send_thread = self._topic_of_send(chat, params)  # bmkg-topics: the topic a new post goes to
         return chat
 
     def _check_text(self, text: str, parse_mode: Any, where: str, limit: int = 4096) -> str:
@@ -752,6 +760,9 @@ class FakeTelegram:
             message["reply_markup"] = sent.reply_markup
         if sent.reply_to is not None and sent.reply_to in self.messages.get(chat["id"], {}):
             message["reply_to_message"] = self.messages[chat["id"]][sent.reply_to]
+        sent.thread_id = self._send_thread  # bmkg-topics
+        if sent.thread_id is not None:
+            message.update(message_thread_id=sent.thread_id, is_topic_message=True)
         self.messages.setdefault(chat["id"], {})[sent.message_id] = message
         self.sent.setdefault(chat["id"], []).append(sent)
         self._notify("sent", chat["id"], {"sent": sent})
@@ -770,6 +781,83 @@ class FakeTelegram:
 
     def _violation(self, what: str) -> None:
         self.violations.append(what)
+
+    # --- bmkg-topics: a photo given by URL (Telegram fetches it) ---------------------------------------------------
+    def fail_photo_urls(self, *urls: str) -> None:
+        """Telegram cannot fetch these URLs (sendPhoto answers 400 'failed to get HTTP URL content')."""
+        with self._lock:
+            self.unfetchable_urls.update(urls)
+
+    # --- bmkg-topics: forum supergroups and their topics ------------------------------------------------------------
+    def add_forum(self, chat_id: int, title: str) -> dict[str, Any]:
+        """A supergroup with topics (is_forum); its General topic takes posts without a message_thread_id."""
+        chat = self.add_group(chat_id, title)
+        with self._lock:
+            chat["is_forum"] = True
+            self.topics.setdefault(chat_id, {})
+        return chat
+
+    def open_topic(self, chat_id: int, name: str) -> int:
+        """A new topic; its id (message_thread_id) is the id of the service message that created it."""
+        with self._lock:
+            thread_id = self._next_message_id(chat_id)
+            self.topics.setdefault(chat_id, {})[thread_id] = {"name": name, "closed": False}
+            self.messages.setdefault(chat_id, {})[thread_id] = {
+                "message_id": thread_id, "chat": self.chats[chat_id], "date": int(time.time()),
+                "message_thread_id": thread_id, "is_topic_message": True,
+                "forum_topic_created": {"name": name, "icon_color": 7322096}}
+        return thread_id
+
+    def close_topic(self, chat_id: int, thread_id: int, closed: bool = True) -> None:
+        with self._lock:
+            self.topics[chat_id][thread_id]["closed"] = closed
+
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        with self._lock:
+            del self.topics[chat_id][thread_id]
+
+    def send_in_topic(self, user_id: int, chat_id: int, thread_id: int, text: str,
+                      reply_to: int | None = None) -> dict[str, Any]:
+        """A person writes in a topic of a forum (a reply within it, when `reply_to` is given)."""
+        message = self._person_message(user_id, chat_id, reply_to, {
+            "text": text, "message_thread_id": thread_id, "is_topic_message": True})
+        if reply_to is None:  # in a topic, a message without a reply answers the topic's first message
+            message["reply_to_message"] = self.messages[chat_id][thread_id]
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(text.split()[0])}]
+        self._push({"message": message})
+        return message
+
+    def in_topic(self, chat_id: int, thread_id: int | None) -> list[Sent]:
+        """What the bot posted in one topic (None: the General topic, or a group without topics)."""
+        return [m for m in self.bot_messages(chat_id) if m.thread_id == thread_id]
+
+    def _topic_of_send(self, chat: dict[str, Any], params: dict[str, Any]) -> int | None:
+        thread = params.get("message_thread_id")
+        if thread is None or not chat.get("is_forum"):
+            if thread is not None:
+                self._violation(f"message_thread_id {thread} in chat {chat['id']}, which has no topics")
+                raise ApiError(400, "Bad Request: message thread not found")
+            return None
+        topic = self.topics.get(chat["id"], {}).get(int(thread))
+        if topic is None:
+            raise ApiError(400, "Bad Request: message thread not found")
+        if topic["closed"]:
+            raise ApiError(400, "Bad Request: TOPIC_CLOSED")
+        return int(thread)
+
+    def _send_photo_url(self, params: dict[str, Any]) -> Any:
+        chat = self._writable_chat(params)
+        url = str(params["photo"])
+        if not url.startswith(("http://", "https://")):
+            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        if url in self.unfetchable_urls:
+            raise ApiError(400, "Bad Request: failed to get HTTP URL content")
+        caption = str(params.get("caption", ""))
+        plain = self._check_text(caption, params.get("parse_mode"), "photo caption", limit=1024) if caption else ""
+        sent = Sent(chat["id"], 0, caption, plain, self._check_markup(params.get("reply_markup")),
+                    self._reply_to(chat["id"], params), kind="photo", url=url)
+        return self._post(chat, sent)
 
 
 class ApiError(Exception):

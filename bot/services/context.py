@@ -7,6 +7,7 @@ from datetime import timedelta, tzinfo
 
 from ..db.repo import Repository
 from ..db.uow import Database
+from ..domain.bmkg import BmkgRules
 from ..domain.model import Role
 from ..domain.ruleset import Rules
 from ..i18n import Catalogue
@@ -30,6 +31,7 @@ class Services:
     lapor_per_minute: int = 10
     draft_expiry: timedelta = timedelta(hours=2)  # a draft (or form) left alone this long is dropped
     call_phone_retention: timedelta = timedelta(days=90)  # phones in the call log are removed after this
+    bmkg: BmkgRules | None = None  # rules/bmkg.yaml with the city's centroid (None: the BMKG feeds are unused)
 
 
 async def role_of(repo: Repository, services: Services, user_id: int) -> Role | None:

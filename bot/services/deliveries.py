@@ -10,7 +10,7 @@ from ..db.repo import Repository
 from ..domain.model import DeliveryKind, DeliveryPriority, DeliveryStatus
 
 __all__ = ["DeliveryKind", "DeliveryPriority", "card", "chart", "confirm", "edit", "enqueue_card_edits", "notice",
-           "notice_to_agency"]
+           "notice_to_agency", "photo"]
 
 
 def _row(kind: DeliveryKind, priority: DeliveryPriority, now: datetime, **fields: object) -> db.Delivery:
@@ -66,3 +66,10 @@ async def enqueue_card_edits(repo: Repository, incident_id: int, now: datetime) 
         if (posted.chat_id, posted.message_id) in waiting:
             continue
         edit(repo, incident_id, posted.agency_key, posted.chat_id, posted.message_id, now)
+
+
+def photo(repo: Repository, incident_id: int, agency_key: str, url: str, now: datetime) -> None:
+    """A picture by URL for an agency's group, sent after its card and as a reply to it (the caption is rendered
+    when it is sent)."""
+    repo.add(_row(DeliveryKind.PHOTO, DeliveryPriority.NOTICE, now, incident_id=incident_id, agency_key=agency_key,
+                  text=url))

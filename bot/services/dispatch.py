@@ -22,6 +22,7 @@ class SendOutcome(StrEnum):
     RATE_LIMITED = "429"     # wait retry_after, this chat only
     MIGRATED = "migrated"    # the group became a supergroup: re-key, send again
     PERMANENT = "permanent"  # kicked, chat not found, forbidden: the group is unreachable
+    HELD = "held"            # the agency's forum topic is closed or gone: kept, tried again later, admins told
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Route:
 
 
 # New posts, whose message id is unknown until Telegram accepts them.
-NOTED_KINDS = (DeliveryKind.CARD, DeliveryKind.NOTICE)
+NOTED_KINDS = (DeliveryKind.CARD, DeliveryKind.NOTICE, DeliveryKind.PHOTO)
 UNKNOWN_VERSION = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -55,6 +56,8 @@ class Outgoing:
     reply_to: int | None = None
     chart_month: str | None = None  # a chart delivery: the month to draw (rendered after the claim)
     delivery_ids: tuple[int, ...] = ()  # a digest: every new post it stands for
+    photo_url: str | None = None  # a photo delivery: the picture's URL (`text` is its caption)
+    thread_id: int | None = None  # the forum topic of the agency's binding (message_thread_id of new posts)
 
 
 @dataclass(frozen=True)

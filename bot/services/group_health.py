@@ -23,6 +23,15 @@ async def degraded(uow: UnitOfWork, services: Services, delivery: db.Delivery, n
         await _alert_unreachable(uow, services, group, "unreachable", now)
 
 
+async def held(uow: UnitOfWork, services: Services, delivery: db.Delivery, reason: str, now: datetime) -> None:
+    """The agency's forum topic is closed or deleted: its posts wait (none is lost); the call center and the
+    admins are told once, until a post gets through again."""
+    group = await uow.repo.group_by_key(delivery.agency_key or "") if delivery.agency_key else None
+    if group is not None and group.status == GroupStatus.OK:
+        await uow.repo.set_group_status(group.agency_key, GroupStatus.UNREACHABLE, reason, now)
+        await _alert_unreachable(uow, services, group, reason, now)
+
+
 async def fail(uow: UnitOfWork, services: Services, delivery: db.Delivery, reason: str, now: datetime,
                chat_id: int | None = None) -> None:
     delivery.status, delivery.last_error = DeliveryStatus.FAILED, reason
@@ -56,19 +65,27 @@ async def recovered(uow: UnitOfWork, services: Services, agency_key: str, now: d
     if group is None or group.status != GroupStatus.UNREACHABLE:
         return
     await uow.repo.set_group_status(agency_key, GroupStatus.OK, None, now)
-    text = services.tr("group_recovered", agency=services.rules.agency_name(agency_key))
-    for chat in await _alert_chats(uow, services, group):
-        deliveries.notice(uow.repo, chat, text, now)
+    await _tell(uow, services, group, services.tr("group_recovered", agency=services.rules.agency_name(agency_key)),
+                now)
     uow.repo.event(now, "group_recovered", chat_id=group.chat_id, agency_key=agency_key, to_state="ok")
 
 
 async def _alert_chats(uow: UnitOfWork, services: Services, group: AgencyGroup) -> list[int]:
-    """The call center group (unless it is the group in trouble) and every admin, privately."""
+    """Every admin, privately."""
+    return sorted({p.telegram_id for p in await uow.repo.people_with_role({Role.ADMIN.value})}
+                  | set(services.admin_ids))
+
+
+async def _tell(uow: UnitOfWork, services: Services, group: AgencyGroup, text: str, now: datetime) -> None:
+    """The call center (its group or topic, unless that is the place in trouble) and every admin, privately."""
     call_center = await uow.repo.group_by_key("call_center")
-    chats = {p.telegram_id for p in await uow.repo.people_with_role({Role.ADMIN.value})} | set(services.admin_ids)
-    if call_center is not None and call_center.chat_id != group.chat_id:
-        chats.add(call_center.chat_id)
-    return sorted(chats)
+    if call_center is not None and (call_center.chat_id, call_center.thread_id) != (group.chat_id, group.thread_id):
+        if call_center.thread_id is None:
+            deliveries.notice(uow.repo, call_center.chat_id, text, now)
+        else:  # the call center is a topic of a forum: resolved when sent, to land in the topic
+            deliveries.notice_to_agency(uow.repo, "call_center", text, now)
+    for chat in await _alert_chats(uow, services, group):
+        deliveries.notice(uow.repo, chat, text, now)
 
 
 async def _alert_unreachable(uow: UnitOfWork, services: Services, group: AgencyGroup, reason: str,
@@ -76,8 +93,7 @@ async def _alert_unreachable(uow: UnitOfWork, services: Services, group: AgencyG
     """Tell the call center group and every admin (privately) that an agency's group no longer gets posts."""
     text = services.tr("group_unreachable_alert", agency=services.rules.agency_name(group.agency_key),
                        chat_id=group.chat_id, reason=services.tr(f"reason.{reason}"), key=group.agency_key)
-    for chat in await _alert_chats(uow, services, group):
-        deliveries.notice(uow.repo, chat, text, now)
+    await _tell(uow, services, group, text, now)
     uow.repo.event(now, "group_unreachable", chat_id=group.chat_id, agency_key=group.agency_key,
                    to_state="unreachable", detail={"reason": reason})
 

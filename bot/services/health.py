@@ -19,6 +19,7 @@ async def check(services: Services, now: datetime, last_update_at: datetime | No
             lag = await uow.repo.oldest_due_followup(now)
             unreachable = [g.agency_key for g in await uow.repo.groups() if g.status == "unreachable"]
             beats = await uow.repo.heartbeats()
+            feeds = await uow.repo.feed_states()
     except Exception as exc:  # the point of a health check: say it, don't crash
         report.update(database="error", error=type(exc).__name__)
         return report
@@ -30,7 +31,9 @@ async def check(services: Services, now: datetime, last_update_at: datetime | No
     report.update(outbox_backlog=sum(v["pending"] for v in backlog.values()), outbox=backlog,
                   unreachable_groups=unreachable, sweep_lag_seconds=round((now - lag).total_seconds()) if lag else 0,
                   instances={b.instance_id: {"last_update_at": _iso(b.last_update_at),
-                                             "last_sweep_at": _iso(b.last_sweep_at)} for b in beats})
+                                             "last_sweep_at": _iso(b.last_sweep_at)} for b in beats},
+                  feeds={f.name: {"last_ok_at": _iso(f.last_ok_at), "last_error_at": _iso(f.last_error_at),
+                                  "last_error": f.last_error} for f in feeds})
     if report["last_update_at"] is None and beats:
         latest = max((b.last_update_at for b in beats if b.last_update_at), default=None)
         report["last_update_at"] = _iso(latest)
@@ -66,4 +69,6 @@ def render(report: dict[str, Any], tr: Any, tz: Any) -> str:
     lines.append(tr("health_unreachable", groups=", ".join(report["unreachable_groups"]) or "-"))
     lines += [tr("health_instance", name=name, update=when(v["last_update_at"]), sweep=when(v["last_sweep_at"]))
               for name, v in report.get("instances", {}).items()]
+    lines += [tr("health_feed", name=name, ok=when(v["last_ok_at"]), error_at=when(v["last_error_at"]),
+                 error=v["last_error"] or "-") for name, v in report.get("feeds", {}).items()]
     return "\n".join(lines)

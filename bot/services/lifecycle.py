@@ -51,7 +51,7 @@ class ReplyResult:
 
 
 async def press(services: Services, actor: Actor, chat_id: int, incident_id: int, action: Action,
-                now: datetime, copy_id: int | None = None) -> PressResult:
+                now: datetime, copy_id: int | None = None, thread_id: int | None = None) -> PressResult:
     """A step button in an agency group: permission from the database, never from the button. `copy_id`: the
     pressed message, when it is a card of this incident (a copy whose send was never recorded is adopted)."""
     async with services.db.uow() as uow:
@@ -59,8 +59,8 @@ async def press(services: Services, actor: Actor, chat_id: int, incident_id: int
         if incident is None:
             return PressResult("unknown")
         if copy_id is not None:
-            await adopt_copy(uow, incident.id, chat_id, copy_id, now)
-        target_or_verdict = await acting_target(uow, services, actor, chat_id, incident)
+            await adopt_copy(uow, incident.id, chat_id, copy_id, now, thread_id)
+        target_or_verdict = await acting_target(uow, services, actor, chat_id, incident, thread_id)
         if not isinstance(target_or_verdict, db.IncidentTarget):
             return PressResult(target_or_verdict[0], target_or_verdict[1], incident.number)
         target = target_or_verdict
@@ -81,7 +81,7 @@ async def press(services: Services, actor: Actor, chat_id: int, incident_id: int
 
 async def reply(services: Services, actor: Actor, chat_id: int, reply_to: int, text: str,
                 now: datetime, message_id: int | None = None, card_of: int | None = None,
-                about: str | None = None) -> ReplyResult | None:
+                about: str | None = None, thread_id: int | None = None) -> ReplyResult | None:
     """A reply to a card: an agency claims with the text as a note (later replies are progress notes);
     readers' replies are comments. None when the replied message is about no incident. `card_of`: the incident
     whose step buttons the replied message carries, so that a copy whose send was never recorded works too;
@@ -89,13 +89,13 @@ async def reply(services: Services, actor: Actor, chat_id: int, reply_to: int, t
     recorded. `message_id`: the reply itself; the same reply processed again (replayed from the inbox) adds
     nothing."""
     async with services.db.uow() as uow:
-        incident = await _replied_incident(uow, chat_id, reply_to, card_of, now, about, text)
+        incident = await _replied_incident(uow, chat_id, reply_to, card_of, now, about, text, thread_id)
         if isinstance(incident, list):  # a digest of several reports, and the reply names none of them
             return ReplyResult("reply_digest_which", ", ".join(incident[:DIGEST_NAMED]))
         if incident is None:
             return None
         note = text.strip()[:1000]
-        acting = await acting_target(uow, services, actor, chat_id, incident)
+        acting = await acting_target(uow, services, actor, chat_id, incident, thread_id)
         detail: dict[str, object] = {"note": note, "message_id": message_id}
         if message_id is not None and await _seen(uow, incident.id, chat_id, actor.id, message_id):
             kind = "reply_comment" if not isinstance(acting, db.IncidentTarget) else "reply_noted"
@@ -135,7 +135,8 @@ async def _tell_call_center(uow: UnitOfWork, services: Services, incident: db.In
 
 
 async def _replied_incident(uow: UnitOfWork, chat_id: int, reply_to: int, card_of: int | None, now: datetime,
-                            about: str | None = None, text: str = "") -> db.Incident | list[str] | None:
+                            about: str | None = None, text: str = "",
+                            thread_id: int | None = None) -> db.Incident | list[str] | None:
     """The incident a reply is about, locked: a recorded copy of its card, a copy never recorded (adopted now),
     any other message the bot sent about it here (a reminder, an escalation, a digest — of several, the one the
     reply names), or a message of the bot's naming it whose send was never recorded (in a group it was sent to).
@@ -145,7 +146,7 @@ async def _replied_incident(uow: UnitOfWork, chat_id: int, reply_to: int, card_o
     if incident_id is not None:
         incident = await uow.repo.lock_incident(incident_id)
         if incident is not None and (posted is not None or await adopt_copy(uow, incident.id, chat_id, reply_to,
-                                                                             now)):
+                                                                             now, thread_id)):
             return incident
         return None
     sent_about = await uow.repo.incidents_of_sent(chat_id, reply_to)
@@ -153,7 +154,7 @@ async def _replied_incident(uow: UnitOfWork, chat_id: int, reply_to: int, card_o
         return await _named_in_digest(uow, sent_about, text)
     if sent_about:
         return await uow.repo.lock_incident(sent_about.pop())
-    return await _named_by_unrecorded(uow, chat_id, about) if about else None
+    return await _named_by_unrecorded(uow, chat_id, about, thread_id) if about else None
 
 
 async def _named_in_digest(uow: UnitOfWork, incident_ids: set[int], text: str) -> db.Incident | list[str]:
@@ -165,11 +166,12 @@ async def _named_in_digest(uow: UnitOfWork, incident_ids: set[int], text: str) -
     return [r.number for r in rows]
 
 
-async def _named_by_unrecorded(uow: UnitOfWork, chat_id: int, number: str) -> db.Incident | None:
+async def _named_by_unrecorded(uow: UnitOfWork, chat_id: int, number: str,
+                               thread_id: int | None = None) -> db.Incident | None:
     """A message of the bot's about one incident, sent here but not recorded (its answer was lost or is late):
     it counts like the card, in a group the incident was sent to."""
     row = await uow.repo.incident_by_number(number)
-    group = await uow.repo.group_by_chat(chat_id)
+    group = await uow.repo.group_by_chat(chat_id, thread_id)
     if row is None or group is None or await uow.repo.target(row.id, group.agency_key) is None:
         return None
     return await uow.repo.lock_incident(row.id)
@@ -180,13 +182,14 @@ async def _seen(uow: UnitOfWork, incident_id: int, chat_id: int, actor_id: int, 
                for e in await uow.repo.recent_notes(incident_id, chat_id, actor_id))
 
 
-async def adopt_copy(uow: UnitOfWork, incident_id: int, chat_id: int, message_id: int, now: datetime) -> bool:
+async def adopt_copy(uow: UnitOfWork, incident_id: int, chat_id: int, message_id: int, now: datetime,
+                     thread_id: int | None = None) -> bool:
     """A card in a group that was never recorded (Telegram accepted a send whose answer was lost, and the send
     was tried again) becomes a recorded copy: from now on it is edited with every change, and replies to it
     count. Only in a group the incident was sent to. True when the message is (now) a recorded copy."""
     if await uow.repo.posted_message(chat_id, message_id) is not None:
         return True
-    group = await uow.repo.group_by_chat(chat_id)
+    group = await uow.repo.group_by_chat(chat_id, thread_id)
     if group is None or await uow.repo.target(incident_id, group.agency_key) is None:
         return False
     await uow.repo.add_posted(incident_id, group.agency_key, chat_id, message_id, now)
@@ -194,9 +197,11 @@ async def adopt_copy(uow: UnitOfWork, incident_id: int, chat_id: int, message_id
 
 
 async def acting_target(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int,
-                         incident: db.Incident) -> db.IncidentTarget | tuple[Verdict, str | None]:
-    """The agency this person acts for here (group membership is the credential), or why they cannot."""
-    group = await uow.repo.group_by_chat(chat_id)
+                         incident: db.Incident, thread_id: int | None = None) -> db.IncidentTarget | tuple[Verdict,
+                                                                                                       str | None]:
+    """The agency this person acts for here (group membership is the credential; in a shared forum supergroup,
+    the agency of the topic), or why they cannot."""
+    group = await uow.repo.group_by_chat(chat_id, thread_id)
     key = group.agency_key if group else None
     agency = services.rules.agencies.get(key or "")
     if agency is None or agency.kind != AgencyKind.RESPONDER:

@@ -12,11 +12,13 @@ from ..domain.model import DeliveryKind, DeliveryStatus
 from . import deliveries
 from .context import Services
 from .dispatch import LEASE, NOTED_KINDS, UNKNOWN_VERSION, Outgoing, Route, SendOutcome, SendResult
-from .group_health import degraded, fail, recovered, report_if_settled
+from .group_health import degraded, fail, held, recovered, report_if_settled
 from .outbox_jobs import DIGEST_MAX, card_digest, job_for, notice_batch, route_chat
 
 # A group whose posts keep failing for this long (timeouts, 5xx) is reported to the call center and the admins.
 DEGRADED_AFTER = timedelta(minutes=3)
+# A post for a closed or deleted forum topic is tried again this often (an admin reopens or rebinds it meanwhile).
+HELD_RETRY = timedelta(seconds=30)
 
 
 async def schedule(services: Services, now: datetime) -> tuple[list[tuple[Route, datetime]], datetime | None]:
@@ -118,6 +120,11 @@ async def record(services: Services, job: Outgoing, result: SendResult, now: dat
             await fail(uow, services, delivery, result.reason or "unreachable", now, job.chat_id)
         elif result.outcome == SendOutcome.MIGRATED and result.new_chat_id is not None:
             await _migrate(uow, delivery, job.chat_id, result.new_chat_id, now)
+        elif result.outcome == SendOutcome.HELD:  # kept: sent once the topic is open again or bound anew
+            delivery.next_attempt_at = now + timedelta(seconds=max(HELD_RETRY.total_seconds(), backoff(
+                delivery.attempts, random.uniform(0.8, 1.2))))
+            delivery.last_error = result.detail[:300]
+            await held(uow, services, delivery, result.reason or "topic_closed", now)
         else:
             delay = result.retry_after if result.outcome == SendOutcome.RATE_LIMITED \
                 else backoff(delivery.attempts, random.uniform(0.8, 1.2))

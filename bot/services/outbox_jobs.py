@@ -38,7 +38,7 @@ async def card_digest(uow: UnitOfWork, services: Services, route: Route, holder:
     text = render_digest(items, services.rules, services.tr, services.tz, actionable)
     buttons = tuple(((f"✅ {i.number}", AgencyPress(i.id, "ack").encode()),) for i in items) if actionable else ()
     return Outgoing(0, group.chat_id, text, DeliveryKind.DIGEST, route, buttons=buttons,
-                    delivery_ids=tuple(d.id for d in leased))
+                    delivery_ids=tuple(d.id for d in leased), thread_id=group.thread_id)
 
 
 NOTICE_BATCH_MAX = 20
@@ -50,6 +50,7 @@ NOTICE_BATCH_CHARS = TEXT_LIMIT - 300  # room for the title, counted as Telegram
 async def notice_batch(uow: UnitOfWork, services: Services, route: Route, holder: str, now: datetime,
                        batch_at: int) -> Outgoing | None:
     waiting = await uow.repo.due_notices(route.agency_key, route.chat_id, now, NOTICE_BATCH_MAX)
+    group = await uow.repo.group_by_key(route.agency_key) if route.agency_key is not None else None
     chat_id = await route_chat(uow, route)
     if len(waiting) < batch_at or chat_id is None:
         return None
@@ -67,7 +68,8 @@ async def notice_batch(uow: UnitOfWork, services: Services, route: Route, holder
         return None
     title = services.tr("notice_batch_title", count=len(leased))
     text = "\n\n".join([str(title), *(d.text or "" for d in leased)])
-    return Outgoing(0, chat_id, text, DeliveryKind.DIGEST, route, delivery_ids=tuple(d.id for d in leased))
+    return Outgoing(0, chat_id, text, DeliveryKind.DIGEST, route, delivery_ids=tuple(d.id for d in leased),
+                    thread_id=group.thread_id if group else None)
 
 
 async def route_chat(uow: UnitOfWork, route: Route) -> int | None:
@@ -81,13 +83,13 @@ async def job_for(uow: UnitOfWork, services: Services, delivery: db.Delivery, ro
                   now: datetime) -> Outgoing | None:
     if delivery.kind == DeliveryKind.NOTICE:
         assert delivery.text is not None
-        chat_id = delivery.chat_id
-        if chat_id is None:  # addressed to an agency: its group now
+        chat_id, thread_id = delivery.chat_id, None
+        if chat_id is None:  # addressed to an agency: its group (or topic) now
             group = await uow.repo.group_by_key(delivery.agency_key or "")
             if group is None:
                 await fail(uow, services, delivery, "no_group", now)
                 return None
-            chat_id = group.chat_id
+            chat_id, thread_id = group.chat_id, group.thread_id
         reply_to = delivery.reply_to_message_id
         if delivery.reply_to_card and delivery.incident_id is not None and delivery.agency_key:
             posted = await uow.repo.posted_for_agency(delivery.incident_id, delivery.agency_key)
@@ -95,17 +97,21 @@ async def job_for(uow: UnitOfWork, services: Services, delivery: db.Delivery, ro
                 _after_the_card(delivery, now)
                 return None
             reply_to = posted.message_id if posted else None
-        return Outgoing(delivery.id, chat_id, delivery.text, delivery.kind, route, reply_to=reply_to)
+        return Outgoing(delivery.id, chat_id, delivery.text, delivery.kind, route, reply_to=reply_to,
+                        thread_id=thread_id)
     if delivery.kind == DeliveryKind.CHART:
         group = await uow.repo.group_by_key(delivery.agency_key or "")
         if group is None:
             await fail(uow, services, delivery, "no_group", now)
             return None
-        return Outgoing(delivery.id, group.chat_id, "", DeliveryKind.CHART, route, chart_month=delivery.text)
+        return Outgoing(delivery.id, group.chat_id, "", DeliveryKind.CHART, route, chart_month=delivery.text,
+                        thread_id=group.thread_id)
     incident = await uow.repo.incident(delivery.incident_id or 0)
     if incident is None:
         await fail(uow, services, delivery, "no_group", now)
         return None
+    if delivery.kind == DeliveryKind.PHOTO:
+        return await _photo_job(uow, services, delivery, incident, route, now)
     if delivery.kind == DeliveryKind.CONFIRM:
         return _confirm_job(services, delivery, incident, route)
     group = await uow.repo.group_by_key(delivery.agency_key or "")
@@ -117,7 +123,7 @@ async def job_for(uow: UnitOfWork, services: Services, delivery: db.Delivery, ro
         return Outgoing(delivery.id, delivery.chat_id or group.chat_id, text, DeliveryKind.EDIT, route,
                         delivery.message_id, buttons, incident.updated_at)
     return Outgoing(delivery.id, group.chat_id, text, delivery.kind, route, buttons=buttons,
-                    rendered_version=incident.updated_at)
+                    rendered_version=incident.updated_at, thread_id=group.thread_id)
 
 
 # How long a reply waits before looking again for its card, which is still on its way to the group.
@@ -155,3 +161,17 @@ def _confirm_job(services: Services, delivery: db.Delivery, incident: db.Inciden
         text = Html(text + "\n" + delivery.text)
     assert delivery.chat_id is not None
     return Outgoing(delivery.id, delivery.chat_id, text, DeliveryKind.CONFIRM, route, buttons=(buttons,))
+
+
+async def _photo_job(uow: UnitOfWork, services: Services, delivery: db.Delivery, incident: db.Incident,
+                     route: Route, now: datetime) -> Outgoing | None:
+    """A picture for an agency's group, as a reply to its card there (sent first: new posts go first)."""
+    group = await uow.repo.group_by_key(delivery.agency_key or "")
+    if group is None or not delivery.text:
+        await fail(uow, services, delivery, "no_group", now)
+        return None
+    posted = await uow.repo.posted_for_agency(incident.id, group.agency_key)
+    caption = services.tr("bmkg_shakemap_caption", number=incident.number)
+    return Outgoing(delivery.id, group.chat_id, caption, DeliveryKind.PHOTO, route,
+                    reply_to=posted.message_id if posted and posted.chat_id == group.chat_id else None,
+                    photo_url=delivery.text, thread_id=group.thread_id)

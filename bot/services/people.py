@@ -37,10 +37,10 @@ async def known(services: Services) -> Known:
                  frozenset(g.chat_id for g in groups))
 
 
-async def who_am_i(services: Services, user_id: int, chat_id: int) -> WhoAmI:
+async def who_am_i(services: Services, user_id: int, chat_id: int, thread_id: int | None = None) -> WhoAmI:
     async with services.db.uow() as uow:
         person = await uow.repo.person(user_id)
-        group = await uow.repo.group_by_chat(chat_id)
+        group = await uow.repo.group_by_chat(chat_id, thread_id)
         return WhoAmI(await role_of(uow.repo, services, user_id), person.agency_key if person else None,
                       group.agency_key if group else None)
 
@@ -96,8 +96,9 @@ class UnknownAgency(Exception):
 
 
 async def bind_group(services: Services, actor: Actor | None, chat_id: int, title: str | None, key: str,
-                     now: datetime) -> Binding:
-    """Bind a chat to an agency key: one group per key and one key per group; re-binding moves it.
+                     now: datetime, thread_id: int | None = None) -> Binding:
+    """Bind a chat, or a topic of a forum supergroup (`thread_id`), to an agency key: one place per key and one
+    key per place; re-binding moves it. Several agencies may share a supergroup, each in its own topic.
     `actor` None means the CLI (an operator on the server)."""
     if key not in services.rules.agencies:
         raise UnknownAgency(key)
@@ -105,20 +106,21 @@ async def bind_group(services: Services, actor: Actor | None, chat_id: int, titl
         if actor is not None and await role_of(uow.repo, services, actor.id) != Role.ADMIN:
             raise NotAdmin()
         by_key = await uow.repo.group_by_key(key)
-        by_chat = await uow.repo.group_by_chat(chat_id)
-        if by_key is not None and by_key.chat_id == chat_id:
+        by_place = await uow.repo.group_at(chat_id, thread_id)
+        if by_key is not None and by_key.chat_id == chat_id and by_key.thread_id == thread_id:
             await uow.repo.retitle_group(key, title, now)
             await uow.commit()
             return Binding(key, None, None)
         previous_chat = by_key.chat_id if by_key else None
-        previous_key = by_chat.agency_key if by_chat else None
-        for old in (by_key, by_chat):
+        previous_key = by_place.agency_key if by_place else None
+        for old in (by_key, by_place):
             if old is not None:
                 await uow.repo.remove_group(old.agency_key)
-        await uow.repo.add_group(key, chat_id, title, now)
+        await uow.repo.add_group(key, chat_id, title, now, thread_id)
+        await uow.repo.hurry_agency(key, now)  # posts held for its old place go to the new one at once
         uow.repo.event(now, "group_bound", actor_id=actor.id if actor else None,
                        actor_name=actor.name if actor else "cli", chat_id=chat_id, agency_key=key,
-                       detail={"previous_chat": previous_chat, "previous_key": previous_key})
+                       detail={"previous_chat": previous_chat, "previous_key": previous_key, "thread_id": thread_id})
         await uow.commit()
         return Binding(key, previous_chat, previous_key)
 
@@ -130,16 +132,18 @@ async def bot_membership(services: Services, actor: Actor | None, chat_id: int, 
     from . import deliveries
 
     async with services.db.uow() as uow:
-        group = await uow.repo.group_by_chat(chat_id)
+        bound = await uow.repo.groups_in_chat(chat_id)  # a shared supergroup: every agency in it
+        group = bound[0] if bound else None
         if present and group is None:
             key = "bot_added_unknown"
         elif not present and group is not None:
             key = "bot_removed"
-            await uow.repo.set_group_status(group.agency_key, GroupStatus.UNREACHABLE, "kicked", now)
+            for each in bound:
+                await uow.repo.set_group_status(each.agency_key, GroupStatus.UNREACHABLE, "kicked", now)
         else:
             return None
         text = services.tr(key, title=title or "-", chat_id=chat_id, by=actor.name if actor else "-",
-                           agency=services.rules.agency_name(group.agency_key) if group else "",
+                           agency=", ".join(services.rules.agency_name(g.agency_key) for g in bound),
                            keys=", ".join(services.rules.agencies))
         admins = {p.telegram_id for p in await uow.repo.people_with_role({Role.ADMIN.value})} | set(services.admin_ids)
         for admin in sorted(admins):

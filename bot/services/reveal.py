@@ -23,13 +23,14 @@ class Reveal:
     phone: str | None = None  # E.164, only when the verdict is ok
 
 
-async def reveal_phone(services: Services, actor: Actor, chat_id: int, incident_id: int, now: datetime) -> Reveal:
+async def reveal_phone(services: Services, actor: Actor, chat_id: int, incident_id: int, now: datetime,
+                       thread_id: int | None = None) -> Reveal:
     """📞 pressed in `chat_id`: the number for this person alone, or why not. Permission from the database."""
     async with services.db.uow() as uow:
         incident = await uow.repo.incident(incident_id)
         if incident is None:
             return Reveal(UNKNOWN)
-        acting = await acting_target(uow, services, actor, chat_id, incident)
+        acting = await acting_target(uow, services, actor, chat_id, incident, thread_id)
         if not isinstance(acting, db.IncidentTarget):
             return Reveal(acting[0], incident.number, acting[1])
         if acting.status == TargetStatus.RELEASED:  # taken off the incident by the desk (/lepas)

@@ -27,6 +27,7 @@ from telegram.ext import (
 
 from ..config import Settings
 from ..domain.model import COMMANDS_BY_ROLE, Role
+from ..feeds import FeedClient
 from ..services import people
 from ..services.context import Services
 from . import (
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 
 
 # Handler groups, in the order PTB runs them; in each, the first handler whose filter matches takes the update.
+BMKG_JOB = "bmkg-feed"
 SEEN = -2  # every update: note the time
 CARD_REPLIES = -1  # a reply in a group that answers a card stops here (ApplicationHandlerStop); others go on
 MAIN = 0  # PTB's default: edits (never new input), commands, form buttons, any other button, plain text (private
@@ -87,6 +89,14 @@ def build_application(settings: Settings, services: Services, webhook: bool = Fa
     # zone by the services; the scheduler itself runs in that zone too (Defaults above).
     assert app.job_queue is not None
     app.job_queue.run_repeating(jobs.sweep_job, interval=settings.sweep_interval, first=1, name="followup-sweep")
+    if settings.bmkg_base_url:  # BMKG's feeds: polled with jitter, so that instances do not ask all at once
+        app.job_queue.run_repeating(jobs.bmkg_job, interval=settings.bmkg_poll_seconds, first=1, name=BMKG_JOB,
+                                    data=jobs.FeedJob(FeedClient(settings.bmkg_timeout), settings.bmkg_base_url),
+                                    job_kwargs={"jitter": settings.bmkg_poll_seconds / 10})
+    if settings.bmkg_cap_url:
+        app.job_queue.run_repeating(jobs.cap_job, interval=settings.bmkg_poll_seconds, first=1, name="bmkg-cap",
+                                    data=jobs.FeedJob(FeedClient(settings.bmkg_timeout), settings.bmkg_cap_url),
+                                    job_kwargs={"jitter": settings.bmkg_poll_seconds / 10})
     return app
 
 

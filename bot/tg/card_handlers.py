@@ -25,7 +25,7 @@ async def agency_button(update: Update, context: Context) -> None:
     copy = query.message.message_id if query.message and card_of(query.message, context) == press.incident_id \
         else None
     result = await lifecycle.press(svc, got.actor, got.chat.id, press.incident_id, Action(press.action), utcnow(),
-                                   copy_id=copy)
+                                   copy_id=copy, thread_id=got.topic)
     await answer(query, _press_text(result, press.action, svc, got.user.id),
                  show_alert=result.verdict != Verdict.OK)
     if result.verdict == Verdict.OK:
@@ -48,7 +48,7 @@ async def phone_button(update: Update, context: Context) -> None:
     if (got := await pressed(update, context, PhonePress)) is None:
         return
     svc = context.services
-    result = await reveal.reveal_phone(svc, got.actor, got.chat.id, got.press.incident_id, utcnow())
+    result = await reveal.reveal_phone(svc, got.actor, got.chat.id, got.press.incident_id, utcnow(), got.topic)
     await answer(got.query, _reveal_text(result, svc, got.user.id), show_alert=True)
 
 
@@ -75,7 +75,7 @@ async def card_reply(update: Update, context: Context) -> None:
     replied = message.reply_to_message
     result = await lifecycle.reply(svc, got.actor, got.chat.id, replied.message_id, message.text, utcnow(),
                                    message_id=message.message_id, card_of=card_of(replied, context),
-                                   about=named_by_bot(replied, context))
+                                   about=named_by_bot(replied, context), thread_id=got.topic)
     if result is None:
         return
     agency = svc.rules.agency_name(result.agency_key) if result.agency_key else ""

@@ -49,6 +49,18 @@ class Said:
     def private(self) -> bool:
         return is_private(self.chat)
 
+    @property
+    def topic(self) -> int | None:
+        return topic_of(self.message)
+
+
+def topic_of(message: object) -> int | None:
+    """The forum topic a message is in (None outside forums and in the General topic). In a group that is no
+    forum, message_thread_id names a thread of replies, not a topic: it is ignored."""
+    if isinstance(message, Message) and message.is_topic_message and message.message_thread_id:
+        return message.message_thread_id
+    return None
+
 
 @dataclass(frozen=True)
 class Pressed(Generic[P]):
@@ -62,6 +74,10 @@ class Pressed(Generic[P]):
     @property
     def actor(self) -> Actor:
         return actor_of(self.user)
+
+    @property
+    def topic(self) -> int | None:
+        return topic_of(self.query.message)
 
 
 def said(update: Update) -> Said | None:

@@ -30,6 +30,24 @@ def is_content_error(exc: BaseException) -> bool:
     return isinstance(exc, BadRequest) and any(s in exc.message.lower() for s in _CONTENT)
 
 
+# What Telegram says when it cannot fetch a picture given by URL (the page is down, not an image, too large).
+_URL = ("wrong file identifier/http url specified", "failed to get http url content",
+        "wrong type of the web page content", "wrong remote file identifier")
+
+
+def is_url_error(exc: BaseException) -> bool:
+    return isinstance(exc, BadRequest) and any(s in exc.message.lower() for s in _URL)
+
+
+def topic_trouble(message: str) -> str | None:
+    """A forum topic closed (TOPIC_CLOSED) or deleted ("message thread not found"): the reason, else None."""
+    if "topic_closed" in message or "topic closed" in message:
+        return "topic_closed"
+    if "message thread not found" in message or "topic_deleted" in message or "topic_id_invalid" in message:
+        return "topic_not_found"
+    return None
+
+
 def classify(exc: TelegramError) -> SendResult:
     """What an error from Telegram means for the delivery that caused it."""
     detail = f"{type(exc).__name__}: {exc.message}"[:300]
@@ -42,6 +60,8 @@ def classify(exc: TelegramError) -> SendResult:
         return SendResult(SendOutcome.PERMANENT, detail=detail, reason="kicked" if kicked else "forbidden")
     if isinstance(exc, BadRequest):
         message = exc.message.lower()
+        if topic := topic_trouble(message):  # the group is there, the agency's topic is not usable
+            return SendResult(SendOutcome.HELD, detail=detail, reason=topic)
         if "chat not found" in message or "group chat was deactivated" in message:
             return SendResult(SendOutcome.PERMANENT, detail=detail, reason="chat_not_found")
         if is_content_error(exc):  # this one message failed; the group is not unreachable

@@ -59,7 +59,7 @@ def _role_label(svc: Services, role: Role | None) -> str:
 async def _introduce(got: Said, context: Context, greeting: bool) -> None:
     svc, user = context.services, got.user
     tr = svc.tr
-    info = await people.who_am_i(svc, user.id, got.chat.id)
+    info = await people.who_am_i(svc, user.id, got.chat.id, got.topic)
     agency = tr("agency_suffix", agency=svc.rules.agency_name(info.agency_key)) if info.agency_key else ""
     if greeting:
         text = (tr("start_known", name=user.first_name, role=_role_label(svc, info.role), agency=agency)
@@ -78,7 +78,7 @@ async def bantuan(update: Update, context: Context) -> None:
         return
     svc = context.services
     tr = svc.tr
-    info = await people.who_am_i(svc, got.user.id, got.chat.id)
+    info = await people.who_am_i(svc, got.user.id, got.chat.id, got.topic)
     lines = [tr("help_header", role=_role_label(svc, info.role))]
     lines += [tr("help_line", command=c, description=tr(f"cmd.{c}")) for c in COMMANDS_BY_ROLE[info.role]]
     if info.role in (Role.RESPONDER, None) or info.group_key:
@@ -101,7 +101,7 @@ async def daftar_grup(update: Update, context: Context) -> None:
         return
     key = context.args[0].strip().lower()
     try:
-        binding = await people.bind_group(svc, got.actor, chat.id, chat.title, key, utcnow())
+        binding = await people.bind_group(svc, got.actor, chat.id, chat.title, key, utcnow(), got.topic)
     except people.NotAdmin:
         await reply(got.message, tr("bind_not_admin"))
         return
@@ -116,4 +116,6 @@ async def daftar_grup(update: Update, context: Context) -> None:
     if binding.previous_key_of_chat and binding.previous_key_of_chat != key:
         old_agency = svc.rules.agency_name(binding.previous_key_of_chat)
         text = Html(text + "\n" + tr("bind_replaced_key", old_agency=old_agency))
+    if got.topic is not None:  # a topic of a forum supergroup: only this topic gets the agency's posts
+        text = Html(text + "\n" + tr("bind_topic", topic=got.topic))
     await reply(got.message, text)

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 from typing import Any
 
 from telegram import LinkPreviewOptions, ReplyParameters
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ExtBot
 
 from ..clock import utcnow
@@ -20,7 +21,7 @@ from ..services import outbox, stats
 from ..services.context import Services
 from ..services.dispatch import Outgoing, Route, SendOutcome, SendResult
 from .budget import OUTBOX, Budget
-from .errors import classify, is_content_error, is_not_modified
+from .errors import classify, is_content_error, is_not_modified, is_url_error
 from .keyboards import keyboard
 
 log = logging.getLogger(__name__)
@@ -150,8 +151,10 @@ class OutboxSender:
             png, label = await stats.month_chart(self.services, job.chart_month)
             photo = await self.bot.send_photo(job.chat_id, png, caption=plain_fit(
                 visible(self.services.tr("chart_caption", period=label)), CAPTION_LIMIT),
-                                              rate_limit_args=OUTBOX)
+                                              message_thread_id=job.thread_id, rate_limit_args=OUTBOX)
             return SendResult(SendOutcome.SENT, message_id=photo.message_id)
+        if job.kind == "photo" and job.photo_url:
+            return await self._photo(job, text)
         markup = keyboard(job.buttons)
         if job.kind == "edit":
             assert job.message_id is not None
@@ -165,7 +168,27 @@ class OutboxSender:
         message = await self.bot.send_message(job.chat_id, text, parse_mode=parse_mode,
                                               reply_markup=markup if job.buttons else None, reply_parameters=reply,
                                               link_preview_options=LinkPreviewOptions(is_disabled=True),
-                                              rate_limit_args=OUTBOX)
+                                              message_thread_id=job.thread_id, rate_limit_args=OUTBOX)
         return SendResult(SendOutcome.SENT, message_id=message.message_id)
 
 
+
+    async def _photo(self, job: Outgoing, caption: str) -> SendResult:
+        """A picture by URL (Telegram fetches it). When Telegram cannot fetch it, the caption and the link go as
+        a text instead: the picture is a help, never a reason to lose the message."""
+        assert job.photo_url is not None
+        reply = ReplyParameters(job.reply_to, allow_sending_without_reply=True) if job.reply_to else None
+        try:
+            message = await self.bot.send_photo(job.chat_id, job.photo_url, caption=plain_fit(visible(caption),
+                                                                                            CAPTION_LIMIT),
+                                                reply_parameters=reply, message_thread_id=job.thread_id,
+                                                rate_limit_args=OUTBOX)
+        except BadRequest as exc:
+            if not is_url_error(exc):
+                raise
+            log.warning("Telegram could not fetch the picture of delivery %s (%s); sending its link",
+                        job.delivery_id, exc)
+            message = await self.bot.send_message(job.chat_id, f"{caption}\n{html.escape(job.photo_url)}",
+                                                  parse_mode=ParseMode.HTML, reply_parameters=reply,
+                                                  message_thread_id=job.thread_id, rate_limit_args=OUTBOX)
+        return SendResult(SendOutcome.SENT, message_id=message.message_id)

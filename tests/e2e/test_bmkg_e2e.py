@@ -1,0 +1,158 @@
+"""End to end, BMKG's feeds (issue 15): an earthquake near Ambon becomes one incident routed like any report, with
+BMKG's shakemap; revisions edit it; repeats, distant events and a broken feed add nothing and lose nothing — through
+the real `sigap112` process, the fake Bot API and the fake BMKG server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from bot.clock import utcnow
+from bot.sandbox import world
+from bot.sandbox.fake_api import FakeTelegram, Sent
+from bot.sandbox.fake_bmkg import FakeBMKG, cap_alert, quake
+from bot.sandbox.process import BotProcess
+from tests.conftest import WIT
+
+from .steps import NUMBER
+
+pytestmark = pytest.mark.e2e
+QUAKE_GROUPS = ("bpbd", "sar", "perkim", "dlhp", "call_center", "pimpinan", "monitoring")
+NEAR = (-3.95, 128.45)  # about 40 km south-east of the city's centroid
+
+
+@pytest.fixture
+def bmkg() -> Iterator[FakeBMKG]:
+    server = FakeBMKG().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bmkg_env(process: BotProcess, bmkg: FakeBMKG) -> FakeBMKG:
+    """The bot polls the fake BMKG every second, giving up on an answer after two."""
+    process.env.update(BMKG_BASE_URL=bmkg.base_url, BMKG_CAP_URL=bmkg.cap_url, BMKG_POLL_SECONDS="1",
+                       BMKG_TIMEOUT="2")
+    return bmkg
+
+
+def quake_cards(fake: FakeTelegram, key: str, marker: str = "Gempa M") -> list[Sent]:
+    return [m for m in fake.bot_messages(world.GROUPS[key]) if marker in m.text and m.kind == "text"]
+
+
+def wait_card(fake: FakeTelegram, key: str, marker: str) -> Sent:
+    return fake.wait_until(lambda: next(iter(quake_cards(fake, key, marker)), None), what=f"{marker} in {key}")
+
+
+def polls_after(fake: FakeTelegram, bmkg: FakeBMKG, feed: str = "gempadirasakan.json", count: int = 3) -> None:
+    """Wait until the bot has asked for the feed `count` more times (each poll sees what is published now; the
+    last feed of a poll, so that the whole poll is done)."""
+    start = len(bmkg.requests_of(feed))
+    fake.wait_until(lambda: len(bmkg.requests_of(feed)) >= start + count, what=f"{count} polls of {feed}")
+
+
+def test_a_strong_quake_near_ambon_becomes_one_incident_with_its_shakemap_and_revisions_edit_it(
+        bmkg_env: FakeBMKG, running: BotProcess, fake: FakeTelegram) -> None:
+    bmkg = bmkg_env
+    event = quake(utcnow() - timedelta(minutes=2), *NEAR, 5.6, 10,
+                  region="Pusat gempa berada di laut 40 km Tenggara Ambon", felt="III Ambon")
+    bmkg.publish(event, felt=True)
+    cards = {key: wait_card(fake, key, "Gempa M5.6") for key in QUAKE_GROUPS}
+    bpbd = cards["bpbd"].text
+    match = NUMBER.search(bpbd)
+    assert match, bpbd
+    number = match.group(0)
+    assert "10 km" in bpbd and "tenggara dari Ambon" in bpbd and "Pusat gempa berada di laut 40 km" in bpbd
+    assert "Dirasakan (BMKG): III Ambon" in bpbd and "BMKG" in bpbd
+    for key in ("bpbd", "sar", "pimpinan", "monitoring"):
+        photo = fake.wait_until(lambda key=key: next((m for m in fake.bot_messages(world.GROUPS[key])
+                                                      if m.kind == "photo"), None), what=f"shakemap in {key}")
+        assert photo.url == f"{bmkg.base_url}/{event['Shakemap']}" and number in photo.text
+        assert photo.reply_to == cards[key].message_id
+    fake.wait_for_message(world.GROUPS["call_center"], "terkirim ke semua grup")
+
+    bmkg.publish({**event, "Magnitude": "5.8", "Kedalaman": "12 km"}, felt=True)  # BMKG revises it
+    for key in QUAKE_GROUPS:
+        fake.wait_until(lambda key=key: "Gempa M5.8" in cards[key].text and "12 km" in cards[key].text,
+                        what=f"the revision on the {key} copy")
+
+    bmkg.publish({**event, "Magnitude": "5.8", "Kedalaman": "12 km"}, felt=True)  # the same again
+    bmkg.publish(quake(utcnow() - timedelta(minutes=1), -8.5, 115.2, 4.0))  # far away and weak
+    polls_after(fake, bmkg, count=4)
+    for key in QUAKE_GROUPS:
+        assert len(quake_cards(fake, key)) == 1, key
+        assert len([m for m in fake.bot_messages(world.GROUPS[key]) if m.kind == "photo"]) <= 1
+
+    # A caller reports the shaking: the call center links the call to BMKG's incident, then closes that one.
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, "/lapor\nkategori: gempa\nkecamatan: Sirimau\n"
+                   "alamat: Jl. Sultan Hasanuddin\nketerangan: Gempa terasa kuat, dinding retak")
+    call = NUMBER.search(fake.wait_for_message(world.CALL_TAKER, "Laporan tercatat").text)
+    assert call and call.group(0) != number
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/tutup {call.group(0)} duplikat {number}")
+    fake.wait_for_message(world.CALL_TAKER, f"{call.group(0)} ditutup")
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/tutup {number} tertangani")
+    fake.wait_for_message(world.CALL_TAKER, f"{number} ditutup")
+    fake.wait_until(lambda: "DITUTUP" in cards["monitoring"].text, what="BMKG's incident closed on every copy")
+
+
+def test_a_tsunami_potential_far_away_is_a_critical_incident(
+        bmkg_env: FakeBMKG, running: BotProcess, fake: FakeTelegram) -> None:
+    event = quake(utcnow() - timedelta(minutes=1), -6.9, 131.2, 7.2, 30,
+                  potential="Berpotensi TSUNAMI untuk diteruskan pada masyarakat")
+    fake.fail_photo_urls(f"{bmkg_env.base_url}/{event['Shakemap']}")  # Telegram cannot fetch this picture
+    bmkg_env.publish(event)
+    card = wait_card(fake, "monitoring", "Gempa M7.2")
+    assert "KRITIS" in card.text and "BERPOTENSI TSUNAMI" in card.text
+    link = fake.wait_for_message(world.GROUPS["monitoring"], "Peta guncangan BMKG")  # its link instead, as a reply
+    assert event["Shakemap"] in link.text and link.kind == "text" and link.reply_to == card.message_id
+
+
+def test_a_feed_outage_is_visible_in_health_and_loses_nothing(
+        bmkg_env: FakeBMKG, running: BotProcess, fake: FakeTelegram) -> None:
+    bmkg = bmkg_env
+    polls_after(fake, bmkg, count=1)
+    bmkg.fail("503", times=-1)
+    event = quake(utcnow() - timedelta(minutes=1), *NEAR, 6.1, 15)
+    bmkg.publish(event)  # published while nothing gets through
+
+    def feed_state() -> dict:  # type: ignore[type-arg]
+        return json.loads(running.cli("health").stdout)["feeds"]["bmkg:autogempa.json"]
+
+    fake.wait_until(lambda: feed_state()["last_error"] == "HTTP 503", what="the outage in health")
+    assert feed_state()["last_ok_at"] is not None  # the last good poll, before the outage
+    fake.send_text(world.ADMIN, world.ADMIN, "/kesehatan")
+    assert "HTTP 503" in fake.wait_for_message(world.ADMIN, "bmkg:autogempa.json").text
+    assert not quake_cards(fake, "bpbd")
+
+    bmkg.clear_faults()
+    bmkg.fail("malformed", feed="gempaterkini.json", times=2)
+    bmkg.fail("timeout", feed="gempadirasakan.json", seconds=4)
+    wait_card(fake, "bpbd", "Gempa M6.1")
+    fake.wait_until(lambda: "timeout" in (json.loads(running.cli("health").stdout)["feeds"]
+                                          ["bmkg:gempadirasakan.json"]["last_error"] or ""), what="the timeout")
+
+    future = quake(utcnow() + timedelta(hours=2), *NEAR, 6.5)
+    bmkg.publish(future)
+    fake.wait_until(lambda: "future" in (feed_state()["last_error"] or ""), what="the future event in health")
+    assert len(quake_cards(fake, "bpbd")) == 1 and running.proc is not None and running.proc.poll() is None
+
+
+def test_a_weather_warning_for_ambon_is_posted_once_as_a_notice_and_one_for_elsewhere_not_at_all(
+        bmkg_env: FakeBMKG, running: BotProcess, fake: FakeTelegram) -> None:
+    bmkg, now = bmkg_env, utcnow()
+    bmkg.warn("CJH20261129001", cap_alert("CJH20261129001", now, now + timedelta(hours=3), "Kota Ambon, Maluku Tengah",
+                                          "Hujan lebat disertai kilat di Kota Ambon", "Hujan Lebat"))
+    bmkg.warn("CBU20261129002", cap_alert("CBU20261129002", now, now + timedelta(hours=3), "Kab. Buru",
+                                          "Angin kencang di Namlea", "Angin Kencang"))
+    expires = (now + timedelta(hours=3)).astimezone(WIT).strftime("%d-%m-%Y %H.%M")
+    for key in ("call_center", "bpbd", "pimpinan", "monitoring"):
+        notice = fake.wait_for_message(world.GROUPS[key], "Peringatan dini cuaca BMKG")
+        assert "Hujan Lebat" in notice.text and f"{expires} WIT" in notice.text and "LAPORAN" not in notice.text
+    polls_after(fake, bmkg, "rss.xml", count=3)
+    for key in ("call_center", "bpbd", "pimpinan", "monitoring", "sar"):
+        notices = [m for m in fake.bot_messages(world.GROUPS[key]) if "Peringatan dini" in m.text]
+        assert len(notices) == (0 if key == "sar" else 1) and "Namlea" not in " ".join(m.text for m in notices)
+    assert not [m for m in fake.bot_messages(world.GROUPS["bpbd"]) if "LAPORAN" in m.text]
