@@ -13,13 +13,14 @@ from .dialect import fits
 from .inbox_queries import InboxQueries
 from .incident_queries import IncidentQueries
 from .mappers import draft_to_domain, group_to_domain, person_to_domain
+from .media_queries import MediaQueries
 from .models import AgencyGroup, Draft, Person
 from .outbox_queries import OutboxQueries
 from .report_queries import ReportQueries
 from .schedule_queries import ScheduleQueries
 
 
-class Repository(IncidentQueries, ScheduleQueries, OutboxQueries, InboxQueries, ReportQueries):
+class Repository(IncidentQueries, ScheduleQueries, OutboxQueries, InboxQueries, ReportQueries, MediaQueries):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 

@@ -84,6 +84,7 @@ class DeliveryKind(StrEnum):
     CONFIRM = "confirm"  # the call taker is asked to confirm with the caller
     CHART = "chart"      # the monthly chart, drawn when it is sent
     DIGEST = "digest"    # several due rows sent as one message: a send's kind, never a row's
+    MEDIA = "media"      # photos, videos, voice notes... of an incident by file_id: one item, or one album
 
 
 class DeliveryPriority(IntEnum):
@@ -91,6 +92,7 @@ class DeliveryPriority(IntEnum):
 
     NEW_POST = 0
     NOTICE = 1
+    MEDIA = 1  # media ranks with the ready texts: after new cards, before edits (an alias of NOTICE)
     EDIT = 2
     SCHEDULED_POST = 3  # handovers, recaps and reports
     CHART = 4
@@ -199,8 +201,8 @@ def resolve_number(text: str, now: datetime, tz: tzinfo) -> str | None:
     return incident_number(year or now.astimezone(tz).year, seq)
 
 
-DESK_COMMANDS = ("lapor", "report", "batal", "aktif", "status", "tutup", "buka", "tambah", "prioritas", "catatan",
-                 "catat", "kabari", "mulai_shift", "akhiri_shift", "serahterima")
+DESK_COMMANDS = ("lapor", "report", "batal", "aktif", "status", "lampir", "tutup", "buka", "tambah", "prioritas",
+                 "catatan", "catat", "kabari", "mulai_shift", "akhiri_shift", "serahterima")
 # What each role may use; /bantuan and the command menus show exactly this.
 COMMANDS_BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "whoami", "bantuan"),

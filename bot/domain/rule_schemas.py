@@ -177,3 +177,27 @@ REQUIRED_AGENCIES = (
     "call_center", "pimpinan", "monitoring", "tni_polri", "sar", "damkar", "pln", "dinkes", "dishub", "bpbd",
     "satpol_pp", "perkim", "dlhp", "jenazah",
 )
+
+
+# --- media (issue 13): who sees an incident's photos, videos and voice notes -----------------------------------
+class MediaRule(_Strict):
+    """The groups of an incident that receive its media: those whose agency kind is listed, and when `agencies`
+    is given, only those agencies among them."""
+
+    agency_kinds: list[AgencyKind] = Field(default_factory=lambda: list(AgencyKind))
+    agencies: list[str] | None = None
+
+    def allows(self, agency_key: str, kind: AgencyKind | None) -> bool:
+        return kind in self.agency_kinds and (self.agencies is None or agency_key in self.agencies)
+
+
+class MediaFile(_Strict):
+    """rules/media.yaml: the default rule, each category's own, and how long the bot waits for the rest of an
+    album (Telegram sends an album as one message per item)."""
+
+    album_window: Duration = timedelta(seconds=2)
+    default: MediaRule = Field(default_factory=MediaRule)
+    categories: dict[str, MediaRule] = Field(default_factory=dict)
+
+    def allows(self, category: str, agency_key: str, kind: AgencyKind | None) -> bool:
+        return self.categories.get(category, self.default).allows(agency_key, kind)

@@ -773,6 +773,8 @@ class FakeTelegram:
                 file["mime_type"] = mime_type
             if duration is not None:
                 file["duration"] = duration
+            if kind in ("video", "animation", "video_note"):  # what Telegram always gives for a moving picture
+                file.update(width=640, height=640) if kind == "video_note" else file.update(width=1280, height=720)
             self._media()["files"][file["file_id"]] = {"kind": kind, **file}
         return file
 

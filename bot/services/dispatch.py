@@ -55,6 +55,7 @@ class Outgoing:
     reply_to: int | None = None
     chart_month: str | None = None  # a chart delivery: the month to draw (rendered after the claim)
     delivery_ids: tuple[int, ...] = ()  # a digest: every new post it stands for
+    media: tuple[tuple[str, str, str], ...] = ()  # media: (kind, file_id, caption) of one item or one album
 
 
 @dataclass(frozen=True)

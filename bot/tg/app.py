@@ -35,6 +35,7 @@ from . import (
     general_handlers,
     intake_handlers,
     jobs,
+    media_handlers,
     people_handlers,
     shift_handlers,
     stats_handlers,
@@ -51,7 +52,8 @@ log = logging.getLogger(__name__)
 SEEN = -2  # every update: note the time
 CARD_REPLIES = -1  # a reply in a group that answers a card stops here (ApplicationHandlerStop); others go on
 MAIN = 0  # PTB's default: edits (never new input), commands, form buttons, any other button, plain text (private
-#           chats, or replies to the bot in groups), locations, a group's move to a supergroup, the bot's membership
+#           chats, or replies to the bot in groups), locations, stickers/polls/contacts/dice (a short answer), media
+#           (photos, videos, voice, audio, documents), a group's move to a supergroup, the bot's membership
 
 
 def build_application(settings: Settings, services: Services, webhook: bool = False) -> App:
@@ -103,11 +105,17 @@ def _add_handlers(app: App) -> None:
     to_bot = filters.ChatType.PRIVATE | filters.REPLY
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & to_bot, intake_handlers.text_message))
     app.add_handler(MessageHandler(filters.LOCATION, intake_handlers.location))
+    app.add_handler(MessageHandler(NOT_MEDIA, media_handlers.not_media))  # before documents: a GIF is one too
+    app.add_handler(MessageHandler(MEDIA, media_handlers.media_message))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, people_handlers.migrated))
     app.add_handler(ChatMemberHandler(people_handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_error_handler(general_handlers.on_error)
 
 
+# Media (issue 13): what the bot keeps by file_id, and what it answers with a short refusal.
+MEDIA = filters.PHOTO | filters.VIDEO | filters.VOICE | filters.AUDIO | filters.Document.ALL
+NOT_MEDIA = (filters.Sticker.ALL | filters.POLL | filters.CONTACT | filters.Dice.ALL | filters.ANIMATION
+             | filters.VIDEO_NOTE)
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 COMMANDS: tuple[tuple[str | list[str], Handler], ...] = (
     ("start", people_handlers.start), ("whoami", people_handlers.whoami),
@@ -119,6 +127,7 @@ COMMANDS: tuple[tuple[str | list[str], Handler], ...] = (
     ("aktif", desk_handlers.aktif), ("tunda", desk_handlers.tunda), ("serahterima", shift_handlers.serahterima),
     ("mulai_shift", shift_handlers.mulai_shift), ("akhiri_shift", shift_handlers.akhiri_shift),
     ("rekap", stats_handlers.rekap), ("kesehatan", stats_handlers.kesehatan),
+    ("lampir", media_handlers.lampir),
 )
 
 

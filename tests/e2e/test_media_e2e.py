@@ -1,0 +1,98 @@
+"""End to end (issue 13): photos, videos and voice notes on an incident — a call taker's forwarded album reaches
+every group as one album under its card; a responder's photo reply is counted on every copy and reaches the call
+center; a hearse report's photo stays out of the monitoring group; a sticker gets a clear answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.sandbox import world
+from bot.sandbox.fake_api import FakeTelegram, Sent
+from bot.sandbox.process import BotProcess
+
+from .steps import NUMBER, card, everywhere, file_fire
+
+pytestmark = pytest.mark.e2e
+
+HEARSE = """/lapor
+kategori: jenazah
+kecamatan: Sirimau
+kelurahan: Batu Merah
+alamat: Jl. Jend. Sudirman
+asal: rumah duka Jl. Jend. Sudirman
+tujuan: TPU Kapaha
+pelapor: Ibu Maria
+telepon: 0812 3456 7890
+keterangan: Mohon mobil jenazah"""
+
+
+def album_under(fake: FakeTelegram, key: str, number: str, size: int) -> list[Sent]:
+    """The album of `size` items the bot sent to a group as a reply to that group's card."""
+    chat, card_id = world.GROUPS[key], card(fake, key, number).message_id
+    return fake.wait_until(lambda: next((a for a in fake.albums(chat) if len(a) == size
+                                         and all(s.reply_to == card_id for s in a)), None),
+                           what=f"an album of {size} under the {key} card; got {fake.albums(chat)}")
+
+
+def test_a_forwarded_album_reaches_every_group_as_one_album_under_its_card(running: BotProcess,
+                                                                           fake: FakeTelegram) -> None:
+    number = file_fire(fake)
+    fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup")  # every copy recorded: albums reply to them
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/lampir {number}")
+    fake.wait_for_message(world.CALL_TAKER, "📎 Kirim atau teruskan")
+    fake.send_album(world.CALL_TAKER, world.CALL_TAKER, ["photo", "photo", "photo", "video"],
+                    caption="dari grup WA RT 03", forwarded_from="Warga Batu Merah")
+    told = fake.wait_for_message(world.CALL_TAKER, "dilampirkan ke 112")
+    assert "3 foto, 1 video" in told.text and number in told.text and "Damkar" in told.text, told.text
+    for key in ("damkar", "pln", "monitoring"):
+        album = album_under(fake, key, number, 4)
+        assert [fake.media_of(s)["kind"] for s in album] == ["photo", "photo", "photo", "video"]
+        assert all(number in s.text and "Rina" in s.text for s in album), [s.text for s in album]
+        assert "Warga" not in " ".join(s.text for s in album)  # the forward's origin is not shown
+        assert "dari grup WA RT 03" in album[0].text
+    everywhere(fake, number, "📷 3 · 🎥 1")
+    assert not fake.violations, fake.violations
+
+
+def test_a_responders_photo_reply_is_counted_everywhere_and_reaches_the_call_center(running: BotProcess,
+                                                                                   fake: FakeTelegram) -> None:
+    number = file_fire(fake)
+    fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup")
+    damkar = world.GROUPS["damkar"]
+    fake.send_media(world.DAMKAR_STAFF, damkar, "photo", caption="api sudah padam sebagian",
+                    reply_to=card(fake, "damkar", number).message_id)
+    assert "diteruskan ke: Call Center 112" in fake.wait_for_message(damkar, "dari Damkar tercatat").text
+    call_center = world.GROUPS["call_center"]
+    photo = fake.wait_until(lambda: next((s for s in fake.media_sent(call_center) if number in s.text), None),
+                            what="the photo in the call center group")
+    assert "Damkar" in photo.text and "api sudah padam sebagian" in photo.text
+    assert photo.reply_to == card(fake, "call_center", number).message_id
+    everywhere(fake, number, "📷 1")
+    assert not fake.media_sent(world.GROUPS["pln"])
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/status {number}")
+    assert "dari Budi (Damkar)" in fake.wait_for_message(world.CALL_TAKER, f"Riwayat {number}").text
+
+
+def test_a_hearse_reports_photo_stays_out_of_the_monitoring_group(running: BotProcess, fake: FakeTelegram) -> None:
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, HEARSE)
+    accepted = fake.wait_for_message(world.CALL_TAKER, "Laporan tercatat")
+    number = NUMBER.search(accepted.text).group(0)  # type: ignore[union-attr]
+    fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup")
+    fake.send_media(world.CALL_TAKER, world.CALL_TAKER, "photo", reply_to=accepted.message_id)
+    told = fake.wait_for_message(world.CALL_TAKER, "dilampirkan ke 112")
+    assert "Call Center 112" in told.text and "Ambulans Jenazah" in told.text and "Pemantauan" not in told.text
+    for key in ("call_center", "jenazah"):
+        fake.wait_until(lambda key=key: any(number in s.text for s in fake.media_sent(world.GROUPS[key])),
+                        what=f"the photo in {key}")
+    everywhere(fake, number, "📷 1", {"call_center", "jenazah"})
+    assert not fake.media_sent(world.GROUPS["monitoring"])
+    assert "📷" not in card(fake, "monitoring", number).text
+
+
+def test_a_sticker_or_a_photo_for_no_report_gets_a_clear_answer(running: BotProcess, fake: FakeTelegram) -> None:
+    fake.send_other(world.CALL_TAKER, world.CALL_TAKER, "sticker")
+    fake.wait_for_message(world.CALL_TAKER, "Stiker tidak disimpan")
+    fake.send_media(world.CALL_TAKER, world.CALL_TAKER, "photo")
+    fake.wait_for_message(world.CALL_TAKER, "Untuk laporan mana?")
+    fake.send_media(world.CALL_TAKER, world.CALL_TAKER, "video", file_size=80 * 1024 * 1024)
+    fake.wait_for_message(world.CALL_TAKER, "lebih dari 50 MB")
