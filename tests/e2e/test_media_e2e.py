@@ -4,7 +4,15 @@ center; a hearse report's photo stays out of the monitoring group; a sticker get
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
 import pytest
+import xmlschema
 
 from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram, Sent
@@ -13,6 +21,7 @@ from bot.sandbox.process import BotProcess
 from .steps import NUMBER, card, everywhere, file_fire
 
 pytestmark = pytest.mark.e2e
+SCHEMA = Path(__file__).resolve().parents[1] / "data" / "cap12.xsd"
 
 HEARSE = """/lapor
 kategori: jenazah
@@ -34,8 +43,8 @@ def album_under(fake: FakeTelegram, key: str, number: str, size: int) -> list[Se
                            what=f"an album of {size} under the {key} card; got {fake.albums(chat)}")
 
 
-def test_a_forwarded_album_reaches_every_group_as_one_album_under_its_card(running: BotProcess,
-                                                                           fake: FakeTelegram) -> None:
+def test_a_forwarded_album_reaches_every_group_as_one_album_under_its_card(running: BotProcess, fake: FakeTelegram,
+                                                                           tmp_path: Path) -> None:
     number = file_fire(fake)
     fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup")  # every copy recorded: albums reply to them
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/lampir {number}")
@@ -52,6 +61,18 @@ def test_a_forwarded_album_reaches_every_group_as_one_album_under_its_card(runni
         assert "dari grup WA RT 03" in album[0].text
     everywhere(fake, number, "📷 3 · 🎥 1")
     assert not fake.violations, fake.violations
+    # The exports: a CAP <resource> per item (valid CAP 1.2), EIDO-shaped attachments, the CSV's media count.
+    today = datetime.now(ZoneInfo("Asia/Jayapura")).date()
+    period = ("--from", str(today - timedelta(days=1)), "--to", str(today + timedelta(days=1)))
+    out = tmp_path / "cap"
+    running.cli("export", *period, "--format", "cap", "--output", str(out))
+    [alert] = sorted(out.glob("*.xml"))
+    xmlschema.XMLSchema(str(SCHEMA)).validate(str(alert))
+    assert alert.read_text().count("<resource>") == 4 and "<mimeType>video/mp4</mimeType>" in alert.read_text()
+    eido = json.loads(running.cli("export", *period, "--format", "json").stdout)
+    assert [a["attachmentType"] for a in eido["incidents"][0]["attachments"]] == ["photo"] * 3 + ["video"]
+    rows = list(csv.DictReader(io.StringIO(running.cli("export", *period, "--format", "csv").stdout)))
+    assert rows[0]["media"] == "4"
 
 
 def test_a_responders_photo_reply_is_counted_everywhere_and_reaches_the_call_center(running: BotProcess,
