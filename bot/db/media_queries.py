@@ -84,6 +84,11 @@ class MediaQueries:
                 select(MediaItem).where(MediaItem.incident_id.in_(chunk)).order_by(MediaItem.id))).all()]
         return out
 
+    async def draft_items(self, draft_id: int) -> list[MediaItem]:
+        """What was sent while a draft was open and has no report yet, in the order it came."""
+        return list((await self.session.scalars(select(MediaItem).where(
+            MediaItem.draft_id == draft_id, MediaItem.incident_id.is_(None)).order_by(MediaItem.id))).all())
+
     async def set_attach_target(self, chat_id: int, user_id: int, incident_id: int, until: datetime) -> None:
         await self.session.execute(delete(MediaAttach).where(MediaAttach.chat_id == chat_id,
                                                              MediaAttach.user_id == user_id))

@@ -305,6 +305,7 @@ class MediaAlbum(Base):
     __table_args__ = (UniqueConstraint("chat_id", "media_group_id", name="uq_media_album_group"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("draft.id"))  # sent while a draft was open
     chat_id: Mapped[int] = mapped_column(BigInteger)
     media_group_id: Mapped[str] = mapped_column(String(64))
     actor_id: Mapped[int] = mapped_column(BigInteger)
@@ -324,6 +325,7 @@ class MediaItem(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
     album_id: Mapped[int | None] = mapped_column(ForeignKey("media_album.id"), index=True)
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("draft.id"), index=True)  # relayed once it is sent
     kind: Mapped[str] = mapped_column(String(20))
     file_id: Mapped[str] = mapped_column(String(255))
     file_unique_id: Mapped[str | None] = mapped_column(String(100))

@@ -12,6 +12,7 @@ from ..domain.callback_data import FormPress
 from ..domain.model import INTAKE_ROLES, Draft, Problem, Report
 from ..domain.parsing import has_known_key, parse_fields, unknown_village, validate
 from ..domain.render import place_text
+from . import media
 from .context import Actor, Services, role_of
 from .deliveries import enqueue_card_edits
 from .incidents import create_incident
@@ -176,6 +177,7 @@ async def _submit(uow: UnitOfWork, services: Services, actor: Actor, draft: Draf
         return Refused("form_expired")
     row, targets = await create_incident(uow, services, report, actor, draft.chat_id, source_key, now)
     await uow.repo.update_draft(draft.id, incident_id=row.id)
+    await media.adopt_draft(uow, services, draft.id, row, now)  # photos sent while it was open go out now
     await uow.commit()
     rules = services.rules
     return Accepted(row.number, row.id, rules.category_label(report.category, report.subtype),

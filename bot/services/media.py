@@ -50,6 +50,7 @@ class Attached:
     gathering: bool = False
     agency_key: str | None = None
     first: bool = True  # the first item of its album (or a single item): the one to answer
+    in_draft: bool = False  # kept with the open draft: relayed when the report is sent
 
 
 @dataclass(frozen=True)
@@ -57,36 +58,73 @@ class Refused:
     reason: str  # a catalogue key, or "ignore" (say nothing)
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Where an item goes: an incident (locked), or an open draft (relayed once it is sent); whose it is."""
+
+    incident: db.Incident | None
+    draft_id: int | None = None
+    agency_key: str | None = None  # a responding agency's evidence; None: the call center's
+
+
 async def receive(services: Services, actor: Actor, private: bool, item: Incoming, now: datetime) -> Attached | Refused:
     if item.file_size is not None and item.file_size > MAX_FILE_BYTES:
         return Refused("media_too_big")
     async with services.db.uow() as uow:
         album = await _album_of(uow, item)
-        incident, agency_key = await _where(uow, services, actor, private, item, album, now)
-        if isinstance(incident, Refused):
-            return incident
+        place = await _where(uow, services, actor, private, item, album, now)
+        if isinstance(place, Refused):
+            return place
+        incident, key = place.incident, place.agency_key
         row = await uow.repo.add_media_item(
-            incident_id=incident.id, kind=item.kind, file_id=item.file_id[:255],
-            file_unique_id=(item.file_unique_id or "")[:100] or None, mime_type=(item.mime_type or "")[:100] or None,
-            file_size=item.file_size, caption=(item.caption or "")[:1024] or None, source_chat_id=item.chat_id,
-            source_message_id=item.message_id, actor_id=actor.id, actor_name=actor.name, agency_key=agency_key,
+            incident_id=incident.id if incident else None, draft_id=place.draft_id, kind=item.kind,
+            file_id=item.file_id[:255], file_unique_id=(item.file_unique_id or "")[:100] or None,
+            mime_type=(item.mime_type or "")[:100] or None, file_size=item.file_size,
+            caption=(item.caption or "")[:1024] or None, source_chat_id=item.chat_id,
+            source_message_id=item.message_id, actor_id=actor.id, actor_name=actor.name, agency_key=key,
             created_at=now)
         if row is None:  # replayed: kept already
             await uow.commit()
             return Refused("ignore")
+        number = incident.number if incident else ""
         if item.media_group_id:
             first = album is None
             album = await uow.repo.gather_album(item.chat_id, item.media_group_id,
-                                                now + services.rules.media.album_window, incident_id=incident.id,
-                                                actor_id=actor.id, actor_name=actor.name, agency_key=agency_key,
-                                                created_at=now)
+                                                now + services.rules.media.album_window,
+                                                incident_id=incident.id if incident else None,
+                                                draft_id=place.draft_id, actor_id=actor.id, actor_name=actor.name,
+                                                agency_key=key, created_at=now)
             if album.status == "gathering":
                 row.album_id = album.id
                 await uow.commit()
-                return Attached(incident.number, [item.kind], gathering=True, agency_key=agency_key, first=first)
-        groups = await _relay(uow, services, incident, [row], agency_key, actor, now)
+                return Attached(number, [item.kind], gathering=True, agency_key=key, first=first)
+        if incident is None:  # kept with the open draft: relayed when it is sent
+            await uow.commit()
+            return Attached("", [item.kind], in_draft=True)
+        groups = await _relay(uow, services, incident, [row], key, actor, now)
         await uow.commit()
-        return Attached(incident.number, [item.kind], groups, agency_key=agency_key)
+        return Attached(number, [item.kind], groups, agency_key=key)
+
+
+async def adopt_draft(uow: UnitOfWork, services: Services, draft_id: int, incident: db.Incident,
+                      now: datetime) -> None:
+    """A draft became a report: what was sent while it was open goes out now, after the new cards, and its sender
+    is told where (an album still gathering follows when its window passes)."""
+    rows = [r for r in await uow.repo.draft_items(draft_id)
+            if r.album_id is None or await _album_done(uow, r.album_id)]
+    if not rows:
+        return
+    for row in rows:
+        row.incident_id = incident.id
+    actor = Actor(rows[0].actor_id, rows[0].actor_name)
+    groups = await _relay(uow, services, incident, rows, None, actor, now)
+    deliveries.notice(uow.repo, rows[0].source_chat_id, _told(services, incident.number, [r.kind for r in rows],
+                                                              groups, None), now, incident_id=incident.id)
+
+
+async def _album_done(uow: UnitOfWork, album_id: int) -> bool:
+    album = await uow.session.get(db.MediaAlbum, album_id)
+    return album is not None and album.status != "gathering"
 
 
 async def attach_to(services: Services, actor: Actor, chat_id: int, private: bool, number_text: str,
@@ -107,21 +145,33 @@ async def attach_to(services: Services, actor: Actor, chat_id: int, private: boo
 async def flush_albums(services: Services, now: datetime) -> int:
     """Relay every album whose gathering window has passed; tell its sender where it went. Returns how many."""
     async with services.db.uow() as uow:
-        due = [(a.id, a.incident_id) for a in await uow.repo.due_albums(now)]
+        due = [(a.id, a.incident_id, a.draft_id) for a in await uow.repo.due_albums(now)]
     done = 0
-    for album_id, incident_id in due:
+    for album_id, incident_id, draft_id in due:
         async with services.db.uow() as uow:
-            incident = await uow.repo.lock_incident(incident_id or 0)  # lock order: incident, then the album
-            if incident is None or not await uow.repo.take_album(album_id, now):
+            if incident_id is None and draft_id is not None:  # sent while a draft was open: was it sent since?
+                draft = await uow.session.get(db.Draft, draft_id)
+                incident_id = draft.incident_id if draft is not None else None
+            incident = await uow.repo.lock_incident(incident_id) if incident_id else None  # lock order: incident
+            if not await uow.repo.take_album(album_id, now):
                 await uow.commit()
                 continue
             album = await uow.session.get(db.MediaAlbum, album_id)
             items = await uow.repo.album_items(album_id)
             assert album is not None
+            kinds = [i.kind for i in items]
+            if incident is None:  # the draft is still open: the album goes out with it
+                deliveries.notice(uow.repo, album.chat_id, _told(services, "", kinds, [], None, in_draft=True), now)
+                await uow.commit()
+                done += 1
+                continue
+            album.incident_id = incident.id
+            for row in items:
+                row.incident_id = incident.id
             actor = Actor(album.actor_id, album.actor_name)
             groups = await _relay(uow, services, incident, items, album.agency_key, actor, now)
-            deliveries.notice(uow.repo, album.chat_id, _told(services, incident.number, [i.kind for i in items],
-                                                             groups, album.agency_key), now, incident_id=incident.id)
+            deliveries.notice(uow.repo, album.chat_id, _told(services, incident.number, kinds, groups,
+                                                             album.agency_key), now, incident_id=incident.id)
             await uow.commit()
             done += 1
     return done
@@ -134,12 +184,15 @@ async def next_album_due(services: Services) -> datetime | None:
 
 def told(services: Services, result: Attached) -> str:
     """What the sender is told: what was attached to which report, and where it went."""
-    return _told(services, result.number, result.kinds, result.groups, result.agency_key)
+    return _told(services, result.number, result.kinds, result.groups, result.agency_key, result.in_draft)
 
 
-def _told(services: Services, number: str, kinds: list[str], groups: list[str], agency_key: str | None) -> str:
+def _told(services: Services, number: str, kinds: list[str], groups: list[str], agency_key: str | None,
+          in_draft: bool = False) -> str:
     tr, rules = services.tr, services.rules
     what = ", ".join(f"{kinds.count(k)} {tr(f'media_kind.{k}')}" for k in MediaKind if kinds.count(k))
+    if in_draft:
+        return tr("media_in_draft", what=what)
     where = ", ".join(rules.agency_name(k) for k in groups) or tr("media_nowhere")
     if agency_key is not None:
         return tr("media_evidence_kept", what=what, number=number, agency=rules.agency_name(agency_key),
@@ -152,50 +205,50 @@ async def _album_of(uow: UnitOfWork, item: Incoming) -> db.MediaAlbum | None:
 
 
 async def _where(uow: UnitOfWork, services: Services, actor: Actor, private: bool, item: Incoming,
-                 album: db.MediaAlbum | None, now: datetime) -> tuple[db.Incident | Refused, str | None]:
-    """The incident this item goes to (locked) and the agency whose evidence it is (None: the call center's)."""
-    if album is not None and album.incident_id is not None:  # the rest of an album follows its first item
-        incident = await uow.repo.lock_incident(album.incident_id)
-        return (incident or Refused("ignore")), album.agency_key
+                 album: db.MediaAlbum | None, now: datetime) -> _Place | Refused:
+    """The incident (locked) or open draft this item goes to, and whose evidence it is."""
+    if album is not None and (album.incident_id is not None or album.draft_id is not None):
+        incident = await uow.repo.lock_incident(album.incident_id) if album.incident_id else None
+        return _Place(incident, album.draft_id if incident is None else None, album.agency_key)
     group = None if private else await uow.repo.group_by_chat(item.chat_id)
-    group_kind = services.rules.agency_kind(group.agency_key) if group else None
-    if group is not None and group_kind != AgencyKind.CALL_CENTER:
+    if group is not None and services.rules.agency_kind(group.agency_key) != AgencyKind.CALL_CENTER:
         return await _from_field(uow, services, actor, item, now)
-    role = await role_of(uow.repo, services, actor.id)
-    if role not in INTAKE_ROLES:
-        return Refused("ignore"), None
+    if await role_of(uow.repo, services, actor.id) not in INTAKE_ROLES:
+        return Refused("ignore")
     incident_id = None
-    if item.reply_to_bot_text is not None:
+    if item.reply_to_bot_text is not None:  # a reply to the bot's message about one report ("Laporan tercatat")
         numbers = set(DRAFT_NUMBER.findall(item.reply_to_bot_text))
         if len(numbers) == 1:
             found = await uow.repo.incident_by_number(numbers.pop())
             incident_id = found.id if found else None
     if incident_id is None and item.reply_to is not None and group is not None:
-        sent_about = await uow.repo.incident_of_sent(item.chat_id, item.reply_to)
-        incident_id = sent_about
+        incident_id = await uow.repo.incident_of_sent(item.chat_id, item.reply_to)
     if incident_id is None:
         incident_id = await uow.repo.attach_target(item.chat_id, actor.id, now)
     if incident_id is None:
-        return Refused("media_where"), None
+        draft = await uow.repo.open_draft(item.chat_id, actor.id)
+        if draft is not None:
+            return _Place(None, draft.id)
+        return Refused("media_where")
     incident = await uow.repo.lock_incident(incident_id)
-    return (incident or Refused("media_where")), None
+    return _Place(incident) if incident is not None else Refused("media_where")
 
 
 async def _from_field(uow: UnitOfWork, services: Services, actor: Actor, item: Incoming,
-                      now: datetime) -> tuple[db.Incident | Refused, str | None]:
+                      now: datetime) -> _Place | Refused:
     """A responder's media: only as a reply to a card (or another bot message about one incident) counts."""
     if item.reply_to is None:
-        return Refused("ignore"), None
+        return Refused("ignore")
     incident = await replied_incident(uow, item.chat_id, item.reply_to, item.card_of, now)
     if incident is None:
-        return Refused("ignore"), None
+        return Refused("ignore")
     acting = await acting_target(uow, services, actor, item.chat_id, incident)
     if isinstance(acting, db.IncidentTarget):
-        return incident, acting.agency_key
-    verdict, key = acting
+        return _Place(incident, agency_key=acting.agency_key)
+    _verdict, key = acting
     if key is None:
-        return Refused("ignore"), None
-    return incident, key  # a reader's group (leaders, monitoring): kept and passed to the call center too
+        return Refused("ignore")
+    return _Place(incident, agency_key=key)  # a reader's group (leaders, monitoring): passed to the call center
 
 
 async def _relay(uow: UnitOfWork, services: Services, incident: db.Incident, rows: list[db.MediaItem],

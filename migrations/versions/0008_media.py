@@ -22,6 +22,7 @@ def upgrade() -> None:
         "media_album",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=True),
+        sa.Column("draft_id", sa.Integer(), nullable=True),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("media_group_id", sa.String(64), nullable=False),
         sa.Column("actor_id", sa.BigInteger(), nullable=False),
@@ -31,6 +32,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["incident_id"], ["incident.id"], name=op.f("fk_media_album_incident_id_incident")),
+        sa.ForeignKeyConstraint(["draft_id"], ["draft.id"], name=op.f("fk_media_album_draft_id_draft")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_media_album")),
         sa.UniqueConstraint("chat_id", "media_group_id", name="uq_media_album_group"),
     )
@@ -40,6 +42,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=True),
         sa.Column("album_id", sa.Integer(), nullable=True),
+        sa.Column("draft_id", sa.Integer(), nullable=True),
         sa.Column("kind", sa.String(20), nullable=False),
         sa.Column("file_id", sa.String(255), nullable=False),
         sa.Column("file_unique_id", sa.String(100), nullable=True),
@@ -54,11 +57,13 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["incident_id"], ["incident.id"], name=op.f("fk_media_item_incident_id_incident")),
         sa.ForeignKeyConstraint(["album_id"], ["media_album.id"], name=op.f("fk_media_item_album_id_media_album")),
+        sa.ForeignKeyConstraint(["draft_id"], ["draft.id"], name=op.f("fk_media_item_draft_id_draft")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_media_item")),
         sa.UniqueConstraint("source_chat_id", "source_message_id", name="uq_media_item_source"),
     )
     op.create_index(op.f("ix_media_item_incident_id"), "media_item", ["incident_id"])
     op.create_index(op.f("ix_media_item_album_id"), "media_item", ["album_id"])
+    op.create_index(op.f("ix_media_item_draft_id"), "media_item", ["draft_id"])
     op.create_table(
         "media_attach",
         sa.Column("chat_id", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -72,6 +77,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("media_attach")
+    op.drop_index(op.f("ix_media_item_draft_id"), table_name="media_item")
     op.drop_index(op.f("ix_media_item_album_id"), table_name="media_item")
     op.drop_index(op.f("ix_media_item_incident_id"), table_name="media_item")
     op.drop_table("media_item")

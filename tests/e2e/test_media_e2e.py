@@ -117,3 +117,18 @@ def test_a_sticker_or_a_photo_for_no_report_gets_a_clear_answer(running: BotProc
     fake.wait_for_message(world.CALL_TAKER, "Untuk laporan mana?")
     fake.send_media(world.CALL_TAKER, world.CALL_TAKER, "video", file_size=80 * 1024 * 1024)
     fake.wait_for_message(world.CALL_TAKER, "lebih dari 50 MB")
+
+
+def test_a_photo_sent_while_a_draft_is_open_goes_out_with_the_report(running: BotProcess, fake: FakeTelegram) -> None:
+    without_address = "\n".join(line for line in world.FIRE_REPORT.splitlines() if not line.startswith("alamat"))
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, without_address)
+    fake.wait_for_message(world.CALL_TAKER, "alamat")
+    fake.send_media(world.CALL_TAKER, world.CALL_TAKER, "voice")
+    fake.wait_for_message(world.CALL_TAKER, "disimpan bersama draf")
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, "alamat: Jl. Jend. Sudirman, belakang masjid")
+    number = NUMBER.search(fake.wait_for_message(world.CALL_TAKER, "Laporan tercatat").text).group(0)  # type: ignore[union-attr]
+    told = fake.wait_for_message(world.CALL_TAKER, "dilampirkan ke 112")
+    assert "1 pesan suara" in told.text and number in told.text
+    voice = fake.wait_until(lambda: next(iter(fake.media_sent(world.GROUPS["damkar"])), None), what="the voice note")
+    assert fake.media_of(voice)["kind"] == "voice" and number in voice.text
+    everywhere(fake, number, "🎙 1")
