@@ -15,10 +15,11 @@ class MediaKind(StrEnum):
     VOICE = "voice"
     AUDIO = "audio"
     DOCUMENT = "document"
+    LOCATION = "location"  # a responder's location reply: file_id holds "lat,lon"; relayed as a map link
 
 
 ICONS = {MediaKind.PHOTO: "📷", MediaKind.VIDEO: "🎥", MediaKind.VOICE: "🎙", MediaKind.AUDIO: "🎵",
-         MediaKind.DOCUMENT: "📄"}
+         MediaKind.DOCUMENT: "📄", MediaKind.LOCATION: "📍"}
 # Which kinds may share one album (sendMediaGroup): photos with videos, audio with audio, documents with
 # documents; a voice note never goes in an album.
 FAMILY = {MediaKind.PHOTO: "visual", MediaKind.VIDEO: "visual", MediaKind.AUDIO: "audio",

@@ -817,6 +817,13 @@ class FakeTelegram:
                                 media_group_id=group_id, forwarded_from=forwarded_from)
                 for n, kind in enumerate(kinds)]
 
+    def send_location_reply(self, user_id: int, chat_id: int, lat: float, lon: float,
+                            reply_to: int) -> dict[str, Any]:
+        """A location sent as a reply (a responder's position under a card)."""
+        message = self._person_message(user_id, chat_id, reply_to, {"location": {"latitude": lat, "longitude": lon}})
+        self._push({"message": message})
+        return message
+
     def send_other(self, user_id: int, chat_id: int, what: str, reply_to: int | None = None) -> dict[str, Any]:
         """Something that is neither text nor media: a sticker, poll, contact or dice."""
         contents: dict[str, dict[str, Any]] = {

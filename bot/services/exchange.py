@@ -11,7 +11,7 @@ from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain.exchange_formats import AgencyRecord, EventRecord, IncidentRecord, MediaRecord, csv_unsafe
 from ..domain.lifecycle import CloseOutcome, IncidentStatus, TargetStatus
-from ..domain.media import chat_link
+from ..domain.media import MediaKind, chat_link
 from ..domain.model import Problem, incident_number, parse_number
 from ..domain.parsing import normalise_phone, validate
 from ..domain.periods import Period
@@ -27,6 +27,8 @@ async def records(services: Services, period: Period, with_timeline: bool = True
         events = await uow.repo.events_of([r.id for r in rows]) if with_timeline else []
         media: dict[int, list[MediaRecord]] = {}
         for m in await uow.repo.media_of([r.id for r in rows]):
+            if m.kind == MediaKind.LOCATION:  # a location is in the timeline, not a file
+                continue
             media.setdefault(m.incident_id or 0, []).append(MediaRecord(
                 m.kind, m.mime, m.file_size, m.at, m.by_name, rules.agency_name(m.agency_key) if m.agency_key
                 else None, m.caption, chat_link(m.source_chat_id, m.source_message_id)))

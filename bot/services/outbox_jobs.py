@@ -12,7 +12,7 @@ from ..domain.callback_data import AgencyPress, ConfirmPress
 from ..domain.media import ICONS, MediaItem, MediaKind, count_line
 from ..domain.model import DeliveryKind
 from ..domain.privacy import Audience, audience_of, caller_text, phone_button
-from ..domain.render import card_buttons, card_decline_buttons, format_time, render_card, render_digest
+from ..domain.render import card_buttons, card_decline_buttons, format_time, map_url, render_card, render_digest
 from ..domain.rule_schemas import AgencyKind
 from ..i18n import Html
 from ..i18n.text import CAPTION_LIMIT, TEXT_LIMIT, fit, visible_len
@@ -179,4 +179,7 @@ def media_caption(services: Services, number: str, item: MediaItem) -> str:
               time=format_time(item.at, services.tz))
     if item.caption:
         text = Html(text + "\n" + tr("media_caption_text", text=item.caption))
+    if item.kind == MediaKind.LOCATION:  # sent as a text with the map link (a location has no caption)
+        lat, _, lon = item.file_id.partition(",")
+        text = Html(text + "\n" + tr("media_location", url=map_url(float(lat), float(lon)), lat=lat, lon=lon))
     return fit(text, CAPTION_LIMIT)

@@ -94,6 +94,8 @@ def _add_handlers(app: App) -> None:
     in_group_reply = (filters.TEXT & ~filters.COMMAND & filters.REPLY & ~filters.ChatType.PRIVATE
                       & ~filters.UpdateType.EDITED)
     app.add_handler(MessageHandler(in_group_reply, card_handlers.card_reply), group=CARD_REPLIES)
+    location_reply = filters.LOCATION & filters.REPLY & ~filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
+    app.add_handler(MessageHandler(location_reply, media_handlers.field_location), group=CARD_REPLIES)
     app.add_handler(MessageHandler(filters.UpdateType.EDITED, general_handlers.edited))
     for names, command in COMMANDS:
         app.add_handler(CommandHandler(names, command))

@@ -5,6 +5,7 @@ report or a responder sends from the field; /lampir <nomor>; and a short answer 
 from __future__ import annotations
 
 from telegram import Message, Update
+from telegram.ext import ApplicationHandlerStop
 
 from ..clock import utcnow
 from ..services import media
@@ -33,6 +34,29 @@ async def media_message(update: Update, context: Context) -> None:
         return
     context.wake_sender()
     await reply(got.message, media.told(svc, result))
+
+
+async def field_location(update: Update, context: Context) -> None:
+    """A location sent in a group as a reply to a card (or another bot message about one incident): evidence
+    from the field, relayed to the call center as a map link. Anything else goes on to the other handlers."""
+    if (got := said(update)) is None or (location := got.message.location) is None:
+        return
+    message, svc = got.message, context.services
+    replied = message.reply_to_message
+    if replied is None:
+        return
+    incoming = media.Incoming(
+        kind="location", file_id=f"{location.latitude:.6f},{location.longitude:.6f}", file_unique_id=None,
+        mime_type=None, file_size=None, caption=None, chat_id=message.chat_id, message_id=message.message_id,
+        reply_to=replied.message_id, card_of=card_of(replied, context),
+        reply_to_bot_text=(replied.text or replied.caption or "") if replied.from_user is not None
+        and replied.from_user.id == context.bot.id else None)
+    result = await media.receive(svc, got.actor, got.private, incoming, utcnow())
+    if isinstance(result, media.Refused):
+        return  # not about an incident here: the location handler of reports may take it
+    context.wake_sender()
+    await reply(message, media.told(svc, result))
+    raise ApplicationHandlerStop
 
 
 async def not_media(update: Update, context: Context) -> None:

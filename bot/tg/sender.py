@@ -196,7 +196,11 @@ class OutboxSender:
             kind, file_id, text = job.media[0]
             options: dict[str, Any] = {"caption": caption(text), "parse_mode": parse_mode,
                                        "reply_parameters": reply, "rate_limit_args": OUTBOX}
-            if kind == "photo":
+            if kind == "location":  # a map link under the card, in the caption's words
+                message = await self.bot.send_message(job.chat_id, caption(text), parse_mode=parse_mode,
+                                                      reply_parameters=reply, rate_limit_args=OUTBOX,
+                                                      link_preview_options=LinkPreviewOptions(is_disabled=True))
+            elif kind == "photo":
                 message = await self.bot.send_photo(job.chat_id, file_id, **options)
             elif kind == "video":
                 message = await self.bot.send_video(job.chat_id, file_id, **options)

@@ -92,6 +92,12 @@ def test_a_responders_photo_reply_is_counted_everywhere_and_reaches_the_call_cen
     assert not fake.media_sent(world.GROUPS["pln"])
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/status {number}")
     assert "dari Budi (Damkar)" in fake.wait_for_message(world.CALL_TAKER, f"Riwayat {number}").text
+    # A location reply is evidence too: a map link under the call center's card, 📍 on every copy.
+    fake.send_location_reply(world.DAMKAR_STAFF, damkar, -3.6951, 128.1812, card(fake, "damkar", number).message_id)
+    fake.wait_for_message(damkar, "1 lokasi dari Damkar tercatat")
+    link = fake.wait_for_message(call_center, "-3.695100, 128.181200")
+    assert number in link.text and link.reply_to == card(fake, "call_center", number).message_id
+    everywhere(fake, number, "📷 1 · 📍 1")
 
 
 def test_a_hearse_reports_photo_stays_out_of_the_monitoring_group(running: BotProcess, fake: FakeTelegram) -> None:
