@@ -832,8 +832,10 @@ class FakeTelegram:
                                     "width": 512, "height": 512, "is_animated": False, "is_video": False,
                                     "emoji": "🔥"}},
             "poll": {"poll": {"id": "5012", "question": "Sudah aman?", "options": [
-                {"text": "Ya", "voter_count": 0}, {"text": "Belum", "voter_count": 0}], "total_voter_count": 0,
-                "is_closed": False, "is_anonymous": True, "type": "regular", "allows_multiple_answers": False}},
+                {"text": "Ya", "voter_count": 0, "persistent_id": "po1"},
+                {"text": "Belum", "voter_count": 0, "persistent_id": "po2"}], "total_voter_count": 0,
+                "is_closed": False, "is_anonymous": True, "type": "regular", "allows_multiple_answers": False,
+                "allows_revoting": False, "members_only": False}},
             "contact": {"contact": {"phone_number": "+6281234567890", "first_name": "Maria"}},
             "dice": {"dice": {"emoji": "🎲", "value": 4}},
         }

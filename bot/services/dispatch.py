@@ -33,7 +33,7 @@ class Route:
 
 
 # New posts, whose message id is unknown until Telegram accepts them.
-NOTED_KINDS = (DeliveryKind.CARD, DeliveryKind.NOTICE)
+NOTED_KINDS = (DeliveryKind.CARD, DeliveryKind.NOTICE, DeliveryKind.MEDIA)
 UNKNOWN_VERSION = datetime(1970, 1, 1, tzinfo=UTC)
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from ..db import models as db
 from ..db.uow import UnitOfWork
+from ..domain.lifecycle import Verdict
 from ..domain.media import MAX_FILE_BYTES, MediaKind, batches, chat_link
 from ..domain.model import INTAKE_ROLES, resolve_number
 from ..domain.rule_schemas import AgencyKind
@@ -68,13 +69,13 @@ class _Place:
 
 
 async def receive(services: Services, actor: Actor, private: bool, item: Incoming, now: datetime) -> Attached | Refused:
-    if item.file_size is not None and item.file_size > MAX_FILE_BYTES:
-        return Refused("media_too_big")
     async with services.db.uow() as uow:
         album = await _album_of(uow, item)
         place = await _where(uow, services, actor, private, item, album, now)
         if isinstance(place, Refused):
             return place
+        if item.file_size is not None and item.file_size > MAX_FILE_BYTES:  # only staff are told
+            return Refused("media_too_big")
         incident, key = place.incident, place.agency_key
         row = await uow.repo.add_media_item(
             incident_id=incident.id if incident else None, draft_id=place.draft_id, kind=item.kind,
@@ -89,7 +90,7 @@ async def receive(services: Services, actor: Actor, private: bool, item: Incomin
         number = incident.number if incident else ""
         if item.media_group_id:
             first = album is None
-            album = await uow.repo.gather_album(item.chat_id, item.media_group_id,
+            album = await uow.repo.gather_album(item.chat_id, item.media_group_id[:64],
                                                 now + services.rules.media.album_window,
                                                 incident_id=incident.id if incident else None,
                                                 draft_id=place.draft_id, actor_id=actor.id, actor_name=actor.name,
@@ -201,7 +202,7 @@ def _told(services: Services, number: str, kinds: list[str], groups: list[str], 
 
 
 async def _album_of(uow: UnitOfWork, item: Incoming) -> db.MediaAlbum | None:
-    return await uow.repo.album_by_group(item.chat_id, item.media_group_id) if item.media_group_id else None
+    return await uow.repo.album_by_group(item.chat_id, item.media_group_id[:64]) if item.media_group_id else None
 
 
 async def _where(uow: UnitOfWork, services: Services, actor: Actor, private: bool, item: Incoming,
@@ -245,8 +246,8 @@ async def _from_field(uow: UnitOfWork, services: Services, actor: Actor, item: I
     acting = await acting_target(uow, services, actor, item.chat_id, incident)
     if isinstance(acting, db.IncidentTarget):
         return _Place(incident, agency_key=acting.agency_key)
-    _verdict, key = acting
-    if key is None:
+    verdict, key = acting
+    if key is None or verdict != Verdict.READ_ONLY:  # not this agency's report, or not registered for it
         return Refused("ignore")
     return _Place(incident, agency_key=key)  # a reader's group (leaders, monitoring): passed to the call center
 

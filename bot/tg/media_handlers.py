@@ -23,8 +23,8 @@ async def media_message(update: Update, context: Context) -> None:
         return
     svc = context.services
     result = await media.receive(svc, got.actor, got.private, incoming, utcnow())
-    if isinstance(result, media.Refused):
-        if result.reason != "ignore" and (got.private or got.message.reply_to_message is not None):
+    if isinstance(result, media.Refused):  # in a group, only a reply to the bot is answered (not staff chatter)
+        if result.reason != "ignore" and (got.private or incoming.reply_to_bot_text is not None):
             await reply(got.message, svc.tr(result.reason))
         return
     if result.gathering:  # the rest of the album is on its way: it goes out (and is told) when the window passes

@@ -121,8 +121,14 @@ def test_a_sticker_or_a_photo_for_no_report_gets_a_clear_answer(running: BotProc
     fake.wait_for_message(world.CALL_TAKER, "Stiker tidak disimpan")
     fake.send_media(world.CALL_TAKER, world.CALL_TAKER, "photo")
     fake.wait_for_message(world.CALL_TAKER, "Untuk laporan mana?")
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, "/lapor\nkategori: bencana")  # a draft is open now
+    fake.wait_for_message(world.CALL_TAKER, "kecamatan")
     fake.send_media(world.CALL_TAKER, world.CALL_TAKER, "video", file_size=80 * 1024 * 1024)
     fake.wait_for_message(world.CALL_TAKER, "lebih dari 50 MB")
+    fake.send_other(world.CALL_TAKER, world.GROUPS["damkar"], "dice")  # chatter in a group: no answer
+    fake.send_other(world.CALL_TAKER, world.CALL_TAKER, "poll")
+    fake.wait_for_message(world.CALL_TAKER, "Polling tidak dipakai")
+    assert not any("Dadu" in m.text for m in fake.bot_messages(world.GROUPS["damkar"]))
 
 
 def test_a_photo_sent_while_a_draft_is_open_goes_out_with_the_report(running: BotProcess, fake: FakeTelegram) -> None:
