@@ -196,6 +196,9 @@ class MediaFile(_Strict):
     album (Telegram sends an album as one message per item)."""
 
     album_window: Duration = timedelta(seconds=2)
+    # Where a responder's media from the field go (besides being counted on every copy): these agency kinds'
+    # groups among the incident's, never back to the sender's own group.
+    evidence_to: list[AgencyKind] = Field(default_factory=lambda: [AgencyKind.CALL_CENTER])
     default: MediaRule = Field(default_factory=MediaRule)
     categories: dict[str, MediaRule] = Field(default_factory=dict)
 

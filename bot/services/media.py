@@ -260,8 +260,8 @@ async def _relay(uow: UnitOfWork, services: Services, incident: db.Incident, row
     keys = [t.agency_key for t in await uow.repo.targets(incident.id)]
     if CALL_CENTER not in keys:
         keys.insert(0, CALL_CENTER)
-    if agency_key is not None:
-        keys = [CALL_CENTER]
+    if agency_key is not None:  # evidence from the field: the call center (and whom rules/media.yaml adds)
+        keys = [k for k in keys if k != agency_key and rules.agency_kind(k) in rules.media.evidence_to]
     keys = [k for k in keys if rules.media_to(incident.category, k)]
     items = await uow.repo.media_by_ids([r.id for r in rows])
     for batch in batches(items):
