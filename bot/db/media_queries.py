@@ -8,8 +8,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.media import MediaItem as Item
+from ..domain.model import DeliveryKind, DeliveryStatus
 from .dialect import insert_for
-from .models import MediaAlbum, MediaAttach, MediaItem
+from .models import Delivery, MediaAlbum, MediaAttach, MediaItem
 
 
 def item_to_domain(row: MediaItem) -> Item:
@@ -88,6 +89,12 @@ class MediaQueries:
         """What was sent while a draft was open and has no report yet, in the order it came."""
         return list((await self.session.scalars(select(MediaItem).where(
             MediaItem.draft_id == draft_id, MediaItem.incident_id.is_(None)).order_by(MediaItem.id))).all())
+
+    async def sent_media(self, incident_id: int, agency_key: str) -> list[Delivery]:
+        """The media deliveries of an incident an agency's group got."""
+        return list((await self.session.scalars(select(Delivery).where(
+            Delivery.incident_id == incident_id, Delivery.agency_key == agency_key,
+            Delivery.kind == DeliveryKind.MEDIA, Delivery.status == DeliveryStatus.SENT))).all())
 
     async def set_attach_target(self, chat_id: int, user_id: int, incident_id: int, until: datetime) -> None:
         await self.session.execute(delete(MediaAttach).where(MediaAttach.chat_id == chat_id,

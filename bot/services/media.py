@@ -277,3 +277,20 @@ async def _relay(uow: UnitOfWork, services: Services, incident: db.Incident, row
     incident.updated_at = now
     await deliveries.enqueue_card_edits(uow.repo, incident.id, now)
     return keys
+
+
+async def item_links(uow: UnitOfWork, incident_id: int) -> dict[int, str]:
+    """A t.me link for each of an incident's items where there is one: the message it came in (a supergroup), or
+    else its copy in the call center group (an album's items are consecutive messages there)."""
+    links: dict[int, str] = {}
+    for delivery in await uow.repo.sent_media(incident_id, CALL_CENTER):
+        ids = [int(i) for i in (delivery.text or "").split(",") if i.strip().isdigit()]
+        for n, item_id in enumerate(ids):
+            if delivery.sent_chat_id is not None and delivery.message_id is not None:
+                link = chat_link(delivery.sent_chat_id, delivery.message_id + n)
+                if link:
+                    links[item_id] = link
+    for item in await uow.repo.incident_media(incident_id):
+        if link := chat_link(item.source_chat_id, item.source_message_id):
+            links[item.id] = link
+    return links

@@ -23,7 +23,7 @@ from bot.sandbox.fake_api import FakeTelegram, Sent
 from bot.sandbox.process import BotProcess
 
 from .conftest import RULES_DIR, bind_all_groups
-from .settle import read
+from .settle import read, wait_recorded
 from .steps import NUMBER, card, everywhere, file_fire
 
 pytestmark = pytest.mark.e2e
@@ -67,6 +67,11 @@ def test_a_forwarded_album_reaches_every_group_as_one_album_under_its_card(runni
         assert "dari grup WA RT 03" in album[0].text
     everywhere(fake, number, "📷 3 · 🎥 1")
     assert not fake.violations, fake.violations
+    # /status: who sent what and when, with a link to each item (its copy in the call center group).
+    wait_recorded(fake, running, album_under(fake, "call_center", number, 4)[:1])
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, f"/status {number}")
+    status = fake.wait_for_message(world.CALL_TAKER, f"Riwayat {number}")
+    assert "📷 3 · 🎥 1 dari Rina" in status.text and status.html.count("https://t.me/c/1000000001/") == 4
     # The exports: a CAP <resource> per item (valid CAP 1.2), EIDO-shaped attachments, the CSV's media count.
     today = datetime.now(ZoneInfo("Asia/Jayapura")).date()
     period = ("--from", str(today - timedelta(days=1)), "--to", str(today + timedelta(days=1)))
