@@ -91,13 +91,15 @@ def test_a_responders_photo_reply_is_counted_everywhere_and_reaches_the_call_cen
     number = file_fire(fake)
     fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup")
     damkar = world.GROUPS["damkar"]
-    fake.send_media(world.DAMKAR_STAFF, damkar, "photo", caption="api sudah padam sebagian",
+    hostile = "api sudah padam sebagian <b>&amp;</b>\u202e" + "🔥" * 1100  # markup, a bidi mark, too long
+    fake.send_media(world.DAMKAR_STAFF, damkar, "photo", caption=hostile,
                     reply_to=card(fake, "damkar", number).message_id)
     assert "diteruskan ke: Call Center 112" in fake.wait_for_message(damkar, "dari Damkar tercatat").text
     call_center = world.GROUPS["call_center"]
     photo = fake.wait_until(lambda: next((s for s in fake.media_sent(call_center) if number in s.text), None),
                             what="the photo in the call center group")
-    assert "Damkar" in photo.text and "api sudah padam sebagian" in photo.text
+    assert "Damkar" in photo.text and "api sudah padam sebagian <b>&amp;</b>" in photo.text
+    assert "\u202e" not in photo.text and not fake.violations, fake.violations  # cleaned, and within 1024
     assert photo.reply_to == card(fake, "call_center", number).message_id
     everywhere(fake, number, "📷 1")
     assert not fake.media_sent(world.GROUPS["pln"])
