@@ -6,6 +6,10 @@ chat). Measures, for every report and group, the time from the report being sent
 taker got every answer; and the bot's resident memory (peak over the whole run, from /proc/<pid>/status VmHWM).
 
     .venv/bin/python -m benchmarks.surge_benchmark --database-url sqlite+aiosqlite:////tmp/surge.db
+
+With `--photo-every K` (issue 13), the call taker of every K-th report replies to its "Laporan tercatat" answer with
+a photo from the scene, which the bot relays by file_id to every group under its card: the report times are then
+measured on cards and digests only, and the photos' own times (photo sent -> group shows it) are reported apart.
 """
 
 from __future__ import annotations
@@ -33,12 +37,28 @@ def report(i: int) -> str:
 
 
 def run(database_url: str, reports: int, seconds: float, deadline: float, verbose: int = 0,
-        group_limit: int = 20) -> None:
+        group_limit: int = 20, photo_every: int = 0) -> None:
     env = {"LAPOR_PER_MINUTE": "100"}  # 300 a minute from 20 people is 15 each; the flood guard stays on
     limits = Limits(group_per_minute=group_limit)
     with running_bot(database_url, CALL_TAKERS, limits=limits, env=env) as (fake, bot, clock):
         idle = bot.memory_kib()
         sent_at: dict[int, list[float]] = {user: [] for user in CALL_TAKERS}  # when each one's reports were sent
+        photo_sent: dict[str, float] = {}  # report number -> when its photo was sent
+        answers_used = 0
+
+        def send_photos() -> None:
+            """Reply with a photo to every new 'Laporan tercatat' answer of a report chosen to have one."""
+            nonlocal answers_used
+            answers = [(chat, sent) for _at, chat, sent in list(clock.posts)
+                       if chat in sent_at and "Laporan tercatat" in sent.text]
+            for n in range(answers_used, len(answers)):
+                chat, sent = answers[n]
+                number = NUMBER.search(sent.text)
+                if number and int(number.group(0)[-5:]) % photo_every == 0:
+                    fake.send_media(chat, chat, "photo", caption="foto dari lokasi", reply_to=sent.message_id)
+                    photo_sent[number.group(0)] = time.monotonic()
+            answers_used = len(answers)
+
         began = time.monotonic()
         for i in range(reports):
             due = began + i * seconds / reports
@@ -46,6 +66,8 @@ def run(database_url: str, reports: int, seconds: float, deadline: float, verbos
             user = CALL_TAKERS[i % len(CALL_TAKERS)]
             fake.send_text(user, user, report(i))
             sent_at[user].append(time.monotonic())
+            if photo_every:
+                send_photos()
         sending_took = time.monotonic() - began
 
         def numbers_of_reports() -> dict[str, float]:
@@ -65,7 +87,16 @@ def run(database_url: str, reports: int, seconds: float, deadline: float, verbos
             """(report number, group) -> when the group first saw it (in a card or a digest)."""
             first: dict[tuple[str, int], float] = {}
             for at, chat, sent in list(clock.posts):
-                if chat in SURGE_GROUPS.values():
+                if chat in SURGE_GROUPS.values() and sent.kind == "text":  # a card or a digest, not a photo
+                    for number in NUMBER.findall(sent.text):
+                        first.setdefault((number, chat), at)
+            return first
+
+        def photos_seen() -> dict[tuple[str, int], float]:
+            """(report number, group) -> when the group got the report's photo."""
+            first: dict[tuple[str, int], float] = {}
+            for at, chat, sent in list(clock.posts):
+                if chat in SURGE_GROUPS.values() and sent.kind == "photo":
                     for number in NUMBER.findall(sent.text):
                         first.setdefault((number, chat), at)
             return first
@@ -73,7 +104,11 @@ def run(database_url: str, reports: int, seconds: float, deadline: float, verbos
         stop = time.monotonic() + deadline
         while time.monotonic() < stop:
             numbers = numbers_of_reports()
-            if len(numbers) == reports and len(seen()) == reports * len(SURGE_GROUPS):
+            if photo_every:
+                send_photos()
+            photos_done = len(photos_seen()) == len(photo_sent) * len(SURGE_GROUPS) and (
+                len(photo_sent) == reports // photo_every if photo_every else True)
+            if len(numbers) == reports and len(seen()) == reports * len(SURGE_GROUPS) and photos_done:
                 break
             time.sleep(0.5)
         peak = bot.memory_kib()
@@ -102,6 +137,14 @@ def run(database_url: str, reports: int, seconds: float, deadline: float, verbos
         print(f"messages per group: {per_group}; digests: {digests}")
         print(f"429s received: {len(fake.flood_429s)} ({private_429} in private chats)")
         print(f"lost (a group never saw a report within {deadline:.0f} s): {len(lost)}")
+        if photo_every:
+            shown = photos_seen()
+            photo_lags = [shown[(n, g)] - at for n, at in photo_sent.items() for g in SURGE_GROUPS.values()
+                          if (n, g) in shown]
+            missing = len(photo_sent) * len(SURGE_GROUPS) - len(photo_lags)
+            print(f"photos: {len(photo_sent)} sent (every {photo_every}th report), {len(photo_lags)} shown in groups; "
+                  f"photo sent -> group shows it: {summary(photo_lags, seconds=True) if photo_lags else '-'}; "
+                  f"not shown within {deadline:.0f} s: {missing}")
         print(f"bot memory: {idle['VmRSS'] / 1024:.0f} MiB before the surge, peak {peak['VmHWM'] / 1024:.0f} MiB")
 
 
@@ -114,9 +157,12 @@ def main() -> None:
     parser.add_argument("--group-limit", type=int, default=20,
                         help="messages a minute the emulator lets into a group (below 20: Telegram stricter than "
                              "the bot assumes, so it answers 429s)")
+    parser.add_argument("--photo-every", type=int, default=0,
+                        help="every K-th report gets a photo from the scene, relayed to every group (0: none)")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="list the groups' messages (-vv: all)")
     args = parser.parse_args()
-    run(args.database_url, args.reports, args.seconds, args.deadline, args.verbose, args.group_limit)
+    run(args.database_url, args.reports, args.seconds, args.deadline, args.verbose, args.group_limit,
+        args.photo_every)
 
 
 if __name__ == "__main__":

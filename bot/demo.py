@@ -41,6 +41,9 @@ FAST_BLOCK = """  {name}:
 """
 
 
+MEDIA_WORDS = {"photo": "foto", "video": "video", "voice": "pesan suara", "audio": "audio", "document": "dokumen"}
+
+
 class Transcript:
     """Prints each group's conversation as it happens, readable, with timestamps."""
 
@@ -53,6 +56,9 @@ class Transcript:
         where = self.names.get(chat_id, f"chat pribadi {PEOPLE.get(chat_id, chat_id)}")
         if what == "person" and "text" in details:
             self._say(where, PEOPLE.get(details["from"]["id"], "?"), details["text"])
+        elif what == "person" and (kind := next((k for k in MEDIA_WORDS if k in details), None)):
+            caption = details.get("caption", "")
+            self._say(where, PEOPLE.get(details["from"]["id"], "?"), f"[{MEDIA_WORDS[kind]}] {caption}")
         elif what == "press":
             label = self._label(details)
             self._say(where, PEOPLE.get(details["from"]["id"], "?"), f"[menekan tombol {label}]")
@@ -181,6 +187,12 @@ class Scenario:
         self.press(world.PLN_STAFF, "pln", "Diterima")
         fake.send_text(world.DAMKAR_STAFF, self.chat("damkar"), "OTW 2 unit", reply_to=self.card("damkar").message_id)
         fake.wait_for_message(self.chat("damkar"), "Damkar berangkat untuk")
+        # A photo from the scene: Damkar's responder replies to the card with it; the call center gets it under
+        # its card, and every copy counts it.
+        fake.send_media(world.DAMKAR_STAFF, self.chat("damkar"), "photo", caption="Api di lantai 2, 2 unit di lokasi",
+                        reply_to=self.card("damkar").message_id)
+        fake.wait_until(lambda: any(self.number in m.text for m in fake.media_sent(self.chat("call_center"))),
+                        what="foto dari lokasi di grup Call Center 112")
         self.press(world.DISHUB_STAFF, "dishub", "Diterima")
         self.press(world.TNI_POLRI_STAFF, "tni_polri", "Berangkat")
         fake.wait_for_message(self.chat("dinkes"), "Pengingat", timeout=90)

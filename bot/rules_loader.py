@@ -12,7 +12,15 @@ from pydantic import BaseModel, ValidationError
 from .domain.bmkg import BmkgRules
 from .domain.ladders_and_shifts import AGENCY, EscalationFile, ShiftsFile
 from .domain.places import gazetteer_from_rows
-from .domain.rule_schemas import REQUIRED_AGENCIES, AgenciesFile, BmkgFile, CategoriesFile, PlacesFile, RoutingFile
+from .domain.rule_schemas import (
+    REQUIRED_AGENCIES,
+    AgenciesFile,
+    BmkgFile,
+    CategoriesFile,
+    MediaFile,
+    PlacesFile,
+    RoutingFile,
+)
 from .domain.ruleset import Rules
 
 M = TypeVar("M", bound=BaseModel)
@@ -60,13 +68,15 @@ def load_rules(rules_dir: Path) -> Rules:
     shifts = _model(rules_dir / "shifts.yaml", ShiftsFile)
     problems = _cross_check(rules_dir, categories, agencies, routing)
     problems += _check_escalation(rules_dir / "escalation.yaml", escalation, categories, agencies)
+    media = _model(rules_dir / "media.yaml", MediaFile) if (rules_dir / "media.yaml").exists() else MediaFile()
+    problems += _check_media(rules_dir / "media.yaml", media, categories, agencies)
     if problems:
         raise RulesError("\n".join(problems))
     villages = _read_csv(rules_dir / places.gazetteer)
     kecamatan = _read_csv(rules_dir / "ambon_kecamatan.csv")
     _check_gazetteer(rules_dir / places.gazetteer, villages, kecamatan, places)
     return Rules(categories, agencies, routing, gazetteer_from_rows(kecamatan, villages, places), escalation,
-                 shifts, tuple(agencies_file.claim_words))
+                 shifts, tuple(agencies_file.claim_words), media)
 
 
 def _check_escalation(path: Path, escalation: EscalationFile, categories: CategoriesFile,
@@ -149,3 +159,12 @@ def load_bmkg_rules(rules_dir: Path, rules: Rules) -> BmkgRules:
     lat = sum(v.lat for v in villages) / len(villages) if villages else -3.69
     lon = sum(v.lon for v in villages) / len(villages) if villages else 128.19
     return BmkgRules(quake, data.warnings, lat, lon)
+
+
+def _check_media(path: Path, media: MediaFile, categories: CategoriesFile, agencies: dict[str, Any]) -> list[str]:
+    problems = [f"{path}: categories.{c}: kategori '{c}' tidak ada di categories.yaml"
+                for c in media.categories if c not in categories.categories]
+    for where, rule in [("default", media.default), *((f"categories.{k}", v) for k, v in media.categories.items())]:
+        problems += [f"{path}: {where}.agencies: instansi '{a}' tidak ada di agencies.yaml"
+                     for a in rule.agencies or [] if a not in agencies]
+    return problems

@@ -361,3 +361,57 @@ class CapAlert(Base):
     __tablename__ = "cap_alert"
     identifier: Mapped[str] = mapped_column(String(200), primary_key=True)
     posted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# --- media (issue 13) ----------------------------------------------------------------------------------------
+class MediaAlbum(Base):
+    """An album (Telegram's media_group_id) being gathered: its items arrive one update each, and it is relayed
+    once `due_at` passes with no new item — a timer row, so that a crash loses nothing."""
+
+    __tablename__ = "media_album"
+    __table_args__ = (UniqueConstraint("chat_id", "media_group_id", name="uq_media_album_group"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("draft.id"))  # sent while a draft was open
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    media_group_id: Mapped[str] = mapped_column(String(64))
+    actor_id: Mapped[int] = mapped_column(BigInteger)
+    actor_name: Mapped[str] = mapped_column(String(200))
+    agency_key: Mapped[str | None] = mapped_column(String(40))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    status: Mapped[str] = mapped_column(String(20), default="gathering")  # gathering | relayed
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MediaItem(Base):
+    """A photo, video, voice note, audio or document on an incident, kept by Telegram's file_id (reusable by
+    this bot: nothing is downloaded). One row per message a person sent (replays add nothing)."""
+
+    __tablename__ = "media_item"
+    __table_args__ = (UniqueConstraint("source_chat_id", "source_message_id", name="uq_media_item_source"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
+    album_id: Mapped[int | None] = mapped_column(ForeignKey("media_album.id"), index=True)
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("draft.id"), index=True)  # relayed once it is sent
+    kind: Mapped[str] = mapped_column(String(20))
+    file_id: Mapped[str] = mapped_column(String(255))
+    file_unique_id: Mapped[str | None] = mapped_column(String(100))
+    mime_type: Mapped[str | None] = mapped_column(String(100))
+    file_size: Mapped[int | None] = mapped_column(BigInteger)
+    caption: Mapped[str | None] = mapped_column(Text)
+    source_chat_id: Mapped[int] = mapped_column(BigInteger)
+    source_message_id: Mapped[int] = mapped_column(BigInteger)
+    actor_id: Mapped[int] = mapped_column(BigInteger)
+    actor_name: Mapped[str] = mapped_column(String(200))
+    agency_key: Mapped[str | None] = mapped_column(String(40))  # a responding agency's evidence; None: the desk
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MediaAttach(Base):
+    """/lampir <nomor>: where this person's next media in this chat goes, until `until`."""
+
+    __tablename__ = "media_attach"
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
+    until: Mapped[datetime] = mapped_column(UtcDateTime)

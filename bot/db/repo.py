@@ -16,6 +16,7 @@ from .inbox_queries import InboxQueries
 from .incident_queries import IncidentQueries
 from .map_queries import MapQueries
 from .mappers import draft_to_domain, group_to_domain, person_to_domain
+from .media_queries import MediaQueries
 from .models import AgencyGroup, Draft, Person
 from .outbox_queries import OutboxQueries
 from .report_queries import ReportQueries
@@ -23,7 +24,7 @@ from .schedule_queries import ScheduleQueries
 
 
 class Repository(CallQueries, IncidentQueries, ScheduleQueries, OutboxQueries, InboxQueries, ReportQueries,
-                 MapQueries, FeedQueries):
+                 MapQueries, FeedQueries, MediaQueries):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 

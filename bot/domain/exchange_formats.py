@@ -40,7 +40,7 @@ def csv_safe_row(row: Mapping[str, object]) -> dict[str, object]:
 
 CSV_COLUMNS = ["nomor", "waktu", "kategori", "jenis", "prioritas", "kecamatan", "kode_kecamatan", "kelurahan_desa",
                "kode_wilayah", "luar_kota", "alamat", "keterangan", "pelapor", "telepon", "lat", "lon", "status",
-               "hasil", "ditutup", "instansi", "waktu_panggilan"]
+               "hasil", "ditutup", "instansi", "waktu_panggilan", "media"]
 URGENCY = {"kritis": "Immediate", "tinggi": "Immediate", "sedang": "Expected", "rendah": "Future"}
 SEVERITY = {"kritis": "Extreme", "tinggi": "Severe", "sedang": "Moderate", "rendah": "Minor"}
 
@@ -64,6 +64,20 @@ class EventRecord:
     actor: str | None
     from_state: str | None
     to_state: str | None
+
+
+@dataclass(frozen=True)
+class MediaRecord:
+    """One photo, video, voice note, audio or document of an incident (issue 13), as the exports show it."""
+
+    kind: str
+    mime_type: str
+    size: int | None
+    at: datetime
+    by: str
+    agency: str | None  # the agency whose evidence it is; None: the call center
+    caption: str | None
+    link: str | None  # a t.me/c link to the message, where Telegram has one
 
 
 @dataclass(frozen=True)
@@ -96,6 +110,7 @@ class IncidentRecord:
     agencies: list[AgencyRecord] = field(default_factory=list)
     timeline: list[EventRecord] = field(default_factory=list)
     called_at: datetime | None = None  # when the call that became this report came in (the call log)
+    media: list[MediaRecord] = field(default_factory=list)
 
 
 CALL_COLUMNS = ["waktu", "jenis", "telepon", "catatan", "nomor_laporan", "petugas"]
@@ -146,6 +161,7 @@ def csv_row(record: IncidentRecord, tz: tzinfo, personal: bool) -> dict[str, str
         "lon": "" if record.lon is None else f"{record.lon:.6f}",
         "status": record.status, "hasil": record.outcome or "", "ditutup": local(record.closed_at, tz),
         "instansi": ";".join(a.key for a in record.agencies), "waktu_panggilan": local(record.called_at, tz),
+        "media": str(len(record.media)),
     }
 
 
@@ -181,6 +197,11 @@ def eido(record: IncidentRecord, tz: tzinfo, personal: bool) -> dict[str, Any]:
                       "completedTimestamp": local(a.done_at, tz) or None} for a in record.agencies],
         "timeline": [{"timestamp": local(e.at, tz), "event": e.kind, "agency": e.agency, "actor": e.actor,
                       "from": e.from_state, "to": e.to_state} for e in record.timeline],
+        "attachments": [{"attachmentType": m.kind, "mimeType": m.mime_type, "size": m.size,
+                         "createdTimestamp": local(m.at, tz), "source": m.agency or "call_center",
+                         "author": m.by if personal else None, "description": m.caption if personal else None,
+                         "uri": m.link}
+                        for m in record.media],
         "disposition": {"outcome": record.outcome, "note": record.outcome_note, "duplicateOf": record.duplicate_of,
                         "closedTimestamp": local(record.closed_at, tz) or None,
                         "callerConfirmation": record.confirmation},
@@ -211,6 +232,18 @@ def cap_alert(record: IncidentRecord, tz: tzinfo, sender: str, personal: bool) -
                        ("contact", " ".join(p for p in (name, phone) if p))):
         if value:
             ET.SubElement(info, q(tag)).text = value
+    for item in record.media:  # <resource> comes after the info's texts and before <area>, as the schema fixes
+        resource = ET.SubElement(info, q("resource"))
+        source = item.agency or "Call Center 112"
+        description = f"{item.kind} {local(item.at, tz)} — {source}"
+        if personal and item.caption:  # a caption is the sender's words: personal data may be in it
+            description += f": {item.caption}"
+        ET.SubElement(resource, q("resourceDesc")).text = description
+        ET.SubElement(resource, q("mimeType")).text = item.mime_type
+        if item.size is not None:
+            ET.SubElement(resource, q("size")).text = str(item.size)
+        if item.link:
+            ET.SubElement(resource, q("uri")).text = item.link
     area = ET.SubElement(info, q("area"))
     ET.SubElement(area, q("areaDesc")).text = f"{record.address}, {place}"
     if record.lat is not None and record.lon is not None:

@@ -88,6 +88,7 @@ class DeliveryKind(StrEnum):
     CHART = "chart"      # the monthly chart, drawn when it is sent
     DIGEST = "digest"    # several due rows sent as one message: a send's kind, never a row's
     PHOTO = "photo"      # a picture by URL (BMKG's shakemap), as a reply to the agency's card
+    MEDIA = "media"      # photos, videos, voice notes... of an incident by file_id: one item, or one album
 
 
 class DeliveryPriority(IntEnum):
@@ -95,6 +96,7 @@ class DeliveryPriority(IntEnum):
 
     NEW_POST = 0
     NOTICE = 1
+    MEDIA = 1  # media ranks with the ready texts: after new cards, before edits (an alias of NOTICE)
     EDIT = 2
     SCHEDULED_POST = 3  # handovers, recaps and reports
     CHART = 4
@@ -214,7 +216,7 @@ def resolve_number(text: str, now: datetime, tz: tzinfo) -> str | None:
 
 
 DESK_COMMANDS = ("lapor", "report", "panggilan", "call", "nomor",
-                 "batal", "aktif", "status", "tutup", "buka", "tambah", "prioritas", "catatan",
+                 "batal", "aktif", "status", "lampir", "tutup", "buka", "tambah", "prioritas", "catatan",
                  "catat", "kabari", "lepas", "ubah", "mulai_shift", "akhiri_shift", "serahterima")
 # What each role may use; /bantuan and the command menus show exactly this.
 COMMANDS_BY_ROLE: dict[Role | None, tuple[str, ...]] = {

@@ -58,7 +58,8 @@ UPDATE_SHOWN = 300
 
 
 def render_card(incident: Incident, rules: Rules, tr: Catalogue, tz: tzinfo, *, audience: Audience,
-                targets: list[TargetView] | None = None, update: DeskUpdate | None = None) -> Html:
+                targets: list[TargetView] | None = None, update: DeskUpdate | None = None,
+                media: str | None = None) -> Html:
     """The group post of an incident with every agency's progress; the caller as `audience` may see them.
     User text is cut (description first) so the whole stays under Telegram's limit."""
     status = _status_block(incident, targets or [], tr, tz)
@@ -66,6 +67,8 @@ def render_card(incident: Incident, rules: Rules, tr: Catalogue, tz: tzinfo, *, 
         status += "\n" + tr("card_update", time=format_time(update.at, tz),
                              text=plain_fit(clean(update.text, one_line=True), UPDATE_SHOWN),
                              name=plain_fit(clean(update.by, one_line=True), NAME_SHOWN))
+    if media:  # '📷 3 · 🎥 1': the photos, videos and voice notes of the incident (issue 13)
+        status += "\n" + tr("card_media", count=media)
     description = clean(incident.report.description)
     top = _card(incident, description, rules, tr, tz, audience)
     over = visible_len(top) + visible_len(status) - TEXT_LIMIT

@@ -207,3 +207,30 @@ class WarningRules(BaseModel):
 class BmkgFile(BaseModel):
     earthquake: QuakeRules = Field(default_factory=QuakeRules)
     warnings: WarningRules = Field(default_factory=WarningRules)
+
+
+# --- media (issue 13): who sees an incident's photos, videos and voice notes -----------------------------------
+class MediaRule(_Strict):
+    """The groups of an incident that receive its media: those whose agency kind is listed, and when `agencies`
+    is given, only those agencies among them."""
+
+    agency_kinds: list[AgencyKind] = Field(default_factory=lambda: list(AgencyKind))
+    agencies: list[str] | None = None
+
+    def allows(self, agency_key: str, kind: AgencyKind | None) -> bool:
+        return kind in self.agency_kinds and (self.agencies is None or agency_key in self.agencies)
+
+
+class MediaFile(_Strict):
+    """rules/media.yaml: the default rule, each category's own, and how long the bot waits for the rest of an
+    album (Telegram sends an album as one message per item)."""
+
+    album_window: Duration = timedelta(seconds=2)
+    # Where a responder's media from the field go (besides being counted on every copy): these agency kinds'
+    # groups among the incident's, never back to the sender's own group.
+    evidence_to: list[AgencyKind] = Field(default_factory=lambda: [AgencyKind.CALL_CENTER])
+    default: MediaRule = Field(default_factory=MediaRule)
+    categories: dict[str, MediaRule] = Field(default_factory=dict)
+
+    def allows(self, category: str, agency_key: str, kind: AgencyKind | None) -> bool:
+        return self.categories.get(category, self.default).allows(agency_key, kind)

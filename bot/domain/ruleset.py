@@ -7,7 +7,15 @@ from dataclasses import dataclass
 
 from .ladders_and_shifts import EscalationFile, Policy, ShiftsFile
 from .places import Gazetteer, normalise
-from .rule_schemas import DEFAULT_CLAIM_WORDS, Agency, AgencyKind, CategoriesFile, Category, RoutingFile
+from .rule_schemas import (
+    DEFAULT_CLAIM_WORDS,
+    Agency,
+    AgencyKind,
+    CategoriesFile,
+    Category,
+    MediaFile,
+    RoutingFile,
+)
 
 
 @dataclass(frozen=True)
@@ -19,8 +27,9 @@ class CategoryChoice:
 class Rules:
     def __init__(self, categories: CategoriesFile, agencies: dict[str, Agency], routing: RoutingFile,
                  gazetteer: Gazetteer, escalation: EscalationFile, shifts: ShiftsFile,
-                 claim_words: tuple[str, ...] = DEFAULT_CLAIM_WORDS) -> None:
+                 claim_words: tuple[str, ...] = DEFAULT_CLAIM_WORDS, media: MediaFile | None = None) -> None:
         self.claim_words = claim_words
+        self.media = media or MediaFile()
         self._categories_file = categories
         self.escalation = escalation
         self.shifts = shifts
@@ -51,7 +60,7 @@ class Rules:
         agencies = {k: a.model_copy(update={"name": a.name_en or a.name}) for k, a in self.agencies.items()}
         categories = self._categories_file.model_copy(update={"categories": cats, "priorities": priorities})
         return Rules(categories, agencies, self.routing, self.gazetteer, self.escalation, self.shifts,
-                     self.claim_words)
+                     self.claim_words, self.media)
 
     def policy(self, category: str, priority: str) -> Policy:
         """The follow-up policy of a report: its category's own block if there is one, else its priority's."""
@@ -93,6 +102,10 @@ class Rules:
     def agency_name(self, key: str) -> str:
         agency = self.agencies.get(key)
         return agency.name if agency else key
+
+    def media_to(self, category: str, agency_key: str) -> bool:
+        """Whether this agency's group receives (and counts) the media of a report of this category."""
+        return self.media.allows(category, agency_key, self.agency_kind(agency_key))
 
     def agency_kind(self, key: str) -> AgencyKind | None:
         agency = self.agencies.get(key)

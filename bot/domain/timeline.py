@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
 from ..i18n import Catalogue, Html
 from ..i18n.text import TEXT_LIMIT, fit, visible_len
+from .media import count_line
 from .render import cut
+
+_TME = re.compile(r"^https://t\.me/c/\d+/\d+$")
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,11 @@ def entry_line(entry: Entry, tr: Catalogue, tz: tzinfo, priority_label: dict[str
     if entry.kind == "priority":
         params["before"] = priority_label.get(entry.from_state or "", entry.from_state or "-")
         params["after"] = priority_label.get(entry.to_state or "", entry.to_state or "-")
+    if entry.kind == "media":  # issue 13: what came, and a link to each item where Telegram has one
+        params["what"] = count_line(str(k) for k in entry.detail.get("kinds", []))
+        params["links"] = Html(" ".join(f'<a href="{url}">[{n}]</a>' for n, url in
+                                        enumerate(entry.detail.get("links", []), 1) if _TME.match(str(url))))
+        params["agency"] = entry.agency_name or tr("media_desk")
     if entry.kind == "caller_confirmation":
         params["result"] = tr(f"confirm_result.{entry.to_state}")
     if entry.kind == "edited":

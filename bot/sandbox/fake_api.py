@@ -46,6 +46,7 @@ _JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "scope", "link_pr
 
 # Methods that put something in a chat: these are what Telegram's flood control counts.
 COUNTED = {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
+COUNTED |= {"sendVideo", "sendVoice", "sendAudio", "sendMediaGroup"}  # media (issue 13)
 
 
 @dataclass(frozen=True)
@@ -613,10 +614,12 @@ class FakeTelegram:
         return self._send_file(params, "document")
 
     def _send_file(self, params: dict[str, Any], kind: str) -> Any:
-        if kind == "photo" and isinstance(params.get("photo"), str):
-            return self._send_photo_url(params)
+        if kind == "photo" and str(params.get("photo", "")).startswith(("http://", "https://")):
+            return self._send_photo_url(params)  # a picture by URL (BMKG's shakemap); a file_id: the media block
         chat = self._writable_chat(params)
         payload = params.get(kind)
+        if isinstance(payload, str):  # a file_id (or URL): see the media block
+            return self._send_by_file_id(params, kind)
         if not isinstance(payload, bytes) or not payload:
             raise ApiError(400, f"Bad Request: there is no {kind} in the request")
         caption = str(params.get("caption", ""))
@@ -858,6 +861,196 @@ class FakeTelegram:
         sent = Sent(chat["id"], 0, caption, plain, self._check_markup(params.get("reply_markup")),
                     self._reply_to(chat["id"], params), kind="photo", url=url)
         return self._post(chat, sent)
+    # --- media (issue 13): photos, videos, voice notes, audio, documents and albums by file_id ---------------
+    # People send media (each file gets a file_id the bot may reuse); the bot sends it on by file_id, alone or as
+    # an album (sendMediaGroup), under Telegram's rules: 2-10 items, photos and videos may mix, audio only with
+    # audio, documents only with documents, captions of at most 1024 UTF-16 units after entity parsing.
+    MEDIA_KINDS = ("photo", "video", "voice", "audio", "document", "animation", "video_note")
+    ALBUM_FAMILIES = {"photo": "visual", "video": "visual", "audio": "audio", "document": "document"}
+
+    def _media(self) -> dict[str, Any]:
+        """The media state, kept apart from __init__: known files by id, what each sent media message carried."""
+        state: dict[str, Any] = self.__dict__.setdefault("_media_state", {
+            "files": {}, "sent": {}, "ids": itertools.count(1), "groups": itertools.count(1)})
+        return state
+
+    def new_file(self, kind: str, file_size: int = 150_000, mime_type: str | None = None,
+                 duration: int | None = None) -> dict[str, Any]:
+        """A file Telegram knows (as if someone had uploaded it): its id works in every send* method of its kind."""
+        with self._lock:
+            n = next(self._media()["ids"])
+            file = {"file_id": f"{kind.upper()[:3]}-AgACAg{n:06d}", "file_unique_id": f"AQAD{kind[:2]}{n}",
+                    "file_size": file_size}
+            if mime_type:
+                file["mime_type"] = mime_type
+            if duration is not None:
+                file["duration"] = duration
+            if kind in ("video", "animation", "video_note"):  # what Telegram always gives for a moving picture
+                file.update(width=640, height=640) if kind == "video_note" else file.update(width=1280, height=720)
+            self._media()["files"][file["file_id"]] = {"kind": kind, **file}
+        return file
+
+    def send_media(self, user_id: int, chat_id: int, kind: str, *, caption: str | None = None,
+                   reply_to: int | None = None, media_group_id: str | None = None, forwarded_from: str | None = None,
+                   file_size: int = 150_000, mime_type: str | None = None) -> dict[str, Any]:
+        """Someone sends (or with `forwarded_from`, forwards) a photo, video, voice note, audio, document..."""
+        default_mime = {"video": "video/mp4", "voice": "audio/ogg", "audio": "audio/mpeg",
+                        "document": "application/pdf", "animation": "video/mp4", "video_note": "video/mp4"}
+        file = self.new_file(kind, file_size, mime_type or default_mime.get(kind),
+                             duration=12 if kind in ("video", "voice", "audio", "video_note") else None)
+        content: dict[str, Any] = {}
+        if kind == "photo":  # several sizes of one picture, the largest last
+            small = {"file_id": file["file_id"] + "-s", "file_unique_id": file["file_unique_id"] + "s",
+                     "width": 320, "height": 240, "file_size": max(1, file_size // 10)}
+            with self._lock:
+                self._media()["files"][small["file_id"]] = {"kind": "photo", **small}
+            content["photo"] = [small, {**file, "width": 1280, "height": 960}]
+        else:
+            content[kind] = file
+            if kind == "document":
+                content[kind]["file_name"] = "laporan.pdf"
+        if caption:
+            content["caption"] = caption
+        if media_group_id:
+            content["media_group_id"] = media_group_id
+        if forwarded_from:
+            content["forward_origin"] = {"type": "hidden_user", "sender_user_name": forwarded_from,
+                                         "date": int(time.time()) - 600}
+        message = self._person_message(user_id, chat_id, reply_to, content)
+        self._push({"message": message})
+        return message
+
+    def send_album(self, user_id: int, chat_id: int, kinds: list[str], *, caption: str | None = None,
+                   reply_to: int | None = None, forwarded_from: str | None = None) -> list[dict[str, Any]]:
+        """An album: one update per item, all with the same media_group_id, the caption on the first."""
+        with self._lock:
+            group_id = f"1337{next(self._media()['groups']):010d}"
+        return [self.send_media(user_id, chat_id, kind, caption=caption if n == 0 else None, reply_to=reply_to,
+                                media_group_id=group_id, forwarded_from=forwarded_from)
+                for n, kind in enumerate(kinds)]
+
+    def send_location_reply(self, user_id: int, chat_id: int, lat: float, lon: float,
+                            reply_to: int) -> dict[str, Any]:
+        """A location sent as a reply (a responder's position under a card)."""
+        message = self._person_message(user_id, chat_id, reply_to, {"location": {"latitude": lat, "longitude": lon}})
+        self._push({"message": message})
+        return message
+
+    def send_other(self, user_id: int, chat_id: int, what: str, reply_to: int | None = None) -> dict[str, Any]:
+        """Something that is neither text nor media: a sticker, poll, contact or dice."""
+        contents: dict[str, dict[str, Any]] = {
+            "sticker": {"sticker": {"file_id": "CAACAgIAAxk-sticker", "file_unique_id": "AgADsticker",
+                                    "type": "regular",
+                                    "width": 512, "height": 512, "is_animated": False, "is_video": False,
+                                    "emoji": "🔥"}},
+            "poll": {"poll": {"id": "5012", "question": "Sudah aman?", "options": [
+                {"text": "Ya", "voter_count": 0, "persistent_id": "po1"},
+                {"text": "Belum", "voter_count": 0, "persistent_id": "po2"}], "total_voter_count": 0,
+                "is_closed": False, "is_anonymous": True, "type": "regular", "allows_multiple_answers": False,
+                "allows_revoting": False, "members_only": False}},
+            "contact": {"contact": {"phone_number": "+6281234567890", "first_name": "Maria"}},
+            "dice": {"dice": {"emoji": "🎲", "value": 4}},
+        }
+        message = self._person_message(user_id, chat_id, reply_to, contents[what])
+        self._push({"message": message})
+        return message
+
+    def media_of(self, sent: Sent) -> dict[str, Any]:
+        """What a media message the bot sent carried: kind, file_id, media_group_id (empty for texts)."""
+        with self._lock:
+            return dict(self._media()["sent"].get((sent.chat_id, sent.message_id), {}))
+
+    def albums(self, chat_id: int) -> list[list[Sent]]:
+        """The albums the bot sent to a chat (one sendMediaGroup each), in order."""
+        groups: dict[str, list[Sent]] = {}
+        for sent in self.bot_messages(chat_id):
+            group_id = self.media_of(sent).get("media_group_id")
+            if group_id:
+                groups.setdefault(group_id, []).append(sent)
+        return list(groups.values())
+
+    def media_sent(self, chat_id: int) -> list[Sent]:
+        """Every media message the bot sent to a chat, alone or in albums."""
+        return [s for s in self.bot_messages(chat_id) if self.media_of(s)]
+
+    def _known_file(self, file_id: Any, kind: str) -> dict[str, Any]:
+        if not isinstance(file_id, str) or not file_id:
+            raise ApiError(400, f"Bad Request: there is no {kind} in the request")
+        if file_id.startswith(("http://", "https://")):
+            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")  # no web in the sandbox
+        file = self._media()["files"].get(file_id)
+        if file is None:
+            self._violation(f"send {kind} with an unknown file_id {file_id!r}")
+            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        if file["kind"] != kind and not (kind == "document" and file["kind"] in ("audio", "video", "animation")):
+            self._violation(f"send {kind} with the file_id of a {file['kind']}")
+            raise ApiError(400, f"Bad Request: can't use file of type {file['kind'].title()} as "
+                                f"{kind.title()}")
+        return file
+
+    def _media_message(self, chat: dict[str, Any], kind: str, file: dict[str, Any], caption: str, parse_mode: Any,
+                       markup: Any, reply_to: int | None, media_group_id: str | None = None) -> dict[str, Any]:
+        plain = self._check_text(caption, parse_mode, f"{kind} caption", limit=1024) if caption else ""
+        sent = Sent(chat["id"], 0, caption, plain, self._check_markup(markup), reply_to, kind=kind,
+                    file_size=int(file.get("file_size") or 0))
+        self._post(chat, sent)
+        stored = self.messages[chat["id"]][sent.message_id]
+        stored.pop("document", None)
+        stored.pop("photo", None)
+        content = {k: v for k, v in file.items() if k != "kind"}
+        stored[kind] = [{**content, "width": 1280, "height": 960}] if kind == "photo" else content
+        if media_group_id:
+            stored["media_group_id"] = media_group_id
+        self._media()["sent"][(chat["id"], sent.message_id)] = {
+            "kind": kind, "file_id": file["file_id"], "media_group_id": media_group_id}
+        return _wire(stored)
+
+    def _send_by_file_id(self, params: dict[str, Any], kind: str) -> Any:
+        chat = self._writable_chat(params)
+        file = self._known_file(params.get(kind), kind)
+        return self._media_message(chat, kind, file, str(params.get("caption", "")), params.get("parse_mode"),
+                                   params.get("reply_markup"), self._reply_to(chat["id"], params))
+
+    def _m_sendVideo(self, params: dict[str, Any]) -> Any:
+        return self._send_by_file_id(params, "video")
+
+    def _m_sendVoice(self, params: dict[str, Any]) -> Any:
+        return self._send_by_file_id(params, "voice")
+
+    def _m_sendAudio(self, params: dict[str, Any]) -> Any:
+        return self._send_by_file_id(params, "audio")
+
+    def _m_sendMediaGroup(self, params: dict[str, Any]) -> Any:
+        chat = self._writable_chat(params)
+        media = params.get("media")
+        if isinstance(media, str):
+            try:
+                media = json.loads(media)
+            except ValueError as exc:
+                raise ApiError(400, "Bad Request: can't parse media JSON object") from exc
+        if not isinstance(media, list) or not 2 <= len(media) <= 10:
+            self._violation(f"sendMediaGroup with {len(media) if isinstance(media, list) else media!r} items")
+            raise ApiError(400, "Bad Request: wrong number of media specified" if isinstance(media, list)
+                           else "Bad Request: can't parse media JSON object")
+        families = {self.ALBUM_FAMILIES.get(str(item.get("type"))) for item in media}
+        if None in families or len(families) != 1:
+            self._violation(f"sendMediaGroup mixing {[item.get('type') for item in media]}")
+            raise ApiError(400, "Bad Request: MEDIA_INVALID" if None in families
+                           else "Bad Request: document can't be mixed with other media types"
+                           if "document" in families else "Bad Request: audio can't be mixed with other media types")
+        files = [self._known_file(item.get("media"), str(item["type"])) for item in media]
+        for item in media:  # every caption is checked before anything is posted: an album goes whole or not at all
+            if item.get("caption"):
+                self._check_text(str(item["caption"]), item.get("parse_mode"), f"{item['type']} caption", limit=1024)
+        reply_to = self._reply_to(chat["id"], params)
+        group_id = f"1400{next(self._media()['groups']):010d}"
+        result = [self._media_message(chat, str(item["type"]), file, str(item.get("caption") or ""),
+                                      item.get("parse_mode"), None, reply_to, group_id)
+                  for item, file in zip(media, files, strict=True)]
+        if self.flood is not None:  # each item of an album is a message to flood control (the call counted one)
+            for _ in media[1:]:
+                self.flood.record(chat["id"], time.monotonic())
+        return result
 
 
 class ApiError(Exception):

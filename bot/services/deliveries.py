@@ -9,8 +9,8 @@ from ..db import models as db
 from ..db.repo import Repository
 from ..domain.model import DeliveryKind, DeliveryPriority, DeliveryStatus
 
-__all__ = ["DeliveryKind", "DeliveryPriority", "card", "chart", "confirm", "edit", "enqueue_card_edits", "notice",
-           "notice_to_agency", "photo"]
+__all__ = ["DeliveryKind", "DeliveryPriority", "card", "chart", "confirm", "edit", "enqueue_card_edits", "media",
+           "notice", "notice_to_agency", "photo"]
 
 
 def _row(kind: DeliveryKind, priority: DeliveryPriority, now: datetime, **fields: object) -> db.Delivery:
@@ -44,6 +44,14 @@ def notice_to_agency(repo: Repository, agency_key: str, text: str, now: datetime
     of the incident, found when it is sent — and it waits for the card while the card is still on its way."""
     repo.add(_row(DeliveryKind.NOTICE, priority, now, incident_id=incident_id, agency_key=agency_key, text=text,
                   reply_to_card=reply_to_card and incident_id is not None))
+
+
+def media(repo: Repository, incident_id: int, agency_key: str, item_ids: list[int], now: datetime) -> None:
+    """Media of an incident for an agency's group by file_id: one item, or one album (items Telegram lets travel
+    together), as a reply to the group's card. Ranked with ready texts: after new cards, before edits; never in a
+    digest."""
+    repo.add(_row(DeliveryKind.MEDIA, DeliveryPriority.MEDIA, now, incident_id=incident_id, agency_key=agency_key,
+                  text=",".join(str(i) for i in item_ids)))
 
 
 def confirm(repo: Repository, incident_id: int, chat_id: int, now: datetime, why: str | None = None,

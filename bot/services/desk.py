@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from ..db import models as db
 from ..db.mappers import to_domain
@@ -16,7 +17,7 @@ from ..domain.privacy import Audience
 from ..domain.render import place_text
 from ..domain.rule_schemas import AgencyKind, parse_duration
 from ..domain.timeline import ActiveItem, Entry
-from . import deliveries, followups
+from . import deliveries, followups, media
 from .context import Actor, Services, role_of
 from .lifecycle import after_change
 from .views import target_views
@@ -228,9 +229,17 @@ async def timeline(services: Services, actor: Actor, chat_id: int, private: bool
         if row is None:
             return DeskResult("desk_no_incident", {"number": full or number})
         rules = services.rules
+        links = await media.item_links(uow, row.id)  # each photo or video's message, where there is a link
         entries = [Entry(e.at, e.kind, e.actor_name, rules.agency_name(e.agency_key) if e.agency_key else None,
-                         e.from_state, e.to_state, e.detail or {}) for e in await uow.repo.events(row.id)]
+                         e.from_state, e.to_state, _with_links(e.kind, e.detail or {}, links))
+                   for e in await uow.repo.events(row.id)]
         return Timeline(row.number, to_domain(row), await target_views(uow, services, row.id), entries, audience)
+
+
+def _with_links(kind: str, detail: dict[str, Any], links: dict[int, str]) -> dict[str, Any]:
+    if kind != "media":
+        return detail
+    return {**detail, "links": [links[i] for i in detail.get("items", []) if i in links]}
 
 
 async def active(services: Services, actor: Actor, chat_id: int, private: bool) -> list[ActiveItem] | DeskResult:

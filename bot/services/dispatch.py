@@ -34,7 +34,7 @@ class Route:
 
 
 # New posts, whose message id is unknown until Telegram accepts them.
-NOTED_KINDS = (DeliveryKind.CARD, DeliveryKind.NOTICE, DeliveryKind.PHOTO)
+NOTED_KINDS = (DeliveryKind.CARD, DeliveryKind.NOTICE, DeliveryKind.PHOTO, DeliveryKind.MEDIA)
 UNKNOWN_VERSION = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -58,6 +58,7 @@ class Outgoing:
     delivery_ids: tuple[int, ...] = ()  # a digest: every new post it stands for
     photo_url: str | None = None  # a photo delivery: the picture's URL (`text` is its caption)
     thread_id: int | None = None  # the forum topic of the agency's binding (message_thread_id of new posts)
+    media: tuple[tuple[str, str, str], ...] = ()  # media: (kind, file_id, caption) of one item or one album
 
 
 @dataclass(frozen=True)

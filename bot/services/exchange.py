@@ -9,8 +9,9 @@ from datetime import datetime
 
 from ..db import models as db
 from ..db.uow import UnitOfWork
-from ..domain.exchange_formats import AgencyRecord, CallRecord, EventRecord, IncidentRecord, csv_unsafe
+from ..domain.exchange_formats import AgencyRecord, CallRecord, EventRecord, IncidentRecord, MediaRecord, csv_unsafe
 from ..domain.lifecycle import CloseOutcome, IncidentStatus, TargetStatus
+from ..domain.media import MediaKind, chat_link
 from ..domain.model import Problem, incident_number, parse_number
 from ..domain.parsing import normalise_phone, validate
 from ..domain.periods import Period
@@ -25,6 +26,13 @@ async def records(services: Services, period: Period, with_timeline: bool = True
         targets = await uow.repo.targets_of([r.id for r in rows])
         events = await uow.repo.events_of([r.id for r in rows]) if with_timeline else []
         called_at = await uow.repo.called_at_of([r.id for r in rows])
+        media: dict[int, list[MediaRecord]] = {}
+        for m in await uow.repo.media_of([r.id for r in rows]):
+            if m.kind == MediaKind.LOCATION:  # a location is in the timeline, not a file
+                continue
+            media.setdefault(m.incident_id or 0, []).append(MediaRecord(
+                m.kind, m.mime, m.file_size, m.at, m.by_name, rules.agency_name(m.agency_key) if m.agency_key
+                else None, m.caption, chat_link(m.source_chat_id, m.source_message_id)))
     by_incident: dict[int, list[db.IncidentTarget]] = {}
     for t in targets:
         by_incident.setdefault(t.incident_id, []).append(t)
@@ -43,7 +51,8 @@ async def records(services: Services, period: Period, with_timeline: bool = True
             cat.subtypes[r.subtype].label if r.subtype and r.subtype in cat.subtypes else None, r.priority,
             r.cap_category, r.kecamatan, r.kecamatan_code, r.village, r.village_code, r.outside_city, r.address,
             r.description, r.caller_name, r.caller_phone, r.lat, r.lon, r.status, r.outcome, r.outcome_note,
-            r.duplicate_of, r.closed_at, r.confirmation, agencies, entries, called_at.get(r.id)))
+            r.duplicate_of, r.closed_at, r.confirmation, agencies, entries, called_at.get(r.id),
+            media.get(r.id, [])))
     return result
 
 

@@ -13,6 +13,7 @@ from ..domain.calls import History
 from ..domain.model import INTAKE_ROLES, Draft, Problem, Report, Role
 from ..domain.parsing import has_known_key, parse_fields, unknown_village, validate
 from ..domain.render import place_text
+from . import media
 from .calls import history_for_phone, record_report_call
 from .context import Actor, Services, role_of
 from .deliveries import enqueue_card_edits
@@ -191,6 +192,7 @@ async def _submit(uow: UnitOfWork, services: Services, actor: Actor, draft: Draf
                        chat_id=draft.chat_id, detail={"note": reason})
     history = await record_report_call(uow, services, actor, draft.chat_id, row.id, report.caller_phone,
                                        draft.fields.get("waktu_panggilan"), draft.created_at, now)
+    await media.adopt_draft(uow, services, draft.id, row, now)  # photos sent while it was open go out now
     await uow.commit()
     rules = services.rules
     return Accepted(row.number, row.id, rules.category_label(report.category, report.subtype),

@@ -242,3 +242,7 @@ async def after_change(uow: UnitOfWork, services: Services, incident: db.Inciden
                        to_state=IncidentStatus.AWAITING_CONFIRMATION)
         deliveries.confirm(uow.repo, incident.id, incident.created_chat_id, now)
     await deliveries.enqueue_card_edits(uow.repo, incident.id, now)
+
+
+# The incident a reply in a group is about (media replies use it too: see services/media.py).
+replied_incident = _replied_incident

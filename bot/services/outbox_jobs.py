@@ -9,15 +9,17 @@ from ..db import models as db
 from ..db.mappers import to_domain
 from ..db.uow import UnitOfWork
 from ..domain.callback_data import AgencyPress, ConfirmPress
+from ..domain.media import ICONS, MediaItem, MediaKind, count_line
 from ..domain.model import DeliveryKind
 from ..domain.privacy import Audience, audience_of, caller_text, phone_button
-from ..domain.render import card_buttons, card_decline_buttons, render_card, render_digest
+from ..domain.render import card_buttons, card_decline_buttons, format_time, map_url, render_card, render_digest
 from ..domain.rule_schemas import AgencyKind
 from ..i18n import Html
-from ..i18n.text import TEXT_LIMIT, visible_len
+from ..i18n.text import CAPTION_LIMIT, TEXT_LIMIT, fit, visible_len
 from .context import Services
-from .dispatch import LEASE, Outgoing, Route
+from .dispatch import CONTENT, LEASE, Outgoing, Route
 from .group_health import fail
+from .lifecycle import CALL_CENTER
 from .views import latest_update, target_views
 
 # A digest lists at most this many reports (a message a phone can still read, one button per report).
@@ -99,6 +101,8 @@ async def job_for(uow: UnitOfWork, services: Services, delivery: db.Delivery, ro
             reply_to = posted.message_id if posted else None
         return Outgoing(delivery.id, chat_id, delivery.text, delivery.kind, route, reply_to=reply_to,
                         thread_id=thread_id)
+    if delivery.kind == DeliveryKind.MEDIA:
+        return await _media_job(uow, services, delivery, route, now)
     if delivery.kind == DeliveryKind.CHART:
         group = await uow.repo.group_by_key(delivery.agency_key or "")
         if group is None:
@@ -144,7 +148,8 @@ async def _card(uow: UnitOfWork, services: Services, incident: db.Incident,
     views = await target_views(uow, services, incident.id)
     domain = to_domain(incident)
     text = render_card(domain, rules, tr, services.tz, audience=audience_of(kind), targets=views,
-                       update=await latest_update(uow, incident.id))
+                       update=await latest_update(uow, incident.id), media=await _media_count(uow, services, incident,
+                                                                                          agency_key))
     own = next((v.status for v in views if v.agency_key == agency_key), None)
     phone = phone_button(domain, kind, own)
     rows = [card_buttons(domain, kind, own), card_decline_buttons(domain, kind, own), [phone] if phone else []]
@@ -175,3 +180,41 @@ async def _photo_job(uow: UnitOfWork, services: Services, delivery: db.Delivery,
     return Outgoing(delivery.id, group.chat_id, caption, DeliveryKind.PHOTO, route,
                     reply_to=posted.message_id if posted and posted.chat_id == group.chat_id else None,
                     photo_url=delivery.text, thread_id=group.thread_id)
+
+
+# --- media (issue 13) ------------------------------------------------------------------------------------------
+async def _media_count(uow: UnitOfWork, services: Services, incident: db.Incident, agency_key: str) -> str | None:
+    """'📷 3 · 🎥 1 · 🎙 1' on the copies of the groups that see this incident's media."""
+    if not services.rules.media_to(incident.category, agency_key):
+        return None
+    return count_line(i.kind for i in await uow.repo.incident_media(incident.id)) or None
+
+
+async def _media_job(uow: UnitOfWork, services: Services, delivery: db.Delivery, route: Route,
+                     now: datetime) -> Outgoing | None:
+    """One item or one album by file_id for an agency's group, under its card, each with a caption naming the
+    incident and who sent it (never the forward's origin)."""
+    group = await uow.repo.group_by_key(delivery.agency_key or "")
+    incident = await uow.repo.incident(delivery.incident_id or 0)
+    ids = [int(i) for i in (delivery.text or "").split(",") if i.strip().isdigit()]
+    items = await uow.repo.media_by_ids(ids)
+    if group is None or incident is None or not items:
+        await fail(uow, services, delivery, "no_group" if group is None else CONTENT, now)
+        return None
+    posted = await uow.repo.posted_for_agency(incident.id, group.agency_key)
+    media = tuple((i.kind, i.file_id, media_caption(services, incident.number, i)) for i in items)
+    return Outgoing(delivery.id, group.chat_id, "", DeliveryKind.MEDIA, route, media=media,
+                    reply_to=posted.message_id if posted else None, thread_id=group.thread_id)
+
+
+def media_caption(services: Services, number: str, item: MediaItem) -> str:
+    tr, rules = services.tr, services.rules
+    source = rules.agency_name(item.agency_key) if item.agency_key else rules.agency_name(CALL_CENTER)
+    text = tr("media_caption", icon=ICONS[MediaKind(item.kind)], number=number, name=item.by_name, source=source,
+              time=format_time(item.at, services.tz))
+    if item.caption:
+        text = Html(text + "\n" + tr("media_caption_text", text=item.caption))
+    if item.kind == MediaKind.LOCATION:  # sent as a text with the map link (a location has no caption)
+        lat, _, lon = item.file_id.partition(",")
+        text = Html(text + "\n" + tr("media_location", url=map_url(float(lat), float(lon)), lat=lat, lon=lon))
+    return fit(text, CAPTION_LIMIT)

@@ -37,6 +37,7 @@ from . import (
     general_handlers,
     intake_handlers,
     jobs,
+    media_handlers,
     miniapp_handlers,
     people_handlers,
     shift_handlers,
@@ -55,7 +56,8 @@ BMKG_JOB = "bmkg-feed"
 SEEN = -2  # every update: note the time
 CARD_REPLIES = -1  # a reply in a group that answers a card stops here (ApplicationHandlerStop); others go on
 MAIN = 0  # PTB's default: edits (never new input), commands, form buttons, any other button, plain text (private
-#           chats, or replies to the bot in groups), locations, a group's move to a supergroup, the bot's membership
+#           chats, or replies to the bot in groups), locations, stickers/polls/contacts/dice (a short answer), media
+#           (photos, videos, voice, audio, documents), a group's move to a supergroup, the bot's membership
 
 
 def build_application(settings: Settings, services: Services, webhook: bool = False) -> App:
@@ -105,6 +107,8 @@ def _add_handlers(app: App) -> None:
     in_group_reply = (filters.TEXT & ~filters.COMMAND & filters.REPLY & ~filters.ChatType.PRIVATE
                       & ~filters.UpdateType.EDITED)
     app.add_handler(MessageHandler(in_group_reply, card_handlers.card_reply), group=CARD_REPLIES)
+    location_reply = filters.LOCATION & filters.REPLY & ~filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
+    app.add_handler(MessageHandler(location_reply, media_handlers.field_location), group=CARD_REPLIES)
     app.add_handler(MessageHandler(filters.UpdateType.EDITED, general_handlers.edited))
     for names, command in COMMANDS:
         app.add_handler(CommandHandler(names, command))
@@ -117,11 +121,17 @@ def _add_handlers(app: App) -> None:
     to_bot = filters.ChatType.PRIVATE | filters.REPLY
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & to_bot, intake_handlers.text_message))
     app.add_handler(MessageHandler(filters.LOCATION, intake_handlers.location))
+    app.add_handler(MessageHandler(NOT_MEDIA, media_handlers.not_media))  # before documents: a GIF is one too
+    app.add_handler(MessageHandler(MEDIA, media_handlers.media_message))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, people_handlers.migrated))
     app.add_handler(ChatMemberHandler(people_handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_error_handler(general_handlers.on_error)
 
 
+# Media (issue 13): what the bot keeps by file_id, and what it answers with a short refusal.
+MEDIA = filters.PHOTO | filters.VIDEO | filters.VOICE | filters.AUDIO | filters.Document.ALL
+NOT_MEDIA = (filters.Sticker.ALL | filters.POLL | filters.CONTACT | filters.Dice.ALL | filters.ANIMATION
+             | filters.VIDEO_NOTE)
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 COMMANDS: tuple[tuple[str | list[str], Handler], ...] = (
     ("start", people_handlers.start), ("whoami", people_handlers.whoami),
@@ -136,6 +146,7 @@ COMMANDS: tuple[tuple[str | list[str], Handler], ...] = (
     ("rekap", stats_handlers.rekap), ("kesehatan", stats_handlers.kesehatan),
     (["panggilan", "call"], call_handlers.panggilan), ("nomor", call_handlers.nomor),
     ("peta", miniapp_handlers.peta),
+    ("lampir", media_handlers.lampir),
 )
 
 

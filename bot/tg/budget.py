@@ -31,7 +31,8 @@ from .errors import retry_after_seconds
 log = logging.getLogger(__name__)
 # The methods that post into a chat (what Telegram's flood control counts).
 COUNTED = frozenset({"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup",
-                     "sendLocation", "copyMessage", "forwardMessage"})
+                     "sendLocation", "copyMessage", "forwardMessage",
+                     "sendVideo", "sendVoice", "sendAudio", "sendMediaGroup"})
 OUTBOX = {"outbox": True}  # rate_limit_args of outbox sends: a 429 goes back to the outbox, which reschedules
 HANDLER_RETRIES = 3
 PRIVATE_BURST = 5
@@ -150,7 +151,8 @@ class BudgetLimiter(BaseRateLimiter[dict[str, bool]]):
         from_outbox = bool(rate_limit_args and rate_limit_args.get("outbox"))
         attempt = 0
         while True:
-            await self.budget.acquire(chat_id)
+            for _ in range(_weight(endpoint, data)):
+                await self.budget.acquire(chat_id)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -160,3 +162,9 @@ class BudgetLimiter(BaseRateLimiter[dict[str, bool]]):
                 if from_outbox or attempt > HANDLER_RETRIES:
                     raise
                 log.warning("Telegram asked to wait %.0f s before writing to %s again; waiting", seconds, chat_id)
+
+
+def _weight(endpoint: str, data: dict[str, Any]) -> int:
+    """How many messages a call puts in the chat: an album is one message per item (media, issue 13)."""
+    media = data.get("media") if endpoint == "sendMediaGroup" else None
+    return max(1, len(media)) if isinstance(media, list | tuple) else 1

@@ -26,6 +26,16 @@ _CONTENT = ("can't parse entities", "message is too long", "message caption is t
             "text is too long", "message text is empty", "entities_too_long", "entity_text_invalid")
 
 
+# What Telegram says when a file_id or an album is wrong (media, issue 13): this message fails, the group is fine.
+_MEDIA = ("wrong file identifier", "can't use file of type", "wrong number of media", "can't be mixed",
+          "media_invalid", "wrong type of the web page content", "failed to get http url content", "file_id",
+          "there is no photo", "there is no video", "there is no document", "type of file mismatch")
+
+
+def is_media_error(exc: BaseException) -> bool:
+    return isinstance(exc, BadRequest) and any(s in exc.message.lower() for s in _MEDIA)
+
+
 def is_content_error(exc: BaseException) -> bool:
     return isinstance(exc, BadRequest) and any(s in exc.message.lower() for s in _CONTENT)
 
@@ -64,7 +74,7 @@ def classify(exc: TelegramError) -> SendResult:
             return SendResult(SendOutcome.HELD, detail=detail, reason=topic)
         if "chat not found" in message or "group chat was deactivated" in message:
             return SendResult(SendOutcome.PERMANENT, detail=detail, reason="chat_not_found")
-        if is_content_error(exc):  # this one message failed; the group is not unreachable
+        if is_content_error(exc) or is_media_error(exc):  # this one message failed; the group is still reachable
             return SendResult(SendOutcome.PERMANENT, detail=detail, reason=CONTENT)
         return SendResult(SendOutcome.PERMANENT, detail=detail, reason="bad_request")
     if isinstance(exc, InvalidToken):

@@ -10,16 +10,24 @@ import html
 import logging
 from typing import Any
 
-from telegram import LinkPreviewOptions, ReplyParameters
+from telegram import (
+    InputMediaAudio,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
+    LinkPreviewOptions,
+    ReplyParameters,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ExtBot
 
 from ..clock import utcnow
+from ..domain.model import DeliveryKind
 from ..i18n.text import CAPTION_LIMIT, TEXT_LIMIT, fit, plain_fit, shown_plain, visible
 from ..services import outbox, stats
 from ..services.context import Services
-from ..services.dispatch import Outgoing, Route, SendOutcome, SendResult
+from ..services.dispatch import CONTENT, Outgoing, Route, SendOutcome, SendResult
 from .budget import OUTBOX, Budget
 from .errors import classify, is_content_error, is_not_modified, is_url_error
 from .keyboards import keyboard
@@ -122,6 +130,8 @@ class OutboxSender:
 
     async def _send(self, job: Outgoing) -> SendResult:
         text = fit(job.text)  # whoever rendered it, a text fits Telegram's limit as Telegram counts it
+        if job.kind == DeliveryKind.MEDIA and not job.media:
+            return SendResult(SendOutcome.PERMANENT, detail="no media", reason=CONTENT)
         try:
             return await self._call(job, text, ParseMode.HTML)
         except TelegramError as exc:
@@ -147,6 +157,8 @@ class OutboxSender:
             return classify(exc)  # refused again for its content: this message fails, the group stays reachable
 
     async def _call(self, job: Outgoing, text: str, parse_mode: str | None) -> SendResult:
+        if job.kind == DeliveryKind.MEDIA:
+            return await self._media(job, parse_mode)
         if job.kind == "chart" and job.chart_month:
             png, label = await stats.month_chart(self.services, job.chart_month)
             photo = await self.bot.send_photo(job.chat_id, png, caption=plain_fit(
@@ -192,3 +204,49 @@ class OutboxSender:
                                                   parse_mode=ParseMode.HTML, reply_parameters=reply,
                                                   message_thread_id=job.thread_id, rate_limit_args=OUTBOX)
         return SendResult(SendOutcome.SENT, message_id=message.message_id)
+
+    # --- media (issue 13) -------------------------------------------------------------------------------------
+    async def _media(self, job: Outgoing, parse_mode: str | None) -> SendResult:
+        """One item (sendPhoto, sendVideo, ...) or one album (sendMediaGroup) by file_id, under the group's card;
+        without HTML (the plain fallback), every caption as a person would see it."""
+        reply = ReplyParameters(job.reply_to, allow_sending_without_reply=True) if job.reply_to else None
+
+        def caption(text: str) -> str:
+            return text if parse_mode else shown_plain(text, CAPTION_LIMIT)
+
+        if len(job.media) == 1:
+            kind, file_id, text = job.media[0]
+            options: dict[str, Any] = {"caption": caption(text), "parse_mode": parse_mode,
+                                       "reply_parameters": reply, "rate_limit_args": OUTBOX,
+                                       "message_thread_id": job.thread_id}
+            if kind == "location":  # a map link under the card, in the caption's words
+                message = await self.bot.send_message(job.chat_id, caption(text), parse_mode=parse_mode,
+                                                      reply_parameters=reply, rate_limit_args=OUTBOX,
+                                                      message_thread_id=job.thread_id,
+                                                      link_preview_options=LinkPreviewOptions(is_disabled=True))
+            elif kind == "photo":
+                message = await self.bot.send_photo(job.chat_id, file_id, **options)
+            elif kind == "video":
+                message = await self.bot.send_video(job.chat_id, file_id, **options)
+            elif kind == "voice":
+                message = await self.bot.send_voice(job.chat_id, file_id, **options)
+            elif kind == "audio":
+                message = await self.bot.send_audio(job.chat_id, file_id, **options)
+            else:
+                message = await self.bot.send_document(job.chat_id, file_id, **options)
+            return SendResult(SendOutcome.SENT, message_id=message.message_id)
+        album = [_input_media(kind, file_id, caption(text), parse_mode) for kind, file_id, text in job.media]
+        messages = await self.bot.send_media_group(job.chat_id, album, reply_parameters=reply,
+                                                   message_thread_id=job.thread_id, rate_limit_args=OUTBOX)
+        return SendResult(SendOutcome.SENT, message_id=messages[0].message_id)
+
+
+def _input_media(kind: str, file_id: str, caption: str,
+                 parse_mode: str | None) -> InputMediaPhoto | InputMediaVideo | InputMediaAudio | InputMediaDocument:
+    if kind == "photo":
+        return InputMediaPhoto(file_id, caption=caption, parse_mode=parse_mode)
+    if kind == "video":
+        return InputMediaVideo(file_id, caption=caption, parse_mode=parse_mode)
+    if kind == "audio":
+        return InputMediaAudio(file_id, caption=caption, parse_mode=parse_mode)
+    return InputMediaDocument(file_id, caption=caption, parse_mode=parse_mode)

@@ -24,7 +24,8 @@ def test_the_demo_plays_the_fire_from_the_call_to_the_chart(tmp_path: Path) -> N
     out = result.stdout
     for step in ("Laporan tercatat: 112-", "PLN: ✅ diterima", "Damkar berangkat untuk", "Pengingat 1/1",
                  "ESKALASI", "Dinkes/RS belum menerima laporan", "Telepon pelapor", "DITUTUP: tertangani",
-                 "Rekap hari ini", "Gempa M5.6", "Peta guncangan BMKG", "Grafik rekap:"):
+                 "Rekap hari ini", "Gempa M5.6", "Peta guncangan BMKG", "Grafik rekap:", "[foto] Api di lantai 2",
+                 "📷 1"):
         assert step in out, step
     # The transcript, read start to finish, uses the glossary's words only (docs/glossary.md).
     assert [(word, instead) for word, instead in FORBIDDEN.items() if re.search(word, out, re.IGNORECASE)] == []
