@@ -396,6 +396,15 @@ class FakeTelegram:
         if self._loop is not None and self._new_update is not None:
             self._loop.call_soon_threadsafe(self._new_update.set)
 
+    def send_unreadable(self, chat_id: int) -> None:
+        """An update from a newer Bot API than the bot's library knows (a field it requires is missing): it must
+        be skipped alone, never block the updates after it."""
+        with self._lock:
+            self.updates.append({"update_id": next(self._update_ids), "message": {
+                "message_id": self._next_message_id(chat_id), "chat": {"id": chat_id, "type": "private"}}})
+        if self._loop is not None and self._new_update is not None:
+            self._loop.call_soon_threadsafe(self._new_update.set)
+
     # observing ------------------------------------------------------------------------------------------------
     def bot_messages(self, chat_id: int) -> list[Sent]:
         with self._lock:

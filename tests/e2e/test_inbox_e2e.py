@@ -60,6 +60,15 @@ def test_a_report_acknowledged_to_telegram_just_before_a_kill_is_filed_exactly_o
     assert sql(running, "SELECT source_key FROM incident") == [(f"msg:{world.CALL_TAKER}:{message['message_id']}",)]
 
 
+def test_an_update_the_library_cannot_read_is_skipped_alone_and_the_next_report_is_filed(
+        running: BotProcess, fake: FakeTelegram) -> None:
+    # Telegram adds fields faster than libraries follow: one unreadable update must not stop all intake.
+    fake.send_unreadable(world.CALL_TAKER)
+    number = file_fire(fake)
+    every_group_has_one_card(fake, number)
+    assert running.proc is not None and running.proc.poll() is None
+
+
 def test_an_update_left_unprocessed_by_a_crash_is_processed_again_without_a_second_report(
         running: BotProcess, fake: FakeTelegram) -> None:
     number = file_fire(fake)
