@@ -114,7 +114,8 @@ def _services(settings: Settings) -> tuple[Services, Callable[[], Coroutine[Any,
     rules = load_rules(settings.rules_dir).in_language(settings.language)
     engine = make_engine(settings.database_url)
     services = Services(Database(make_session_factory(engine)), rules, settings.tz, Catalogue(settings.language),
-                        frozenset(settings.admin_ids), settings.lapor_per_minute, settings.draft_expiry)
+                        frozenset(settings.admin_ids), settings.lapor_per_minute, settings.draft_expiry,
+                        board_repost_every=settings.board_repost_every)
     return services, engine.dispose
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import model as dm
+from .board_queries import BoardQueries
 from .dialect import fits
 from .inbox_queries import InboxQueries
 from .incident_queries import IncidentQueries
@@ -19,7 +20,7 @@ from .report_queries import ReportQueries
 from .schedule_queries import ScheduleQueries
 
 
-class Repository(IncidentQueries, ScheduleQueries, OutboxQueries, InboxQueries, ReportQueries):
+class Repository(IncidentQueries, ScheduleQueries, OutboxQueries, InboxQueries, ReportQueries, BoardQueries):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 

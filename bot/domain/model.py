@@ -84,6 +84,7 @@ class DeliveryKind(StrEnum):
     CONFIRM = "confirm"  # the call taker is asked to confirm with the caller
     CHART = "chart"      # the monthly chart, drawn when it is sent
     DIGEST = "digest"    # several due rows sent as one message: a send's kind, never a row's
+    BOARD = "board"      # a group's live board, rendered when it is sent (edited in place, or re-posted)
 
 
 class DeliveryPriority(IntEnum):
@@ -94,6 +95,7 @@ class DeliveryPriority(IntEnum):
     EDIT = 2
     SCHEDULED_POST = 3  # handovers, recaps and reports
     CHART = 4
+    BOARD = 5  # after everything else of the group: a new report always comes first
 
 
 @dataclass(frozen=True)

@@ -162,7 +162,8 @@ class RoutingFile(_Strict):
     def _lead_on_its_route(self) -> RoutingFile:
         for route, key in self.lead.items():
             if route not in self.routes:
-                raise ValueError(f"lead.{route}: rute '{route}' tidak ada di routes (pilihan: {', '.join(self.routes)})")
+                raise ValueError(f"lead.{route}: rute '{route}' tidak ada di routes "
+                                 f"(pilihan: {', '.join(self.routes)})")
             if key not in self.routes[route]:
                 raise ValueError(f"lead.{route}: instansi '{key}' tidak ada di routes.{route} "
                                  f"(pilihan: {', '.join(self.routes[route])})")

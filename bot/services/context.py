@@ -29,6 +29,8 @@ class Services:
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     lapor_per_minute: int = 10
     draft_expiry: timedelta = timedelta(hours=2)  # a draft (or form) left alone this long is dropped
+    # A board the bot may not pin is re-posted at the bottom at most this often (BOARD_REPOST_EVERY).
+    board_repost_every: timedelta = timedelta(minutes=5)
 
 
 async def role_of(repo: Repository, services: Services, user_id: int) -> Role | None:

@@ -55,6 +55,8 @@ class Outgoing:
     reply_to: int | None = None
     chart_month: str | None = None  # a chart delivery: the month to draw (rendered after the claim)
     delivery_ids: tuple[int, ...] = ()  # a digest: every new post it stands for
+    replaces: int | None = None  # a board re-posted at the bottom: the old board, deleted once the new one is in
+    pin: bool = False  # a board posted anew: pin it (where the bot may)
 
 
 @dataclass(frozen=True)
@@ -67,3 +69,4 @@ class SendResult:
     reason: str = ""  # catalogue key under reason.* for people
     retry_after: float = 0.0
     new_chat_id: int | None = None
+    pinned: bool | None = None  # a board posted anew: pinned, not allowed to pin, or None (not tried, or unknown)

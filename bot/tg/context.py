@@ -30,6 +30,7 @@ class BotData:
         self.inbox: Wakeable | None = None  # the stored-update processor, once started
         self.last_update_at: datetime | None = None  # for /healthz, /kesehatan and the heartbeat
         self.edits_told: OrderedDict[tuple[int, int], None] = OrderedDict()  # (chat, message) already answered
+        self.board_keys: list[str] = []  # the groups with a live board (BOARD_GROUPS)
 
     @property
     def services(self) -> Services:

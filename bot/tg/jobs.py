@@ -7,7 +7,7 @@ from collections.abc import Awaitable
 from typing import TypeVar
 
 from ..clock import utcnow
-from ..services import followups, health, scheduled_posts
+from ..services import boards, followups, health, scheduled_posts
 from .context import Context
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,9 @@ async def sweep_job(context: Context) -> None:
     result = await _part("follow-ups", followups.sweep(svc, now))
     posted = await _part("scheduled reports", scheduled_posts.run_due(svc, now))
     await _part("heartbeat", health.beat(svc, data.holder, data.last_update_at, now))
+    ticked = await _part("boards", boards.tick(svc, now, svc.board_repost_every))
+    if ticked:
+        context.wake_sender()
     if (result and (result.reminders or result.escalations)) or posted:
         log.info("sweep: %d reminders, %d escalations, reports %s", result.reminders if result else 0,
                  result.escalations if result else 0, posted)

@@ -11,7 +11,7 @@ from typing import Any
 
 from telegram import LinkPreviewOptions, ReplyParameters
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ExtBot
 
 from ..clock import utcnow
@@ -152,6 +152,8 @@ class OutboxSender:
                 visible(self.services.tr("chart_caption", period=label)), CAPTION_LIMIT),
                                               rate_limit_args=OUTBOX)
             return SendResult(SendOutcome.SENT, message_id=photo.message_id)
+        if job.kind == "board":
+            return await self._board(job, text, parse_mode)
         markup = keyboard(job.buttons)
         if job.kind == "edit":
             assert job.message_id is not None
@@ -168,4 +170,49 @@ class OutboxSender:
                                               rate_limit_args=OUTBOX)
         return SendResult(SendOutcome.SENT, message_id=message.message_id)
 
+    async def _board(self, job: Outgoing, text: str, parse_mode: str | None) -> SendResult:
+        """A group's live board: edited in place; posted anew (then pinned where the bot may) when it is new,
+        gone, or re-posted at the bottom (the old one is then unpinned and deleted, as far as the bot may)."""
+        preview = LinkPreviewOptions(is_disabled=True)
+        if job.message_id is not None:
+            try:
+                await self.bot.edit_message_text(text, chat_id=job.chat_id, message_id=job.message_id,
+                                                 parse_mode=parse_mode, link_preview_options=preview,
+                                                 rate_limit_args=OUTBOX)
+                return SendResult(SendOutcome.SENT, message_id=job.message_id)
+            except BadRequest as exc:
+                if not is_board_gone(exc):
+                    raise
+                log.info("the board in %s is gone (%s); posting it again", job.chat_id, exc.message)
+        message = await self.bot.send_message(job.chat_id, text, parse_mode=parse_mode, link_preview_options=preview,
+                                              rate_limit_args=OUTBOX)
+        pinned = await self._pin(job.chat_id, message.message_id) if job.pin else None
+        if job.replaces is not None:
+            with contextlib.suppress(TelegramError):  # not pinned, or not ours to unpin: nothing to undo
+                await self.bot.unpin_chat_message(job.chat_id, message_id=job.replaces)
+            try:
+                await self.bot.delete_message(job.chat_id, job.replaces)
+            except TelegramError as exc:  # too old, or not allowed: the old board stays above, the new one is in
+                log.info("could not delete the old board %s in %s: %s", job.replaces, job.chat_id, exc)
+        return SendResult(SendOutcome.SENT, message_id=message.message_id, pinned=pinned)
 
+    async def _pin(self, chat_id: int, message_id: int) -> bool | None:
+        """Pin a new board quietly: True; False when the bot lacks the right (Telegram's 'not enough rights');
+        None when Telegram did not say (tried again at the next post)."""
+        try:
+            await self.bot.pin_chat_message(chat_id, message_id, disable_notification=True)
+            return True
+        except BadRequest as exc:
+            if "not enough rights" in exc.message.lower():
+                return False
+            log.warning("pinning the board in %s failed: %s", chat_id, exc)
+            return None
+        except TelegramError as exc:
+            log.warning("pinning the board in %s failed: %s", chat_id, exc)
+            return None
+
+
+def is_board_gone(exc: BadRequest) -> bool:
+    """The board message cannot be edited any more (deleted by someone, or too old): post it anew."""
+    message = exc.message.lower()
+    return "message to edit not found" in message or "message can't be edited" in message
