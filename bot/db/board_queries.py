@@ -32,22 +32,19 @@ class BoardQueries:
             if key not in have:
                 self.session.add(Board(agency_key=key, created_at=now))
 
-    async def waiting_boards(self, now: datetime) -> dict[str, bool]:
-        """Groups with a board row pending and not taken by a sender: whether that row is only a tick."""
-        rows = await self.session.execute(select(Delivery.agency_key, Delivery.text).where(
-            Delivery.kind == dm.DeliveryKind.BOARD, Delivery.status == dm.DeliveryStatus.PENDING,
-            or_(Delivery.lease_until.is_(None), Delivery.lease_until < now)))
-        waiting: dict[str, bool] = {}
-        for key, text in rows.all():
-            if key is not None:
-                waiting[str(key)] = waiting.get(str(key), True) and text is not None
-        return waiting
+    async def waiting_boards(self, now: datetime) -> set[str]:
+        """Groups with a board row pending and not taken by a sender."""
+        rows = await self.session.scalars(select(Delivery.agency_key).where(*_waiting(now)))
+        return {str(k) for k in rows.all() if k is not None}
 
-    async def untick_boards(self, now: datetime) -> None:
-        await self.session.execute(update(Delivery).where(
-            Delivery.kind == dm.DeliveryKind.BOARD, Delivery.status == dm.DeliveryStatus.PENDING,
-            Delivery.text.is_not(None), or_(Delivery.lease_until.is_(None), Delivery.lease_until < now))
-            .values(text=None).execution_options(synchronize_session=False))
+    async def claim_waiting_board(self, agency_key: str, now: datetime) -> bool:
+        """Make a group's waiting board row show this change too (and no longer a mere tick): an UPDATE, so that
+        the row stays locked until this transaction commits — a sender leasing it meanwhile waits, and renders
+        the committed change. False when none waits (or a sender took it first): a new row is needed."""
+        result = await self.session.execute(
+            update(Delivery).where(*_waiting(now), Delivery.agency_key == agency_key).values(text=None)
+            .execution_options(synchronize_session=False))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def board_sent(self, agency_key: str, chat_id: int, message_id: int, pinned: bool | None,
                          now: datetime) -> bool:
@@ -84,3 +81,8 @@ class BoardQueries:
         closed = await self.session.scalar(select(func.count()).select_from(Incident).where(
             and_(Incident.closed_at >= start, Incident.closed_at < end)))
         return int(new or 0), int(closed or 0)
+
+
+def _waiting(now: datetime):  # type: ignore[no-untyped-def]
+    return (Delivery.kind == dm.DeliveryKind.BOARD, Delivery.status == dm.DeliveryStatus.PENDING,
+            or_(Delivery.lease_until.is_(None), Delivery.lease_until < now))

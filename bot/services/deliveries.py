@@ -76,16 +76,15 @@ async def enqueue_card_edits(repo: Repository, incident_id: int, now: datetime) 
 
 async def refresh_boards(repo: Repository, now: datetime, tick: bool = False) -> None:
     """Every board is to show the state now: at most one board row waits per group (it renders the state at send
-    time, so a waiting one shows this change too), at the lowest priority, a little later than the change (a
-    burst is one edit) and never sooner than BOARD_GAP after the group's previous board. `tick`: only the ages
-    moved (edit in place); a change turns a waiting tick into a change (which may re-post the board)."""
-    waiting = await repo.waiting_boards(now)
+    time, so a waiting one shows this change too — it is touched, which holds a sender that would lease it until
+    this change is committed), at the lowest priority, a little later than the change (a burst is one edit) and
+    never sooner than BOARD_GAP after the group's previous board. `tick`: only the ages moved (an edit in place,
+    added only where none waits); a change turns a waiting tick into a change (which may re-post the board)."""
+    waiting = await repo.waiting_boards(now) if tick else set()
     for key, last_sent in await repo.board_keys():
-        if key in waiting:
+        if key in waiting or (not tick and await repo.claim_waiting_board(key, now)):
             continue
         row = _row(DeliveryKind.BOARD, DeliveryPriority.BOARD, now, agency_key=key,
                    text=BOARD_TICK if tick else None)
         row.next_attempt_at = max(now + BOARD_SETTLE, last_sent + BOARD_GAP if last_sent else now)
         repo.add(row)
-    if not tick and any(waiting.values()):
-        await repo.untick_boards(now)
