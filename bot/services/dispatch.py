@@ -32,8 +32,8 @@ class Route:
     chat_id: int | None
 
 
-# New posts, whose message id is unknown until Telegram accepts them.
-NOTED_KINDS = (DeliveryKind.CARD, DeliveryKind.NOTICE)
+# New posts, whose message id is unknown until Telegram accepts them (a board may be one: posted or re-posted).
+NOTED_KINDS = (DeliveryKind.CARD, DeliveryKind.NOTICE, DeliveryKind.BOARD)
 UNKNOWN_VERSION = datetime(1970, 1, 1, tzinfo=UTC)
 
 
