@@ -103,8 +103,8 @@ def test_a_group_where_the_bot_may_not_pin_gets_the_board_re_posted_and_loses_no
         last = fake.last(leaders)
         return last if BOARD in last.text and "belum merespons: PLN, Dinkes/RS" in last.text else None
 
-    latest = fake.wait_until(reposted_at_bottom, what=f"the board re-posted below the card; got "
-                                                     f"{[(m.message_id, m.text[:200]) for m in fake.bot_messages(leaders)]}")
+    seen = [(m.message_id, m.text[:200]) for m in fake.bot_messages(leaders)]
+    latest = fake.wait_until(reposted_at_bottom, what=f"the board re-posted below the card; before: {seen}")
     assert latest.message_id > leaders_card.message_id and latest.message_id != first.message_id
     assert fake.pinned(leaders) == [] and fake.calls_of("pinChatMessage")  # tried, refused, re-posted instead
     # the old boards are taken away (deleted once the new one is in) ...
