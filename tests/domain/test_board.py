@@ -16,6 +16,7 @@ from bot.domain.privacy import Audience
 from bot.domain.ruleset import Rules
 from bot.i18n import Catalogue
 from bot.i18n.text import TEXT_LIMIT
+from tests.conftest import RULES_DIR
 
 from .test_total_renderers import NOW, PROPERTY, WIT, assert_fits, incidents, user_text
 
@@ -71,3 +72,22 @@ def test_the_board_orders_by_priority_then_age_and_names_the_oldest_unanswered(r
     assert "Maria" not in plain and "7890" not in plain and "Sudirman" not in plain
     desk = assert_fits(render_board([critical], DayCounts(1, 0, 1), rules, tr, WIT, NOW, Audience.DESK))
     assert "📍 Jl. Sudirman" in desk and "Maria" not in desk
+
+
+def test_a_lead_agency_must_be_on_its_route_and_a_rung_scope_must_be_known() -> None:
+    import pytest
+    import yaml
+    from pydantic import ValidationError
+
+    from bot.domain.ladders_and_shifts import Rung, rung_taken
+    from bot.domain.rule_schemas import RoutingFile
+
+    routing = yaml.safe_load((RULES_DIR / "routing.yaml").read_text())
+    routing["lead"]["medis"] = "pln"
+    with pytest.raises(ValidationError, match="instansi 'pln' tidak ada di routes.medis"):
+        RoutingFile(**routing)
+    with pytest.raises(ValidationError):
+        Rung(after="5mnt", to="pimpinan", agencies="pimpinan")  # type: ignore[arg-type]
+    assert rung_taken("lead", ["pln", "damkar"], "damkar") and not rung_taken("lead", ["pln"], "damkar")
+    assert rung_taken("supporting", ["pln"], "damkar") and not rung_taken("supporting", ["damkar"], "damkar")
+    assert rung_taken("lead", ["pln"], None) and not rung_taken("all", [], "damkar")
