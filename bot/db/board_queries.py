@@ -15,9 +15,11 @@ class BoardQueries:
     session: AsyncSession
 
     async def board_keys(self) -> list[tuple[str, datetime | None]]:
-        """Every bound group with a board, and when its board was last sent."""
+        """Every bound group with a board, and when its board was last sent (an unreachable group gets none until
+        it is reachable again: its next change brings the board up to date)."""
         rows = await self.session.execute(select(Board.agency_key, Board.updated_at)
                                           .join(AgencyGroup, AgencyGroup.agency_key == Board.agency_key)
+                                          .where(AgencyGroup.status != dm.GroupStatus.UNREACHABLE)
                                           .order_by(Board.agency_key))
         return [(str(k), at) for k, at in rows.all()]
 
