@@ -116,7 +116,8 @@ def _services(settings: Settings) -> tuple[Services, Callable[[], Coroutine[Any,
     engine = make_engine(settings.database_url)
     services = Services(Database(make_session_factory(engine)), rules, settings.tz, Catalogue(settings.language),
                         frozenset(settings.admin_ids), settings.lapor_per_minute, settings.draft_expiry,
-                        settings.call_phone_retention, load_bmkg_rules(settings.rules_dir, rules))
+                        settings.call_phone_retention, load_bmkg_rules(settings.rules_dir, rules),
+                        board_repost_every=settings.board_repost_every)
     return services, engine.dispose
 
 

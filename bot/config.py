@@ -81,6 +81,22 @@ class Settings(BaseSettings):
     bmkg_cap_url: str | None = None
     # Names this process in outbox leases; must differ between instances that share one database.
     instance_id: str = Field(default_factory=socket.gethostname)
+    # The groups (agency keys of the call center, leadership or monitoring) that keep a live board: one message
+    # showing every open report, pinned where the bot may pin. `none` for no board anywhere.
+    board_groups: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["call_center", "pimpinan", "monitoring"])
+    # A board the bot may not pin is re-posted at the bottom at most this often; while reports are open, every
+    # board's ages are refreshed (edited in place) at this pace too.
+    board_repost_every: Duration = timedelta(minutes=5)
+
+    @field_validator("board_groups", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.strip().lower() in ("none", "-"):
+                return []
+            return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        return value
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -415,3 +415,18 @@ class MediaAttach(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
     until: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Board(Base):
+    """The live board of a group (call center, leadership, monitoring): the one message kept up to date there,
+    whether the bot may pin it, and when it was last posted (a group where it may not pin gets it re-posted at
+    the bottom, at most every BOARD_REPOST_EVERY)."""
+
+    __tablename__ = "board"
+    agency_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    pinned: Mapped[bool | None] = mapped_column(Boolean)  # None: not known yet (never tried)
+    posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # last sent (posted or edited)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import model as dm
+from .board_queries import BoardQueries
 from .call_queries import CallQueries
 from .dialect import fits
 from .feed_queries import FeedQueries
@@ -24,7 +25,7 @@ from .schedule_queries import ScheduleQueries
 
 
 class Repository(CallQueries, IncidentQueries, ScheduleQueries, OutboxQueries, InboxQueries, ReportQueries,
-                 MapQueries, FeedQueries, MediaQueries):
+                 MapQueries, FeedQueries, MediaQueries, BoardQueries):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 

@@ -54,6 +54,13 @@ class ScheduleQueries:
             .execution_options(synchronize_session=False))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def rung_siblings(self, incident_id: int, kind: str, step: int, now: datetime) -> list[dm.Followup]:
+        """The other agencies' obligations of one incident due at the same rung (one escalation names them all)."""
+        rows = await self.session.scalars(select(Followup).where(
+            Followup.incident_id == incident_id, Followup.kind == kind, Followup.step == step,
+            Followup.status == "pending", Followup.due_at <= now).order_by(Followup.id))
+        return [followup_to_domain(row) for row in rows.all()]
+
     async def settle_followups(self, incident_id: int, agency_key: str | None, kinds: tuple[str, ...],
                                now: datetime, status: str = "settled") -> int:
         conditions = [Followup.incident_id == incident_id, Followup.status == "pending", Followup.kind.in_(kinds)]

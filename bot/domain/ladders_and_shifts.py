@@ -14,9 +14,15 @@ ObligationKind = Literal["acknowledge", "on_scene", "update", "resolve"]
 AGENCY = "agency"  # a rung addressed to the obligated agency's own group (a reminder)
 
 
+# Whose silence takes a ladder rung: any agency's, only the lead agency's (routing.yaml `lead`), or only a
+# supporting agency's. A rung taken sends one message per incident naming every agency silent at that rung.
+RungScope = Literal["all", "lead", "supporting"]
+
+
 class Rung(_Strict):
     after: Duration
     to: str
+    agencies: RungScope = "all"
 
 
 class Deadline(_Strict):
@@ -88,8 +94,25 @@ def _length(shift: Shift) -> int:
 
 def rungs(deadline: Deadline) -> list[tuple[timedelta, str]]:
     """Every rung of a deadline in time order: reminders to the agency, then the ladder."""
-    reminders = [(deadline.within + deadline.remind_every * i, AGENCY) for i in range(deadline.reminders)]
-    return sorted([*reminders, *((r.after, r.to) for r in deadline.ladder)], key=lambda r: r[0])
+    return [(after, to) for after, to, _ in scoped_rungs(deadline)]
+
+
+def scoped_rungs(deadline: Deadline) -> list[tuple[timedelta, str, RungScope]]:
+    """`rungs` with whose silence takes each rung (reminders: every agency's own)."""
+    reminders: list[tuple[timedelta, str, RungScope]] = [
+        (deadline.within + deadline.remind_every * i, AGENCY, "all") for i in range(deadline.reminders)]
+    return sorted([*reminders, *((r.after, r.to, r.agencies) for r in deadline.ladder)], key=lambda r: r[0])
+
+
+def rung_taken(scope: RungScope, silent: list[str], lead: str | None) -> bool:
+    """Whether a rung is sent, given the agencies silent at it and the route's lead (None: every agency leads)."""
+    if not silent:
+        return False
+    if scope == "lead":
+        return any(lead is None or key == lead for key in silent)
+    if scope == "supporting":
+        return any(lead is not None and key != lead for key in silent)
+    return True
 
 
 def cadence_rungs(cadence: Cadence) -> list[tuple[timedelta, str]]:

@@ -89,6 +89,7 @@ class DeliveryKind(StrEnum):
     DIGEST = "digest"    # several due rows sent as one message: a send's kind, never a row's
     PHOTO = "photo"      # a picture by URL (BMKG's shakemap), as a reply to the agency's card
     MEDIA = "media"      # photos, videos, voice notes... of an incident by file_id: one item, or one album
+    BOARD = "board"      # a group's live board, rendered when it is sent (edited in place, or re-posted)
 
 
 class DeliveryPriority(IntEnum):
@@ -100,6 +101,7 @@ class DeliveryPriority(IntEnum):
     EDIT = 2
     SCHEDULED_POST = 3  # handovers, recaps and reports
     CHART = 4
+    BOARD = 5  # after everything else of the group: a new report always comes first
 
 
 @dataclass(frozen=True)

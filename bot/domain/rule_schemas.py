@@ -154,6 +154,20 @@ class AgenciesFile(_Strict):
 class RoutingFile(_Strict):
     always: list[str]
     routes: dict[str, list[str]]
+    # The agency that leads a route's response (`category` or `category/subtype` -> agency key); the others on
+    # that route support it. Escalation rungs may be limited to the lead's silence (escalation.yaml `agencies`).
+    lead: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _lead_on_its_route(self) -> RoutingFile:
+        for route, key in self.lead.items():
+            if route not in self.routes:
+                raise ValueError(f"lead.{route}: rute '{route}' tidak ada di routes "
+                                 f"(pilihan: {', '.join(self.routes)})")
+            if key not in self.routes[route]:
+                raise ValueError(f"lead.{route}: instansi '{key}' tidak ada di routes.{route} "
+                                 f"(pilihan: {', '.join(self.routes[route])})")
+        return self
 
 
 class Neighbourhood(_Strict):

@@ -111,6 +111,11 @@ class Rules:
         agency = self.agencies.get(key)
         return agency.kind if agency else None
 
+    def lead_agency(self, category: str, subtype: str | None) -> str | None:
+        """The agency leading this kind of report (routing.yaml `lead`), or None when the rules name none."""
+        route = f"{category}/{subtype}" if subtype and f"{category}/{subtype}" in self.routing.routes else category
+        return self.routing.lead.get(route)
+
     def targets(self, category: str, subtype: str | None) -> list[str]:
         """Agency keys that receive a report: the route of the sub-type (or category), then `always`."""
         route = self.routing.routes.get(f"{category}/{subtype}") if subtype else None

@@ -694,6 +694,77 @@ class FakeTelegram:
         self.answers[query_id] = {"text": text, "show_alert": bool(params.get("show_alert"))}
         return True
 
+    # board (issue 14): pinning and deleting messages, with Telegram's own answers ----------------------------
+    # In a supergroup the bot pins only as an admin with "pin messages"; tests take that right away per chat.
+    PIN_RIGHTS = "Bad Request: not enough rights to manage pinned messages in the chat"
+
+    def _pin_state(self) -> dict[str, Any]:
+        return self.__dict__.setdefault("_pins", {"denied": set(), "pinned": {}, "deleted": {}})
+
+    def forbid_pinning(self, chat_id: int) -> None:
+        """The bot is no admin with the right to pin in this chat (pin and unpin answer Telegram's 400)."""
+        with self._lock:
+            self._pin_state()["denied"].add(chat_id)
+
+    def allow_pinning(self, chat_id: int) -> None:
+        with self._lock:
+            self._pin_state()["denied"].discard(chat_id)
+
+    def pinned(self, chat_id: int) -> list[int]:
+        """The chat's pinned messages, the latest last (the one Telegram shows at the top)."""
+        with self._lock:
+            return list(self._pin_state()["pinned"].get(chat_id, []))
+
+    def deleted(self, chat_id: int) -> list[Sent]:
+        """The bot's messages it deleted in this chat (gone from bot_messages, as from the chat)."""
+        with self._lock:
+            return list(self._pin_state()["deleted"].get(chat_id, []))
+
+    def _m_pinChatMessage(self, params: dict[str, Any]) -> Any:
+        chat = self._writable_chat(params)
+        message_id = int(params.get("message_id") or 0)
+        if chat["type"] != "private" and chat["id"] in self._pin_state()["denied"]:
+            raise ApiError(400, self.PIN_RIGHTS)
+        if message_id not in self.messages.get(chat["id"], {}):
+            raise ApiError(400, "Bad Request: message to pin not found")
+        pinned = self._pin_state()["pinned"].setdefault(chat["id"], [])
+        if message_id in pinned:
+            pinned.remove(message_id)
+        pinned.append(message_id)
+        return True
+
+    def _m_unpinChatMessage(self, params: dict[str, Any]) -> Any:
+        chat = self._writable_chat(params)
+        if chat["type"] != "private" and chat["id"] in self._pin_state()["denied"]:
+            raise ApiError(400, self.PIN_RIGHTS)
+        pinned = self._pin_state()["pinned"].setdefault(chat["id"], [])
+        message_id = params.get("message_id")
+        if message_id is None:  # the latest pinned one
+            if pinned:
+                pinned.pop()
+            return True
+        if int(message_id) not in self.messages.get(chat["id"], {}):
+            raise ApiError(400, "Bad Request: message to unpin not found")
+        if int(message_id) in pinned:
+            pinned.remove(int(message_id))
+        return True
+
+    def _m_deleteMessage(self, params: dict[str, Any]) -> Any:
+        chat = self._writable_chat(params)
+        message_id = int(params.get("message_id") or 0)
+        if message_id not in self.messages.get(chat["id"], {}):
+            raise ApiError(400, "Bad Request: message to delete not found")
+        sent = next((m for m in self.sent.get(chat["id"], []) if m.message_id == message_id), None)
+        if sent is None:  # someone else's message: only an admin with "delete messages" may
+            raise ApiError(400, "Bad Request: message can't be deleted")
+        self.sent[chat["id"]].remove(sent)
+        del self.messages[chat["id"]][message_id]
+        pinned = self._pin_state()["pinned"].get(chat["id"], [])
+        if message_id in pinned:
+            pinned.remove(message_id)
+        self._pin_state()["deleted"].setdefault(chat["id"], []).append(sent)
+        return True
+
     # helpers -------------------------------------------------------------------------------------------------
     def _chat(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = params.get("chat_id")

@@ -32,6 +32,8 @@ class Services:
     draft_expiry: timedelta = timedelta(hours=2)  # a draft (or form) left alone this long is dropped
     call_phone_retention: timedelta = timedelta(days=90)  # phones in the call log are removed after this
     bmkg: BmkgRules | None = None  # rules/bmkg.yaml with the city's centroid (None: the BMKG feeds are unused)
+    # A board the bot may not pin is re-posted at the bottom at most this often (BOARD_REPOST_EVERY).
+    board_repost_every: timedelta = timedelta(minutes=5)
 
 
 async def role_of(repo: Repository, services: Services, user_id: int) -> Role | None:

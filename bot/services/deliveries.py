@@ -3,14 +3,20 @@ by the outbox afterwards. Nothing else constructs a delivery row."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..db import models as db
 from ..db.repo import Repository
 from ..domain.model import DeliveryKind, DeliveryPriority, DeliveryStatus
 
 __all__ = ["DeliveryKind", "DeliveryPriority", "card", "chart", "confirm", "edit", "enqueue_card_edits", "media",
-           "notice", "notice_to_agency", "photo"]
+           "notice", "notice_to_agency", "photo", "refresh_boards"]
+
+# A board edit waits this long after the change that asked for it, so that a burst of changes is one edit ...
+BOARD_SETTLE = timedelta(seconds=2)
+# ... and follows the group's previous board send by at least this much (the rest of the budget is for cards).
+BOARD_GAP = timedelta(seconds=10)
+BOARD_TICK = "tick"  # a board row that only moves the ages on: edited in place, never re-posted
 
 
 def _row(kind: DeliveryKind, priority: DeliveryPriority, now: datetime, **fields: object) -> db.Delivery:
@@ -67,13 +73,14 @@ def chart(repo: Repository, agency_key: str, month_key: str, now: datetime) -> N
 
 async def enqueue_card_edits(repo: Repository, incident_id: int, now: datetime) -> None:
     """One edit per posted copy, coalesced: a copy that already has an edit waiting gets no second one
-    (edits render the state at send time, so the waiting one will show this change too)."""
+    (edits render the state at send time, so the waiting one will show this change too). The boards too."""
     await repo.touch_incident(incident_id, now)
     waiting = await repo.waiting_edits(incident_id, now)
     for posted in await repo.posted_messages(incident_id):
         if (posted.chat_id, posted.message_id) in waiting:
             continue
         edit(repo, incident_id, posted.agency_key, posted.chat_id, posted.message_id, now)
+    await refresh_boards(repo, now)
 
 
 def photo(repo: Repository, incident_id: int, agency_key: str, url: str, now: datetime) -> None:
@@ -81,3 +88,19 @@ def photo(repo: Repository, incident_id: int, agency_key: str, url: str, now: da
     when it is sent)."""
     repo.add(_row(DeliveryKind.PHOTO, DeliveryPriority.NOTICE, now, incident_id=incident_id, agency_key=agency_key,
                   text=url))
+
+
+async def refresh_boards(repo: Repository, now: datetime, tick: bool = False) -> None:
+    """Every board is to show the state now: at most one board row waits per group (it renders the state at send
+    time, so a waiting one shows this change too — it is touched, which holds a sender that would lease it until
+    this change is committed), at the lowest priority, a little later than the change (a burst is one edit) and
+    never sooner than BOARD_GAP after the group's previous board. `tick`: only the ages moved (an edit in place,
+    added only where none waits); a change turns a waiting tick into a change (which may re-post the board)."""
+    waiting = await repo.waiting_boards(now) if tick else set()
+    for key, last_sent in await repo.board_keys():
+        if key in waiting or (not tick and await repo.claim_waiting_board(key, now)):
+            continue
+        row = _row(DeliveryKind.BOARD, DeliveryPriority.BOARD, now, agency_key=key,
+                   text=BOARD_TICK if tick else None)
+        row.next_attempt_at = max(now + BOARD_SETTLE, last_sent + BOARD_GAP if last_sent else now)
+        repo.add(row)

@@ -33,8 +33,8 @@ class Route:
     chat_id: int | None
 
 
-# New posts, whose message id is unknown until Telegram accepts them.
-NOTED_KINDS = (DeliveryKind.CARD, DeliveryKind.NOTICE, DeliveryKind.PHOTO, DeliveryKind.MEDIA)
+# New posts, whose message id is unknown until Telegram accepts them (a board may be one: posted or re-posted).
+NOTED_KINDS = (DeliveryKind.CARD, DeliveryKind.NOTICE, DeliveryKind.PHOTO, DeliveryKind.MEDIA, DeliveryKind.BOARD)
 UNKNOWN_VERSION = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -59,6 +59,8 @@ class Outgoing:
     photo_url: str | None = None  # a photo delivery: the picture's URL (`text` is its caption)
     thread_id: int | None = None  # the forum topic of the agency's binding (message_thread_id of new posts)
     media: tuple[tuple[str, str, str], ...] = ()  # media: (kind, file_id, caption) of one item or one album
+    replaces: int | None = None  # a board re-posted at the bottom: the old board, deleted once the new one is in
+    pin: bool = False  # a board posted anew: pin it (where the bot may)
 
 
 @dataclass(frozen=True)
@@ -71,3 +73,4 @@ class SendResult:
     reason: str = ""  # catalogue key under reason.* for people
     retry_after: float = 0.0
     new_chat_id: int | None = None
+    pinned: bool | None = None  # a board posted anew: pinned, not allowed to pin, or None (not tried, or unknown)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from ..db import models as db
 from ..db.mappers import to_domain
 from ..db.uow import UnitOfWork
-from ..domain.ladders_and_shifts import AGENCY, cadence_rungs, rungs
+from ..domain.ladders_and_shifts import AGENCY, RungScope, cadence_rungs, rung_taken, rungs, scoped_rungs
 from ..domain.lifecycle import DECLINES, IncidentStatus, TargetStatus
 from ..domain.model import Followup
 from ..domain.render import place_text, target_line
@@ -41,6 +41,13 @@ SETTLES = {
 def schedule(services: Services, incident: db.Incident, kind: str) -> list[tuple[timedelta, str]]:
     policy = services.rules.policy(incident.category, incident.priority)
     return cadence_rungs(policy.update) if kind == "update" else rungs(getattr(policy, kind))
+
+
+def scope(services: Services, incident: db.Incident, kind: str, step: int) -> RungScope:
+    """Whose silence takes this rung (reminders and update cadences: every agency's own)."""
+    if kind == "update":
+        return "all"
+    return scoped_rungs(getattr(services.rules.policy(incident.category, incident.priority), kind))[step][2]
 
 
 def arm(uow: UnitOfWork, services: Services, incident: db.Incident, agency_key: str, kind: str,
@@ -148,35 +155,62 @@ async def _take_rung(services: Services, followup_id: int, step: int, now: datet
             await uow.commit()
             return None
         to = plan[step][1]
+        if to != AGENCY:
+            return await _escalate(uow, services, incident, row, to, step, plan, now)
         await _send_rung(uow, services, incident, row, to, step, plan, now)
         await uow.commit()
-        return "reminder" if to == AGENCY else "escalation"
+        return "reminder"
+
+
+async def _escalate(uow: UnitOfWork, services: Services, incident: db.Incident, row: Followup, to: str,
+                    step: int, plan: list[tuple[timedelta, str]], now: datetime) -> str | None:
+    """One message per incident per rung: every agency whose same obligation is due at this rung is taken with
+    it (conditional moves, as the rung itself) and named in it. The rules may keep a rung to the lead agency's
+    (or a supporting agency's) silence; a rung not taken still moves every ladder on, quietly."""
+    taken = [row]
+    for sibling in await uow.repo.rung_siblings(incident.id, row.kind, step, now):
+        if sibling.id == row.id:
+            continue
+        following = sibling.started_at + plan[step + 1][0] if step + 1 < len(plan) else None
+        if await uow.repo.move_followup(sibling.id, step, step + 1, following):
+            taken.append(sibling)
+    silent = [f.agency_key for f in taken]
+    lead = services.rules.lead_agency(incident.category, incident.subtype)
+    if not rung_taken(scope(services, incident, row.kind, step), silent, lead):
+        await uow.commit()
+        return None
+    what = services.tr(f"followup_what.{row.kind}")
+    waited = _minutes(now - row.started_at)
+    names = ", ".join(services.rules.agency_name(key) for key in silent)
+    text = await escalation_text(uow, services, incident, names, what, waited)
+    deliveries.notice_to_agency(uow.repo, to, text, now, incident.id)
+    for followup in taken:  # one event per agency: the statistics count escalations per agency
+        uow.repo.event(now, "escalated", incident_id=incident.id, agency_key=followup.agency_key, to_state=to,
+                       detail={"obligation": followup.kind, "step": step,
+                               "minutes": _minutes(now - followup.started_at)})
+    await uow.commit()
+    return "escalation"
 
 
 async def _send_rung(uow: UnitOfWork, services: Services, incident: db.Incident, row: Followup, to: str,
                      step: int, plan: list[tuple[timedelta, str]], now: datetime) -> None:
+    """A reminder in the obligated agency's own group, as a reply to its card."""
     tr, rules = services.tr, services.rules
     agency = rules.agency_name(row.agency_key)
     waited = _minutes(now - row.started_at)
     what = tr(f"followup_what.{row.kind}")
-    if to == AGENCY:
-        count = sum(1 for _, t in plan if t == AGENCY)
-        index = sum(1 for _, t in plan[: step + 1] if t == AGENCY)
-        text = tr("followup_reminder", index=index, count=count, agency=agency, what=what, number=incident.number,
-                  minutes=waited)
-        deliveries.notice_to_agency(uow.repo, row.agency_key, text, now, incident.id, reply_to_card=True)
-        kind = "reminder"
-    else:
-        text = await escalation_text(uow, services, incident, agency, what, waited)
-        deliveries.notice_to_agency(uow.repo, to, text, now, incident.id)
-        kind = "escalated"
-    uow.repo.event(now, kind, incident_id=incident.id, agency_key=row.agency_key, to_state=to,
+    count = sum(1 for _, t in plan if t == AGENCY)
+    index = sum(1 for _, t in plan[: step + 1] if t == AGENCY)
+    text = tr("followup_reminder", index=index, count=count, agency=agency, what=what, number=incident.number,
+              minutes=waited)
+    deliveries.notice_to_agency(uow.repo, row.agency_key, text, now, incident.id, reply_to_card=True)
+    uow.repo.event(now, "reminder", incident_id=incident.id, agency_key=row.agency_key, to_state=to,
                    detail={"obligation": row.kind, "step": step, "minutes": waited})
 
 
 async def escalation_text(uow: UnitOfWork, services: Services, incident: db.Incident, agency: str, what: str,
                           minutes: int) -> Html:
-    """The escalation names the silent agency and shows everyone's status now (who has since acted)."""
+    """The escalation names the silent agencies and shows everyone's status now (who has since acted)."""
     tr, rules = services.tr, services.rules
     report = to_domain(incident).report
     lines = [target_line(v, tr, services.tz) for v in await target_views(uow, services, incident.id)]

@@ -37,5 +37,6 @@ async def create_incident(uow: UnitOfWork, services: Services, report: dm.Report
     uow.repo.event(now, "created", incident_id=row.id, actor_id=actor.id, actor_name=actor.name,
                    chat_id=chat_id, to_state="open",
                    detail={"targets": targets, "category": report.category, "subtype": report.subtype})
+    await deliveries.refresh_boards(uow.repo, now)  # after the cards: a new report's cards always go first
     await uow.repo.flush()
     return row, targets

@@ -9,7 +9,7 @@ from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain.delivery import backoff
 from ..domain.model import DeliveryKind, DeliveryStatus
-from . import deliveries
+from . import boards, deliveries
 from .context import Services
 from .dispatch import LEASE, NOTED_KINDS, UNKNOWN_VERSION, Outgoing, Route, SendOutcome, SendResult
 from .group_health import degraded, fail, held, recovered, report_if_settled
@@ -150,6 +150,8 @@ async def _sent(uow: UnitOfWork, services: Services, delivery: db.Delivery, job:
         await report_if_settled(uow, services, delivery.incident_id, now)
     elif delivery.kind == DeliveryKind.EDIT and delivery.incident_id:
         await _catch_up(uow, delivery.incident_id, job, now)
+    elif delivery.kind == DeliveryKind.BOARD:
+        await boards.recorded(uow, delivery, job.chat_id, result.message_id, result.pinned, now)
 
 
 async def _catch_up(uow: UnitOfWork, incident_id: int, job: Outgoing, now: datetime) -> None:

@@ -16,6 +16,7 @@ from ..domain.render import card_buttons, card_decline_buttons, format_time, map
 from ..domain.rule_schemas import AgencyKind
 from ..i18n import Html
 from ..i18n.text import CAPTION_LIMIT, TEXT_LIMIT, fit, visible_len
+from .boards import board_job
 from .context import Services
 from .dispatch import CONTENT, LEASE, Outgoing, Route
 from .group_health import fail
@@ -83,6 +84,8 @@ async def route_chat(uow: UnitOfWork, route: Route) -> int | None:
 
 async def job_for(uow: UnitOfWork, services: Services, delivery: db.Delivery, route: Route,
                   now: datetime) -> Outgoing | None:
+    if delivery.kind == DeliveryKind.BOARD:
+        return await board_job(uow, services, delivery, route, now)
     if delivery.kind == DeliveryKind.NOTICE:
         assert delivery.text is not None
         chat_id, thread_id = delivery.chat_id, None

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..domain.model import AgencyGroup, GroupStatus, Person, Role
+from . import deliveries
 from .context import Actor, Services, role_of
 
 
@@ -121,6 +122,8 @@ async def bind_group(services: Services, actor: Actor | None, chat_id: int, titl
         uow.repo.event(now, "group_bound", actor_id=actor.id if actor else None,
                        actor_name=actor.name if actor else "cli", chat_id=chat_id, agency_key=key,
                        detail={"previous_chat": previous_chat, "previous_key": previous_key, "thread_id": thread_id})
+        await uow.repo.flush()
+        await deliveries.refresh_boards(uow.repo, now)  # a group with a board gets it now
         await uow.commit()
         return Binding(key, previous_chat, previous_key)
 

@@ -14,7 +14,8 @@ from ..domain.render import cut
 from ..domain.stats import recap_text, spoken_summary
 from ..domain.timeline import active_lines
 from ..i18n import Html
-from . import calls, deliveries, stats
+from ..i18n.text import TEXT_LIMIT, visible_len
+from . import boards, calls, deliveries, stats
 from .context import Services
 
 CATCH_UP = timedelta(hours=1)  # a handover missed while the bot was down is still posted within this window
@@ -127,6 +128,8 @@ async def _post_daily_recap(services: Services, recap_at: datetime, now: datetim
     async with services.db.uow() as uow:
         summary = await stats.recap(uow, services, period)
         text = recap_text(summary, *labels(services), services.tr)
+        # ... and the list of what is still open now (most urgent first; no caller data), within one message.
+        text = Html(text + "\n\n" + await boards.still_open(uow, services, now, TEXT_LIMIT - visible_len(text) - 2))
         for key in ("pimpinan", "monitoring"):
             await _to_agency(uow, key, text, now)
         uow.repo.event(now, "daily_recap", detail={"day": day_start.date().isoformat(), "count": summary.total})

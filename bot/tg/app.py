@@ -25,10 +25,11 @@ from telegram.ext import (
     filters,
 )
 
+from ..clock import utcnow
 from ..config import Settings
 from ..domain.model import COMMANDS_BY_ROLE, Role
 from ..feeds import FeedClient
-from ..services import people
+from ..services import boards, people
 from ..services.context import Services
 from . import (
     call_handlers,
@@ -86,6 +87,7 @@ def build_application(settings: Settings, services: Services, webhook: bool = Fa
     app.bot_data.wire(services, settings.instance_id)
     app.bot_data.webapp_url = settings.webapp_url
     app.bot_data.sender = OutboxSender(app.bot, services, settings.instance_id, budget)
+    app.bot_data.board_keys = boards.board_keys(services, settings.board_groups)
     _add_handlers(app)
     # The schedule lives in the database; this job only looks at it. Times are computed in the configured
     # zone by the services; the scheduler itself runs in that zone too (Defaults above).
@@ -152,6 +154,10 @@ COMMANDS: tuple[tuple[str | list[str], Handler], ...] = (
 
 async def _start_sender(app: App) -> None:
     data = app.bot_data
+    try:  # the boards are a view: a failure here is logged, and never stops the start
+        await boards.ensure(data.services, data.board_keys, utcnow())
+    except Exception:
+        log.exception("could not set up the live boards")
     if data.sender is not None:
         data.sender_task = asyncio.create_task(data.sender.run(), name="outbox")
     await _register_commands(app, data.services)

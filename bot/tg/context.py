@@ -31,6 +31,7 @@ class BotData:
         self.last_update_at: datetime | None = None  # for /healthz, /kesehatan and the heartbeat
         self.edits_told: OrderedDict[tuple[int, int], None] = OrderedDict()  # (chat, message) already answered
         self.webapp_url: str | None = None  # the map's public address (WEBAPP_URL); None = no map
+        self.board_keys: list[str] = []  # the groups with a live board (BOARD_GROUPS)
 
     @property
     def services(self) -> Services:

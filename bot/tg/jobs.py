@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from ..clock import utcnow
 from ..feeds import FeedClient
-from ..services import bmkg, bmkg_warnings, calls, followups, health, media, scheduled_posts
+from ..services import bmkg, bmkg_warnings, boards, calls, followups, health, media, scheduled_posts
 from .context import Context
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,8 @@ async def sweep_job(context: Context) -> None:
     posted = await _part("scheduled reports", scheduled_posts.run_due(svc, now))
     await _part("call log retention", calls.forget_old_phones(svc, now))
     await _part("heartbeat", health.beat(svc, data.holder, data.last_update_at, now))
-    if await _part("albums", media.flush_albums(svc, now)):  # a gathering window a crash interrupted
+    ticked = await _part("boards", boards.tick(svc, now, svc.board_repost_every))
+    if await _part("albums", media.flush_albums(svc, now)) or ticked:  # an album a crash interrupted; boards
         context.wake_sender()
     if (result and (result.reminders or result.escalations)) or posted:
         log.info("sweep: %d reminders, %d escalations, reports %s", result.reminders if result else 0,

@@ -167,6 +167,8 @@ class OutboxSender:
             return SendResult(SendOutcome.SENT, message_id=photo.message_id)
         if job.kind == "photo" and job.photo_url:
             return await self._photo(job, text)
+        if job.kind == "board":
+            return await self._board(job, text, parse_mode)
         markup = keyboard(job.buttons)
         if job.kind == "edit":
             assert job.message_id is not None
@@ -183,7 +185,47 @@ class OutboxSender:
                                               message_thread_id=job.thread_id, rate_limit_args=OUTBOX)
         return SendResult(SendOutcome.SENT, message_id=message.message_id)
 
+    async def _board(self, job: Outgoing, text: str, parse_mode: str | None) -> SendResult:
+        """A group's live board: edited in place; posted anew (then pinned where the bot may) when it is new,
+        gone, or re-posted at the bottom (the old one is then unpinned and deleted, as far as the bot may)."""
+        preview = LinkPreviewOptions(is_disabled=True)
+        if job.message_id is not None:
+            try:
+                await self.bot.edit_message_text(text, chat_id=job.chat_id, message_id=job.message_id,
+                                                 parse_mode=parse_mode, link_preview_options=preview,
+                                                 rate_limit_args=OUTBOX)
+                return SendResult(SendOutcome.SENT, message_id=job.message_id)
+            except BadRequest as exc:
+                if not is_board_gone(exc):
+                    raise
+                log.info("the board in %s is gone (%s); posting it again", job.chat_id, exc.message)
+        message = await self.bot.send_message(job.chat_id, text, parse_mode=parse_mode, link_preview_options=preview,
+                                              message_thread_id=job.thread_id, rate_limit_args=OUTBOX)
+        pinned = await self._pin(job.chat_id, message.message_id) if job.pin else None
+        if job.replaces is not None:
+            with contextlib.suppress(TelegramError):  # not pinned, or not ours to unpin: nothing to undo
+                await self.bot.unpin_chat_message(job.chat_id, message_id=job.replaces)
+            try:
+                await self.bot.delete_message(job.chat_id, job.replaces)
+            except TelegramError as exc:  # too old, or not allowed: the old board stays above, the new one is in
+                log.info("could not delete the old board %s in %s: %s", job.replaces, job.chat_id, exc)
+        return SendResult(SendOutcome.SENT, message_id=message.message_id, pinned=pinned)
 
+
+    async def _pin(self, chat_id: int, message_id: int) -> bool | None:
+        """Pin a new board quietly: True; False when the bot lacks the right (Telegram's 'not enough rights');
+        None when Telegram did not say (tried again at the next post)."""
+        try:
+            await self.bot.pin_chat_message(chat_id, message_id, disable_notification=True)
+            return True
+        except BadRequest as exc:
+            if "not enough rights" in exc.message.lower():
+                return False
+            log.warning("pinning the board in %s failed: %s", chat_id, exc)
+            return None
+        except TelegramError as exc:
+            log.warning("pinning the board in %s failed: %s", chat_id, exc)
+            return None
 
     async def _photo(self, job: Outgoing, caption: str) -> SendResult:
         """A picture by URL (Telegram fetches it). When Telegram cannot fetch it, the caption and the link go as
@@ -250,3 +292,9 @@ def _input_media(kind: str, file_id: str, caption: str,
     if kind == "audio":
         return InputMediaAudio(file_id, caption=caption, parse_mode=parse_mode)
     return InputMediaDocument(file_id, caption=caption, parse_mode=parse_mode)
+
+
+def is_board_gone(exc: BadRequest) -> bool:
+    """The board message cannot be edited any more (deleted by someone, or too old): post it anew."""
+    message = exc.message.lower()
+    return "message to edit not found" in message or "message can't be edited" in message

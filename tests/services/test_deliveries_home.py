@@ -20,7 +20,7 @@ def test_no_module_but_deliveries_constructs_a_delivery_row() -> None:
 def test_the_stored_kinds_and_priorities_keep_their_values() -> None:
     assert {k.name: k.value for k in DeliveryKind} == {
         "CARD": "card", "EDIT": "edit", "NOTICE": "notice", "CONFIRM": "confirm", "CHART": "chart", "DIGEST": "digest",
-        "PHOTO": "photo", "MEDIA": "media"}
+        "PHOTO": "photo", "MEDIA": "media", "BOARD": "board"}
     assert {p.name: p.value for p in DeliveryPriority} == {
-        "NEW_POST": 0, "NOTICE": 1, "EDIT": 2, "SCHEDULED_POST": 3, "CHART": 4}
+        "NEW_POST": 0, "NOTICE": 1, "EDIT": 2, "SCHEDULED_POST": 3, "CHART": 4, "BOARD": 5}
     assert DeliveryPriority.MEDIA is DeliveryPriority.NOTICE  # media: after new cards, before edits

@@ -39,19 +39,22 @@ async def test_every_rung_fires_at_its_time_and_not_before(services: Services) -
     await setup_center(services)
     await fire_at(services, T0)
     for seconds, reminders, escalations in ((59, 0, 0), (60, 5, 0), (61, 5, 0), (119, 5, 0), (120, 10, 0),
-                                            (179, 10, 0), (180, 10, 5), (299, 10, 5), (300, 10, 15)):
+                                            (179, 10, 0), (180, 10, 1), (299, 10, 1), (300, 10, 3)):
         await followups.sweep(services, T0 + timedelta(seconds=seconds))
         assert len(await notices(services, "Pengingat")) == reminders, seconds
         assert len(await notices(services, "ESKALASI")) == escalations, seconds
+    # One message per rung, naming every silent agency (not one per agency).
     escalated_to = sorted(d.agency_key for d in await notices(services, "ESKALASI"))
-    assert escalated_to == ["call_center"] * 5 + ["monitoring"] * 5 + ["pimpinan"] * 5
+    assert escalated_to == ["call_center", "monitoring", "pimpinan"]
+    silent = "Damkar, PLN, Dinkes/RS, Dishub, TNI-Polri belum menerima laporan"
+    assert all(silent in (d.text or "") for d in await notices(services, "ESKALASI"))
     reminder = (await notices(services, "Pengingat"))[0]
     assert reminder.agency_key in RESPONDERS and reminder.reply_to_message_id is None  # no card posted in this test
     for minutes in (10, 60, 600):  # nothing more: reminders never repeat past the rule's limit
         await followups.sweep(services, T0 + timedelta(minutes=minutes))
     assert len(await notices(services, "Pengingat")) == 10
-    # + the resolve ladder (not finished after 3 h: call center; after 6 h: leadership), once per agency
-    assert len(await notices(services, "ESKALASI")) == 15 + 5 + 5
+    # + the resolve ladder (not finished after 3 h: call center; after 6 h: leadership), one message per rung
+    assert len(await notices(services, "ESKALASI")) == 3 + 1 + 1
 
 
 async def test_acting_stops_the_chase_and_later_escalations_say_who_acted(services: Services) -> None:
@@ -64,7 +67,8 @@ async def test_acting_stops_the_chase_and_later_escalations_say_who_acted(servic
     assert len(second_round) == 4 and "pln" not in {d.agency_key for d in second_round}
     await followups.sweep(services, T0 + timedelta(seconds=180))
     escalations = await notices(services, "ESKALASI")
-    assert len(escalations) == 4
+    assert len(escalations) == 1
+    assert "Damkar, Dinkes/RS, Dishub, TNI-Polri belum menerima laporan" in (escalations[0].text or "")
     assert all("PLN: ✅ diterima 10.01 (Yani)" in d.text for d in escalations)  # type: ignore[operator]
 
 

@@ -1,0 +1,90 @@
+"""Queries of the live boards: which groups have one, the board rows waiting, what a board shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..domain import model as dm
+from .models import AgencyGroup, Board, Delivery, Incident
+
+
+class BoardQueries:
+    session: AsyncSession
+
+    async def board_keys(self) -> list[tuple[str, datetime | None]]:
+        """Every bound group with a board, and when its board was last sent (an unreachable group gets none until
+        it is reachable again: its next change brings the board up to date)."""
+        rows = await self.session.execute(select(Board.agency_key, Board.updated_at)
+                                          .join(AgencyGroup, AgencyGroup.agency_key == Board.agency_key)
+                                          .where(AgencyGroup.status != dm.GroupStatus.UNREACHABLE)
+                                          .order_by(Board.agency_key))
+        return [(str(k), at) for k, at in rows.all()]
+
+    async def board(self, agency_key: str) -> Board | None:
+        return await self.session.get(Board, agency_key)
+
+    async def keep_boards(self, keys: list[str], now: datetime) -> None:
+        """The groups with a board are exactly `keys` (BOARD_GROUPS): new ones are added, others forgotten."""
+        await self.session.execute(delete(Board).where(Board.agency_key.not_in(keys)))
+        have = set((await self.session.scalars(select(Board.agency_key))).all())
+        for key in keys:
+            if key not in have:
+                self.session.add(Board(agency_key=key, created_at=now))
+
+    async def waiting_boards(self, now: datetime) -> set[str]:
+        """Groups with a board row pending and not taken by a sender."""
+        rows = await self.session.scalars(select(Delivery.agency_key).where(*_waiting(now)))
+        return {str(k) for k in rows.all() if k is not None}
+
+    async def claim_waiting_board(self, agency_key: str, now: datetime) -> bool:
+        """Make a group's waiting board row show this change too (and no longer a mere tick): an UPDATE, so that
+        the row stays locked until this transaction commits — a sender leasing it meanwhile waits, and renders
+        the committed change. False when none waits (or a sender took it first): a new row is needed."""
+        result = await self.session.execute(
+            update(Delivery).where(*_waiting(now), Delivery.agency_key == agency_key).values(text=None)
+            .execution_options(synchronize_session=False))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def board_sent(self, agency_key: str, chat_id: int, message_id: int, pinned: bool | None,
+                         now: datetime) -> bool:
+        """Record a board send; True when it was a new message (posted or re-posted), not an edit."""
+        board = await self.session.get(Board, agency_key)
+        if board is None:
+            return False
+        new = board.message_id != message_id or board.chat_id != chat_id
+        if new:
+            board.chat_id, board.message_id, board.posted_at, board.pinned = chat_id, message_id, now, pinned
+        elif pinned is not None:
+            board.pinned = pinned
+        board.updated_at = now
+        return new
+
+    async def posted_after(self, chat_id: int, message_id: int) -> bool:
+        """Whether the bot has posted in this chat since `message_id` (the board is no longer at the bottom)."""
+        return bool(await self.session.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.status == dm.DeliveryStatus.SENT, Delivery.sent_chat_id == chat_id,
+            Delivery.message_id > message_id, Delivery.kind != dm.DeliveryKind.BOARD)))
+
+    async def open_incidents(self, limit: int) -> list[Incident]:
+        return list((await self.session.scalars(
+            select(Incident).where(Incident.status != "closed").order_by(Incident.created_at).limit(limit))).all())
+
+    async def count_open(self) -> int:
+        return int(await self.session.scalar(
+            select(func.count()).select_from(Incident).where(Incident.status != "closed")) or 0)
+
+    async def day_counts(self, start: datetime, end: datetime) -> tuple[int, int]:
+        """Reports received and reports closed between start and end."""
+        new = await self.session.scalar(select(func.count()).select_from(Incident).where(
+            and_(Incident.created_at >= start, Incident.created_at < end)))
+        closed = await self.session.scalar(select(func.count()).select_from(Incident).where(
+            and_(Incident.closed_at >= start, Incident.closed_at < end)))
+        return int(new or 0), int(closed or 0)
+
+
+def _waiting(now: datetime):  # type: ignore[no-untyped-def]
+    return (Delivery.kind == dm.DeliveryKind.BOARD, Delivery.status == dm.DeliveryStatus.PENDING,
+            or_(Delivery.lease_until.is_(None), Delivery.lease_until < now))

@@ -1,0 +1,107 @@
+"""Issue 14 at the service level, with a controllable clock: rungs kept to the lead agency's (or the supporting
+agencies') silence, the daily recap's list of what is still open, and board edits coalesced in the outbox."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.db import models as db
+from bot.domain.lifecycle import Action
+from bot.domain.model import DeliveryKind, DeliveryPriority
+from bot.rules_loader import load_rules
+from bot.services import boards, followups, intake, lifecycle, scheduled_posts
+from bot.services.context import Actor, Services
+from tests.center import RINA, setup_center
+from tests.conftest import RULES_DIR, WIT
+
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 10:00 WIT
+FIRE = ("kategori: kebakaran\nkecamatan: Sirimau\nkelurahan: Batu Merah\nalamat: Jl. Sudirman\n"
+        "pelapor: Ibu Maria\ntelepon: 0812 3456 7890\nketerangan: Rumah terbakar")
+PLN_CHAT, DAMKAR_CHAT = -1000 - 6, -1000 - 5  # as setup_center binds them (agencies.yaml order)
+BLOCK = """  {name}:
+    acknowledge: {{within: 1h, reminders: 0,
+                  ladder: [{{after: 3mnt, to: call_center}}, {{after: 5mnt, to: pimpinan, agencies: supporting}},
+                           {{after: 5mnt, to: monitoring, agencies: lead}}]}}
+    on_scene: {{within: 1h, ladder: []}}
+    update: {{every: 1h, reminders: 0}}
+    resolve: {{within: 1d, ladder: []}}
+"""
+
+
+def lead_rules(services: Services, tmp_path: Path) -> Services:
+    rules_dir = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules_dir)
+    blocks = "".join(BLOCK.format(name=n) for n in ("kritis", "tinggi", "sedang", "rendah"))
+    (rules_dir / "escalation.yaml").write_text("priorities:\n" + blocks)
+    return Services(services.db, load_rules(rules_dir), WIT, services.tr, services.admin_ids)
+
+
+async def rows(services: Services, kind: DeliveryKind) -> list[db.Delivery]:
+    async with services.db.uow() as uow:
+        return list((await uow.session.scalars(select(db.Delivery).where(db.Delivery.kind == kind)
+                                               .order_by(db.Delivery.id))).all())
+
+
+async def fire_at(services: Services, when: datetime, message_id: int = 10) -> int:
+    outcome = await intake.lapor(services, RINA, RINA.id, True, message_id, FIRE, when)
+    assert isinstance(outcome, intake.Accepted)
+    return outcome.incident_id
+
+
+async def test_rungs_kept_to_the_lead_or_the_supporting_agencies(services: Services, tmp_path: Path) -> None:
+    services = lead_rules(services, tmp_path)
+    await setup_center(services)
+    silent_fire = await fire_at(services, T0, 10)
+    led_fire = await fire_at(services, T0, 11)
+    await lifecycle.press(services, Actor(2001, "Budi"), DAMKAR_CHAT, led_fire, Action.ACK, T0 + timedelta(seconds=30))
+    only_lead_silent = await fire_at(services, T0, 12)
+    for agency_chat in (PLN_CHAT, -1000 - 7, -1000 - 8, -1000 - 3):  # pln, dinkes, dishub, tni_polri answer
+        await lifecycle.press(services, Actor(2002, "Yani"), agency_chat, only_lead_silent, Action.ACK,
+                              T0 + timedelta(seconds=40))
+    await followups.sweep(services, T0 + timedelta(minutes=5))
+    sent = [(d.agency_key, d.incident_id) for d in await rows(services, DeliveryKind.NOTICE)
+            if "ESKALASI" in (d.text or "")]
+    # The call center hears of every silence, once per report; the mayor's group only of the lead's (Damkar);
+    # the leaders (rung kept to supporting agencies) only where a supporting agency is silent.
+    assert sorted(sent) == sorted([("call_center", silent_fire), ("call_center", led_fire),
+                                   ("call_center", only_lead_silent), ("monitoring", silent_fire),
+                                   ("monitoring", only_lead_silent), ("pimpinan", silent_fire),
+                                   ("pimpinan", led_fire)])
+
+
+async def test_the_daily_recap_lists_what_is_still_open_without_the_caller(services: Services) -> None:
+    await setup_center(services)
+    incident = await fire_at(services, T0)
+    morning = datetime(2026, 3, 3, 7, 0, tzinfo=WIT).astimezone(UTC)
+    assert "daily_recap" in await scheduled_posts.run_due(services, morning + timedelta(minutes=1))
+    recaps = [d for d in await rows(services, DeliveryKind.NOTICE) if "Masih terbuka sekarang (1)" in (d.text or "")]
+    assert sorted(d.agency_key for d in recaps) == ["monitoring", "pimpinan"]
+    async with services.db.uow() as uow:
+        number = (await uow.repo.incident(incident)).number  # type: ignore[union-attr]
+    for recap in recaps:
+        assert number in (recap.text or "") and "belum merespons: Damkar, PLN" in (recap.text or "")
+        assert "Maria" not in (recap.text or "") and "7890" not in (recap.text or "")
+
+
+async def test_a_burst_of_changes_is_one_waiting_board_edit_per_group_behind_the_cards(services: Services) -> None:
+    await setup_center(services)
+    await boards.ensure(services, boards.board_keys(services, ["call_center", "pimpinan", "monitoring", "damkar",
+                                                               "nowhere"]), T0)
+    for row in await rows(services, DeliveryKind.BOARD):  # the first boards went out
+        async with services.db.uow() as uow:
+            await uow.session.execute(db.Delivery.__table__.update().where(db.Delivery.id == row.id)
+                                      .values(status="sent"))
+            await uow.commit()
+    incident = await fire_at(services, T0 + timedelta(seconds=1))
+    for agency_chat in (PLN_CHAT, DAMKAR_CHAT):
+        await lifecycle.press(services, Actor(2002, "Yani"), agency_chat, incident, Action.ACK,
+                              T0 + timedelta(seconds=2))
+    waiting = [d for d in await rows(services, DeliveryKind.BOARD) if d.status == "pending"]
+    assert sorted(d.agency_key for d in waiting) == ["call_center", "monitoring", "pimpinan"]  # one per group
+    assert all(d.priority == DeliveryPriority.BOARD for d in waiting)
+    cards = await rows(services, DeliveryKind.CARD)
+    assert cards and all(c.priority < DeliveryPriority.BOARD and c.id < min(d.id for d in waiting) for c in cards)
