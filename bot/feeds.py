@@ -44,7 +44,14 @@ class FeedClient:
                     return Fetched(True, etag=etag, last_modified=last_modified)
                 if response.status != 200:
                     return FetchFailed(f"HTTP {response.status}")
-                body = await response.content.read(MAX_BYTES + 1)
+                # The whole body, however many pieces it arrives in (content.read(n) gives only what is buffered),
+                # up to one byte past the cap so that a too large answer is reported as such.
+                buffer = bytearray()
+                async for piece in response.content.iter_chunked(65536):
+                    buffer += piece[:MAX_BYTES + 1 - len(buffer)]
+                    if len(buffer) > MAX_BYTES:
+                        break
+                body = bytes(buffer)
                 return Fetched(False, body, response.headers.get("ETag"), response.headers.get("Last-Modified"))
         except TimeoutError:
             return FetchFailed("timeout")

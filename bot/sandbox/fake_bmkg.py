@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import struct
 import threading
 import zlib
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
 
 from aiohttp import web
 
@@ -93,6 +94,7 @@ class FakeBMKG:
         self.dirasakan: list[dict[str, str]] = []
         self.cap_alerts: dict[str, str] = {}  # identifier -> XML
         self.url = ""
+        self.split_pause: float | None = None  # set: every body is sent in two pieces with this pause between
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.set_feeds(None)
@@ -143,17 +145,18 @@ class FakeBMKG:
         await runner.cleanup()
 
     # the world --------------------------------------------------------------------------------------------------
-    def publish(self, event: dict[str, str], *, felt: bool = False) -> None:
-        """A new event (or a revision of one: same DateTime and Coordinates): the latest in autogempa.json, in
-        gempaterkini.json when M5+, in gempadirasakan.json when felt; its shakemap picture is served."""
+    def publish(self, event: dict[str, str], *, felt: bool = False, replaces: dict[str, str] | None = None) -> None:
+        """A new event (or a revision of one: same DateTime and Coordinates, or those of `replaces` when BMKG's
+        revision moved it): the latest in autogempa.json, in gempaterkini.json when M5+, in gempadirasakan.json
+        when felt; its shakemap picture is served."""
         with self._lock:
-            key = (event["DateTime"], event["Coordinates"])
-            same = [e for e in self.terkini if (e["DateTime"], e["Coordinates"]) != key]
+            keys = {(e["DateTime"], e["Coordinates"]) for e in (event, replaces) if e is not None}
+            same = [e for e in self.terkini if (e["DateTime"], e["Coordinates"]) not in keys]
             if float(event["Magnitude"]) >= 5.0:
                 same.insert(0, {k: v for k, v in event.items() if k not in ("Dirasakan", "Shakemap")})
             self.terkini = same[:15]
             if felt:
-                self.dirasakan = [e for e in self.dirasakan if (e["DateTime"], e["Coordinates"]) != key]
+                self.dirasakan = [e for e in self.dirasakan if (e["DateTime"], e["Coordinates"]) not in keys]
                 self.dirasakan.insert(0, {k: v for k, v in event.items() if k != "Shakemap"})
                 self.dirasakan = self.dirasakan[:15]
             self.set_feeds(event)
@@ -181,8 +184,10 @@ class FakeBMKG:
         with self._lock:
             self.cap_alerts[identifier] = xml
             self._put(f"/alerts/{_safe(identifier)}.xml", xml.encode(), "application/xml")
-            items = "".join(f"<item><title>{escape(i)}</title><link>{self.url}/alerts/{_safe(i)}.xml</link>"
-                            f"<guid>{escape(i)}</guid></item>" for i in self.cap_alerts)
+            # Like BMKG's list: the headline as the title, the areas as the description
+            items = "".join(f"<item><title>{escape(_tag(x, 'headline'))}</title><link>{self.url}/alerts/{_safe(i)}.xml"
+                            f"</link><description>{escape(_tag(x, 'areaDesc'))}</description>"
+                            f"<guid>{escape(i)}</guid></item>" for i, x in self.cap_alerts.items())
             rss = f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>{items}</channel></rss>'
             self._put("/alerts/rss.xml", rss.encode(), "application/rss+xml")
 
@@ -192,6 +197,12 @@ class FakeBMKG:
         path = None if feed is None else (feed if feed.startswith("/") else f"{TEWS}/{feed}")
         with self._lock:
             self.faults.append(FeedFault(path, kind, times, seconds))
+
+    def split_bodies(self, pause: float | None = 0.3) -> None:
+        """Every answer's body in two pieces with a pause between (as BMKG's server sends a 7 kB feed); None: one
+        piece again."""
+        with self._lock:
+            self.split_pause = pause
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -214,6 +225,7 @@ class FakeBMKG:
         with self._lock:
             fault = self._take_fault(path)
             stored = self.files.get(path)
+            pause = self.split_pause
         if fault is not None:
             return await self._faulty(fault, path, conditional)
         if stored is None:
@@ -223,7 +235,17 @@ class FakeBMKG:
         headers = {"ETag": etag, "Last-Modified": format_datetime(modified, usegmt=True)}
         if _not_modified(conditional, etag, modified):
             return self._log(path, conditional, web.Response(status=304, headers=headers))
-        return self._log(path, conditional, web.Response(body=body, content_type=content_type, headers=headers))
+        if pause is None or len(body) < 2:
+            return self._log(path, conditional, web.Response(body=body, content_type=content_type, headers=headers))
+        response = web.StreamResponse(headers={**headers, "Content-Type": content_type})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        await response.write(body[:len(body) // 2])
+        await asyncio.sleep(pause)  # the second piece comes later: a reader must wait for it
+        await response.write(body[len(body) // 2:])
+        await response.write_eof()
+        self._log(path, conditional, web.Response(status=response.status))
+        return response
 
     async def _faulty(self, fault: FeedFault, path: str, conditional: dict[str, str]) -> web.StreamResponse:
         if fault.kind == "timeout":
@@ -261,6 +283,11 @@ def _not_modified(conditional: dict[str, Any], etag: str, modified: datetime) ->
         except (TypeError, ValueError):
             return False
     return False
+
+
+def _tag(xml: str, name: str) -> str:
+    found = re.search(rf"<{name}>(.*?)</{name}>", xml, re.S)
+    return unescape(found.group(1)) if found else ""
 
 
 def _safe(identifier: str) -> str:

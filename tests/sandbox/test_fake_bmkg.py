@@ -60,3 +60,11 @@ def test_scripted_faults_answer_once_then_the_feed_is_back(bmkg: FakeBMKG) -> No
     assert get(bmkg.base_url + "/autogempa.json")[0] == 200
     status, body, _ = get(bmkg.base_url + "/gempaterkini.json")
     assert status == 200 and body.startswith(b'{"Infogempa": {"gempa": [{"Magnitude": ') and not body.endswith(b"}")
+
+
+def test_split_bodies_arrive_whole_in_two_pieces(bmkg: FakeBMKG) -> None:
+    bmkg.publish(quake(datetime(2026, 11, 29, 3, 5, 12, tzinfo=UTC), -3.95, 128.45, 5.6))
+    bmkg.split_bodies(0.1)
+    status, body, headers = get(bmkg.base_url + "/gempaterkini.json")
+    assert status == 200 and headers.get("Transfer-Encoding") == "chunked" and "ETag" in headers
+    assert json.loads(body)["Infogempa"]["gempa"][0]["Magnitude"] == "5.6"
