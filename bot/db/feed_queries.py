@@ -19,13 +19,21 @@ class FeedQueries:
     async def bmkg_quake(self, event_key: str) -> BmkgQuake | None:
         return await self.session.scalar(select(BmkgQuake).where(BmkgQuake.event_key == event_key))
 
+    async def bmkg_quakes_between(self, start: datetime, end: datetime) -> list[BmkgQuake]:
+        """Events whose latest time lies in [start, end] (a revision of one of them may have moved it)."""
+        return list((await self.session.scalars(
+            select(BmkgQuake).where(BmkgQuake.event_at >= start, BmkgQuake.event_at <= end)
+            .order_by(BmkgQuake.id).limit(50))).all())
+
     async def claim_bmkg_quake(self, event_key: str, magnitude: float, depth_km: float | None, fingerprint: str,
+                               at: datetime, lat: float, lon: float, feed: str,
                                now: datetime) -> BmkgQuake | None:
         """The event's row, new: None when another poll (another instance) stored it first."""
         insert = insert_for(self.session)
         result = await self.session.execute(
             insert(BmkgQuake).values(event_key=event_key, magnitude=magnitude, depth_km=depth_km,
-                                     fingerprint=fingerprint, first_seen_at=now, updated_at=now)
+                                     fingerprint=fingerprint, event_at=at, lat=lat, lon=lon,
+                                     feed_fingerprints={feed: fingerprint}, first_seen_at=now, updated_at=now)
             .on_conflict_do_nothing(index_elements=["event_key"]).returning(BmkgQuake.id))
         new_id = result.scalar_one_or_none()
         return await self.session.get(BmkgQuake, new_id) if new_id is not None else None

@@ -329,7 +329,8 @@ class Call(Base):
 
 
 class BmkgQuake(Base):
-    """A BMKG earthquake event seen by the feed (its time and coordinates are its key), and the incident it made."""
+    """A BMKG earthquake event seen by the feeds, and the incident it made. Its key (the time and coordinates first
+    seen) makes creating it idempotent; a revision that moves the time or epicentre is found by event_at/lat/lon."""
 
     __tablename__ = "bmkg_quake"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -337,7 +338,13 @@ class BmkgQuake(Base):
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
     magnitude: Mapped[float] = mapped_column(Float)
     depth_km: Mapped[float | None] = mapped_column(Float)
-    fingerprint: Mapped[str] = mapped_column(String(64))  # what BMKG said last: a change is a revision
+    fingerprint: Mapped[str] = mapped_column(String(64))  # what the incident says now
+    event_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)  # the latest time and epicentre
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    # feed name -> what that feed said last: only a change in the same feed's copy is a revision (the three feeds
+    # lag one another; comparing across them would flip an incident back and forth)
+    feed_fingerprints: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -17,6 +17,10 @@ MAX_BODY = 2 * 1024 * 1024  # BMKG's feeds are a few kB; anything far larger is 
 # An event this far ahead of our clock is a broken feed (BMKG's clock or ours), never acted on.
 FUTURE_SLACK = timedelta(minutes=5)
 TEXT_MAX = 500  # longest BMKG wording kept per field
+# BMKG's revised analysis moves an event by seconds and by 0.01-0.1 degrees: a copy this close in time and place to
+# an event already seen is that event revised, not a new one.
+REVISION_WINDOW = timedelta(seconds=90)
+REVISION_KM = 50.0
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
 
 
@@ -44,14 +48,20 @@ class QuakeEvent:
 
     @property
     def key(self) -> str:
-        """One incident per event: its time and coordinates."""
+        """The copy's time and coordinates: creating an incident for it is idempotent by this (a revision that moves
+        the event has a new key; it is found with same_event)."""
         return f"{self.at:%Y%m%dT%H%M%S}Z:{self.lat:.2f},{self.lon:.2f}"
 
     @property
     def fingerprint(self) -> str:
-        """What makes a later copy a revision: its magnitude and depth (the three feeds word an event apart, and
-        only autogempa.json carries the shakemap, so the wording is not compared)."""
-        return f"{self.magnitude:.1f}|{self.depth_km}"
+        """What makes a later copy a revision: its magnitude, depth, time and epicentre (the three feeds word an
+        event apart, and only autogempa.json carries the shakemap, so the wording is not compared)."""
+        return f"{self.magnitude:.1f}|{self.depth_km}|{self.at:%H%M%S}|{self.lat:.2f},{self.lon:.2f}"
+
+
+def same_event(event: QuakeEvent, at: datetime, lat: float, lon: float) -> bool:
+    """Is `event` the event last known at this time and place, perhaps revised (moved by seconds and kilometres)?"""
+    return abs(event.at - at) <= REVISION_WINDOW and distance_km(lat, lon, event.lat, event.lon) <= REVISION_KM
 
 
 @dataclass(frozen=True)
@@ -132,11 +142,14 @@ def _coordinates(value: Any) -> tuple[float, float] | None:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str) and (match := _NUMBER.search(value)):
-        number = float(match.group(0).replace(",", "."))
-    else:
+    try:
+        if isinstance(value, int | float):
+            number = float(value)
+        elif isinstance(value, str) and (match := _NUMBER.search(value)):
+            number = float(match.group(0).replace(",", "."))
+        else:
+            return None
+    except OverflowError:  # an integer of hundreds of digits: no float holds it
         return None
     return number if math.isfinite(number) else None
 
@@ -163,14 +176,15 @@ class QuakeIgnored:
 
 
 def decide(event: QuakeEvent, rules: BmkgRules, now: datetime) -> QuakeAlarm | QuakeIgnored:
-    """Near and strong enough, a tsunami potential, or felt in the city -> an alarm."""
+    """Near and strong enough, a tsunami potential within tsunami_radius_km, or felt in the city -> an alarm."""
     if event.at > now + FUTURE_SLACK:
         return QuakeIgnored("future")
     if now - event.at > rules.quake.max_age:
         return QuakeIgnored("old")
     distance = distance_km(rules.centre_lat, rules.centre_lon, event.lat, event.lon)
     denials = rules.quake.no_tsunami_words
-    tsunami = has_tsunami_potential(event.potential, denials) or has_tsunami_potential(event.region, denials)
+    tsunami = distance <= rules.quake.tsunami_radius_km and (
+        has_tsunami_potential(event.potential, denials) or has_tsunami_potential(event.region, denials))
     felt = names_any(event.felt, rules.quake.felt_places)
     near = distance <= rules.quake.radius_km and event.magnitude >= rules.quake.min_magnitude
     if not (near or tsunami or felt):

@@ -3,6 +3,7 @@ a list of links, or a clean problem; which warning is posted. Pure: the time is 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from xml.etree.ElementTree import Element
@@ -14,7 +15,7 @@ from .bmkg import MAX_BODY, FeedProblem, names_any
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 TEXT_MAX = 800  # longest description kept (the notice must fit one message)
-LINKS_MAX = 50  # a list longer than this is cut: BMKG lists a few dozen warnings at most
+LINKS_MAX = 50  # links followed per list: those whose item names a place of ours first, then the rest
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,9 @@ class CapWarning:
     severity: str
 
 
-def parse_document(body: bytes) -> CapWarning | list[str] | FeedProblem:
-    """A CAP alert, or the links of an RSS / Atom list of alerts, or why neither."""
+def parse_document(body: bytes, places: Sequence[str] = ()) -> CapWarning | list[str] | FeedProblem:
+    """A CAP alert, or the links of an RSS / Atom list of alerts (those whose item names one of `places` first), or
+    why neither."""
     if len(body) > MAX_BODY:
         return FeedProblem("too_large", f"{len(body)} bytes")
     try:
@@ -41,7 +43,7 @@ def parse_document(body: bytes) -> CapWarning | list[str] | FeedProblem:
     if name == "alert":
         return _warning(root)
     if name in ("rss", "feed", "RDF"):
-        return _links(root)
+        return _links(root, places)
     return FeedProblem("malformed", f"unexpected <{name[:40]}>")
 
 
@@ -70,17 +72,21 @@ def _warning(root: Element) -> CapWarning | FeedProblem:
                       _text(info, "headline"), _text(info, "description", TEXT_MAX), areas, _text(info, "severity"))
 
 
-def _links(root: Element) -> list[str]:
-    """The link of every item (RSS) or entry (Atom); the channel's own link is the site, not an alert."""
-    links: list[str] = []
+def _links(root: Element, places: Sequence[str]) -> list[str]:
+    """The link of every item (RSS) or entry (Atom); the channel's own link is the site, not an alert. BMKG lists
+    the whole country's warnings (often more than LINKS_MAX): the items whose title, description or area names one
+    of `places` come first, so that the cut never drops one of ours."""
+    ours: list[str] = []
+    others: list[str] = []
     for item in root.iter():
         if _local(item.tag) not in ("item", "entry"):
             continue
+        words = " ".join(" ".join(child.itertext())[:2000] for child in item if _local(child.tag) != "link")
         for node in _children(item, "link")[:1]:
             link = (node.get("href") or node.text or "").strip()
-            if link.startswith(("http://", "https://")) and len(link) <= 500 and link not in links:
-                links.append(link)
-    return links[:LINKS_MAX]
+            if link.startswith(("http://", "https://")) and len(link) <= 500 and link not in ours + others:
+                (ours if names_any(words, list(places)) else others).append(link)
+    return (ours + others)[:LINKS_MAX]
 
 
 def _time(value: str) -> datetime | None:

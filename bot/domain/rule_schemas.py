@@ -203,6 +203,9 @@ class QuakeRules(BaseModel):
     subtype: str | None = "gempa_tsunami"
     priority: str = "tinggi"
     tsunami_priority: str = "kritis"
+    # An event whose text states a tsunami potential is tsunami_priority within this distance; beyond it the
+    # potential is someone else's coast and the event counts like any other.
+    tsunami_radius_km: float = Field(default=1000.0, gt=0, le=20000)
     felt_places: list[str] = Field(default_factory=lambda: ["Ambon"])
     # BMKG's text states a tsunami potential when it names a tsunami without one of these (lower case).
     no_tsunami_words: list[str] = Field(default_factory=lambda: ["tidak berpotensi", "tidak ada potensi",
@@ -215,6 +218,8 @@ class WarningRules(BaseModel):
     """rules/bmkg.yaml `warnings`: BMKG's CAP weather warnings that are posted, and where."""
 
     places: list[str] = Field(default_factory=lambda: ["Kota Ambon", "Ambon"])
+    # In BMKG's list of the whole country's warnings, items naming one of these (or a place) are read first.
+    list_places: list[str] = Field(default_factory=lambda: ["Maluku"])
     groups: list[str] = Field(default_factory=lambda: ["call_center", "bpbd", "pimpinan", "monitoring"])
 
 

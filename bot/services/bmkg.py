@@ -12,7 +12,18 @@ from datetime import datetime
 from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain import model as dm
-from ..domain.bmkg import FEEDS, FeedProblem, QuakeAlarm, QuakeEvent, QuakeIgnored, decide, parse_quakes
+from ..domain.bmkg import (
+    FEEDS,
+    REVISION_WINDOW,
+    FeedProblem,
+    QuakeAlarm,
+    QuakeEvent,
+    QuakeIgnored,
+    decide,
+    distance_km,
+    parse_quakes,
+    same_event,
+)
 from ..feeds import Fetched, FetchFailed
 from . import deliveries
 from .context import Actor, Services
@@ -40,9 +51,13 @@ async def poll(services: Services, fetch: Fetch, base_url: str, now: datetime) -
     for feed in FEEDS:
         try:
             await _poll_feed(services, fetch, base_url.rstrip("/"), feed, now, result)
-        except Exception as exc:  # a database hiccup: recorded next time, the job runs again
+        except Exception as exc:  # a database hiccup: recorded (when the database lets us), the job runs again
             log.exception("BMKG feed %s failed", feed)
-            result.errors.append(f"{feed}: {type(exc).__name__}")
+            try:
+                await record(services, f"bmkg:{feed}", now, type(exc).__name__, result, good=False)
+            except Exception:
+                log.exception("BMKG feed %s: its failure could not be recorded", feed)
+                result.errors.append(f"{feed}: {type(exc).__name__}")
     return result
 
 
@@ -63,7 +78,12 @@ async def _poll_feed(services: Services, fetch: Fetch, base_url: str, feed: str,
         return await record(services, name, now, f"{parsed.code}: {parsed.detail}", result, good=False)
     problems = []
     for event in parsed:
-        outcome = await ingest(services, event, base_url, now)
+        try:  # one event that cannot be handled never stops the rest of the feed
+            outcome = await ingest(services, event, base_url, now, feed)
+        except Exception as exc:
+            log.exception("BMKG event %s from %s failed", event.key, feed)
+            problems.append(f"event {event.key}: {type(exc).__name__}")
+            continue
         if outcome == "future":
             problems.append(f"future event {event.key}")
         elif isinstance(outcome, tuple):
@@ -90,26 +110,44 @@ async def record(services: Services, name: str, now: datetime, error: str | None
         await uow.commit()
 
 
-async def ingest(services: Services, event: QuakeEvent, base_url: str, now: datetime) -> tuple[str, str] | str:
-    """One event: ('created', number), ('revised', number), 'same', or why it is ignored."""
+async def ingest(services: Services, event: QuakeEvent, base_url: str, now: datetime,
+                 feed: str = FEEDS[0]) -> tuple[str, str] | str:
+    """One event as `feed` gives it: ('created', number), ('revised', number), 'same', or why it is ignored."""
     assert services.bmkg is not None
     decision = decide(event, services.bmkg, now)
     if isinstance(decision, QuakeIgnored):
         return decision.reason
     async with services.db.uow() as uow:
-        seen = await uow.repo.bmkg_quake(event.key)
+        seen = await uow.repo.bmkg_quake(event.key) or await _moved(uow, event)
         if seen is None:
-            return await _create(uow, services, decision, base_url, now)
-        if seen.incident_id is None or (seen.fingerprint == event.fingerprint and not decision.tsunami):
+            return await _create(uow, services, decision, base_url, feed, now)
+        if seen.incident_id is None:
             return "same"
-        return await _revise(uow, services, seen, decision, now)
+        # A revision only when this feed's own copy changed: the feeds lag one another, and comparing autogempa's
+        # revised copy with gempaterkini's older one would flip the incident back and forth every poll.
+        before = dict(seen.feed_fingerprints or {})
+        changed = before.get(feed) not in (None, event.fingerprint)
+        if before.get(feed) != event.fingerprint:
+            seen.feed_fingerprints = {**before, feed: event.fingerprint}
+        if not changed and not decision.tsunami:
+            await uow.commit()
+            return "same"
+        return await _revise(uow, services, seen, decision, changed, now)
 
 
-async def _create(uow: UnitOfWork, services: Services, alarm: QuakeAlarm, base_url: str,
+async def _moved(uow: UnitOfWork, event: QuakeEvent) -> db.BmkgQuake | None:
+    """The event already seen that this copy revises (its time or epicentre moved a little), the nearest one."""
+    rows = await uow.repo.bmkg_quakes_between(event.at - REVISION_WINDOW, event.at + REVISION_WINDOW)
+    near = [row for row in rows if same_event(event, row.event_at, row.lat, row.lon)]
+    return min(near, key=lambda row: distance_km(row.lat, row.lon, event.lat, event.lon), default=None)
+
+
+async def _create(uow: UnitOfWork, services: Services, alarm: QuakeAlarm, base_url: str, feed: str,
                   now: datetime) -> tuple[str, str] | str:
     event = alarm.event
     actor = Actor(0, str(services.tr("bmkg_source")))
-    row = await uow.repo.claim_bmkg_quake(event.key, event.magnitude, event.depth_km, event.fingerprint, now)
+    row = await uow.repo.claim_bmkg_quake(event.key, event.magnitude, event.depth_km, event.fingerprint, event.at,
+                                          event.lat, event.lon, feed, now)
     if row is None:  # another instance was first
         await uow.rollback()
         return "same"
@@ -130,9 +168,10 @@ async def _create(uow: UnitOfWork, services: Services, alarm: QuakeAlarm, base_u
     return "created", incident.number
 
 
-async def _revise(uow: UnitOfWork, services: Services, seen: db.BmkgQuake, alarm: QuakeAlarm,
+async def _revise(uow: UnitOfWork, services: Services, seen: db.BmkgQuake, alarm: QuakeAlarm, changed: bool,
                   now: datetime) -> tuple[str, str] | str:
-    """BMKG revised the event (magnitude, depth, wording): the incident says it now, on every copy."""
+    """BMKG revised the event (magnitude, depth, time, epicentre): the incident says it now, on every copy. A copy
+    that did not change in its own feed may only raise the priority (a tsunami potential stated)."""
     event = alarm.event
     assert seen.incident_id is not None
     await uow.repo.lock_incident(seen.incident_id)
@@ -140,8 +179,8 @@ async def _revise(uow: UnitOfWork, services: Services, seen: db.BmkgQuake, alarm
     assert incident is not None
     report = _report(services, alarm)
     raises = _rank(services, report.priority) < _rank(services, incident.priority)
-    if seen.fingerprint == event.fingerprint and not raises:
-        await uow.rollback()
+    if not raises and (not changed or seen.fingerprint == event.fingerprint):
+        await uow.commit()  # what this feed says is kept
         return "same"
     incident.description, incident.address = report.description, report.address
     incident.lat, incident.lon = report.lat, report.lon
@@ -152,6 +191,7 @@ async def _revise(uow: UnitOfWork, services: Services, seen: db.BmkgQuake, alarm
                            "to": {"magnitude": event.magnitude, "depth_km": event.depth_km}})
     seen.magnitude, seen.depth_km, seen.fingerprint, seen.updated_at = (event.magnitude, event.depth_km,
                                                                         event.fingerprint, now)
+    seen.event_at, seen.lat, seen.lon = event.at, event.lat, event.lon
     await deliveries.enqueue_card_edits(uow.repo, incident.id, now)
     await uow.commit()
     return "revised", incident.number

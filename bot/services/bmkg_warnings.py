@@ -24,9 +24,13 @@ async def poll(services: Services, fetch: Fetch, url: str, now: datetime) -> Pol
     result = PollResult()
     try:
         await _poll(services, fetch, url, now, result)
-    except Exception as exc:  # a database hiccup: the job runs again
+    except Exception as exc:  # a database hiccup: recorded (when the database lets us), the job runs again
         log.exception("BMKG warnings failed")
-        result.errors.append(f"{FEED}: {type(exc).__name__}")
+        try:
+            await record(services, FEED, now, type(exc).__name__, result, good=False)
+        except Exception:
+            log.exception("BMKG warnings: the failure could not be recorded")
+            result.errors.append(f"{FEED}: {type(exc).__name__}")
     return result
 
 
@@ -40,7 +44,9 @@ async def _poll(services: Services, fetch: Fetch, url: str, now: datetime, resul
         return await record(services, FEED, now, answer.detail, result, good=False)
     if answer.not_modified:
         return await record(services, FEED, now, None, result)
-    document = parse_document(answer.body)
+    assert services.bmkg is not None
+    rules = services.bmkg.warnings
+    document = parse_document(answer.body, rules.places + rules.list_places)
     if isinstance(document, FeedProblem):
         return await record(services, FEED, now, f"{document.code}: {document.detail}", result, good=False)
     problems: list[str] = []

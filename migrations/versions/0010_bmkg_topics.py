@@ -1,4 +1,5 @@
-"""BMKG feeds and forum topics: one row per earthquake event (its time and coordinates, unique), the state of
+"""BMKG feeds and forum topics: one row per earthquake event (its first time and coordinates, unique; its latest
+time and place, by which a revision that moves it is found; what each feed said last), the state of
 every feed (last good poll, last error, validators for conditional requests) and the CAP warnings already posted;
 an agency's binding may be a topic of a forum supergroup (thread_id, 0 = the whole group), so that several agencies
 share one chat
@@ -32,12 +33,17 @@ def upgrade() -> None:
         sa.Column("magnitude", sa.Float(), nullable=False),
         sa.Column("depth_km", sa.Float(), nullable=True),
         sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("event_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("lat", sa.Float(), nullable=False),
+        sa.Column("lon", sa.Float(), nullable=False),
+        sa.Column("feed_fingerprints", sa.JSON(), nullable=False),
         sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["incident_id"], ["incident.id"], name=op.f("fk_bmkg_quake_incident_id_incident")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_bmkg_quake")),
         sa.UniqueConstraint("event_key", name=op.f("uq_bmkg_quake_event_key")),
     )
+    op.create_index(op.f("ix_bmkg_quake_event_at"), "bmkg_quake", ["event_at"])
     op.create_table(
         "feed_state",
         sa.Column("name", sa.String(40), nullable=False),
@@ -60,6 +66,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("cap_alert")
     op.drop_table("feed_state")
+    op.drop_index(op.f("ix_bmkg_quake_event_at"), table_name="bmkg_quake")
     op.drop_table("bmkg_quake")
     op.execute("DELETE FROM agency_group WHERE thread_id <> 0")  # topic bindings cannot exist without the column
     with op.batch_alter_table("agency_group") as batch:

@@ -19,6 +19,7 @@ from bot.domain.bmkg import (
     direction,
     distance_km,
     parse_quakes,
+    same_event,
 )
 from bot.sandbox.fake_bmkg import quake
 
@@ -56,7 +57,7 @@ def test_a_distant_m4_is_ignored_and_a_weak_one_nearby_too() -> None:
     assert decide(one(feed(quake(AT, -3.8, 128.3, 4.2))), RULES, NOW) == QuakeIgnored("far_or_weak")
 
 
-def test_a_tsunami_potential_anywhere_is_kritis_and_a_denial_of_one_is_not() -> None:
+def test_a_tsunami_potential_within_the_tsunami_radius_is_kritis_and_a_denial_of_one_is_not() -> None:
     far = quake(AT, -7.0, 131.0, 7.1, potential="Berpotensi TSUNAMI untuk diteruskan pada masyarakat")
     alarm = decide(one(feed(far)), RULES, NOW)
     assert isinstance(alarm, QuakeAlarm) and alarm.tsunami and alarm.priority == "kritis"
@@ -91,10 +92,12 @@ def test_distance_and_direction_of_known_places() -> None:
     assert direction(0, 0, 1, 0) == "utara" and direction(0, 0, 0, -1) == "barat"
 
 
-json_values = st.recursive(st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=30),
+huge_integers = st.integers(min_value=-(10 ** 1000), max_value=10 ** 1000)  # past any float: float() overflows
+json_values = st.recursive(st.none() | st.booleans() | st.floats() | st.integers() | huge_integers
+                           | st.text(max_size=30),
                            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner,
                                                                                         max_size=4), max_leaves=20)
-entry_values = st.one_of(st.text(max_size=40), st.floats(), st.integers(), st.none(), st.booleans())
+entry_values = st.one_of(st.text(max_size=40), st.floats(), st.integers(), huge_integers, st.none(), st.booleans())
 
 
 @settings(max_examples=300, deadline=None)
@@ -122,3 +125,30 @@ def test_any_json_gives_events_or_a_problem(value: object) -> None:
 def test_a_time_at_the_edge_of_the_calendar_is_an_unreadable_entry() -> None:
     edge = {**quake(AT, -3.95, 128.45, 5.6), "DateTime": "0001-01-01T00:00:00+01:00"}
     assert isinstance(parse_quakes(feed(edge)), FeedProblem)
+
+
+def test_a_tsunami_potential_beyond_the_tsunami_radius_is_not_an_alarm() -> None:
+    """Jakarta's coast, 2,400 km away: BMKG's tsunami potential there is not Ambon's."""
+    jakarta = quake(AT, -6.5, 106.5, 7.4, potential="Berpotensi TSUNAMI untuk diteruskan pada masyarakat")
+    assert decide(one(feed(jakarta)), RULES, NOW) == QuakeIgnored("far_or_weak")
+    wide = BmkgRules(QuakeRules(tsunami_radius_km=3000), WarningRules(), -3.69, 128.19)
+    alarm = decide(one(feed(jakarta)), wide, NOW)
+    assert isinstance(alarm, QuakeAlarm) and alarm.tsunami and alarm.priority == "kritis"
+
+
+def test_a_number_of_hundreds_of_digits_is_an_unreadable_entry_not_an_exception() -> None:
+    good = quake(AT, -3.95, 128.45, 5.6)
+    huge = ("{" + ", ".join(f'"{k}": {json.dumps(v)}' for k, v in good.items() if k != "Magnitude")
+            + ', "Magnitude": 1' + "0" * 400 + "}")
+    body = ('{"Infogempa": {"gempa": [' + huge + ", " + json.dumps(good) + "]}}").encode()
+    parsed = parse_quakes(body)
+    assert isinstance(parsed, list) and [e.magnitude for e in parsed] == [5.6]
+    assert parse_quakes(feed({**good, "Kedalaman": 10 ** 400}))[0].depth_km is None  # type: ignore[index,dict-item]
+
+
+def test_a_revision_seconds_and_a_few_kilometres_away_is_the_same_event_and_another_event_is_not() -> None:
+    event = one(feed(quake(AT, -3.95, 128.45, 5.6)))
+    assert same_event(event, AT - timedelta(seconds=20), -4.0, 128.45)  # moved 0.05 degrees, 20 s
+    assert same_event(event, AT + timedelta(seconds=90), -3.9, 128.5)
+    assert not same_event(event, AT - timedelta(minutes=3), -3.95, 128.45)  # an aftershock minutes later
+    assert not same_event(event, AT, -3.0, 128.45)  # 100 km away at the same time

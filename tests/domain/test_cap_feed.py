@@ -71,3 +71,14 @@ def test_any_text_in_a_cap_alert_gives_a_warning_or_a_problem(identifier: str, a
     assert isinstance(result, CapWarning | FeedProblem)
     if isinstance(result, CapWarning):
         assert isinstance(concerns(result, PLACES, NOW), bool)
+
+
+def test_a_warning_for_maluku_beyond_the_fiftieth_item_of_a_countrywide_list_is_still_read() -> None:
+    items = "".join(f"<item><title>Hujan lebat di Provinsi {i}</title><description>Kab. Lain {i}</description>"
+                    f"<link>https://example.org/{i}.xml</link></item>" for i in range(80))
+    items += ("<item><title>Hujan lebat disertai kilat</title><description>Kota Ambon, Maluku Tengah</description>"
+              "<link>https://example.org/ambon.xml</link></item>")
+    rss = f'<rss version="2.0"><channel>{items}</channel></rss>'.encode()
+    links = parse_document(rss, ["Kota Ambon", "Maluku"])
+    assert isinstance(links, list) and len(links) == 50 and links[0] == "https://example.org/ambon.xml"
+    assert parse_document(rss)[0] == "https://example.org/0.xml"  # type: ignore[index]

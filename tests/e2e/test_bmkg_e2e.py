@@ -156,3 +156,67 @@ def test_a_weather_warning_for_ambon_is_posted_once_as_a_notice_and_one_for_else
         notices = [m for m in fake.bot_messages(world.GROUPS[key]) if "Peringatan dini" in m.text]
         assert len(notices) == (0 if key == "sar" else 1) and "Namlea" not in " ".join(m.text for m in notices)
     assert not [m for m in fake.bot_messages(world.GROUPS["bpbd"]) if "LAPORAN" in m.text]
+
+
+def test_a_feed_sent_in_pieces_is_read_whole(bmkg_env: FakeBMKG, running: BotProcess, fake: FakeTelegram) -> None:
+    """BMKG's server sends gempaterkini.json (7 kB) and CAP files in several pieces: the bot waits for all."""
+    bmkg, now = bmkg_env, utcnow()
+    bmkg.split_bodies(0.3)
+    bmkg.publish(quake(now - timedelta(minutes=1), *NEAR, 5.7, 10))
+    bmkg.warn("CJH20261129009", cap_alert("CJH20261129009", now, now + timedelta(hours=3), "Kota Ambon",
+                                          "Hujan lebat di Kota Ambon"))
+    wait_card(fake, "bpbd", "Gempa M5.7")
+    fake.wait_for_message(world.GROUPS["bpbd"], "Peringatan dini cuaca BMKG")
+    polls_after(fake, bmkg, count=2)
+    feeds = json.loads(running.cli("health").stdout)["feeds"]
+    assert all(not state["last_error"] for state in feeds.values()), feeds
+
+
+def test_a_revision_that_moves_the_epicentre_and_time_edits_the_incident_and_makes_no_second_one(
+        bmkg_env: FakeBMKG, running: BotProcess, fake: FakeTelegram) -> None:
+    bmkg, at = bmkg_env, utcnow().replace(microsecond=0) - timedelta(minutes=2)
+    event = quake(at, *NEAR, 5.6, 10)
+    bmkg.publish(event)
+    cards = {key: wait_card(fake, key, "Gempa M5.6") for key in QUAKE_GROUPS}
+    match = NUMBER.search(cards["bpbd"].text)
+    assert match
+    moved_at = at + timedelta(seconds=20)
+    shown = moved_at.astimezone(WIT).strftime("%d-%m-%Y %H.%M.%S")
+    assert shown not in cards["bpbd"].text
+    # BMKG's updated analysis: 0.05 degrees south, 20 seconds later, M5.9 (the card shows its time to the second)
+    bmkg.publish(quake(moved_at, NEAR[0] - 0.05, NEAR[1], 5.9, 10), replaces=event)
+    for key in QUAKE_GROUPS:
+        fake.wait_until(lambda key=key: "Gempa M5.9" in cards[key].text and shown in cards[key].text,
+                        what=f"the moved event on the {key} copy")
+    polls_after(fake, bmkg, count=3)
+    for key in QUAKE_GROUPS:
+        assert len(quake_cards(fake, key)) == 1, key
+    numbers = {m.group(0) for m in (NUMBER.search(s.text) for s in fake.bot_messages(world.GROUPS["pimpinan"])) if m}
+    assert numbers == {match.group(0)}
+
+
+def test_feeds_lagging_one_another_never_flip_a_revision_back(
+        bmkg_env: FakeBMKG, running: BotProcess, fake: FakeTelegram) -> None:
+    bmkg = bmkg_env
+    event = quake(utcnow() - timedelta(minutes=2), *NEAR, 5.6, 10)
+    bmkg.publish(event)  # autogempa.json and gempaterkini.json both say M5.6
+    card = wait_card(fake, "monitoring", "Gempa M5.6")
+    polls_after(fake, bmkg, count=1)
+    # autogempa.json has BMKG's revision; gempaterkini.json still lists the first analysis
+    bmkg.raw("autogempa.json", json.dumps({"Infogempa": {"gempa": {**event, "Magnitude": "5.4"}}}).encode())
+    fake.wait_until(lambda: "Gempa M5.4" in card.text, what="the revision")
+    for minutes in (30, 20, 10):  # gempaterkini.json lists new distant events, and still M5.6 for this one
+        distant = quake(utcnow() - timedelta(minutes=minutes), -8.5, 115.2, 5.1)
+        bmkg.raw("gempaterkini.json", json.dumps({"Infogempa": {"gempa": [distant, event]}}).encode())
+        polls_after(fake, bmkg, count=2)
+    texts = [*card.edits, card.text]
+    first_revised = next(i for i, text in enumerate(texts) if "Gempa M5.4" in text)
+    assert all("Gempa M5.6" not in text for text in texts[first_revised:]), texts
+
+
+def test_a_number_no_float_holds_spoils_only_its_own_entry(
+        bmkg_env: FakeBMKG, running: BotProcess, fake: FakeTelegram) -> None:
+    good = quake(utcnow() - timedelta(minutes=1), *NEAR, 5.8, 10)
+    huge = json.dumps({**good, "Magnitude": "0"})[:-1] + ', "Kedalaman": 1' + "0" * 400 + "}"
+    bmkg_env.raw("gempaterkini.json", f'{{"Infogempa": {{"gempa": [{huge}, {json.dumps(good)}]}}}}'.encode())
+    wait_card(fake, "bpbd", "Gempa M5.8")
