@@ -345,6 +345,8 @@ class BmkgQuake(Base):
     # feed name -> what that feed said last: only a change in the same feed's copy is a revision (the three feeds
     # lag one another; comparing across them would flip an incident back and forth)
     feed_fingerprints: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # Where BMKG says it was felt: only some feeds say it (gempaterkini never does), so it is kept once known
+    felt: Mapped[str | None] = mapped_column(String(500))
     first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -129,10 +129,12 @@ async def ingest(services: Services, event: QuakeEvent, base_url: str, now: date
         changed = before.get(feed) not in (None, event.fingerprint)
         if before.get(feed) != event.fingerprint:
             seen.feed_fingerprints = {**before, feed: event.fingerprint}
-        if not changed and not decision.tsunami:
+        # Only some feeds say where it was felt (gempaterkini never does): the first that does adds it.
+        adds_felt = bool(event.felt) and not seen.felt
+        if not changed and not decision.tsunami and not adds_felt:
             await uow.commit()
             return "same"
-        return await _revise(uow, services, seen, decision, changed, now)
+        return await _revise(uow, services, seen, decision, changed or adds_felt, now, adds_felt)
 
 
 async def _moved(uow: UnitOfWork, event: QuakeEvent) -> db.BmkgQuake | None:
@@ -152,6 +154,7 @@ async def _create(uow: UnitOfWork, services: Services, alarm: QuakeAlarm, base_u
         await uow.rollback()
         return "same"
     call_center = await uow.repo.group_by_key("call_center")
+    row.felt = event.felt[:500] or None
     incident, targets = await create_incident(uow, services, _report(services, alarm), actor,
                                               call_center.chat_id if call_center else 0, f"bmkg:{event.key}", now)
     if call_center is None:  # nobody to tell that every group got it
@@ -169,7 +172,7 @@ async def _create(uow: UnitOfWork, services: Services, alarm: QuakeAlarm, base_u
 
 
 async def _revise(uow: UnitOfWork, services: Services, seen: db.BmkgQuake, alarm: QuakeAlarm, changed: bool,
-                  now: datetime) -> tuple[str, str] | str:
+                  now: datetime, adds_felt: bool = False) -> tuple[str, str] | str:
     """BMKG revised the event (magnitude, depth, time, epicentre): the incident says it now, on every copy. A copy
     that did not change in its own feed may only raise the priority (a tsunami potential stated)."""
     event = alarm.event
@@ -177,9 +180,10 @@ async def _revise(uow: UnitOfWork, services: Services, seen: db.BmkgQuake, alarm
     await uow.repo.lock_incident(seen.incident_id)
     incident = await uow.repo.incident(seen.incident_id)
     assert incident is not None
-    report = _report(services, alarm)
+    felt = event.felt or seen.felt  # a copy that does not say where it was felt keeps what another feed said
+    report = _report(services, alarm, felt)
     raises = _rank(services, report.priority) < _rank(services, incident.priority)
-    if not raises and (not changed or seen.fingerprint == event.fingerprint):
+    if not raises and not adds_felt and (not changed or seen.fingerprint == event.fingerprint):
         await uow.commit()  # what this feed says is kept
         return "same"
     incident.description, incident.address = report.description, report.address
@@ -191,7 +195,7 @@ async def _revise(uow: UnitOfWork, services: Services, seen: db.BmkgQuake, alarm
                            "to": {"magnitude": event.magnitude, "depth_km": event.depth_km}})
     seen.magnitude, seen.depth_km, seen.fingerprint, seen.updated_at = (event.magnitude, event.depth_km,
                                                                         event.fingerprint, now)
-    seen.event_at, seen.lat, seen.lon = event.at, event.lat, event.lon
+    seen.event_at, seen.lat, seen.lon, seen.felt = event.at, event.lat, event.lon, (felt or "")[:500] or None
     await deliveries.enqueue_card_edits(uow.repo, incident.id, now)
     await uow.commit()
     return "revised", incident.number
@@ -202,7 +206,7 @@ def _rank(services: Services, priority: str) -> int:
     return found.rank if found else 99
 
 
-def _report(services: Services, alarm: QuakeAlarm) -> dm.Report:
+def _report(services: Services, alarm: QuakeAlarm, felt: str | None = None) -> dm.Report:
     assert services.bmkg is not None
     tr, rules, event = services.tr, services.bmkg.quake, alarm.event
     depth = tr("bmkg_depth", km=f"{event.depth_km:g}") if event.depth_km is not None else tr("bmkg_depth_unknown")
@@ -212,7 +216,7 @@ def _report(services: Services, alarm: QuakeAlarm) -> dm.Report:
     if alarm.tsunami:
         lines.append(tr("bmkg_tsunami"))
     for key, value in (("bmkg_said_region", event.region), ("bmkg_said_potential", event.potential),
-                       ("bmkg_said_felt", event.felt)):
+                       ("bmkg_said_felt", felt or event.felt)):
         if value:
             lines.append(tr(key, text=value))
     return dm.Report(category=rules.category, subtype=rules.subtype, priority=alarm.priority, kecamatan=None,

@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("lat", sa.Float(), nullable=False),
         sa.Column("lon", sa.Float(), nullable=False),
         sa.Column("feed_fingerprints", sa.JSON(), nullable=False),
+        sa.Column("felt", sa.String(500), nullable=True),
         sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["incident_id"], ["incident.id"], name=op.f("fk_bmkg_quake_incident_id_incident")),
