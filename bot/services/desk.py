@@ -49,7 +49,7 @@ async def _desk_gate(uow: UnitOfWork, services: Services, actor: Actor, chat_id:
     if role not in INTAKE_ROLES:
         return "desk_not_allowed"
     if not private:
-        group = await uow.repo.group_by_chat(chat_id)
+        group = await uow.repo.group_by_chat(chat_id, actor.topic)  # a desk bound to a topic, too
         if group is None:
             return "ignore"
         if group.agency_key != "call_center":
@@ -64,7 +64,7 @@ async def _read_gate(uow: UnitOfWork, services: Services, actor: Actor, chat_id:
     refused = await _desk_gate(uow, services, actor, chat_id, private)
     if refused is None:
         return None, Audience.DESK
-    group = None if private else await uow.repo.group_by_chat(chat_id)
+    group = None if private else await uow.repo.group_by_chat(chat_id, actor.topic)
     oversight_group = group is not None and services.rules.agency_kind(group.agency_key) in (
         AgencyKind.LEADERSHIP, AgencyKind.MONITORING)
     if oversight_group or (private and await role_of(uow.repo, services, actor.id) == Role.LEADER):

@@ -78,7 +78,7 @@ async def _gate(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int,
     """Who may file here: intake roles, in private or in the call center group. Strangers and unbound groups
     are ignored without an answer."""
     role = await role_of(uow.repo, services, actor.id)
-    group = None if private else await uow.repo.group_by_chat(chat_id)
+    group = None if private else await uow.repo.group_by_chat(chat_id, actor.topic)
     if role is None or (not private and group is None):
         return Refused("ignore")
     if role not in INTAKE_ROLES:

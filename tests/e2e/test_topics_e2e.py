@@ -106,3 +106,23 @@ def test_a_deleted_topic_holds_the_posts_until_the_agency_is_bound_to_another_to
     fake.send_in_topic(world.ADMIN, FORUM, new_topic, "/daftar_grup sar")
     topic_card(fake, new_topic, number)
     assert len([m for m in fake.in_topic(FORUM, bpbd) if number in m.text and "LAPORAN" in m.text]) == 1
+
+
+def test_a_call_center_bound_to_a_topic_files_reports_and_answers_desk_commands_in_that_topic(
+        forum: tuple[int, int], fake: FakeTelegram) -> None:
+    """Review #8: /lapor in the call center's topic was ignored without a word (the report lost)."""
+    bpbd, _ = forum
+    desk_topic = fake.open_topic(FORUM, "Call Center 112")
+    fake.send_in_topic(world.ADMIN, FORUM, desk_topic, "/daftar_grup call_center")
+    fake.wait_until(lambda: any("sekarang terdaftar" in m.text for m in fake.in_topic(FORUM, desk_topic)),
+                    what="the call center bound in its topic")
+    fake.send_in_topic(world.CALL_TAKER, FORUM, desk_topic, FLOOD)
+    filed = fake.wait_until(lambda: next((m for m in fake.in_topic(FORUM, desk_topic)
+                                          if "Laporan tercatat" in m.text), None), what="the answer in the topic")
+    match = NUMBER.search(filed.text)
+    assert match
+    topic_card(fake, bpbd, match.group(0))
+    fake.send_in_topic(world.CALL_TAKER, FORUM, desk_topic, "/aktif")
+    fake.wait_until(lambda: any(match.group(0) in m.text and "tercatat" not in m.text and "LAPORAN" not in m.text
+                                for m in fake.in_topic(FORUM, desk_topic)), what="/aktif answered in the topic")
+    assert not [m for m in fake.in_topic(FORUM, None) if "Laporan tercatat" in m.text]
