@@ -126,3 +126,17 @@ def test_a_call_center_bound_to_a_topic_files_reports_and_answers_desk_commands_
     fake.wait_until(lambda: any(match.group(0) in m.text and "tercatat" not in m.text and "LAPORAN" not in m.text
                                 for m in fake.in_topic(FORUM, desk_topic)), what="/aktif answered in the topic")
     assert not [m for m in fake.in_topic(FORUM, None) if "Laporan tercatat" in m.text]
+
+
+def test_a_reminder_after_the_agency_moved_to_another_group_replies_to_nothing_of_the_old_place(
+        forum: tuple[int, int], fake: FakeTelegram) -> None:
+    """Review #6: the old place's card id was used as reply_to in the new chat — a reply to an unrelated message."""
+    _, sar = forum
+    number = file_flood(fake)
+    topic_card(fake, sar, number)
+    moved_to = world.GROUPS["bpbd"]  # BPBD's old group, free since BPBD moved to its topic
+    fake.send_text(world.ADMIN, moved_to, "/daftar_grup sar")
+    reminder = fake.wait_until(lambda: next((m for m in fake.bot_messages(moved_to) if "Pengingat" in m.text
+                                             and number in m.text), None), what="SAR's reminder in its new group")
+    cards_here = {m.message_id for m in fake.bot_messages(moved_to) if number in m.text}
+    assert reminder.reply_to is None or reminder.reply_to in cards_here
