@@ -49,7 +49,7 @@ class BoardQueries:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def board_sent(self, agency_key: str, chat_id: int, message_id: int, pinned: bool | None,
-                         now: datetime) -> bool:
+                         now: datetime, thread_id: int | None = None) -> bool:
         """Record a board send; True when it was a new message (posted or re-posted), not an edit."""
         board = await self.session.get(Board, agency_key)
         if board is None:
@@ -57,6 +57,7 @@ class BoardQueries:
         new = board.message_id != message_id or board.chat_id != chat_id
         if new:
             board.chat_id, board.message_id, board.posted_at, board.pinned = chat_id, message_id, now, pinned
+            board.thread_id = thread_id
         elif pinned is not None:
             board.pinned = pinned
         board.updated_at = now

@@ -425,6 +425,7 @@ class Board(Base):
     __tablename__ = "board"
     agency_key: Mapped[str] = mapped_column(String(40), primary_key=True)
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)  # the forum topic it is in (None: the whole group)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     pinned: Mapped[bool | None] = mapped_column(Boolean)  # None: not known yet (never tried)
     posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

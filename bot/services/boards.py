@@ -89,7 +89,8 @@ async def board_job(uow: UnitOfWork, services: Services, delivery: db.Delivery, 
         await fail(uow, services, delivery, "no_group" if group is None else "no_board", now)
         return None
     text = await render(uow, services, key, now)
-    if board.message_id is None or board.chat_id != group.chat_id:
+    if board.message_id is None or (board.chat_id, board.thread_id or None) != (group.chat_id, group.thread_id):
+        # the first board, or the group was bound to another chat or another topic of its forum: post there
         return Outgoing(delivery.id, group.chat_id, text, DeliveryKind.BOARD, route, pin=True,
                         thread_id=group.thread_id)
     repost = (not board.pinned and delivery.text != deliveries.BOARD_TICK and board.posted_at is not None
@@ -102,8 +103,8 @@ async def board_job(uow: UnitOfWork, services: Services, delivery: db.Delivery, 
 
 
 async def recorded(uow: UnitOfWork, delivery: db.Delivery, chat_id: int, message_id: int | None,
-                   pinned: bool | None, now: datetime) -> None:
+                   pinned: bool | None, now: datetime, thread_id: int | None = None) -> None:
     if delivery.agency_key and message_id is not None \
-            and await uow.repo.board_sent(delivery.agency_key, chat_id, message_id, pinned, now):
+            and await uow.repo.board_sent(delivery.agency_key, chat_id, message_id, pinned, now, thread_id):
         uow.repo.event(now, "board_posted", chat_id=chat_id, agency_key=delivery.agency_key,
                        detail={"message_id": message_id, "pinned": pinned})

@@ -21,6 +21,7 @@ def upgrade() -> None:
         "board",
         sa.Column("agency_key", sa.String(40), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=True),
+        sa.Column("thread_id", sa.BigInteger(), nullable=True),
         sa.Column("message_id", sa.BigInteger(), nullable=True),
         sa.Column("pinned", sa.Boolean(), nullable=True),
         sa.Column("posted_at", sa.DateTime(timezone=True), nullable=True),

@@ -15,6 +15,7 @@ from bot.domain.model import DeliveryKind, DeliveryPriority
 from bot.rules_loader import load_rules
 from bot.services import boards, followups, intake, lifecycle, scheduled_posts
 from bot.services.context import Actor, Services
+from bot.services.dispatch import Route
 from tests.center import RINA, setup_center
 from tests.conftest import RULES_DIR, WIT
 
@@ -105,3 +106,25 @@ async def test_a_burst_of_changes_is_one_waiting_board_edit_per_group_behind_the
     assert all(d.priority == DeliveryPriority.BOARD for d in waiting)
     cards = await rows(services, DeliveryKind.CARD)
     assert cards and all(c.priority < DeliveryPriority.BOARD and c.id < min(d.id for d in waiting) for c in cards)
+
+
+async def test_a_board_whose_group_moved_to_another_topic_of_its_forum_is_posted_there_not_edited(
+        services: Services) -> None:
+    """Review #6: only the chat was compared, so the board kept being edited in the old topic."""
+    await setup_center(services)
+    forum = -1009
+    await boards.ensure(services, ["monitoring"], T0)
+    async with services.db.uow() as uow:
+        await uow.repo.remove_group("monitoring")
+        await uow.repo.add_group("monitoring", forum, "Forum", T0, thread_id=5)
+        await uow.repo.board_sent("monitoring", forum, 40, True, T0, thread_id=5)
+        await uow.commit()
+    board = (await rows(services, DeliveryKind.BOARD))[-1]
+    async with services.db.uow() as uow:
+        same = await boards.board_job(uow, services, board, Route("monitoring", None), T0)
+        assert same is not None and same.message_id == 40  # still in its topic: edited in place
+        await uow.repo.remove_group("monitoring")
+        await uow.repo.add_group("monitoring", forum, "Forum", T0, thread_id=7)
+        await uow.repo.flush()
+        moved = await boards.board_job(uow, services, board, Route("monitoring", None), T0)
+    assert moved is not None and moved.message_id is None and moved.thread_id == 7 and moved.pin
