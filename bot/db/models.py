@@ -168,6 +168,7 @@ class Delivery(Base):
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
     agency_key: Mapped[str | None] = mapped_column(String(40))
     chat_id: Mapped[int | None] = mapped_column(BigInteger)  # for notices to a person or a fixed chat
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)  # that fixed chat's forum topic (None: the chat)
     text: Mapped[str | None] = mapped_column(Text)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(20), default="pending")

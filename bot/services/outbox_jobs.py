@@ -88,7 +88,7 @@ async def job_for(uow: UnitOfWork, services: Services, delivery: db.Delivery, ro
         return await board_job(uow, services, delivery, route, now)
     if delivery.kind == DeliveryKind.NOTICE:
         assert delivery.text is not None
-        chat_id, thread_id = delivery.chat_id, None
+        chat_id, thread_id = delivery.chat_id, delivery.thread_id
         if chat_id is None:  # addressed to an agency: its group (or topic) now
             group = await uow.repo.group_by_key(delivery.agency_key or "")
             if group is None:
@@ -174,7 +174,8 @@ def _confirm_job(services: Services, delivery: db.Delivery, incident: db.Inciden
     if delivery.text:  # sent to the call center group instead of the call taker: why
         text = Html(text + "\n" + delivery.text)
     assert delivery.chat_id is not None
-    return Outgoing(delivery.id, delivery.chat_id, text, DeliveryKind.CONFIRM, route, buttons=(buttons,))
+    return Outgoing(delivery.id, delivery.chat_id, text, DeliveryKind.CONFIRM, route, buttons=(buttons,),
+                    thread_id=delivery.thread_id)
 
 
 async def _photo_job(uow: UnitOfWork, services: Services, delivery: db.Delivery, incident: db.Incident,

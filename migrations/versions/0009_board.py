@@ -1,4 +1,4 @@
-"""board: the live board message of the call center, leadership and monitoring groups
+"""board: the live board message of the call center, leadership and monitoring groups; delivery.thread_id
 
 Revision ID: 0009
 Revises: 0008
@@ -31,5 +31,12 @@ def upgrade() -> None:
     )
 
 
+    # the forum topic of a text for a fixed chat (a group's answer goes to the topic it was asked in)
+    with op.batch_alter_table("delivery") as batch:
+        batch.add_column(sa.Column("thread_id", sa.BigInteger(), nullable=True))
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("delivery") as batch:
+        batch.drop_column("thread_id")
     op.drop_table("board")
