@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain.lifecycle import Verdict
-from ..domain.media import MAX_FILE_BYTES, MediaKind, batches, chat_link
+from ..domain.media import MediaKind, batches, chat_link
 from ..domain.model import INTAKE_ROLES, resolve_number
 from ..domain.rule_schemas import AgencyKind
 from . import deliveries, followups
@@ -77,8 +77,6 @@ async def receive(services: Services, actor: Actor, private: bool, item: Incomin
         place = await _where(uow, services, actor, private, item, album, now)
         if isinstance(place, Refused):
             return place
-        if item.file_size is not None and item.file_size > MAX_FILE_BYTES:  # only staff are told
-            return Refused("media_too_big")
         incident, key = place.incident, place.agency_key
         row = await uow.repo.add_media_item(
             incident_id=incident.id if incident else None, draft_id=place.draft_id, kind=item.kind,
