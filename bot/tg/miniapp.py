@@ -45,6 +45,8 @@ class MiniApp:
         self.tile_url = None if tiles.lower() in ("", "none", "off") else tiles  # none: the gazetteer's points only
         self._viewers: dict[int, tuple[float, Viewer | None]] = {}
         self._charts: dict[str, tuple[float, bytes]] = {}
+        # one drawing per period at a time: viewers arriving together wait for it instead of drawing it again
+        self._chart_locks: dict[str, asyncio.Lock] = {p: asyncio.Lock() for p in map_data.CHART_PERIODS}
 
     @property
     def services(self) -> Services:
@@ -119,10 +121,11 @@ class MiniApp:
         which = request.match_info["which"]
         if which not in map_data.CHART_PERIODS:
             raise web.HTTPNotFound()
-        cached = self._charts.get(which)
-        if cached is None or cached[0] < time.monotonic():
-            cached = (time.monotonic() + CHART_TTL, await map_data.recap_chart(self.services, which, utcnow()))
-            self._charts[which] = cached
+        async with self._chart_locks[which]:
+            cached = self._charts.get(which)  # looked at inside the lock: drawn meanwhile by another viewer
+            if cached is None or cached[0] < time.monotonic():
+                cached = (time.monotonic() + CHART_TTL, await map_data.recap_chart(self.services, which, utcnow()))
+                self._charts[which] = cached
         return web.Response(body=cached[1], content_type="image/png", headers={"Cache-Control": "no-store"})
 
 
