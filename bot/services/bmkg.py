@@ -14,7 +14,7 @@ from ..db.uow import UnitOfWork
 from ..domain import model as dm
 from ..domain.bmkg import FEEDS, FeedProblem, QuakeAlarm, QuakeEvent, QuakeIgnored, decide, parse_quakes
 from ..feeds import Fetched, FetchFailed
-from . import deliveries
+from . import deliveries, followups
 from .context import Actor, Services
 from .incidents import create_incident
 
@@ -147,6 +147,7 @@ async def _revise(uow: UnitOfWork, services: Services, seen: db.BmkgQuake, alarm
     incident.lat, incident.lon = report.lat, report.lon
     if raises:  # a revision may raise the priority (a tsunami potential stated later), never lower it
         incident.priority = report.priority
+        await followups.hasten(uow, services, incident)
     uow.repo.event(now, "bmkg_revised", incident_id=incident.id, actor_name=str(services.tr("bmkg_source")),
                    detail={"from": {"magnitude": seen.magnitude, "depth_km": seen.depth_km},
                            "to": {"magnitude": event.magnitude, "depth_km": event.depth_km}})

@@ -198,6 +198,7 @@ async def set_priority(services: Services, actor: Actor, chat_id: int, private: 
         before, incident.priority, incident.updated_at = incident.priority, priority, now
         uow.repo.event(now, "priority", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
                        chat_id=chat_id, from_state=before, to_state=priority)
+        await followups.hasten(uow, services, incident)  # raised: the chase already waiting speeds up too
         await deliveries.enqueue_card_edits(uow.repo, incident.id, now)
         await uow.commit()
         return DeskResult("desk_priority", {"number": incident.number,
