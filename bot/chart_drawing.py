@@ -1,33 +1,32 @@
-"""The recap as a picture a leader can read on a phone: matplotlib with its non-interactive backend."""
+"""The recap as a picture a leader can read on a phone: matplotlib's object API (a Figure of its own, drawn by
+the Agg canvas), never pyplot, whose global state is not thread-safe — charts are drawn in worker threads
+(the map's viewers, /rekap and the scheduled charts at once)."""
 
 from __future__ import annotations
 
 import io
 
-import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-matplotlib.use("Agg")  # no screen on a server; must be chosen before pyplot is imported
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-
-from .domain.chart_data import ChartData  # noqa: E402
+from .domain.chart_data import ChartData
 
 BLUE, ORANGE, GREY = "#1f5fa8", "#e07b00", "#888888"
 
 
 def recap_png(data: ChartData) -> bytes:
     """Three panels, large type: reports by category, by kecamatan, median response times per agency."""
-    fig, axes = plt.subplots(3, 1, figsize=(7.2, 10.8), dpi=150,
-                             gridspec_kw={"height_ratios": [max(len(data.categories), 1), max(len(data.kecamatan), 1),
-                                                            max(len(data.response), 1) + 1]})
+    fig = Figure(figsize=(7.2, 10.8), dpi=150)
+    axes = fig.subplots(3, 1, gridspec_kw={"height_ratios": [max(len(data.categories), 1),
+                                                             max(len(data.kecamatan), 1),
+                                                             max(len(data.response), 1) + 1]})
     fig.suptitle(data.title, fontsize=16, fontweight="bold")
     _bars(axes[0], data.categories, data.texts["by_category"], data.texts["no_reports"], BLUE)
     _bars(axes[1], data.kecamatan, data.texts["by_kecamatan"], data.texts["no_reports"], BLUE)
     _response(axes[2], data.response, data.texts)
     fig.tight_layout(rect=(0, 0, 1, 0.96))
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
+    fig.savefig(buffer, format="png")  # a Figure made without pyplot is its own: nothing global to close
     return buffer.getvalue()
 
 

@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     webapp_url: str | None = None
     web_listen: str = "127.0.0.1"
     web_port: int | None = Field(default=None, ge=1, le=65535)
-    webapp_max_age: Duration = timedelta(hours=24)
+    webapp_max_age: Duration = timedelta(hours=1)
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     # Seconds between two sweeps of due follow-ups and scheduled reports.
     sweep_interval: float = Field(default=10.0, gt=0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import and_, delete, func, or_, select, update
@@ -9,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import model as dm
 from .models import AgencyGroup, Board, Delivery, Incident
+
+UNRANKED = 99  # a priority the rules do not rank goes last
 
 
 class BoardQueries:
@@ -49,7 +53,7 @@ class BoardQueries:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def board_sent(self, agency_key: str, chat_id: int, message_id: int, pinned: bool | None,
-                         now: datetime) -> bool:
+                         now: datetime, thread_id: int | None = None) -> bool:
         """Record a board send; True when it was a new message (posted or re-posted), not an edit."""
         board = await self.session.get(Board, agency_key)
         if board is None:
@@ -57,6 +61,7 @@ class BoardQueries:
         new = board.message_id != message_id or board.chat_id != chat_id
         if new:
             board.chat_id, board.message_id, board.posted_at, board.pinned = chat_id, message_id, now, pinned
+            board.thread_id = thread_id
         elif pinned is not None:
             board.pinned = pinned
         board.updated_at = now
@@ -68,9 +73,15 @@ class BoardQueries:
             Delivery.status == dm.DeliveryStatus.SENT, Delivery.sent_chat_id == chat_id,
             Delivery.message_id > message_id, Delivery.kind != dm.DeliveryKind.BOARD)))
 
-    async def open_incidents(self, limit: int) -> list[Incident]:
-        return list((await self.session.scalars(
-            select(Incident).where(Incident.status != "closed").order_by(Incident.created_at).limit(limit))).all())
+    async def open_incidents(self, limit: int, ranks: Mapping[str, int]) -> tuple[list[Incident], Counter[str]]:
+        """The `limit` most urgent open reports (priority rank, then the oldest first) and, per priority, how many
+        more are open: the key columns of every open row are read (cheap), the full rows of the first only."""
+        keys = sorted((await self.session.execute(select(Incident.id, Incident.priority, Incident.created_at)
+                                                  .where(Incident.status != "closed"))).all(),
+                      key=lambda k: (ranks.get(k.priority, UNRANKED), k.created_at, k.id))
+        rows = {r.id: r for r in (await self.session.scalars(
+            select(Incident).where(Incident.id.in_([k.id for k in keys[:limit]])))).all()} if keys else {}
+        return [rows[k.id] for k in keys[:limit] if k.id in rows], Counter(k.priority for k in keys[limit:])
 
     async def count_open(self) -> int:
         return int(await self.session.scalar(

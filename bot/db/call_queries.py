@@ -34,6 +34,11 @@ class CallQueries:
             Call.chat_id == chat_id, Call.created_by == actor_id, Call.details_open.is_(True),
             Call.updated_at >= since).order_by(Call.id.desc()).limit(1))
 
+    async def close_call_details(self, chat_id: int, actor_id: int) -> None:
+        """This person moved on here (a report started): no call of theirs waits for a phone or note any more."""
+        await self.session.execute(update(Call).where(Call.chat_id == chat_id, Call.created_by == actor_id,
+                                                      Call.details_open.is_(True)).values(details_open=False))
+
     async def calls_of_phone(self, phone: str, since: datetime, exclude_id: int | None = None) -> list[PastCall]:
         query = (select(Call.called_at, Call.kind, Call.note, Incident.number)
                  .outerjoin(Incident, Incident.id == Call.incident_id)

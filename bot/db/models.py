@@ -168,6 +168,7 @@ class Delivery(Base):
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
     agency_key: Mapped[str | None] = mapped_column(String(40))
     chat_id: Mapped[int | None] = mapped_column(BigInteger)  # for notices to a person or a fixed chat
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)  # that fixed chat's forum topic (None: the chat)
     text: Mapped[str | None] = mapped_column(Text)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(20), default="pending")
@@ -434,6 +435,7 @@ class Board(Base):
     __tablename__ = "board"
     agency_key: Mapped[str] = mapped_column(String(40), primary_key=True)
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)  # the forum topic it is in (None: the whole group)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     pinned: Mapped[bool | None] = mapped_column(Boolean)  # None: not known yet (never tried)
     posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

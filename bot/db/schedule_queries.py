@@ -71,6 +71,11 @@ class ScheduleQueries:
                                             .execution_options(synchronize_session=False))
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    async def pending_followups(self, incident_id: int) -> list[Followup]:
+        return list((await self.session.scalars(select(Followup).where(
+            Followup.incident_id == incident_id, Followup.status == "pending", Followup.due_at.is_not(None))
+            .order_by(Followup.id))).all())
+
     async def has_followup(self, incident_id: int, agency_key: str, kind: str) -> bool:
         return (await self.session.scalar(select(func.count()).select_from(Followup).where(
             Followup.incident_id == incident_id, Followup.agency_key == agency_key, Followup.kind == kind,

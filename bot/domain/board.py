@@ -5,6 +5,7 @@ what does not fit is counted in a last "… and N more" line."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
@@ -66,7 +67,9 @@ def entry_text(entry: BoardEntry, rules: Rules, tr: Catalogue, now: datetime, au
 
 
 def render_board(entries: list[BoardEntry], counts: DayCounts, rules: Rules, tr: Catalogue, tz: tzinfo,
-                 now: datetime, audience: Audience) -> Html:
+                 now: datetime, audience: Audience, unread: Mapping[str, int] | None = None) -> Html:
+    """`entries`: the most urgent open reports; `unread`: per priority, how many more are open (not read)."""
+    unread = unread or {}
     head = [tr("board_title", time=now.astimezone(tz).strftime("%H.%M")),
             tr("board_counts", new=counts.new, closed=counts.closed, open=counts.open)]
     oldest = oldest_unanswered(entries)
@@ -86,7 +89,7 @@ def render_board(entries: list[BoardEntry], counts: DayCounts, rules: Rules, tr:
         priority = entry.incident.report.priority
         if priority != current_priority:
             prio = rules.priorities.get(priority)
-            count = sum(1 for e in items if e.incident.report.priority == priority)
+            count = sum(1 for e in items if e.incident.report.priority == priority) + unread.get(priority, 0)
             block += "\n\n" + tr("board_priority", emoji=prio.emoji if prio else "",
                                  label=(prio.label if prio else priority).upper(), count=count)
         block += "\n" + entry_text(entry, rules, tr, now, audience)
@@ -97,16 +100,19 @@ def render_board(entries: list[BoardEntry], counts: DayCounts, rules: Rules, tr:
         text += block
         current_priority = priority
         shown += 1
-    if shown < len(items):
-        text += "\n" + tr("board_more", count=len(items) - shown)
+    if (more := len(items) - shown + sum(unread.values())) > 0:
+        text += "\n" + tr("board_more", count=more)
     return Html(text)
 
 
-def open_list(entries: list[BoardEntry], rules: Rules, tr: Catalogue, now: datetime, limit: int) -> Html:
-    """The reports still open, most urgent first, within `limit` (visible UTF-16 units): the daily recap's list."""
+def open_list(entries: list[BoardEntry], rules: Rules, tr: Catalogue, now: datetime, limit: int,
+              unread: Mapping[str, int] | None = None) -> Html:
+    """The reports still open, most urgent first, within `limit` (visible UTF-16 units): the daily recap's list.
+    `unread`: per priority, how many more are open than `entries` holds."""
+    unread = unread or {}
     if not entries:
         return tr("board_none")
-    text = str(tr("recap_open_title", count=len(entries)))
+    text = str(tr("recap_open_title", count=len(entries) + sum(unread.values())))
     room = limit - MORE_ROOM - visible_len(text)
     shown = 0
     items = ordered(entries, rules)
@@ -117,6 +123,6 @@ def open_list(entries: list[BoardEntry], rules: Rules, tr: Catalogue, now: datet
         room -= visible_len(block)
         text += block
         shown += 1
-    if shown < len(items):
-        text += "\n" + tr("board_more", count=len(items) - shown)
+    if (more := len(items) - shown + sum(unread.values())) > 0:
+        text += "\n" + tr("board_more", count=more)
     return Html(text)

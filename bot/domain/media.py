@@ -25,10 +25,9 @@ ICONS = {MediaKind.PHOTO: "📷", MediaKind.VIDEO: "🎥", MediaKind.VOICE: "�
 FAMILY = {MediaKind.PHOTO: "visual", MediaKind.VIDEO: "visual", MediaKind.AUDIO: "audio",
           MediaKind.DOCUMENT: "document"}
 ALBUM_MAX = 10
-# Telegram's own limit on a file a person can send is 2 GB (4 GB with Premium); a bot may pass on by file_id what
-# it was sent, but the Bot API lets a bot fetch or upload only up to 50 MB, so the exports and any re-send by
-# upload stay within what a bot can handle. Anything larger is refused with a clear answer.
-MAX_FILE_BYTES = 50 * 1024 * 1024
+# No size limit of our own: Telegram caps what a person can send (2 GB, 4 GB with Premium) and a bot re-sends any
+# file_id whatever its size; only a bot's downloads (20 MB) and uploads (50 MB) are capped, and the bot does
+# neither (the exports carry a link and the size, not the file).
 DEFAULT_MIME = {MediaKind.PHOTO: "image/jpeg", MediaKind.VIDEO: "video/mp4", MediaKind.VOICE: "audio/ogg",
                 MediaKind.AUDIO: "audio/mpeg", MediaKind.DOCUMENT: "application/octet-stream"}
 # What people send that is no media the bot keeps: each gets a short answer (catalogue key media_refused.<what>).

@@ -62,6 +62,10 @@ class Rules:
         return Rules(categories, agencies, self.routing, self.gazetteer, self.escalation, self.shifts,
                      self.claim_words, self.media)
 
+    def priority_ranks(self) -> dict[str, int]:
+        """Each priority's rank (0: the most urgent), to read the most urgent open reports first."""
+        return {key: p.rank for key, p in self.priorities.items()}
+
     def policy(self, category: str, priority: str) -> Policy:
         """The follow-up policy of a report: its category's own block if there is one, else its priority's."""
         return self.escalation.categories.get(category) or self.escalation.priorities[priority]

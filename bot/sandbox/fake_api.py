@@ -972,7 +972,8 @@ class FakeTelegram:
 
     def send_media(self, user_id: int, chat_id: int, kind: str, *, caption: str | None = None,
                    reply_to: int | None = None, media_group_id: str | None = None, forwarded_from: str | None = None,
-                   file_size: int = 150_000, mime_type: str | None = None) -> dict[str, Any]:
+                   file_size: int = 150_000, mime_type: str | None = None,
+                   thread_id: int | None = None) -> dict[str, Any]:
         """Someone sends (or with `forwarded_from`, forwards) a photo, video, voice note, audio, document..."""
         default_mime = {"video": "video/mp4", "voice": "audio/ogg", "audio": "audio/mpeg",
                         "document": "application/pdf", "animation": "video/mp4", "video_note": "video/mp4"}
@@ -996,17 +997,20 @@ class FakeTelegram:
         if forwarded_from:
             content["forward_origin"] = {"type": "hidden_user", "sender_user_name": forwarded_from,
                                          "date": int(time.time()) - 600}
+        if thread_id is not None:  # in a topic of a forum
+            content.update(message_thread_id=thread_id, is_topic_message=True)
         message = self._person_message(user_id, chat_id, reply_to, content)
         self._push({"message": message})
         return message
 
     def send_album(self, user_id: int, chat_id: int, kinds: list[str], *, caption: str | None = None,
-                   reply_to: int | None = None, forwarded_from: str | None = None) -> list[dict[str, Any]]:
+                   reply_to: int | None = None, forwarded_from: str | None = None,
+                   thread_id: int | None = None) -> list[dict[str, Any]]:
         """An album: one update per item, all with the same media_group_id, the caption on the first."""
         with self._lock:
             group_id = f"1337{next(self._media()['groups']):010d}"
         return [self.send_media(user_id, chat_id, kind, caption=caption if n == 0 else None, reply_to=reply_to,
-                                media_group_id=group_id, forwarded_from=forwarded_from)
+                                media_group_id=group_id, forwarded_from=forwarded_from, thread_id=thread_id)
                 for n, kind in enumerate(kinds)]
 
     def send_location_reply(self, user_id: int, chat_id: int, lat: float, lon: float,

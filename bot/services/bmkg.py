@@ -25,7 +25,7 @@ from ..domain.bmkg import (
     same_event,
 )
 from ..feeds import Fetched, FetchFailed
-from . import deliveries
+from . import deliveries, followups
 from .context import Actor, Services
 from .incidents import create_incident
 
@@ -190,6 +190,7 @@ async def _revise(uow: UnitOfWork, services: Services, seen: db.BmkgQuake, alarm
     incident.lat, incident.lon = report.lat, report.lon
     if raises:  # a revision may raise the priority (a tsunami potential stated later), never lower it
         incident.priority = report.priority
+        await followups.hasten(uow, services, incident)
     uow.repo.event(now, "bmkg_revised", incident_id=incident.id, actor_name=str(services.tr("bmkg_source")),
                    detail={"from": {"magnitude": seen.magnitude, "depth_km": seen.depth_km},
                            "to": {"magnitude": event.magnitude, "depth_km": event.depth_km}})

@@ -5,6 +5,7 @@ re-post at the bottom (only where the bot may not pin, at most every BOARD_REPOS
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, time, timedelta
 
 from ..db import models as db
@@ -52,30 +53,32 @@ async def tick(services: Services, now: datetime, every: timedelta) -> bool:
         return True
 
 
-async def entries(uow: UnitOfWork, services: Services) -> list[BoardEntry]:
-    """Every open report with the responding agencies that have not acted on it yet."""
+async def entries(uow: UnitOfWork, services: Services) -> tuple[list[BoardEntry], Counter[str]]:
+    """The most urgent open reports (at most BOARD_READ) with the responding agencies that have not acted on
+    them yet; and per priority, how many more are open."""
     rules = services.rules
-    incidents = await uow.repo.open_incidents(BOARD_READ)
+    incidents, unread = await uow.repo.open_incidents(BOARD_READ, rules.priority_ranks())
     silent: dict[int, list[str]] = {}
     for target in sorted(await uow.repo.targets_of([i.id for i in incidents]), key=lambda t: t.id):
         if rules.agency_kind(target.agency_key) == AgencyKind.RESPONDER and target.status == TargetStatus.PENDING:
             silent.setdefault(target.incident_id, []).append(rules.agency_name(target.agency_key))
-    return [BoardEntry(to_domain(i), tuple(silent.get(i.id, ()))) for i in incidents]
+    return [BoardEntry(to_domain(i), tuple(silent.get(i.id, ()))) for i in incidents], unread
 
 
 async def render(uow: UnitOfWork, services: Services, agency_key: str, now: datetime) -> Html:
     tz = services.tz
     day_start = datetime.combine(now.astimezone(tz).date(), time(0), tzinfo=tz)
     new, closed = await uow.repo.day_counts(day_start, day_start + timedelta(days=1))
-    items = await entries(uow, services)
+    items, unread = await entries(uow, services)
     counts = DayCounts(new, closed, await uow.repo.count_open())
     audience = audience_of(services.rules.agency_kind(agency_key))
-    return render_board(items, counts, services.rules, services.tr, tz, now, audience)
+    return render_board(items, counts, services.rules, services.tr, tz, now, audience, unread)
 
 
 async def still_open(uow: UnitOfWork, services: Services, now: datetime, limit: int) -> Html:
     """The daily recap's list of the reports still open (no caller data: the recap goes to every group)."""
-    return open_list(await entries(uow, services), services.rules, services.tr, now, limit)
+    items, unread = await entries(uow, services)
+    return open_list(items, services.rules, services.tr, now, limit, unread)
 
 
 async def board_job(uow: UnitOfWork, services: Services, delivery: db.Delivery, route: Route,
@@ -89,7 +92,8 @@ async def board_job(uow: UnitOfWork, services: Services, delivery: db.Delivery, 
         await fail(uow, services, delivery, "no_group" if group is None else "no_board", now)
         return None
     text = await render(uow, services, key, now)
-    if board.message_id is None or board.chat_id != group.chat_id:
+    if board.message_id is None or (board.chat_id, board.thread_id or None) != (group.chat_id, group.thread_id):
+        # the first board, or the group was bound to another chat or another topic of its forum: post there
         return Outgoing(delivery.id, group.chat_id, text, DeliveryKind.BOARD, route, pin=True,
                         thread_id=group.thread_id)
     repost = (not board.pinned and delivery.text != deliveries.BOARD_TICK and board.posted_at is not None
@@ -102,8 +106,8 @@ async def board_job(uow: UnitOfWork, services: Services, delivery: db.Delivery, 
 
 
 async def recorded(uow: UnitOfWork, delivery: db.Delivery, chat_id: int, message_id: int | None,
-                   pinned: bool | None, now: datetime) -> None:
+                   pinned: bool | None, now: datetime, thread_id: int | None = None) -> None:
     if delivery.agency_key and message_id is not None \
-            and await uow.repo.board_sent(delivery.agency_key, chat_id, message_id, pinned, now):
+            and await uow.repo.board_sent(delivery.agency_key, chat_id, message_id, pinned, now, thread_id):
         uow.repo.event(now, "board_posted", chat_id=chat_id, agency_key=delivery.agency_key,
                        detail={"message_id": message_id, "pinned": pinned})

@@ -134,17 +134,18 @@ async def finish(services: Services, actor: Actor, chat_id: int, private: bool, 
 
 async def add_details(services: Services, actor: Actor, chat_id: int, private: bool, reply_to: int | None,
                       text: str, now: datetime) -> CallOutcome | None:
-    """'0812… anak-anak tertawa' as a reply to a logged call (or, in private, just after logging one): its phone
-    and note. None when the text is not meant for a call."""
+    """'0812… anak-anak tertawa' as a reply to a logged call (or, in private, just after logging one and opening
+    with a phone number — any other text there is no call's: a report line, an incident number…): its phone and
+    note. None when the text is not meant for a call."""
+    given = phone_and_note(text)
     async with services.db.uow() as uow:
         row = await uow.repo.call_by_source(f"prompt:{chat_id}:{reply_to}") if reply_to is not None else None
-        if row is None and private:
+        if row is None and private and given.phone is not None:
             row = await uow.repo.open_call_of(chat_id, actor.id, now - DETAILS_WINDOW)
         if row is None:
             return None
         if refused := await _desk_gate(uow, services, actor, chat_id, private):
             return CallRefused(refused)
-        given = phone_and_note(text)
         if given.bad_phone:
             return CallRefused("call_bad_phone", given.bad_phone)
         if given.phone:

@@ -15,10 +15,12 @@ from ..i18n import Catalogue
 
 @dataclass(frozen=True)
 class Actor:
-    """A Telegram user as seen in an update."""
+    """A Telegram user as seen in an update, and the forum topic they wrote or pressed in (None outside forums
+    and in the General topic): a desk bound to a topic answers there as a whole group would."""
 
     id: int
     name: str
+    topic: int | None = None
 
 
 @dataclass(frozen=True)

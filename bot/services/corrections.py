@@ -13,7 +13,7 @@ from ..domain.model import Report
 from ..domain.parsing import has_known_key, parse_fields, unknown_village, validate
 from ..domain.render import render_problems
 from ..i18n import Html
-from . import deliveries
+from . import deliveries, followups
 from .context import Actor, Services
 from .desk import DeskResult, _gated_incident
 
@@ -94,6 +94,7 @@ async def edit_report(services: Services, actor: Actor, chat_id: int, private: b
                        chat_id=chat_id, detail={"changes": [
                            [f, None, None] if f in PRIVATE else [f, before.get(f, "")[:SHOWN], after[f][:SHOWN]]
                            for f in changed]})
+        await followups.hasten(uow, services, incident)  # a raised priority speeds up the waiting chase
         await deliveries.enqueue_card_edits(uow.repo, incident.id, now)
         await uow.commit()
         warning = Html("\n" + services.tr("lapor_unknown_village", value=new.village or "")) \

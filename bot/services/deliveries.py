@@ -38,10 +38,11 @@ def edit(repo: Repository, incident_id: int, agency_key: str, chat_id: int, mess
                   chat_id=chat_id, message_id=message_id))
 
 
-def notice(repo: Repository, chat_id: int, text: str, now: datetime, incident_id: int | None = None) -> None:
-    """A ready text for one chat (a person or a group given by id)."""
+def notice(repo: Repository, chat_id: int, text: str, now: datetime, incident_id: int | None = None,
+           thread_id: int | None = None) -> None:
+    """A ready text for one chat (a person or a group given by id; in a forum, in topic `thread_id`)."""
     repo.add(_row(DeliveryKind.NOTICE, DeliveryPriority.NOTICE, now, incident_id=incident_id, chat_id=chat_id,
-                  text=text))
+                  text=text, thread_id=thread_id))
 
 
 def notice_to_agency(repo: Repository, agency_key: str, text: str, now: datetime, incident_id: int | None = None,
@@ -61,9 +62,11 @@ def media(repo: Repository, incident_id: int, agency_key: str, item_ids: list[in
 
 
 def confirm(repo: Repository, incident_id: int, chat_id: int, now: datetime, why: str | None = None,
-            priority: DeliveryPriority = DeliveryPriority.NOTICE) -> None:
-    """Ask for the caller's confirmation in a chat; `why` says why it came there instead of to the call taker."""
-    repo.add(_row(DeliveryKind.CONFIRM, priority, now, incident_id=incident_id, chat_id=chat_id, text=why))
+            priority: DeliveryPriority = DeliveryPriority.NOTICE, thread_id: int | None = None) -> None:
+    """Ask for the caller's confirmation in a chat (in a forum, in topic `thread_id`); `why` says why it came
+    there instead of to the call taker."""
+    repo.add(_row(DeliveryKind.CONFIRM, priority, now, incident_id=incident_id, chat_id=chat_id, text=why,
+                  thread_id=thread_id))
 
 
 def chart(repo: Repository, agency_key: str, month_key: str, now: datetime) -> None:

@@ -49,7 +49,7 @@ async def _desk_gate(uow: UnitOfWork, services: Services, actor: Actor, chat_id:
     if role not in INTAKE_ROLES:
         return "desk_not_allowed"
     if not private:
-        group = await uow.repo.group_by_chat(chat_id)
+        group = await uow.repo.group_by_chat(chat_id, actor.topic)  # a desk bound to a topic, too
         if group is None:
             return "ignore"
         if group.agency_key != "call_center":
@@ -64,7 +64,7 @@ async def _read_gate(uow: UnitOfWork, services: Services, actor: Actor, chat_id:
     refused = await _desk_gate(uow, services, actor, chat_id, private)
     if refused is None:
         return None, Audience.DESK
-    group = None if private else await uow.repo.group_by_chat(chat_id)
+    group = None if private else await uow.repo.group_by_chat(chat_id, actor.topic)
     oversight_group = group is not None and services.rules.agency_kind(group.agency_key) in (
         AgencyKind.LEADERSHIP, AgencyKind.MONITORING)
     if oversight_group or (private and await role_of(uow.repo, services, actor.id) == Role.LEADER):
@@ -198,6 +198,7 @@ async def set_priority(services: Services, actor: Actor, chat_id: int, private: 
         before, incident.priority, incident.updated_at = incident.priority, priority, now
         uow.repo.event(now, "priority", incident_id=incident.id, actor_id=actor.id, actor_name=actor.name,
                        chat_id=chat_id, from_state=before, to_state=priority)
+        await followups.hasten(uow, services, incident)  # raised: the chase already waiting speeds up too
         await deliveries.enqueue_card_edits(uow.repo, incident.id, now)
         await uow.commit()
         return DeskResult("desk_priority", {"number": incident.number,

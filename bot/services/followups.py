@@ -86,6 +86,20 @@ async def cancel_all(uow: UnitOfWork, incident_id: int, now: datetime) -> None:
                                     status="cancelled")
 
 
+async def hasten(uow: UnitOfWork, services: Services, incident: db.Incident) -> int:
+    """The priority (or the category) changed: each waiting chase falls due on the new plan when that is sooner —
+    min(its due time, its start + the new plan's wait for its step); never later. How many were brought forward."""
+    moved = 0
+    for row in await uow.repo.pending_followups(incident.id):
+        plan = schedule(services, incident, row.kind)
+        if row.due_at is None or row.step >= len(plan):
+            continue
+        sooner = row.started_at + plan[row.step][0]
+        if sooner < row.due_at and await uow.repo.move_followup(row.id, row.step, row.step, sooner):
+            moved += 1
+    return moved
+
+
 async def rearm_after_reopen(uow: UnitOfWork, services: Services, incident: db.Incident, now: datetime) -> None:
     for target in await uow.repo.targets(incident.id):
         if services.rules.agency_kind(target.agency_key) == "responder" and target.status != TargetStatus.DONE \

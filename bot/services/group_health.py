@@ -15,6 +15,17 @@ from .context import Services
 from .dispatch import CONTENT
 
 
+async def topic_in(uow: UnitOfWork, chat_id: int, agency_key: str | None = None) -> int | None:
+    """The forum topic to answer in, in a group chat: that of `agency_key`'s binding there, else that of the call
+    center's (a report filed or a BMKG incident created in the call center's topic); None: the whole chat (or a
+    private chat)."""
+    for key in dict.fromkeys(k for k in (agency_key, "call_center") if k):
+        group = await uow.repo.group_by_key(key)
+        if group is not None and group.chat_id == chat_id:
+            return group.thread_id
+    return None
+
+
 async def degraded(uow: UnitOfWork, services: Services, delivery: db.Delivery, now: datetime) -> None:
     """Minutes of timeouts or server errors: not permanent, but people must know the group is not getting posts."""
     group = await uow.repo.group_by_key(delivery.agency_key or "") if delivery.agency_key else None
@@ -57,7 +68,8 @@ async def _confirm_in_call_center(uow: UnitOfWork, services: Services, delivery:
     if call_center is None or incident is None or delivery.chat_id == call_center.chat_id:
         return
     why = services.tr("confirm_fallback", name=incident.created_by_name)
-    deliveries.confirm(uow.repo, incident.id, call_center.chat_id, now, why, DeliveryPriority(delivery.priority))
+    deliveries.confirm(uow.repo, incident.id, call_center.chat_id, now, why, DeliveryPriority(delivery.priority),
+                       call_center.thread_id)
 
 
 async def recovered(uow: UnitOfWork, services: Services, agency_key: str, now: datetime) -> None:
@@ -108,7 +120,7 @@ async def report_if_settled(uow: UnitOfWork, services: Services, incident_id: in
     incident = await uow.repo.incident(incident_id)
     assert incident is not None
     deliveries.notice(uow.repo, incident.created_chat_id, _delivery_report(services, incident.number, cards), now,
-                      incident_id)
+                      incident_id, await topic_in(uow, incident.created_chat_id))
 
 
 def _delivery_report(services: Services, number: str, cards: list[db.Delivery]) -> Html:

@@ -78,7 +78,7 @@ async def _gate(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int,
     """Who may file here: intake roles, in private or in the call center group. Strangers and unbound groups
     are ignored without an answer."""
     role = await role_of(uow.repo, services, actor.id)
-    group = None if private else await uow.repo.group_by_chat(chat_id)
+    group = None if private else await uow.repo.group_by_chat(chat_id, actor.topic)
     if role is None or (not private and group is None):
         return Refused("ignore")
     if role not in INTAKE_ROLES:
@@ -130,6 +130,7 @@ async def lapor(services: Services, actor: Actor, chat_id: int, private: bool, m
             return refused
         if existing := await uow.repo.incident_by_source(source_key):
             return Duplicate(existing.number)
+        await uow.repo.close_call_details(chat_id, actor.id)  # a report now: text that follows is not a call's
         if existing_draft := await uow.repo.open_draft(chat_id, actor.id):
             await uow.repo.update_draft(existing_draft.id, status="replaced", updated_at=now)
         draft = await uow.repo.add_draft(chat_id, actor.id, parse_fields(text), None, now)
@@ -219,6 +220,7 @@ async def form_start(services: Services, actor: Actor, chat_id: int, private: bo
     async with services.db.uow() as uow:
         if refused := await _gate(uow, services, actor, chat_id, private):
             return refused
+        await uow.repo.close_call_details(chat_id, actor.id)  # a report now: text that follows is not a call's
         if old := await uow.repo.open_draft(chat_id, actor.id):
             await uow.repo.update_draft(old.id, status="replaced", updated_at=now)
         draft = await uow.repo.add_draft(chat_id, actor.id, {}, "kategori", now)

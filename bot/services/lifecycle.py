@@ -24,6 +24,7 @@ from ..domain.model import numbers_in
 from ..domain.rule_schemas import AgencyKind
 from . import deliveries, followups
 from .context import Actor, Services
+from .group_health import topic_in
 from .views import target_views
 
 CALL_CENTER = "call_center"
@@ -240,7 +241,8 @@ async def after_change(uow: UnitOfWork, services: Services, incident: db.Inciden
         incident.status = IncidentStatus.AWAITING_CONFIRMATION
         uow.repo.event(now, "awaiting_confirmation", incident_id=incident.id, from_state=IncidentStatus.OPEN,
                        to_state=IncidentStatus.AWAITING_CONFIRMATION)
-        deliveries.confirm(uow.repo, incident.id, incident.created_chat_id, now)
+        deliveries.confirm(uow.repo, incident.id, incident.created_chat_id, now,
+                           thread_id=await topic_in(uow, incident.created_chat_id))
     await deliveries.enqueue_card_edits(uow.repo, incident.id, now)
 
 

@@ -47,7 +47,7 @@ def group_viewer(services: Services, user_id: int, member_of: list[str]) -> View
 
 async def open_reports(services: Services, viewer: Viewer, now: datetime) -> dict[str, Any]:
     async with services.db.uow() as uow:
-        incidents = await uow.repo.open_for_map()
+        incidents = await uow.repo.open_for_map(services.rules.priority_ranks())
     return reports_json(viewer, incidents, services.rules, now, services.tz)
 
 

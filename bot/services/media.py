@@ -12,11 +12,12 @@ from datetime import datetime, timedelta
 from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain.lifecycle import Verdict
-from ..domain.media import MAX_FILE_BYTES, MediaKind, batches, chat_link
+from ..domain.media import MediaKind, batches, chat_link
 from ..domain.model import INTAKE_ROLES, resolve_number
 from ..domain.rule_schemas import AgencyKind
 from . import deliveries, followups
 from .context import Actor, Services, role_of
+from .group_health import topic_in
 from .lifecycle import CALL_CENTER, acting_target, replied_incident
 
 ATTACH_FOR = timedelta(minutes=10)  # /lampir <nomor>: media sent within this time go to that report
@@ -76,8 +77,6 @@ async def receive(services: Services, actor: Actor, private: bool, item: Incomin
         place = await _where(uow, services, actor, private, item, album, now)
         if isinstance(place, Refused):
             return place
-        if item.file_size is not None and item.file_size > MAX_FILE_BYTES:  # only staff are told
-            return Refused("media_too_big")
         incident, key = place.incident, place.agency_key
         row = await uow.repo.add_media_item(
             incident_id=incident.id if incident else None, draft_id=place.draft_id, kind=item.kind,
@@ -164,7 +163,8 @@ async def flush_albums(services: Services, now: datetime) -> int:
             assert album is not None
             kinds = [i.kind for i in items]
             if incident is None:  # the draft is still open: the album goes out with it
-                deliveries.notice(uow.repo, album.chat_id, _told(services, "", kinds, [], None, in_draft=True), now)
+                deliveries.notice(uow.repo, album.chat_id, _told(services, "", kinds, [], None, in_draft=True), now,
+                                  thread_id=await topic_in(uow, album.chat_id, album.agency_key))
                 await uow.commit()
                 done += 1
                 continue
@@ -174,7 +174,8 @@ async def flush_albums(services: Services, now: datetime) -> int:
             actor = Actor(album.actor_id, album.actor_name)
             groups = await _relay(uow, services, incident, items, album.agency_key, actor, now)
             deliveries.notice(uow.repo, album.chat_id, _told(services, incident.number, kinds, groups,
-                                                             album.agency_key), now, incident_id=incident.id)
+                                                             album.agency_key), now, incident_id=incident.id,
+                              thread_id=await topic_in(uow, album.chat_id, album.agency_key))
             await uow.commit()
             done += 1
     return done

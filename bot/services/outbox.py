@@ -151,7 +151,7 @@ async def _sent(uow: UnitOfWork, services: Services, delivery: db.Delivery, job:
     elif delivery.kind == DeliveryKind.EDIT and delivery.incident_id:
         await _catch_up(uow, delivery.incident_id, job, now)
     elif delivery.kind == DeliveryKind.BOARD:
-        await boards.recorded(uow, delivery, job.chat_id, result.message_id, result.pinned, now)
+        await boards.recorded(uow, delivery, job.chat_id, result.message_id, result.pinned, now, job.thread_id)
 
 
 async def _catch_up(uow: UnitOfWork, incident_id: int, job: Outgoing, now: datetime) -> None:

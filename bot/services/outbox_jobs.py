@@ -88,7 +88,7 @@ async def job_for(uow: UnitOfWork, services: Services, delivery: db.Delivery, ro
         return await board_job(uow, services, delivery, route, now)
     if delivery.kind == DeliveryKind.NOTICE:
         assert delivery.text is not None
-        chat_id, thread_id = delivery.chat_id, None
+        chat_id, thread_id = delivery.chat_id, delivery.thread_id
         if chat_id is None:  # addressed to an agency: its group (or topic) now
             group = await uow.repo.group_by_key(delivery.agency_key or "")
             if group is None:
@@ -101,7 +101,7 @@ async def job_for(uow: UnitOfWork, services: Services, delivery: db.Delivery, ro
             if posted is None and await uow.repo.card_waiting(delivery.incident_id, delivery.agency_key):
                 _after_the_card(delivery, now)
                 return None
-            reply_to = posted.message_id if posted else None
+            reply_to = _reply_in(posted, chat_id)
         return Outgoing(delivery.id, chat_id, delivery.text, delivery.kind, route, reply_to=reply_to,
                         thread_id=thread_id)
     if delivery.kind == DeliveryKind.MEDIA:
@@ -131,6 +131,12 @@ async def job_for(uow: UnitOfWork, services: Services, delivery: db.Delivery, ro
                         delivery.message_id, buttons, incident.updated_at)
     return Outgoing(delivery.id, group.chat_id, text, delivery.kind, route, buttons=buttons,
                     rendered_version=incident.updated_at, thread_id=group.thread_id)
+
+
+def _reply_in(posted: db.PostedMessage | None, chat_id: int) -> int | None:
+    """The card to answer in this chat: a card left in the chat an agency was bound to before is no message
+    here (its id would name an unrelated message)."""
+    return posted.message_id if posted is not None and posted.chat_id == chat_id else None
 
 
 # How long a reply waits before looking again for its card, which is still on its way to the group.
@@ -168,7 +174,8 @@ def _confirm_job(services: Services, delivery: db.Delivery, incident: db.Inciden
     if delivery.text:  # sent to the call center group instead of the call taker: why
         text = Html(text + "\n" + delivery.text)
     assert delivery.chat_id is not None
-    return Outgoing(delivery.id, delivery.chat_id, text, DeliveryKind.CONFIRM, route, buttons=(buttons,))
+    return Outgoing(delivery.id, delivery.chat_id, text, DeliveryKind.CONFIRM, route, buttons=(buttons,),
+                    thread_id=delivery.thread_id)
 
 
 async def _photo_job(uow: UnitOfWork, services: Services, delivery: db.Delivery, incident: db.Incident,
@@ -181,8 +188,7 @@ async def _photo_job(uow: UnitOfWork, services: Services, delivery: db.Delivery,
     posted = await uow.repo.posted_for_agency(incident.id, group.agency_key)
     caption = services.tr("bmkg_shakemap_caption", number=incident.number)
     return Outgoing(delivery.id, group.chat_id, caption, DeliveryKind.PHOTO, route,
-                    reply_to=posted.message_id if posted and posted.chat_id == group.chat_id else None,
-                    photo_url=delivery.text, thread_id=group.thread_id)
+                    reply_to=_reply_in(posted, group.chat_id), photo_url=delivery.text, thread_id=group.thread_id)
 
 
 # --- media (issue 13) ------------------------------------------------------------------------------------------
@@ -207,7 +213,7 @@ async def _media_job(uow: UnitOfWork, services: Services, delivery: db.Delivery,
     posted = await uow.repo.posted_for_agency(incident.id, group.agency_key)
     media = tuple((i.kind, i.file_id, media_caption(services, incident.number, i)) for i in items)
     return Outgoing(delivery.id, group.chat_id, "", DeliveryKind.MEDIA, route, media=media,
-                    reply_to=posted.message_id if posted else None, thread_id=group.thread_id)
+                    reply_to=_reply_in(posted, group.chat_id), thread_id=group.thread_id)
 
 
 def media_caption(services: Services, number: str, item: MediaItem) -> str:

@@ -24,9 +24,9 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 P = TypeVar("P", FormPress, AgencyPress, ConfirmPress, PhonePress, CallPress)
 
 
-def actor_of(user: User) -> Actor:
+def actor_of(user: User, topic: int | None = None) -> Actor:
     name = user.full_name or user.username or str(user.id)
-    return Actor(user.id, name[:200])
+    return Actor(user.id, name[:200], topic)
 
 
 def is_private(chat: Chat) -> bool:
@@ -43,7 +43,7 @@ class Said:
 
     @property
     def actor(self) -> Actor:
-        return actor_of(self.user)
+        return actor_of(self.user, self.topic)
 
     @property
     def private(self) -> bool:
@@ -73,7 +73,7 @@ class Pressed(Generic[P]):
 
     @property
     def actor(self) -> Actor:
-        return actor_of(self.user)
+        return actor_of(self.user, self.topic)
 
     @property
     def topic(self) -> int | None:

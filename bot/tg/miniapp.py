@@ -28,12 +28,20 @@ log = logging.getLogger(__name__)
 PREFIX = "/peta"
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 MEMBER_STATUSES = {"creator", "administrator", "member", "restricted"}
-VIEWER_TTL = 300.0  # seconds a viewer's rights are remembered: the page polls, the database is asked again soon
+VIEWER_TTL = 60.0  # seconds a viewer's rights are remembered: a changed role or binding counts within a minute
 CHART_TTL = 60.0
 # Defence in depth: even a report text that slipped past textContent could run no script of its own, nor send data
 # anywhere but here. Tiles are images from anywhere over https (MAP_TILE_URL); charts are blob: URLs.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'")
+
+
+def in_group(member: object) -> bool:
+    """A getChatMember answer that makes its person a member now. "restricted" is also the status of someone
+    restricted who has LEFT the group (is_member false): no right from that group."""
+    if not isinstance(member, ChatMember) or member.status not in MEMBER_STATUSES:
+        return False
+    return member.status != ChatMember.RESTRICTED or bool(getattr(member, "is_member", True))
 
 
 class MiniApp:
@@ -45,6 +53,8 @@ class MiniApp:
         self.tile_url = None if tiles.lower() in ("", "none", "off") else tiles  # none: the gazetteer's points only
         self._viewers: dict[int, tuple[float, Viewer | None]] = {}
         self._charts: dict[str, tuple[float, bytes]] = {}
+        # one drawing per period at a time: viewers arriving together wait for it instead of drawing it again
+        self._chart_locks: dict[str, asyncio.Lock] = {p: asyncio.Lock() for p in map_data.CHART_PERIODS}
 
     @property
     def services(self) -> Services:
@@ -74,8 +84,7 @@ class MiniApp:
         answers = await asyncio.gather(*(self.app.bot.get_chat_member(chat_id, user_id) for chat_id, _ in groups),
                                        return_exceptions=True)
         # An error (not a member, the group gone, Telegram down) gives no right from that group.
-        member_of = [key for (_, key), member in zip(groups, answers, strict=True)
-                     if isinstance(member, ChatMember) and member.status in MEMBER_STATUSES]
+        member_of = [key for (_, key), member in zip(groups, answers, strict=True) if in_group(member)]
         return map_data.group_viewer(self.services, user_id, member_of)
 
     async def index(self, request: web.Request) -> web.StreamResponse:
@@ -119,10 +128,11 @@ class MiniApp:
         which = request.match_info["which"]
         if which not in map_data.CHART_PERIODS:
             raise web.HTTPNotFound()
-        cached = self._charts.get(which)
-        if cached is None or cached[0] < time.monotonic():
-            cached = (time.monotonic() + CHART_TTL, await map_data.recap_chart(self.services, which, utcnow()))
-            self._charts[which] = cached
+        async with self._chart_locks[which]:
+            cached = self._charts.get(which)  # looked at inside the lock: drawn meanwhile by another viewer
+            if cached is None or cached[0] < time.monotonic():
+                cached = (time.monotonic() + CHART_TTL, await map_data.recap_chart(self.services, which, utcnow()))
+                self._charts[which] = cached
         return web.Response(body=cached[1], content_type="image/png", headers={"Cache-Control": "no-store"})
 
 

@@ -1,4 +1,4 @@
-"""board: the live board message of the call center, leadership and monitoring groups
+"""board: the live board message of the call center, leadership and monitoring groups; delivery.thread_id
 
 Revision ID: 0009
 Revises: 0008
@@ -21,6 +21,7 @@ def upgrade() -> None:
         "board",
         sa.Column("agency_key", sa.String(40), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=True),
+        sa.Column("thread_id", sa.BigInteger(), nullable=True),
         sa.Column("message_id", sa.BigInteger(), nullable=True),
         sa.Column("pinned", sa.Boolean(), nullable=True),
         sa.Column("posted_at", sa.DateTime(timezone=True), nullable=True),
@@ -30,5 +31,12 @@ def upgrade() -> None:
     )
 
 
+    # the forum topic of a text for a fixed chat (a group's answer goes to the topic it was asked in)
+    with op.batch_alter_table("delivery") as batch:
+        batch.add_column(sa.Column("thread_id", sa.BigInteger(), nullable=True))
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("delivery") as batch:
+        batch.drop_column("thread_id")
     op.drop_table("board")

@@ -166,3 +166,24 @@ def test_a_hearse_outside_the_sop_is_logged_as_a_call_and_a_supervisor_may_file_
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, "/nomor 0813 9876 5432")
     numbers = fake.wait_for_message(world.CALL_TAKER, "Riwayat 0813").text
     assert "jenazah di luar SOP" in numbers and "darurat (laporan)" in numbers
+
+
+def test_private_text_after_a_call_is_taken_for_it_only_when_it_opens_with_a_phone_number(
+        running: BotProcess, fake: FakeTelegram) -> None:
+    """Review #15: after a kind was tapped without Selesai, ANY private text of the next 10 minutes became that
+    call's phone or note; one opening with an incident number was answered "bad phone"."""
+    me = world.CALL_TAKER
+    fake.send_text(me, me, "/panggilan")
+    prompt = said_by_bot(fake, me, "Panggilan apa?")
+    data = next(d for label, d in prompt.buttons() if "Iseng" in label)
+    fake.wait_for_answer(fake.press(me, me, prompt.message_id, data))
+    fake.wait_until(lambda: "dicatat" in prompt.text, what="the call logged, its details still open")
+    fake.send_text(me, me, "112-2026-00001 sudah ditangani belum?")  # about a report, not the call
+    fake.send_text(me, me, "/nomor 0812 3456 7890")  # answered after the text above
+    fake.wait_for_message(me, "Riwayat 0812")
+    assert not [m for m in fake.bot_messages(me) if "tidak dapat dibaca" in m.text]
+    assert "112-2026-00001" not in prompt.text
+    after = len(fake.bot_messages(me))
+    fake.send_text(me, me, f"{PRANK_PHONE} suara musik")  # opens with a phone: the call's details
+    told = said_by_bot(fake, me, "📞", after)
+    assert "suara musik" in told.text

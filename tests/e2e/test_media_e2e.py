@@ -136,8 +136,8 @@ def test_a_sticker_or_a_photo_for_no_report_gets_a_clear_answer(running: BotProc
     fake.wait_for_message(world.CALL_TAKER, "Untuk laporan mana?")
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER, "/lapor\nkategori: bencana")  # a draft is open now
     fake.wait_for_message(world.CALL_TAKER, "kecamatan")
-    fake.send_media(world.CALL_TAKER, world.CALL_TAKER, "video", file_size=80 * 1024 * 1024)
-    fake.wait_for_message(world.CALL_TAKER, "lebih dari 50 MB")
+    fake.send_media(world.CALL_TAKER, world.CALL_TAKER, "video", file_size=80 * 1024 * 1024)  # relayed by file_id
+    assert "1 video" in fake.wait_for_message(world.CALL_TAKER, "disimpan bersama draf").text
     fake.send_other(world.CALL_TAKER, world.GROUPS["damkar"], "dice")  # chatter in a group: no answer
     fake.send_other(world.CALL_TAKER, world.CALL_TAKER, "poll")
     fake.wait_for_message(world.CALL_TAKER, "Polling tidak dipakai")
@@ -186,3 +186,15 @@ def test_an_album_gathering_when_the_bot_is_killed_goes_out_once_after_the_resta
         album_under(fake, key, number, 3)
     fake.wait_for_message(world.CALL_TAKER, "3 foto dilampirkan")
     assert [len(a) for a in fake.albums(world.GROUPS["damkar"])] == [3]
+
+
+def test_a_responders_80_mb_video_is_kept_and_relayed_by_file_id(running: BotProcess, fake: FakeTelegram) -> None:
+    """Review #10: files over 50 MB were refused although a bot re-sends any file_id whatever its size."""
+    number = file_fire(fake)
+    damkar = world.GROUPS["damkar"]
+    fake.send_media(world.DAMKAR_STAFF, damkar, "video", file_size=80 * 1024 * 1024,
+                    reply_to=card(fake, "damkar", number).message_id)
+    fake.wait_for_message(damkar, "dari Damkar tercatat")
+    video = fake.wait_until(lambda: next((s for s in fake.media_sent(world.GROUPS["call_center"])
+                                          if number in s.text), None), what="the video in the call center group")
+    assert fake.media_of(video)["kind"] == "video"

@@ -106,3 +106,51 @@ def test_a_deleted_topic_holds_the_posts_until_the_agency_is_bound_to_another_to
     fake.send_in_topic(world.ADMIN, FORUM, new_topic, "/daftar_grup sar")
     topic_card(fake, new_topic, number)
     assert len([m for m in fake.in_topic(FORUM, bpbd) if number in m.text and "LAPORAN" in m.text]) == 1
+
+
+def test_a_call_center_bound_to_a_topic_files_reports_and_answers_desk_commands_in_that_topic(
+        forum: tuple[int, int], fake: FakeTelegram) -> None:
+    """Review #8: /lapor in the call center's topic was ignored without a word (the report lost)."""
+    bpbd, _ = forum
+    desk_topic = fake.open_topic(FORUM, "Call Center 112")
+    fake.send_in_topic(world.ADMIN, FORUM, desk_topic, "/daftar_grup call_center")
+    fake.wait_until(lambda: any("sekarang terdaftar" in m.text for m in fake.in_topic(FORUM, desk_topic)),
+                    what="the call center bound in its topic")
+    fake.send_in_topic(world.CALL_TAKER, FORUM, desk_topic, FLOOD)
+    filed = fake.wait_until(lambda: next((m for m in fake.in_topic(FORUM, desk_topic)
+                                          if "Laporan tercatat" in m.text), None), what="the answer in the topic")
+    match = NUMBER.search(filed.text)
+    assert match
+    topic_card(fake, bpbd, match.group(0))
+    # Review #7: the delivery report goes to the topic the report was filed in, not to the General topic.
+    fake.wait_until(lambda: any("terkirim ke semua grup" in m.text for m in fake.in_topic(FORUM, desk_topic)),
+                    what="the delivery report in the call center's topic")
+    fake.send_in_topic(world.CALL_TAKER, FORUM, desk_topic, "/aktif")
+    fake.wait_until(lambda: any(match.group(0) in m.text and "tercatat" not in m.text and "LAPORAN" not in m.text
+                                for m in fake.in_topic(FORUM, desk_topic)), what="/aktif answered in the topic")
+    assert not [m for m in fake.in_topic(FORUM, None) if "Laporan tercatat" in m.text]
+
+
+def test_a_reminder_after_the_agency_moved_to_another_group_replies_to_nothing_of_the_old_place(
+        forum: tuple[int, int], fake: FakeTelegram) -> None:
+    """Review #6: the old place's card id was used as reply_to in the new chat — a reply to an unrelated message."""
+    _, sar = forum
+    number = file_flood(fake)
+    topic_card(fake, sar, number)
+    moved_to = world.GROUPS["bpbd"]  # BPBD's old group, free since BPBD moved to its topic
+    fake.send_text(world.ADMIN, moved_to, "/daftar_grup sar")
+    reminder = fake.wait_until(lambda: next((m for m in fake.bot_messages(moved_to) if "Pengingat" in m.text
+                                             and number in m.text), None), what="SAR's reminder in its new group")
+    cards_here = {m.message_id for m in fake.bot_messages(moved_to) if number in m.text}
+    assert reminder.reply_to is None or reminder.reply_to in cards_here
+
+
+def test_an_albums_answer_goes_to_the_topic_it_was_sent_in(forum: tuple[int, int], fake: FakeTelegram) -> None:
+    """Review #7: the "kept" answer after an album went to the General topic of a shared forum."""
+    bpbd, _ = forum
+    number = file_flood(fake)
+    bpbd_card = topic_card(fake, bpbd, number)
+    fake.send_album(world.DAMKAR_STAFF, FORUM, ["photo", "photo"], reply_to=bpbd_card.message_id, thread_id=bpbd)
+    fake.wait_until(lambda: any("tercatat" in m.text and number in m.text and "2" in m.text
+                                for m in fake.in_topic(FORUM, bpbd)), what="the album's answer in BPBD's topic")
+    assert not [m for m in fake.in_topic(FORUM, None) if "tercatat" in m.text]

@@ -10,11 +10,14 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.db import models as db
+from bot.db.mappers import to_domain
 from bot.domain.lifecycle import Action
 from bot.domain.model import DeliveryKind, DeliveryPriority
+from bot.domain.privacy import Audience
 from bot.rules_loader import load_rules
 from bot.services import boards, followups, intake, lifecycle, scheduled_posts
 from bot.services.context import Actor, Services
+from bot.services.dispatch import Route
 from tests.center import RINA, setup_center
 from tests.conftest import RULES_DIR, WIT
 
@@ -105,3 +108,49 @@ async def test_a_burst_of_changes_is_one_waiting_board_edit_per_group_behind_the
     assert all(d.priority == DeliveryPriority.BOARD for d in waiting)
     cards = await rows(services, DeliveryKind.CARD)
     assert cards and all(c.priority < DeliveryPriority.BOARD and c.id < min(d.id for d in waiting) for c in cards)
+
+
+async def test_a_board_whose_group_moved_to_another_topic_of_its_forum_is_posted_there_not_edited(
+        services: Services) -> None:
+    """Review #6: only the chat was compared, so the board kept being edited in the old topic."""
+    await setup_center(services)
+    forum = -1009
+    await boards.ensure(services, ["monitoring"], T0)
+    async with services.db.uow() as uow:
+        await uow.repo.remove_group("monitoring")
+        await uow.repo.add_group("monitoring", forum, "Forum", T0, thread_id=5)
+        await uow.repo.board_sent("monitoring", forum, 40, True, T0, thread_id=5)
+        await uow.commit()
+    board = (await rows(services, DeliveryKind.BOARD))[-1]
+    async with services.db.uow() as uow:
+        same = await boards.board_job(uow, services, board, Route("monitoring", None), T0)
+        assert same is not None and same.message_id == 40  # still in its topic: edited in place
+        await uow.repo.remove_group("monitoring")
+        await uow.repo.add_group("monitoring", forum, "Forum", T0, thread_id=7)
+        await uow.repo.flush()
+        moved = await boards.board_job(uow, services, board, Route("monitoring", None), T0)
+    assert moved is not None and moved.message_id is None and moved.thread_id == 7 and moved.pin
+
+
+async def test_the_board_and_the_map_read_the_most_urgent_open_reports_and_count_the_rest(
+        services: Services) -> None:
+    """Review #5: they read the OLDEST open reports (the first 300 / 2000): a new kritis report past that never
+    showed, and "… and N more" was wrong."""
+    await setup_center(services)
+    ids = [await fire_at(services, T0 + timedelta(minutes=n), message_id=10 + n) for n in range(4)]
+    async with services.db.uow() as uow:
+        await uow.session.execute(db.Incident.__table__.update().where(db.Incident.id.in_(ids[:3]))
+                                  .values(priority="rendah"))
+        await uow.session.execute(db.Incident.__table__.update().where(db.Incident.id == ids[3])
+                                  .values(priority="kritis"))
+        await uow.commit()
+    ranks = services.rules.priority_ranks()
+    async with services.db.uow() as uow:
+        read, unread = await uow.repo.open_incidents(2, ranks)
+        on_map = await uow.repo.open_for_map(ranks)
+    assert [i.id for i in read] == [ids[3], ids[0]]  # the newest but kritis one first, then the oldest rendah
+    assert unread == {"rendah": 2}
+    assert [i.id for i in on_map] == [ids[3], *ids[:3]]
+    board = boards.render_board([boards.BoardEntry(to_domain(i), ()) for i in read], boards.DayCounts(4, 0, 4),
+                                services.rules, services.tr, WIT, T0, Audience.DESK, unread)
+    assert "dan 2 laporan lainnya" in board and "(3)" in board  # 3 rendah open, 1 of them shown

@@ -162,6 +162,29 @@ def test_the_chart_is_a_png_readable_on_a_phone() -> None:
     assert 900 <= width <= 2000 and height > width and 20_000 < len(png) < 1_500_000
 
 
+def test_charts_drawn_in_parallel_threads_are_whole_and_never_touch_pyplot() -> None:
+    """Review #13: pyplot's global state is not thread-safe, and the map's viewers, /rekap and the scheduled charts
+    draw in worker threads at once: the charts use matplotlib's object API only."""
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.chart_drawing import recap_png
+    from bot.domain.chart_data import CHART_TEXTS, ChartData
+    from bot.i18n import Catalogue
+
+    probe = "import sys, bot.chart_drawing; print('matplotlib.pyplot' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"
+    texts = {key: str(Catalogue("id")(f"chart.{key}")) for key in CHART_TEXTS}
+    charts = [ChartData(f"Rekap {n}", [("Medis", n + 1)], [("Sirimau", n)], [("Damkar", 1.0 + n, None)], texts)
+              for n in range(6)]
+    alone = [recap_png(c) for c in charts]
+    with ThreadPoolExecutor(6) as pool:
+        together = list(pool.map(recap_png, charts))
+    assert together == alone
+
+
 async def test_an_export_of_personal_data_is_recorded_with_who_asked(services: Services) -> None:
     from sqlalchemy import select
 
