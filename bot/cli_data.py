@@ -108,7 +108,7 @@ def _stat_rows(services: Services, summary: stats.Recap) -> list[tuple[str, str,
         rows += [("panggilan", "iseng_persen", _rounded(calls.prank_share and calls.prank_share * 100)),
                  ("panggilan_ke_laporan", "median_menit", _rounded(calls.to_report_median)),
                  ("panggilan_ke_laporan", "p90_menit", _rounded(calls.to_report_p90)),
-                 ("panggilan_ke_laporan", "n", len(calls.to_report_minutes))]
+                 ("panggilan_ke_laporan", "n", calls.to_report_count)]
     for r in summary.response:
         for step, measure in (("terima", r.acknowledge), ("tangani", r.claim), ("tiba", r.on_scene),
                               ("selesai", r.resolve)):

@@ -9,6 +9,7 @@ from ..db.repo import Repository
 from ..db.uow import Database
 from ..domain.bmkg import BmkgRules
 from ..domain.model import Role
+from ..domain.rollups import Policy
 from ..domain.ruleset import Rules
 from ..i18n import Catalogue
 
@@ -32,6 +33,20 @@ class Services:
     draft_expiry: timedelta = timedelta(hours=2)  # a draft (or form) left alone this long is dropped
     call_phone_retention: timedelta = timedelta(days=90)  # phones in the call log are removed after this
     bmkg: BmkgRules | None = None  # rules/bmkg.yaml with the city's centroid (None: the BMKG feeds are unused)
+
+    def __post_init__(self) -> None:
+        self.db.keep_rollups(rollup_policy(self.rules, self.tz))
+
+
+def rollup_policy(rules: Rules, tz: tzinfo) -> Policy:
+    """What the statistics roll-ups depend on: the time zone of a day and each step's deadline in seconds, per
+    priority and per category where the rules give one its own."""
+    escalation = rules.escalation
+    return Policy(tz, {kind: ({p: getattr(policy, kind).within.total_seconds()
+                               for p, policy in escalation.priorities.items()},
+                              {c: getattr(policy, kind).within.total_seconds()
+                               for c, policy in escalation.categories.items()})
+                       for kind in ("acknowledge", "on_scene", "resolve")})
 
 
 async def role_of(repo: Repository, services: Services, user_id: int) -> Role | None:
