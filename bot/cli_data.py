@@ -34,7 +34,9 @@ class DataCliError(Exception):
 
 
 def add_commands(sub: argparse._SubParsersAction, run: Any) -> None:  # type: ignore[type-arg]
-    st = sub.add_parser("stats", help="statistik suatu periode")
+    st = sub.add_parser("stats", help="statistik suatu periode; `stats rebuild`: hitung ulang ringkasan harian")
+    st.add_argument("action", nargs="?", choices=["rebuild"],
+                    help="rebuild: hitung ulang ringkasan statistik harian dari semua laporan dan panggilan")
     _period_args(st)
     st.add_argument("--format", choices=["table", "csv", "json"], default="table")
     st.add_argument("--villages", action="store_true", help="juga per kelurahan/desa")
@@ -74,6 +76,11 @@ def period_of(services: Services, args: argparse.Namespace) -> Period:
 
 
 async def _stats(services: Services, args: argparse.Namespace) -> int:
+    if args.action == "rebuild":
+        incidents, calls = await stats.rebuild(services, utcnow())
+        print(f"Ringkasan statistik dihitung ulang: {incidents} laporan, {calls} panggilan.")
+        return 0
+    await stats.ensure_rollups(services, utcnow())  # just migrated, or other deadlines: built first
     period = period_of(services, args)
     async with services.db.uow() as uow:
         summary = await stats.recap(uow, services, period, villages=args.villages)
