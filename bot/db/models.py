@@ -442,6 +442,19 @@ class StatsResponse(Base):
     inside: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class StatsResponseMonth(Base):
+    """The same histograms summed per calendar month (`day` is the month's first day): a year's recap reads 12
+    of these per agency and step instead of 365, written together with the day's."""
+
+    __tablename__ = "stats_response_month"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    agency: Mapped[str] = mapped_column(String(40), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(20), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    inside: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class StatsState(Base):
     """What the roll-ups were built for (time zone and deadlines): a different fingerprint means rebuild."""
 

@@ -15,14 +15,14 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, event, func, inspect, select
+from sqlalchemy import Connection, delete, event, func, inspect, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from ..domain.rollups import IncidentFacts, Policy, Tally, TargetFacts, add_call, add_incident
-from .models import Call, Incident, IncidentTarget, StatsCount, StatsResponse, StatsState
+from .models import Call, Incident, IncidentTarget, StatsCount, StatsResponse, StatsResponseMonth, StatsState
 
 POLICY, PENDING, BEFORE = "rollup_policy", "rollup_pending", "rollup_before"
 INCIDENT_COLUMNS = ("created_at", "category", "subtype", "priority", "kecamatan", "outside_city", "village",
@@ -154,15 +154,22 @@ def write(connection: Connection, tally: Tally) -> None:
         statement = insert(StatsCount)
         connection.execute(statement.on_conflict_do_update(
             index_elements=["day", "dimension", "key"], set_={"n": StatsCount.n + statement.excluded.n}), counts)
-    keys = sorted(set(tally.response) | set(tally.inside))
-    response = [{"day": d, "agency": a, "measure": m, "bucket": b, "n": tally.response[(d, a, m, b)],
-                 "inside": tally.inside[(d, a, m, b)]} for d, a, m, b in keys]
-    if response:
-        statement = insert(StatsResponse)
-        connection.execute(statement.on_conflict_do_update(
-            index_elements=["day", "agency", "measure", "bucket"],
-            set_={"n": StatsResponse.n + statement.excluded.n,
-                  "inside": StatsResponse.inside + statement.excluded.inside}), response)
+    for table, by in ((StatsResponse, lambda d: d), (StatsResponseMonth, lambda d: d.replace(day=1))):
+        summed: dict[tuple[date, str, str, int], list[int]] = {}
+        for key in set(tally.response) | set(tally.inside):
+            d, a, m, b = key
+            entry = summed.setdefault((by(d), a, m, b), [0, 0])
+            entry[0] += tally.response[key]
+            entry[1] += tally.inside[key]
+        rows = [{"day": d, "agency": a, "measure": m, "bucket": b, "n": n, "inside": i}
+                for (d, a, m, b), (n, i) in sorted(summed.items()) if n or i]
+        if rows:
+            statement = insert(table)
+            connection.execute(statement.on_conflict_do_update(
+                index_elements=["day", "agency", "measure", "bucket"],
+                set_={"n": table.n + statement.excluded.n, "inside": table.inside + statement.excluded.inside}),
+                rows)
+
 
 
 class RollupQueries:
@@ -177,12 +184,21 @@ class RollupQueries:
         return {(d, k): int(n) for d, k, n in rows.all() if n}
 
     async def rollup_response(self, first: date, last: date) -> list[tuple[str, str, int, int, int]]:
-        """(agency, measure, bucket start in seconds, count, count within the deadline) over the days."""
+        """(agency, measure, bucket start in seconds, count, count within the deadline) over the days: whole
+        calendar months from the monthly sums, the days before and after them from the daily ones."""
+        month_from = first if first.day == 1 else _next_month(first)
+        month_to = _next_month(last) if _next_month(last) - timedelta(days=1) == last else last.replace(day=1)
+        parts = []
+        if month_from < month_to:  # [month_from, month_to) are whole months
+            parts.append(_response_sums(StatsResponseMonth, month_from, month_to - timedelta(days=1)))
+            spans = [(first, month_from - timedelta(days=1)), (month_to, last)]
+        else:
+            spans = [(first, last)]
+        parts += [_response_sums(StatsResponse, a, b) for a, b in spans if a <= b]
+        union = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
         rows = await self.session.execute(
-            select(StatsResponse.agency, StatsResponse.measure, StatsResponse.bucket, func.sum(StatsResponse.n),
-                   func.sum(StatsResponse.inside))
-            .where(StatsResponse.day >= first, StatsResponse.day <= last)
-            .group_by(StatsResponse.agency, StatsResponse.measure, StatsResponse.bucket))
+            select(union.c.agency, union.c.measure, union.c.bucket, func.sum(union.c.n), func.sum(union.c.inside))
+            .group_by(union.c.agency, union.c.measure, union.c.bucket))
         return [(a, m, int(b), int(n), int(i or 0)) for a, m, b, n, i in rows.all() if n]
 
     async def rollup_fingerprint(self) -> str | None:
@@ -193,6 +209,7 @@ class RollupQueries:
         month at a time (memory stays small). Returns (incidents, calls) read."""
         await self.session.execute(delete(StatsCount))
         await self.session.execute(delete(StatsResponse))
+        await self.session.execute(delete(StatsResponseMonth))
         seen = [0, 0]
         first = [v for v in (await self.session.scalar(select(func.min(Incident.created_at))),
                              await self.session.scalar(select(func.min(Call.called_at)))) if v is not None]
@@ -223,6 +240,16 @@ class RollupQueries:
         else:
             state.fingerprint, state.built_at = policy.fingerprint(), now
         return seen[0], seen[1]
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _response_sums(table: Any, first: date, last: date) -> Any:
+    return (select(table.agency, table.measure, table.bucket, func.sum(table.n).label("n"),
+                   func.sum(table.inside).label("inside"))
+            .where(table.day >= first, table.day <= last).group_by(table.agency, table.measure, table.bucket))
 
 
 def _midnight(day: date, policy: Policy) -> datetime:

@@ -36,6 +36,15 @@ def upgrade() -> None:
         sa.Column("inside", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("day", "agency", "measure", "bucket", name="pk_stats_response"))
     op.create_table(
+        "stats_response_month",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("agency", sa.String(40), nullable=False),
+        sa.Column("measure", sa.String(20), nullable=False),
+        sa.Column("bucket", sa.Integer(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.Column("inside", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "agency", "measure", "bucket", name="pk_stats_response_month"))
+    op.create_table(
         "stats_state",
         sa.Column("id", sa.Integer(), nullable=False, autoincrement=False),
         sa.Column("fingerprint", sa.String(64), nullable=False),
@@ -45,5 +54,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("stats_state")
+    op.drop_table("stats_response_month")
     op.drop_table("stats_response")
     op.drop_table("stats_count")

@@ -104,7 +104,7 @@ async def _edit(services: Services, number: str, place: str, now: datetime) -> o
     return await corrections.edit_report(services, RINA, RINA.id, True, number, place, now)
 
 
-async def sums(services: Services) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+async def sums(services: Services) -> list[list[tuple[object, ...]]]:
     async with services.db.uow() as uow:
         counts = (await uow.session.execute(select(db.StatsCount.day, db.StatsCount.dimension, db.StatsCount.key,
                                                    db.StatsCount.n).where(db.StatsCount.n != 0)
@@ -116,7 +116,11 @@ async def sums(services: Services) -> tuple[list[tuple[object, ...]], list[tuple
             .where((db.StatsResponse.n != 0) | (db.StatsResponse.inside != 0))
             .order_by(db.StatsResponse.day, db.StatsResponse.agency, db.StatsResponse.measure,
                       db.StatsResponse.bucket))).all()
-    return [tuple(r) for r in counts], [tuple(r) for r in response]
+        m = db.StatsResponseMonth
+        months = (await uow.session.execute(
+            select(m.day, m.agency, m.measure, m.bucket, m.n, m.inside).where((m.n != 0) | (m.inside != 0))
+            .order_by(m.day, m.agency, m.measure, m.bucket))).all()
+    return [[tuple(r) for r in rows] for rows in (counts, response, months)]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -133,6 +137,7 @@ async def test_the_roll_ups_equal_the_direct_computation_over_random_histories(
     await play(services, history, start)
     local = start.astimezone(WIT).date()
     periods = [whole_days(local, local), whole_days(local, local + timedelta(days=2)),
+               whole_days(local - timedelta(days=20), local + timedelta(days=40)),  # days, a whole month, days
                month_period(local.year, local.month, WIT), whole_days(date(2026, 1, 1), date(2026, 12, 31))]
     for period in periods:
         async with services.db.uow() as uow:
