@@ -2,8 +2,8 @@
 not every duration, so a year's recap reads a few thousand small rows. A duration is kept as the start of its
 bucket: exact to 5 s below a minute, then to 15 s below 5 minutes, 30 s below 10 minutes, a minute below
 30 minutes, 3 minutes below an hour, 5 minutes below 2 hours, 15 minutes below 6 hours, an hour below a day,
-3 hours below 3 days, 12 hours below 30 days; beyond 30 days, one bucket. Below 2 hours that is within 10 % of the
-value (and 5 s), beyond within 25 %."""
+3 hours below 3 days, 12 hours below 30 days; beyond 30 days, one bucket. A value is shown at most one bucket low:
+from 5 minutes to 2 hours within 10 %, below 5 minutes within 15 s."""
 
 from __future__ import annotations
 
