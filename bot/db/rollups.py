@@ -67,7 +67,10 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     if not (incidents or calls or fresh):
         return
     connection = session.connection()
-    session.info[BEFORE] = (incidents, calls, fresh, tally_of(connection, policy, incidents, calls))
+    # PostgreSQL: the rows are locked as they are read, so that another transaction cannot change them between
+    # this reading and this flush (its difference and ours would both start from the same state).
+    lock = connection.dialect.name == "postgresql"
+    session.info[BEFORE] = (incidents, calls, fresh, tally_of(connection, policy, incidents, calls, lock))
 
 
 @event.listens_for(Session, "after_flush")
@@ -100,24 +103,25 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(BEFORE, None)
 
 
-def tally_of(connection: Connection, policy: Policy, incident_ids: Iterable[int], call_ids: Iterable[int]) -> Tally:
+def tally_of(connection: Connection, policy: Policy, incident_ids: Iterable[int], call_ids: Iterable[int],
+             lock: bool = False) -> Tally:
     """The contribution of these incidents (with their agencies and the calls that led to them) and these calls,
     as the database holds them now."""
     tally = Tally()
     ids = sorted(set(incident_ids))
     for first in range(0, len(ids), CHUNK):
-        _add_incidents(connection, policy, tally, Incident.id.in_(ids[first:first + CHUNK]))
+        _add_incidents(connection, policy, tally, Incident.id.in_(ids[first:first + CHUNK]), lock)
     calls = sorted(set(call_ids))
     for first in range(0, len(calls), CHUNK):
-        for kind, called_at in connection.execute(select(Call.kind, Call.called_at)
-                                                  .where(Call.id.in_(calls[first:first + CHUNK]))):
+        query = select(Call.kind, Call.called_at).where(Call.id.in_(calls[first:first + CHUNK])).order_by(Call.id)
+        for kind, called_at in connection.execute(query.with_for_update() if lock else query):
             add_call(tally, kind, _aware(called_at), policy)
     return tally
 
 
-def _add_incidents(connection: Connection, policy: Policy, tally: Tally, where: Any) -> int:
-    rows: list[Any] = list(connection.execute(select(Incident.id, *(getattr(Incident, c) for c in INCIDENT_COLUMNS))
-                                              .where(where)).all())
+def _add_incidents(connection: Connection, policy: Policy, tally: Tally, where: Any, lock: bool = False) -> int:
+    query = select(Incident.id, *(getattr(Incident, c) for c in INCIDENT_COLUMNS)).where(where).order_by(Incident.id)
+    rows: list[Any] = list(connection.execute(query.with_for_update() if lock else query).all())
     if not rows:
         return 0
     ids = select(Incident.id).where(where).scalar_subquery()
