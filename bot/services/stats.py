@@ -144,13 +144,17 @@ async def rebuild(services: Services, now: datetime) -> tuple[int, int]:
     return counted
 
 
+async def rollups_current(services: Services) -> bool:
+    """Whether the roll-ups were built for these deadlines and this time zone."""
+    policy = services.db.rollups or rollup_policy(services.rules, services.tz)
+    async with services.db.uow() as uow:
+        return await uow.repo.rollup_fingerprint() == policy.fingerprint()
+
+
 async def ensure_rollups(services: Services, now: datetime) -> tuple[int, int] | None:
     """At start-up: rebuild the roll-ups when they were never built (just migrated) or were built for another
     time zone or other deadlines. None when they are current."""
-    policy = services.db.rollups or rollup_policy(services.rules, services.tz)
-    async with services.db.uow() as uow:
-        current = await uow.repo.rollup_fingerprint()
-    if current == policy.fingerprint():
+    if await rollups_current(services):
         return None
     return await rebuild(services, now)
 
