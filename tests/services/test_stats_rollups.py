@@ -168,3 +168,30 @@ async def test_a_history_exercises_every_kind_of_change(services: Services) -> N
     assert kept.total == 3 and kept.duplicates == 1 and kept.still_open == 2
     assert kept.calls is not None and kept.calls.total >= 3
     assert any(r.acknowledge.n for r in kept.response)
+
+
+async def test_changes_at_the_same_moment_are_all_counted_once(services: Services) -> None:
+    """Agencies pressing on one report at the same instant, while the desk changes its priority and logs calls:
+    on PostgreSQL these transactions really overlap; the roll-ups still equal the direct computation."""
+    import asyncio
+
+    await setup_center(services)
+    start = BASE + timedelta(days=50)
+    outcome = await intake.lapor(services, RINA, RINA.id, True, next(_messages), FIRE, start)
+    assert isinstance(outcome, intake.Accepted)
+    agencies = list(services.rules.agencies)
+    later = start + timedelta(minutes=2)
+    for action in (Action.ACK, Action.CLAIM, Action.ARRIVE):
+        await asyncio.gather(
+            *(lifecycle.press(services, Actor(3000 + i, "Budi"), -1000 - agencies.index(key), outcome.incident_id,
+                              action, later + timedelta(seconds=i)) for i, key in enumerate(outcome.targets)),
+            desk.set_priority(services, RINA, RINA.id, True, outcome.number, ("tinggi", "kritis")[action == Action.ACK],
+                              later),
+            *(calls.log_line(services, RINA, RINA.id, True, next(_messages), "iseng", later) for _ in range(3)))
+    period = whole_days(start.astimezone(WIT).date(), start.astimezone(WIT).date())
+    async with services.db.uow() as uow:
+        kept = await stats.recap(uow, services, period)
+        direct = await stats.recap_direct(uow, services, period)
+    assert kept == direct
+    assert kept.calls is not None and kept.calls.total == 10  # 9 pranks and the report
+    assert sum(r.on_scene.n for r in kept.response) >= 3
