@@ -22,7 +22,7 @@ class Measure:
     within: float | None  # share within the rules' deadline, 0..1; None where the rules set no deadline
 
 
-# measure -> (from, to): both are seconds columns of the `moments` CTE; and the rules' deadline it is held to
+# measure -> (from, to): moments of a report's agency (created = the report); and the rules' deadline it is held to
 MEASURES = {"acknowledge": (("created", "acknowledged"), "acknowledge"), "claim": (("created", "claimed"), None),
             "on_scene": (("claimed", "arrived"), "on_scene"), "resolve": (("created", "done"), "resolve")}
 
