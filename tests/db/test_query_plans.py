@@ -45,20 +45,21 @@ async def _captured(services: Services, work: Any) -> list[tuple[str, Any]]:
     return statements
 
 
-async def _full_scans(services: Services, statement: str, parameters: Any) -> list[str]:
+async def _full_scans(services: Services, statement: str, parameters: Any,
+                      watched: tuple[str, ...] = WATCHED) -> list[str]:
     engine = _engine(services)
     async with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             rows = (await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)).all()
             return [t for t in (m.group(1) for r in rows for m in [SQLITE_SCAN.search(str(r[-1]))] if m)
-                    if t in WATCHED]
+                    if t in watched]
         await conn.exec_driver_sql("SET enable_seqscan = off")
         plan = [str(r[0]) for r in (await conn.exec_driver_sql("EXPLAIN " + statement, parameters)).all()]
         await conn.rollback()
-    scans = [m.group(1) for line in plan for m in [PG_SEQ_SCAN.search(line)] if m and m.group(1) in WATCHED]
+    scans = [m.group(1) for line in plan for m in [PG_SEQ_SCAN.search(line)] if m and m.group(1) in watched]
     for i, line in enumerate(plan):  # an index walked from end to end, with no condition on it, is a scan too
         node = PG_INDEX_NODE.search(line)
-        if node and node.group(1) in WATCHED:
+        if node and node.group(1) in watched:
             rest = []
             for following in plan[i + 1:]:
                 if "->" in following:
@@ -119,4 +120,23 @@ async def test_the_open_reports_are_read_through_the_status_index(services: Serv
     statements = await _captured(services, reads)
     assert statements
     scans = {s: found for s, p in statements if (found := await _full_scans(services, s, p))}
+    assert not scans, "\n\n".join(f"{found}: {s}" for s, found in scans.items())
+
+
+async def test_a_recap_reads_only_its_days_of_the_roll_ups(services: Services) -> None:
+    from bot.domain.periods import month_period
+    from bot.services import stats
+    from tests.conftest import WIT
+
+    await history(services)
+
+    async def recap() -> None:
+        async with services.db.uow() as uow:
+            summary = await stats.recap(uow, services, month_period(2026, 3, WIT))
+        assert summary.total == 4
+
+    statements = await _captured(services, recap)
+    watched = ("stats_count", "stats_response", "stats_response_month")
+    assert any("stats_response_month" in s for s, _ in statements)
+    scans = {s: found for s, p in statements if (found := await _full_scans(services, s, p, watched))}
     assert not scans, "\n\n".join(f"{found}: {s}" for s, found in scans.items())
