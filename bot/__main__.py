@@ -22,7 +22,7 @@ from .db.uow import Database
 from .domain.rule_schemas import ambiguous_durations
 from .i18n import Catalogue
 from .rules_loader import RulesError, load_bmkg_rules, load_rules
-from .services import people
+from .services import people, stats
 from .services.context import Services
 
 
@@ -155,6 +155,9 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     _require_current_schema(settings)
     asyncio.set_event_loop(asyncio.new_event_loop())
     services, dispose = _services(settings)
+    rebuilt = asyncio.get_event_loop().run_until_complete(stats.ensure_rollups(services, utcnow()))
+    if rebuilt is not None:  # first start after the migration, or other deadlines / time zone
+        logging.getLogger(__name__).info("statistics roll-ups rebuilt from %d incidents and %d calls", *rebuilt)
     app = build_application(settings, services, webhook=args.webhook)
     logging.getLogger(__name__).info("Sigap 112 starts (instance %s, database %s, %s)", settings.instance_id,
                                      settings.database_url.split("@")[-1], "webhook" if args.webhook else "polling")

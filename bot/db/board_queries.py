@@ -10,6 +10,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import model as dm
+from .map_queries import UNCLOSED  # through the status index (no index answers !=)
 from .models import AgencyGroup, Board, Delivery, Incident
 
 UNRANKED = 99  # a priority the rules do not rank goes last
@@ -77,7 +78,7 @@ class BoardQueries:
         """The `limit` most urgent open reports (priority rank, then the oldest first) and, per priority, how many
         more are open: the key columns of every open row are read (cheap), the full rows of the first only."""
         keys = sorted((await self.session.execute(select(Incident.id, Incident.priority, Incident.created_at)
-                                                  .where(Incident.status != "closed"))).all(),
+                                                  .where(Incident.status.in_(UNCLOSED)))).all(),
                       key=lambda k: (ranks.get(k.priority, UNRANKED), k.created_at, k.id))
         rows = {r.id: r for r in (await self.session.scalars(
             select(Incident).where(Incident.id.in_([k.id for k in keys[:limit]])))).all()} if keys else {}
@@ -85,7 +86,7 @@ class BoardQueries:
 
     async def count_open(self) -> int:
         return int(await self.session.scalar(
-            select(func.count()).select_from(Incident).where(Incident.status != "closed")) or 0)
+            select(func.count()).select_from(Incident).where(Incident.status.in_(UNCLOSED))) or 0)
 
     async def day_counts(self, start: datetime, end: datetime) -> tuple[int, int]:
         """Reports received and reports closed between start and end."""

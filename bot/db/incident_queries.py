@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .dialect import fits, insert_for
+from .map_queries import UNCLOSED
 from .models import (
     Event,
     Incident,
@@ -111,7 +112,8 @@ class IncidentQueries:
 
     async def unclosed_incidents(self, limit: int = 50) -> list[Incident]:
         return list((await self.session.scalars(
-            select(Incident).where(Incident.status != "closed").order_by(Incident.created_at).limit(limit))).all())
+            select(Incident).where(Incident.status.in_(UNCLOSED))  # IN, not !=: read through the status index
+            .order_by(Incident.created_at).limit(limit))).all())
 
     async def incidents_created_between(self, start: datetime, end: datetime) -> int:
         return int(await self.session.scalar(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -441,3 +442,49 @@ class Board(Base):
     posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # last sent (posted or edited)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StatsCount(Base):
+    """Statistics roll-up: how many incidents (or calls) of a WIT day fall under one key of one dimension
+    (bot/domain/rollups.py). Written in the transaction of the change it counts; `sigap112 stats rebuild`."""
+
+    __tablename__ = "stats_count"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatsResponse(Base):
+    """Statistics roll-up: a response-time histogram per WIT day (of the report), agency and step: how many
+    durations start at `bucket` seconds (bot/domain/histogram.py), and how many of them were within the deadline."""
+
+    __tablename__ = "stats_response"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    agency: Mapped[str] = mapped_column(String(40), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(20), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    inside: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatsResponseMonth(Base):
+    """The same histograms summed per calendar month (`day` is the month's first day): a year's recap reads 12
+    of these per agency and step instead of 365, written together with the day's."""
+
+    __tablename__ = "stats_response_month"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    agency: Mapped[str] = mapped_column(String(40), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(20), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    inside: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatsState(Base):
+    """What the roll-ups were built for (time zone and deadlines): a different fingerprint means rebuild."""
+
+    __tablename__ = "stats_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    built_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -21,11 +21,12 @@ from .media_queries import MediaQueries
 from .models import AgencyGroup, Draft, Person
 from .outbox_queries import OutboxQueries
 from .report_queries import ReportQueries
+from .rollups import RollupQueries
 from .schedule_queries import ScheduleQueries
 
 
 class Repository(CallQueries, IncidentQueries, ScheduleQueries, OutboxQueries, InboxQueries, ReportQueries,
-                 MapQueries, FeedQueries, MediaQueries, BoardQueries):
+                 MapQueries, FeedQueries, MediaQueries, BoardQueries, RollupQueries):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 

@@ -9,6 +9,8 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ..domain.rollups import Policy
+from . import rollups
 from .repo import Repository
 
 
@@ -56,15 +58,18 @@ class Gate:
 
 class UnitOfWork:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], gate: Gate | None = None,
-                 urgent: bool = False) -> None:
+                 urgent: bool = False, rollups: Policy | None = None) -> None:
         self._factory = session_factory
         self._gate = gate
         self._urgent = urgent
+        self._rollups = rollups
 
     async def __aenter__(self) -> UnitOfWork:
         if self._gate is not None:
             await self._gate.acquire(self._urgent)
         self.session = self._factory()
+        if self._rollups is not None:  # the statistics roll-ups follow every change (rollups.py)
+            self.session.sync_session.info[rollups.POLICY] = self._rollups
         self.repo = Repository(self.session)
         return self
 
@@ -91,7 +96,12 @@ class Database:
         self.session_factory = session_factory
         bind = session_factory.kw.get("bind")
         self._gate = Gate() if bind is not None and bind.dialect.name == "sqlite" else None
+        self.rollups: Policy | None = None
+
+    def keep_rollups(self, policy: Policy) -> None:
+        """From now on every unit of work keeps the statistics roll-ups in step (Services sets it)."""
+        self.rollups = policy
 
     def uow(self, urgent: bool = False) -> UnitOfWork:
         """`urgent`: ahead of the others waiting for SQLite's one writer (see Gate)."""
-        return UnitOfWork(self.session_factory, self._gate, urgent)
+        return UnitOfWork(self.session_factory, self._gate, urgent, self.rollups)

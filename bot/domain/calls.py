@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from ..i18n import Catalogue, Html
 from ..i18n.text import fit
+from . import histogram
+from .histogram import Buckets
 from .parsing import CLOCK, normalise_phone, valid_call_time
 from .places import normalise
 from .privacy import show_phone
@@ -236,7 +238,7 @@ def repeat_numbers(rows: list[tuple[str, int, datetime]], at_least: int = 2) -> 
 class CallStats:
     total: int
     by_kind: list[tuple[str, int]]  # every kind with calls, most first
-    to_report_minutes: list[float]  # from the call coming in to the report being filed, per report
+    to_report: Buckets  # from the call coming in to the report being filed, per report (histogram.py)
 
     @property
     def nuisance(self) -> int:
@@ -248,17 +250,24 @@ class CallStats:
         return prank / self.total if self.total else None
 
     @property
+    def to_report_count(self) -> int:
+        return sum(n for _, n, _ in self.to_report)
+
+    @property
     def to_report_median(self) -> float | None:
-        return quantile(self.to_report_minutes, 0.5)
+        return histogram.quantile(self.to_report, 0.5)
 
     @property
     def to_report_p90(self) -> float | None:
-        return quantile(self.to_report_minutes, 0.9)
+        return histogram.quantile(self.to_report, 0.9)
 
 
-def call_stats(by_kind: dict[str, int], to_report_seconds: list[float]) -> CallStats:
+def call_stats(by_kind: dict[str, int], to_report_seconds: list[float] | None = None,
+               to_report: Buckets | None = None) -> CallStats:
+    """From the counts per kind and the durations from call to report (seconds, or already as buckets)."""
     counts = sorted(((k, n) for k, n in by_kind.items() if n), key=lambda kv: (-kv[1], kv[0]))
-    return CallStats(sum(n for _, n in counts), counts, [max(0.0, s) / 60 for s in to_report_seconds])
+    buckets = to_report if to_report is not None else histogram.of_seconds(to_report_seconds or [])
+    return CallStats(sum(n for _, n in counts), counts, sorted(buckets))
 
 
 def quantile(values: list[float], q: float) -> float | None:

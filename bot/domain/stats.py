@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from ..i18n import Catalogue, Html
 from ..i18n.text import fit
 from .calls import CallStats, kind_label
+from .histogram import Buckets, quantile
 from .periods import Period
 
 
@@ -21,36 +22,16 @@ class Measure:
     within: float | None  # share within the rules' deadline, 0..1; None where the rules set no deadline
 
 
-# measure -> (from, to): both are seconds columns of the `moments` CTE; and the rules' deadline it is held to
+# measure -> (from, to): moments of a report's agency (created = the report); and the rules' deadline it is held to
 MEASURES = {"acknowledge": (("created", "acknowledged"), "acknowledge"), "claim": (("created", "claimed"), None),
             "on_scene": (("claimed", "arrived"), "on_scene"), "resolve": (("created", "done"), "resolve")}
 
 
-def measure(buckets: list[tuple[float, int, int]], has_deadline: bool) -> Measure:
+def measure(buckets: Buckets, has_deadline: bool) -> Measure:
     """One step's durations, given as histogram buckets (minutes, count, count within the deadline)."""
-    buckets = sorted(buckets)
     n = sum(count for _, count, _ in buckets)
     within = sum(inside for _, _, inside in buckets) / n if has_deadline and n else None
-    return Measure(n, _quantile(buckets, n, 0.5), _quantile(buckets, n, 0.9), within)
-
-
-def _quantile(buckets: list[tuple[float, int, int]], n: int, q: float) -> float | None:
-    """The inclusive-method quantile (as statistics.quantiles and spreadsheets) of the values in the buckets."""
-    if n == 0:
-        return None
-    position = (n - 1) * q
-    lower, fraction = int(position), position - int(position)
-    low, high = _nth(buckets, lower), _nth(buckets, min(lower + 1, n - 1))
-    return low + (high - low) * fraction
-
-
-def _nth(buckets: list[tuple[float, int, int]], index: int) -> float:
-    seen = 0
-    for value, count, _ in buckets:
-        seen += count
-        if index < seen:
-            return value
-    return buckets[-1][0]
+    return Measure(n, quantile(buckets, 0.5), quantile(buckets, 0.9), within)
 
 
 @dataclass(frozen=True)
@@ -119,9 +100,9 @@ def calls_lines(calls: CallStats, tr: Catalogue) -> list[Html]:
     """Calls beside reports: by kind, the prank share, and how long from a call to its report."""
     items = ", ".join(f"{kind_label(k, tr)} {n}" for k, n in calls.by_kind)
     lines = [tr("rekap_calls", total=calls.total, items=Html(items), prank=_pct(calls.prank_share))]
-    if calls.to_report_minutes:
+    if calls.to_report_count:
         lines.append(tr("rekap_call_to_report", typical=_min(calls.to_report_median), slow=_min(calls.to_report_p90),
-                        n=len(calls.to_report_minutes)))
+                        n=calls.to_report_count))
     return lines
 
 

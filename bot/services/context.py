@@ -9,6 +9,7 @@ from ..db.repo import Repository
 from ..db.uow import Database
 from ..domain.bmkg import BmkgRules
 from ..domain.model import Role
+from ..domain.rollups import Policy
 from ..domain.ruleset import Rules
 from ..i18n import Catalogue
 
@@ -36,6 +37,20 @@ class Services:
     bmkg: BmkgRules | None = None  # rules/bmkg.yaml with the city's centroid (None: the BMKG feeds are unused)
     # A board the bot may not pin is re-posted at the bottom at most this often (BOARD_REPOST_EVERY).
     board_repost_every: timedelta = timedelta(minutes=5)
+
+    def __post_init__(self) -> None:
+        self.db.keep_rollups(rollup_policy(self.rules, self.tz))
+
+
+def rollup_policy(rules: Rules, tz: tzinfo) -> Policy:
+    """What the statistics roll-ups depend on: the time zone of a day and each step's deadline in seconds, per
+    priority and per category where the rules give one its own."""
+    escalation = rules.escalation
+    return Policy(tz, {kind: ({p: getattr(policy, kind).within.total_seconds()
+                               for p, policy in escalation.priorities.items()},
+                              {c: getattr(policy, kind).within.total_seconds()
+                               for c, policy in escalation.categories.items()})
+                       for kind in ("acknowledge", "on_scene", "resolve")})
 
 
 async def role_of(repo: Repository, services: Services, user_id: int) -> Role | None:

@@ -1,17 +1,20 @@
-"""Statistics of a period from the database: counts are SQL aggregates over an index on created_at;
-response times come from the agencies' step times (minutes from the report; on scene from the claim)."""
+"""Statistics of a period: read from the per-day roll-ups (bot/db/rollups.py), counts and response-time
+histograms (minutes from the report; on scene from the claim), or computed directly from the incidents."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import date, datetime, time, timedelta
 
 from ..db.uow import UnitOfWork
-from ..domain.calls import call_stats
+from ..domain import rollups
+from ..domain.calls import CallStats, call_stats
 from ..domain.chart_data import CHART_TEXTS, ChartData
+from ..domain.histogram import Buckets, bucket
 from ..domain.periods import Period, month_period
 from ..domain.rule_schemas import AgencyKind
 from ..domain.stats import MEASURES, AgencyResponse, Measure, Recap, measure
-from .context import Services
+from .context import Services, rollup_policy
 
 OUTSIDE = "luar Kota Ambon"
 
@@ -36,26 +39,124 @@ async def recap_of(services: Services, period: Period, villages: bool = False) -
 
 
 async def recap(uow: UnitOfWork, services: Services, period: Period, villages: bool = False) -> Recap:
-    repo, rules, start, end = uow.repo, services.rules, period.start, period.end
-    by_subtype = sorted(await repo.count_by_subtype(start, end), key=lambda r: (-r[2], r[0], r[1] or ""))
+    """The recap from the per-day roll-ups: a year reads a few thousand small rows, whatever the number of
+    incidents. A period that does not begin and end at midnight (none does today) is computed directly."""
+    first, last = _days(services, period)
+    if first is None or last is None:
+        return await recap_direct(uow, services, period, villages)
+    counts = await uow.repo.rollup_counts(first, last)
+
+    def of(dimension: str) -> list[tuple[str, int]]:
+        return [(key, n) for (d, key), n in counts.items() if d == dimension]
+
+    by_subtype = [(*_split(key), n) for key, n in of(rollups.SUBTYPE)]
+    places = [(kecamatan or None, outside == "1", n) for key, n in of(rollups.PLACE)
+              for kecamatan, outside in [rollups.split_key(key)]]
+    outcomes: dict[str | None, int] = {key or None: n for key, n in of(rollups.OUTCOME)}
+    village_counts = [(key, n) for key, n in of(rollups.VILLAGE)] if villages else []
+    histograms: dict[tuple[str, str], Buckets] = {}
+    for agency, name, start, n, inside in await uow.repo.rollup_response(first, last):
+        histograms.setdefault((agency, name), []).append((start / 60, n, inside))
+    targets = dict(of(rollups.TARGETS))
+    calls = call_stats(dict(of(rollups.CALL)), to_report=histograms.get(("", rollups.CALL_TO_REPORT), []))
+    return _assemble(services, period, by_subtype, places, outcomes, counts.get((rollups.OPEN, ""), 0),
+                     village_counts, targets, histograms, calls)
+
+
+async def recap_direct(uow: UnitOfWork, services: Services, period: Period, villages: bool = False) -> Recap:
+    """The same recap computed from the incidents, their agencies and the call log themselves (the roll-ups
+    are proved equal to it; also for a period that does not fall on whole days)."""
+    repo, start, end = uow.repo, period.start, period.end
+    outcomes = await repo.count_by_outcome(start, end)
+    village_counts = await repo.count_by_village(start, end) if villages else []
+    policy = services.db.rollups or rollup_policy(services.rules, services.tz)
+    histograms: dict[tuple[str, str], Buckets] = {}
+    targets: dict[str, int] = {}
+    for agency, priority, category, *moments in await repo.response_moments(start, end):
+        targets[agency] = targets.get(agency, 0) + 1
+        at = dict(zip(("created", "acknowledged", "claimed", "arrived", "done"), moments, strict=True))
+        for name, ((first, last), step) in MEASURES.items():
+            if at[first] is None or at[last] is None:
+                continue
+            seconds = (at[last] - at[first]).total_seconds()
+            inside = int(step is not None and seconds <= policy.due(step, priority, category))
+            histograms.setdefault((agency, name), []).append((bucket(seconds) / 60, 1, inside))
+    calls = call_stats(await repo.count_calls_by_kind(start, end),
+                       [(filed - called).total_seconds() for called, filed in await repo.call_to_report(start, end)])
+    return _assemble(services, period, await repo.count_by_subtype(start, end), await repo.count_by_place(start, end),
+                     outcomes, await repo.count_unclosed(start, end), village_counts, targets, histograms, calls)
+
+
+def _assemble(services: Services, period: Period, by_subtype: list[tuple[str, str | None, int]],
+              places: list[tuple[str | None, bool, int]], outcomes: dict[str | None, int], still_open: int,
+              village_counts: list[tuple[str, int]], targets: dict[str, int],
+              histograms: dict[tuple[str, str], Buckets], calls: CallStats) -> Recap:
+    rules = services.rules
+    by_subtype = sorted(((c, s, n) for c, s, n in by_subtype if n), key=lambda r: (-r[2], r[0], r[1] or ""))
     per_category: dict[str, int] = dict.fromkeys(rules.categories, 0)
     for category, _, count in by_subtype:
         per_category[category] = per_category.get(category, 0) + count
-    total = sum(per_category.values())
-    places = await repo.count_by_place(start, end)
-    outcomes = await repo.count_by_outcome(start, end)
-    still_open = await repo.count_unclosed(start, end)
-    village_counts: list[tuple[str, int]] = []
-    if villages:
-        village_counts = sorted(await repo.count_by_village(start, end), key=lambda r: (-r[1], r[0]))
+    responders = [k for k, a in rules.agencies.items() if a.kind == AgencyKind.RESPONDER]
+
+    def measure_of(key: str, name: str) -> Measure:
+        return measure(_merged(histograms.get((key, name), [])), MEASURES[name][1] is not None)
+
+    response = [AgencyResponse(key, rules.agency_name(key), targets[key], *(measure_of(key, m) for m in MEASURES))
+                for key in responders if targets.get(key)]
     return Recap(
-        period=period, total=total,
+        period=period, total=sum(per_category.values()),
         by_category=sorted(per_category.items(), key=lambda kv: -kv[1]), by_subtype=by_subtype,
-        by_kecamatan=_kecamatan(services, places), false_reports=int(outcomes.get("palsu", 0)),
-        duplicates=int(outcomes.get("duplikat", 0)), still_open=still_open,
-        response=await _response(uow, services, period), by_village=village_counts,
-        calls=call_stats(await repo.count_calls_by_kind(start, end),
-                         [(filed - called).total_seconds() for called, filed in await repo.call_to_report(start, end)]))
+        by_kecamatan=_kecamatan(services, [p for p in places if p[2]]), false_reports=int(outcomes.get("palsu", 0)),
+        duplicates=int(outcomes.get("duplikat", 0)), still_open=still_open, response=response,
+        by_village=sorted(((v, n) for v, n in village_counts if n), key=lambda r: (-r[1], r[0])), calls=calls)
+
+
+def _merged(buckets: Buckets) -> Buckets:
+    """Buckets of the same start added up (the direct computation lists one per duration)."""
+    merged: dict[float, tuple[int, int]] = {}
+    for value, n, inside in buckets:
+        was = merged.get(value, (0, 0))
+        merged[value] = (was[0] + n, was[1] + inside)
+    return [(value, n, inside) for value, (n, inside) in sorted(merged.items())]
+
+
+def _split(key: str) -> tuple[str, str | None]:
+    category, subtype = rollups.split_key(key)
+    return category, subtype or None
+
+
+def _days(services: Services, period: Period) -> tuple[date | None, date | None]:
+    """The first and last day of a period of whole days in the statistics' time zone (else None, None)."""
+    tz = services.db.rollups.tz if services.db.rollups else services.tz
+    start, end = period.start.astimezone(tz), period.end.astimezone(tz)
+    if start.timetz().replace(tzinfo=None) != time(0) or end.timetz().replace(tzinfo=None) != time(0):
+        return None, None
+    return start.date(), end.date() - timedelta(days=1)
+
+
+async def rebuild(services: Services, now: datetime) -> tuple[int, int]:
+    """`sigap112 stats rebuild`: the roll-ups computed again from the incidents and the call log, in one
+    transaction. Returns (incidents, calls) read."""
+    policy = services.db.rollups or rollup_policy(services.rules, services.tz)
+    async with services.db.uow() as uow:
+        counted = await uow.repo.rebuild_rollups(policy, now)
+        await uow.commit()
+    return counted
+
+
+async def rollups_current(services: Services) -> bool:
+    """Whether the roll-ups were built for these deadlines and this time zone."""
+    policy = services.db.rollups or rollup_policy(services.rules, services.tz)
+    async with services.db.uow() as uow:
+        return await uow.repo.rollup_fingerprint() == policy.fingerprint()
+
+
+async def ensure_rollups(services: Services, now: datetime) -> tuple[int, int] | None:
+    """At start-up: rebuild the roll-ups when they were never built (just migrated) or were built for another
+    time zone or other deadlines. None when they are current."""
+    if await rollups_current(services):
+        return None
+    return await rebuild(services, now)
 
 
 def _kecamatan(services: Services, rows: list[tuple[str | None, bool, int]]) -> list[tuple[str, int]]:
@@ -68,28 +169,6 @@ def _kecamatan(services: Services, rows: list[tuple[str | None, bool, int]]) -> 
     if not counts.get(OUTSIDE):
         counts.pop(OUTSIDE, None)
     return sorted(counts.items(), key=lambda kv: -kv[1])
-
-
-async def _response(uow: UnitOfWork, services: Services, period: Period) -> list[AgencyResponse]:
-    """Response times per agency, from histograms the database aggregates (see response_histograms)."""
-    rules = services.rules
-    responders = [k for k, a in rules.agencies.items() if a.kind == AgencyKind.RESPONDER]
-    targets, histograms = await uow.repo.response_histograms(period.start, period.end, responders,
-                                                             _deadlines(services))
-
-    def measure_of(key: str, name: str) -> Measure:
-        return measure(histograms.get((key, name), []), MEASURES[name][1] is not None)
-
-    return [AgencyResponse(key, rules.agency_name(key), targets[key], *(measure_of(key, m) for m in MEASURES))
-            for key in responders if targets.get(key)]
-
-
-def _deadlines(services: Services) -> dict[str, tuple[dict[str, float], dict[str, float]]]:
-    """The rules' deadline of each step in seconds: per priority, and per category where one has its own block."""
-    escalation = services.rules.escalation
-    return {kind: ({p: getattr(policy, kind).within.total_seconds() for p, policy in escalation.priorities.items()},
-                   {c: getattr(policy, kind).within.total_seconds() for c, policy in escalation.categories.items()})
-            for kind in ("acknowledge", "on_scene", "resolve")}
 
 
 def chart_data(services: Services, summary: Recap) -> ChartData:
