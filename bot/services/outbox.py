@@ -75,10 +75,11 @@ class GroupCommit(Generic[T, R]):
     transaction: one bad item never costs another its work."""
 
     def __init__(self, services: Services, work: Callable[[UnitOfWork, list[T]], Awaitable[list[R]]],
-                 urgent: bool = False) -> None:
+                 urgent: bool = False, first: bool = False) -> None:
         self._services = services
         self._work = work
         self._urgent = urgent
+        self._first = first
         self._queue: list[tuple[T, asyncio.Future[R]]] = []
         self._runner: asyncio.Task[None] | None = None
 
@@ -114,7 +115,7 @@ class GroupCommit(Generic[T, R]):
                 _settle(future, result)
 
     async def _in_one(self, items: list[T]) -> list[R]:
-        async with self._services.db.uow(self._urgent) as uow:
+        async with self._services.db.uow(self._urgent, self._first) as uow:
             results = await self._work(uow, items)
             await uow.commit()
             return results
@@ -210,21 +211,26 @@ async def record_in(uow: UnitOfWork, services: Services, sends: list[Sent]) -> l
     for delivery, *_ in todo:
         if delivery.incident_id is not None:
             await uow.repo.refresh(delivery)
+    settle: dict[int, datetime] = {}  # incidents whose posts may all be out now: checked once, after them all
     for delivery, job, result, now in todo:
-        await _record_one(uow, services, delivery, job, result, now)
+        if await _record_one(uow, services, delivery, job, result, now) and delivery.incident_id is not None:
+            settle[delivery.incident_id] = now
+    for incident_id, now in settle.items():
+        await report_if_settled(uow, services, incident_id, now)
     return [None] * len(sends)
 
 
 async def _record_one(uow: UnitOfWork, services: Services, delivery: db.Delivery, job: Outgoing,
-                      result: SendResult, now: datetime) -> None:
+                      result: SendResult, now: datetime) -> bool:
+    """Whether the incident's delivery report may be due now (a card was sent)."""
     if delivery.status != DeliveryStatus.PENDING:
-        return
+        return False
     delivery.attempts += 1
     delivery.lease_until = delivery.leased_by = None
     uow.repo.attempt(delivery.id, now, result.outcome.value, result.detail)
     if result.outcome == SendOutcome.SENT:
-        await _sent(uow, services, delivery, job, result, now)
-    elif result.outcome == SendOutcome.PERMANENT:
+        return await _sent(uow, services, delivery, job, result, now)
+    if result.outcome == SendOutcome.PERMANENT:
         await fail(uow, services, delivery, result.reason or "unreachable", now, job.chat_id)
     elif result.outcome == SendOutcome.MIGRATED and result.new_chat_id is not None:
         await _migrate(uow, delivery, job.chat_id, result.new_chat_id, now)
@@ -240,23 +246,26 @@ async def _record_one(uow: UnitOfWork, services: Services, delivery: db.Delivery
         delivery.last_error = result.detail[:300]
         if result.outcome == SendOutcome.RETRY and now - delivery.created_at >= DEGRADED_AFTER:
             await degraded(uow, services, delivery, now)
+    return False
 
 
 async def _sent(uow: UnitOfWork, services: Services, delivery: db.Delivery, job: Outgoing, result: SendResult,
-                now: datetime) -> None:
+                now: datetime) -> bool:
+    """Whether a card of the incident was sent (its delivery report may be due: the caller checks once)."""
     delivery.status, delivery.sent_at = DeliveryStatus.SENT, now
     if delivery.agency_key:
         await recovered(uow, services, delivery.agency_key, now)
     delivery.sent_chat_id, delivery.message_id = job.chat_id, result.message_id
     if delivery.kind == DeliveryKind.CARD and job.kind == DeliveryKind.DIGEST and delivery.incident_id:
-        await report_if_settled(uow, services, delivery.incident_id, now)  # the digest is not a card to re-render
-    elif delivery.kind == DeliveryKind.CARD and delivery.incident_id and result.message_id:
+        return True  # the digest is not a card to re-render
+    if delivery.kind == DeliveryKind.CARD and delivery.incident_id and result.message_id:
         await uow.repo.add_posted(delivery.incident_id, delivery.agency_key or "", job.chat_id, result.message_id,
                                   now)
         await _catch_up(uow, delivery.incident_id, job, now)
-        await report_if_settled(uow, services, delivery.incident_id, now)
-    elif delivery.kind == DeliveryKind.EDIT and delivery.incident_id:
+        return True
+    if delivery.kind == DeliveryKind.EDIT and delivery.incident_id:
         await _catch_up(uow, delivery.incident_id, job, now)
+    return False
 
 
 async def _catch_up(uow: UnitOfWork, incident_id: int, job: Outgoing, now: datetime) -> None:

@@ -51,7 +51,7 @@ class OutboxSender:
         self._workers: dict[Route, asyncio.Task[None]] = {}
         # Workers woken together claim together and record together: one transaction each, not one per group.
         self._claims: outbox.GroupCommit[outbox.Claim, Outgoing | None] = outbox.GroupCommit(
-            services, lambda uow, items: outbox.claim_all(uow, services, items))
+            services, lambda uow, items: outbox.claim_all(uow, services, items), first=True)
         self._records: outbox.GroupCommit[outbox.Sent, None] = outbox.GroupCommit(
             services, lambda uow, items: outbox.record_in(uow, services, items), urgent=True)
 
