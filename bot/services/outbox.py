@@ -130,6 +130,17 @@ def _settle(future: asyncio.Future[Any], result: Any = None, error: BaseExceptio
         future.set_result(result)
 
 
+Noted = tuple[Outgoing, int]  # a new post and the message id Telegram gave it
+
+
+async def note_all(uow: UnitOfWork, noted: list[Noted]) -> list[None]:
+    """note_sent() for the posts Telegram accepted together, in one unit of work the caller commits."""
+    for job, message_id in noted:
+        if job.kind in NOTED_KINDS:
+            await uow.repo.note_delivery_sent(job.delivery_id, job.chat_id, message_id)
+    return [None] * len(noted)
+
+
 async def claim(services: Services, route: Route, holder: str, now: datetime, digest_at: int = 0) -> Outgoing | None:
     """Lease what a route sends next (conditional UPDATEs: two instances never both win): when `digest_at` or more
     new posts wait for a group, all of them as one digest; otherwise the most urgent due delivery — and when that

@@ -27,7 +27,7 @@ from ..domain.model import DeliveryKind
 from ..i18n.text import CAPTION_LIMIT, TEXT_LIMIT, fit, plain_fit, shown_plain, visible
 from ..services import outbox, stats
 from ..services.context import Services
-from ..services.dispatch import CONTENT, Outgoing, Route, SendOutcome, SendResult
+from ..services.dispatch import CONTENT, NOTED_KINDS, Outgoing, Route, SendOutcome, SendResult
 from .budget import OUTBOX, Budget
 from .errors import classify, is_content_error, is_not_modified, is_url_error
 from .keyboards import keyboard
@@ -52,6 +52,9 @@ class OutboxSender:
         # Workers woken together claim together and record together: one transaction each, not one per group.
         self._claims: outbox.GroupCommit[outbox.Claim, Outgoing | None] = outbox.GroupCommit(
             services, lambda uow, items: outbox.claim_all(uow, services, items), first=True)
+        # Telegram's message ids are noted first, in a small transaction: until then a crash sends a post again.
+        self._notes: outbox.GroupCommit[outbox.Noted, None] = outbox.GroupCommit(services, outbox.note_all,
+                                                                                 first=True)
         self._records: outbox.GroupCommit[outbox.Sent, None] = outbox.GroupCommit(
             services, lambda uow, items: outbox.record_in(uow, services, items), urgent=True)
 
@@ -115,13 +118,9 @@ class OutboxSender:
                 if job is None:
                     return
                 result = await self._send(job)
-                try:
-                    await self._records.run((job, result, utcnow()))
-                except Exception:
-                    if result.outcome == SendOutcome.SENT and result.message_id is not None:
-                        # Not recorded: at least note that Telegram accepted it, so that it is not sent again.
-                        await outbox.note_sent(self.services, job, result.message_id)
-                    raise
+                if result.outcome == SendOutcome.SENT and result.message_id is not None and job.kind in NOTED_KINDS:
+                    await self._notes.run((job, result.message_id))
+                await self._records.run((job, result, utcnow()))
                 self.wake()  # recording may have queued more (a delivery report, an edit, an alert)
                 if result.outcome != SendOutcome.SENT:
                     return  # the row holds its next attempt time; the dispatcher comes back for it
