@@ -18,22 +18,24 @@ class Gate:
     """One unit of work at a time on SQLite (it has one writer, and every unit of work begins IMMEDIATE). Left to
     SQLite, waiting writers poll its lock with sleeps of up to 100 ms; queueing them here hands the database over
     at once. Urgent units of work go first: recording that Telegram accepted a message, because until it is
-    recorded a crash would send that message again. A unit of work opened inside another in the same task would
-    wait for itself: that is refused."""
+    recorded a crash would send that message again; and before those, the outbox's claims (`first`): a claim is
+    all that stands between a report and its groups, while a record only has to come before the next crash.
+    A unit of work opened inside another in the same task would wait for itself: that is refused."""
 
     def __init__(self) -> None:
         self._busy = False
         self._owner: asyncio.Task[object] | None = None
-        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []  # (0 urgent / 1 normal, arrival, future)
+        # (0 first / 1 urgent / 2 normal, arrival, future)
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._arrivals = itertools.count()
 
-    async def acquire(self, urgent: bool = False) -> None:
+    async def acquire(self, urgent: bool = False, first: bool = False) -> None:
         task = asyncio.current_task()
         if task is not None and task is self._owner:
             raise RuntimeError("a unit of work was opened inside another one (SQLite would wait for itself)")
         if self._busy or self._waiters:
             future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            heapq.heappush(self._waiters, (0 if urgent else 1, next(self._arrivals), future))
+            heapq.heappush(self._waiters, (0 if first else 1 if urgent else 2, next(self._arrivals), future))
             try:
                 await future
             except asyncio.CancelledError:
@@ -58,19 +60,23 @@ class Gate:
 
 class UnitOfWork:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], gate: Gate | None = None,
-                 urgent: bool = False, rollups: Policy | None = None) -> None:
+                 urgent: bool = False, rollups: Policy | None = None, first: bool = False) -> None:
         self._factory = session_factory
         self._gate = gate
         self._urgent = urgent
         self._rollups = rollups
+        self._first = first
 
     async def __aenter__(self) -> UnitOfWork:
         if self._gate is not None:
-            await self._gate.acquire(self._urgent)
+            await self._gate.acquire(self._urgent, self._first)
         self.session = self._factory()
         if self._rollups is not None:  # the statistics roll-ups follow every change (rollups.py)
             self.session.sync_session.info[rollups.POLICY] = self._rollups
         self.repo = Repository(self.session)
+        # What several use cases sharing this unit of work read alike (a batch of claims renders one incident's
+        # cards for 8 groups): read once, from this transaction's snapshot.
+        self.cache: dict[object, object] = {}
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -102,6 +108,7 @@ class Database:
         """From now on every unit of work keeps the statistics roll-ups in step (Services sets it)."""
         self.rollups = policy
 
-    def uow(self, urgent: bool = False) -> UnitOfWork:
-        """`urgent`: ahead of the others waiting for SQLite's one writer (see Gate)."""
-        return UnitOfWork(self.session_factory, self._gate, urgent, self.rollups)
+    def uow(self, urgent: bool = False, first: bool = False) -> UnitOfWork:
+        """`urgent`: ahead of the others waiting for SQLite's one writer; `first`: ahead of the urgent ones too
+        (see Gate)."""
+        return UnitOfWork(self.session_factory, self._gate, urgent, self.rollups, first)

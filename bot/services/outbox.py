@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
 
 from ..db import models as db
 from ..db.uow import UnitOfWork
@@ -13,7 +16,10 @@ from . import boards, deliveries
 from .context import Services
 from .dispatch import LEASE, NOTED_KINDS, UNKNOWN_VERSION, Outgoing, Route, SendOutcome, SendResult
 from .group_health import degraded, fail, held, recovered, report_if_settled
-from .outbox_jobs import DIGEST_MAX, card_digest, job_for, notice_batch, route_chat
+from .outbox_jobs import DIGEST_MAX, card_digest, job_for, notice_batch
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 # A group whose posts keep failing for this long (timeouts, 5xx) is reported to the call center and the admins.
 DEGRADED_AFTER = timedelta(minutes=3)
@@ -21,16 +27,16 @@ DEGRADED_AFTER = timedelta(minutes=3)
 HELD_RETRY = timedelta(seconds=30)
 
 
-async def schedule(services: Services, now: datetime) -> tuple[list[tuple[Route, datetime]], datetime | None]:
-    """Every route with something to send and when its first delivery is due; when a lease held now runs out."""
+async def schedule(services: Services, now: datetime) -> tuple[list[tuple[Route, datetime, int | None]],
+                                                                 datetime | None]:
+    """Every route with something to send, when its first delivery is due and the chat it goes to now (None: an
+    agency with no group bound); when a lease held now runs out."""
     async with services.db.uow() as uow:
         routes, lease_ends = await uow.repo.route_schedule(now)
-    return [(Route(key, chat), due) for key, chat, due in routes], lease_ends
-
-
-async def resolve_chat(services: Services, route: Route) -> int | None:
-    async with services.db.uow() as uow:
-        return await route_chat(uow, route)
+        chats = {g.agency_key: g.chat_id for g in await uow.repo.groups()} \
+            if any(key is not None for key, _, _ in routes) else {}
+    return [(Route(key, chat), due, chats.get(key) if key is not None else chat)
+            for key, chat, due in routes], lease_ends
 
 
 async def release_leases(services: Services, holder: str, now: datetime) -> int:
@@ -60,98 +66,219 @@ async def note_sent(services: Services, job: Outgoing, message_id: int) -> None:
         await uow.commit()
 
 
+class GroupCommit(Generic[T, R]):
+    """Units of work that arrive together share one transaction ("group commit"): the 8 claims of a report's
+    posts, or the records of the posts Telegram accepted together, cost one BEGIN and one COMMIT instead of 8.
+    `work(uow, items)` does every item's part in one unit of work, without committing. An item waits for the
+    commit of its batch, so what it wrote is durable when `run` returns (durable before send, recorded before
+    the next). A batch that fails is rolled back and its items run again one by one, each in its own
+    transaction: one bad item never costs another its work."""
+
+    def __init__(self, services: Services, work: Callable[[UnitOfWork, list[T]], Awaitable[list[R]]],
+                 urgent: bool = False, first: bool = False) -> None:
+        self._services = services
+        self._work = work
+        self._urgent = urgent
+        self._first = first
+        self._queue: list[tuple[T, asyncio.Future[R]]] = []
+        self._runner: asyncio.Task[None] | None = None
+
+    async def run(self, item: T) -> R:
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._queue.append((item, future))
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.create_task(self._drain(), name="outbox-group-commit")
+        return await future
+
+    async def _drain(self) -> None:
+        await asyncio.sleep(0)  # the workers woken by the same event join this batch
+        while self._queue:
+            batch = [(item, future) for item, future in self._queue if not future.done()]
+            self._queue = []
+            if not batch:
+                continue
+            try:
+                results = await self._in_one([item for item, _ in batch])
+            except Exception as exc:
+                if len(batch) == 1:
+                    _settle(batch[0][1], error=exc)
+                    continue
+                for item, future in batch:  # one by one: the failing one alone fails
+                    try:
+                        result = (await self._in_one([item]))[0]
+                    except Exception as alone:
+                        _settle(future, error=alone)
+                    else:
+                        _settle(future, result)
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                _settle(future, result)
+
+    async def _in_one(self, items: list[T]) -> list[R]:
+        async with self._services.db.uow(self._urgent, self._first) as uow:
+            results = await self._work(uow, items)
+            await uow.commit()
+            return results
+
+
+def _settle(future: asyncio.Future[Any], result: Any = None, error: BaseException | None = None) -> None:
+    if future.done():  # its worker was cancelled (shutting down): the work is committed all the same
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+Noted = tuple[Outgoing, int]  # a new post and the message id Telegram gave it
+
+
+async def note_all(uow: UnitOfWork, noted: list[Noted]) -> list[None]:
+    """note_sent() for the posts Telegram accepted together, in one unit of work the caller commits."""
+    for job, message_id in noted:
+        if job.kind in NOTED_KINDS:
+            await uow.repo.note_delivery_sent(job.delivery_id, job.chat_id, message_id)
+    return [None] * len(noted)
+
+
 async def claim(services: Services, route: Route, holder: str, now: datetime, digest_at: int = 0) -> Outgoing | None:
     """Lease what a route sends next (conditional UPDATEs: two instances never both win): when `digest_at` or more
     new posts wait for a group, all of them as one digest; otherwise the most urgent due delivery — and when that
     is a ready text and `digest_at` or more of them wait (a flood of reminders and escalations), those as one."""
     async with services.db.uow() as uow:
-        cards: list[db.Delivery] = []  # an agency's new posts come first (PRIORITY_NEW_POST), oldest first
-        if route.agency_key is not None and digest_at:
-            cards = await uow.repo.due_cards(route.agency_key, now, DIGEST_MAX)
-            if len(cards) >= max(digest_at, 2):
-                digest = await card_digest(uow, services, route, holder, now, cards)
-                if digest is not None:
-                    await uow.commit()
-                    return digest
-        while True:
-            delivery = cards.pop(0) if cards else await uow.repo.next_due(route.agency_key, route.chat_id, now)
-            if delivery is None:
-                await uow.commit()
-                return None
-            if delivery.kind == DeliveryKind.NOTICE and digest_at >= 2:
-                batch = await notice_batch(uow, services, route, holder, now, digest_at)
-                if batch is not None:
-                    await uow.commit()
-                    return batch
-            if delivery.incident_id is not None and delivery.kind != DeliveryKind.NOTICE:
-                # Lock order incident -> delivery, as in every state change: the render below then sees
-                # the latest committed state, and a change made meanwhile finds this edit taken.
-                await uow.repo.lock_incident(delivery.incident_id)
-            if not await uow.repo.lease(delivery.id, now, now + LEASE, holder):
-                continue
-            job = await job_for(uow, services, delivery, route, now)
-            if job is not None:
-                await uow.commit()
-                return job
-            await uow.repo.flush()
+        job = await claim_in(uow, services, route, holder, now, digest_at)
+        await uow.commit()
+        return job
+
+
+Claim = tuple[Route, str, datetime, int]  # a route, the holder, now, digest_at (see claim)
+
+
+async def claim_all(uow: UnitOfWork, services: Services, claims: list[Claim]) -> list[Outgoing | None]:
+    """Several routes' claims in one unit of work the caller commits (a report's posts: one transaction)."""
+    return [await claim_in(uow, services, route, holder, now, digest_at) for route, holder, now, digest_at in claims]
+
+
+async def claim_in(uow: UnitOfWork, services: Services, route: Route, holder: str, now: datetime,
+                   digest_at: int = 0) -> Outgoing | None:
+    """claim() inside a unit of work the caller commits (a batch of claims shares one)."""
+    cards: list[db.Delivery] = []  # an agency's new posts come first (PRIORITY_NEW_POST), oldest first
+    if route.agency_key is not None and digest_at:
+        cards = await uow.repo.due_cards(route.agency_key, now, DIGEST_MAX)
+        if len(cards) >= max(digest_at, 2):
+            digest = await card_digest(uow, services, route, holder, now, cards)
+            if digest is not None:
+                return digest
+    while True:
+        delivery = cards.pop(0) if cards else await uow.repo.next_due(route.agency_key, route.chat_id, now)
+        if delivery is None:
+            return None
+        if delivery.kind == DeliveryKind.NOTICE and digest_at >= 2:
+            batch = await notice_batch(uow, services, route, holder, now, digest_at)
+            if batch is not None:
+                return batch
+        # No lock on the incident: the card is rendered from what is committed now (a snapshot). A change
+        # committed meanwhile moves the incident's updated_at past the rendered version, and recording
+        # the send then queues this copy its catch-up edit (_catch_up).
+        if not await uow.repo.lease(delivery.id, now, now + LEASE, holder):
+            continue
+        job = await job_for(uow, services, delivery, route, now)
+        if job is not None:
+            return job
+        await uow.repo.flush()
 
 
 async def record_digest(services: Services, job: Outgoing, result: SendResult, now: datetime) -> None:
     """Every post the digest stands for gets the digest's outcome (sent, or back in the queue)."""
-    for delivery_id in job.delivery_ids:
-        await record(services, Outgoing(delivery_id, job.chat_id, "", DeliveryKind.DIGEST, job.route), result, now)
+    await record(services, job, result, now)
 
 
 async def record(services: Services, job: Outgoing, result: SendResult, now: datetime) -> None:
     async with services.db.uow(urgent=True) as uow:  # until recorded, a crash would send it again
-        delivery = await uow.repo.delivery(job.delivery_id)
-        if delivery is not None and delivery.incident_id is not None:
-            # Lock first: the last of several concurrent records must see the others, to report once.
-            await uow.repo.lock_incident(delivery.incident_id)
-            await uow.repo.refresh(delivery)
-        if delivery is None or delivery.status != DeliveryStatus.PENDING:
-            return
-        delivery.attempts += 1
-        delivery.lease_until = delivery.leased_by = None
-        uow.repo.attempt(delivery.id, now, result.outcome.value, result.detail)
-        if result.outcome == SendOutcome.SENT:
-            await _sent(uow, services, delivery, job, result, now)
-        elif result.outcome == SendOutcome.PERMANENT:
-            await fail(uow, services, delivery, result.reason or "unreachable", now, job.chat_id)
-        elif result.outcome == SendOutcome.MIGRATED and result.new_chat_id is not None:
-            await _migrate(uow, delivery, job.chat_id, result.new_chat_id, now)
-        elif result.outcome == SendOutcome.HELD:  # kept: sent once the topic is open again or bound anew
-            delivery.next_attempt_at = now + timedelta(seconds=max(HELD_RETRY.total_seconds(), backoff(
-                delivery.attempts, random.uniform(0.8, 1.2))))
-            delivery.last_error = result.detail[:300]
-            await held(uow, services, delivery, result.reason or "topic_closed", now)
-        else:
-            delay = result.retry_after if result.outcome == SendOutcome.RATE_LIMITED \
-                else backoff(delivery.attempts, random.uniform(0.8, 1.2))
-            delivery.next_attempt_at = now + timedelta(seconds=delay)
-            delivery.last_error = result.detail[:300]
-            if result.outcome == SendOutcome.RETRY and now - delivery.created_at >= DEGRADED_AFTER:
-                await degraded(uow, services, delivery, now)
+        await record_in(uow, services, [(job, result, now)])
         await uow.commit()
 
 
+Sent = tuple[Outgoing, SendResult, datetime]
+
+
+async def record_in(uow: UnitOfWork, services: Services, sends: list[Sent]) -> list[None]:
+    """Record what Telegram answered to each of `sends` (a digest: for every post it stands for) in one unit of
+    work the caller commits. The incidents are locked first, in id order (two batches never wait for each
+    other in a circle): the last of several concurrent records must see the others, to report once."""
+    todo: list[tuple[db.Delivery, Outgoing, SendResult, datetime]] = []
+    for job, result, now in sends:
+        if job.kind == DeliveryKind.DIGEST:
+            parts = [Outgoing(i, job.chat_id, "", DeliveryKind.DIGEST, job.route) for i in job.delivery_ids]
+        else:
+            parts = [job]
+        for part in parts:
+            delivery = await uow.repo.delivery(part.delivery_id)
+            if delivery is not None:
+                todo.append((delivery, part, result, now))
+    incidents = sorted({d.incident_id for d, *_ in todo if d.incident_id is not None})
+    for incident_id in incidents:
+        await uow.repo.lock_incident(incident_id)
+    for delivery, *_ in todo:
+        if delivery.incident_id is not None:
+            await uow.repo.refresh(delivery)
+    settle: dict[int, datetime] = {}  # incidents whose posts may all be out now: checked once, after them all
+    for delivery, job, result, now in todo:
+        if await _record_one(uow, services, delivery, job, result, now) and delivery.incident_id is not None:
+            settle[delivery.incident_id] = now
+    for incident_id, now in settle.items():
+        await report_if_settled(uow, services, incident_id, now)
+    return [None] * len(sends)
+
+
+async def _record_one(uow: UnitOfWork, services: Services, delivery: db.Delivery, job: Outgoing,
+                      result: SendResult, now: datetime) -> bool:
+    """Whether the incident's delivery report may be due now (a card was sent)."""
+    if delivery.status != DeliveryStatus.PENDING:
+        return False
+    delivery.attempts += 1
+    delivery.lease_until = delivery.leased_by = None
+    uow.repo.attempt(delivery.id, now, result.outcome.value, result.detail)
+    if result.outcome == SendOutcome.SENT:
+        return await _sent(uow, services, delivery, job, result, now)
+    if result.outcome == SendOutcome.PERMANENT:
+        await fail(uow, services, delivery, result.reason or "unreachable", now, job.chat_id)
+    elif result.outcome == SendOutcome.MIGRATED and result.new_chat_id is not None:
+        await _migrate(uow, delivery, job.chat_id, result.new_chat_id, now)
+    elif result.outcome == SendOutcome.HELD:  # kept: sent once the topic is open again or bound anew
+        delivery.next_attempt_at = now + timedelta(seconds=max(HELD_RETRY.total_seconds(), backoff(
+            delivery.attempts, random.uniform(0.8, 1.2))))
+        delivery.last_error = result.detail[:300]
+        await held(uow, services, delivery, result.reason or "topic_closed", now)
+    else:
+        delay = result.retry_after if result.outcome == SendOutcome.RATE_LIMITED \
+            else backoff(delivery.attempts, random.uniform(0.8, 1.2))
+        delivery.next_attempt_at = now + timedelta(seconds=delay)
+        delivery.last_error = result.detail[:300]
+        if result.outcome == SendOutcome.RETRY and now - delivery.created_at >= DEGRADED_AFTER:
+            await degraded(uow, services, delivery, now)
+    return False
+
+
 async def _sent(uow: UnitOfWork, services: Services, delivery: db.Delivery, job: Outgoing, result: SendResult,
-                now: datetime) -> None:
+                now: datetime) -> bool:
+    """Whether a card of the incident was sent (its delivery report may be due: the caller checks once)."""
     delivery.status, delivery.sent_at = DeliveryStatus.SENT, now
     if delivery.agency_key:
         await recovered(uow, services, delivery.agency_key, now)
     delivery.sent_chat_id, delivery.message_id = job.chat_id, result.message_id
     if delivery.kind == DeliveryKind.CARD and job.kind == DeliveryKind.DIGEST and delivery.incident_id:
-        await report_if_settled(uow, services, delivery.incident_id, now)  # the digest is not a card to re-render
-    elif delivery.kind == DeliveryKind.CARD and delivery.incident_id and result.message_id:
+        return True  # the digest is not a card to re-render
+    if delivery.kind == DeliveryKind.CARD and delivery.incident_id and result.message_id:
         await uow.repo.add_posted(delivery.incident_id, delivery.agency_key or "", job.chat_id, result.message_id,
                                   now)
         await _catch_up(uow, delivery.incident_id, job, now)
-        await report_if_settled(uow, services, delivery.incident_id, now)
-    elif delivery.kind == DeliveryKind.EDIT and delivery.incident_id:
+        return True
+    if delivery.kind == DeliveryKind.EDIT and delivery.incident_id:
         await _catch_up(uow, delivery.incident_id, job, now)
     elif delivery.kind == DeliveryKind.BOARD:
         await boards.recorded(uow, delivery, job.chat_id, result.message_id, result.pinned, now, job.thread_id)
+    return False
 
 
 async def _catch_up(uow: UnitOfWork, incident_id: int, job: Outgoing, now: datetime) -> None:

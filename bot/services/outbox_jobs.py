@@ -3,16 +3,26 @@ a ready text, and in a surge one digest of many new posts or ready texts."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..db import models as db
 from ..db.mappers import to_domain
 from ..db.uow import UnitOfWork
 from ..domain.callback_data import AgencyPress, ConfirmPress
+from ..domain.lifecycle import TargetView
 from ..domain.media import ICONS, MediaItem, MediaKind, count_line
-from ..domain.model import DeliveryKind
+from ..domain.model import AgencyGroup, DeliveryKind
 from ..domain.privacy import Audience, audience_of, caller_text, phone_button
-from ..domain.render import card_buttons, card_decline_buttons, format_time, map_url, render_card, render_digest
+from ..domain.render import (
+    DeskUpdate,
+    card_buttons,
+    card_decline_buttons,
+    format_time,
+    map_url,
+    render_card,
+    render_digest,
+)
 from ..domain.rule_schemas import AgencyKind
 from ..i18n import Html
 from ..i18n.text import CAPTION_LIMIT, TEXT_LIMIT, fit, visible_len
@@ -113,19 +123,20 @@ async def job_for(uow: UnitOfWork, services: Services, delivery: db.Delivery, ro
             return None
         return Outgoing(delivery.id, group.chat_id, "", DeliveryKind.CHART, route, chart_month=delivery.text,
                         thread_id=group.thread_id)
-    incident = await uow.repo.incident(delivery.incident_id or 0)
-    if incident is None:
+    snapshot = await _snapshot(uow, services, delivery.incident_id or 0)
+    if snapshot is None:
         await fail(uow, services, delivery, "no_group", now)
         return None
+    incident = snapshot.incident
     if delivery.kind == DeliveryKind.PHOTO:
         return await _photo_job(uow, services, delivery, incident, route, now)
     if delivery.kind == DeliveryKind.CONFIRM:
         return _confirm_job(services, delivery, incident, route)
-    group = await uow.repo.group_by_key(delivery.agency_key or "")
+    group = await _group(uow, delivery.agency_key or "")
     if group is None:
         await fail(uow, services, delivery, "no_group", now)
         return None
-    text, buttons = await _card(uow, services, incident, group.agency_key)
+    text, buttons = _card(services, snapshot, group.agency_key)
     if delivery.kind == DeliveryKind.EDIT:
         return Outgoing(delivery.id, delivery.chat_id or group.chat_id, text, DeliveryKind.EDIT, route,
                         delivery.message_id, buttons, incident.updated_at)
@@ -148,17 +159,43 @@ def _after_the_card(delivery: db.Delivery, now: datetime) -> None:
     delivery.next_attempt_at, delivery.lease_until, delivery.leased_by = now + CARD_WAIT, None, None
 
 
-async def _card(uow: UnitOfWork, services: Services, incident: db.Incident,
-                agency_key: str) -> tuple[str, tuple[tuple[tuple[str, str], ...], ...]]:
+@dataclass(frozen=True)
+class _Snapshot:
+    """What every group's copy of a card is rendered from, read once per unit of work (the cards of one report
+    claimed together render from the same committed state)."""
+
+    incident: db.Incident
+    views: list[TargetView]
+    update: DeskUpdate | None
+    media: list[MediaItem]
+
+
+async def _snapshot(uow: UnitOfWork, services: Services, incident_id: int) -> _Snapshot | None:
+    key = ("snapshot", incident_id)
+    if key not in uow.cache:
+        incident = await uow.repo.incident(incident_id)
+        uow.cache[key] = None if incident is None else _Snapshot(
+            incident, await target_views(uow, services, incident.id), await latest_update(uow, incident.id),
+            list(await uow.repo.incident_media(incident.id)))
+    return uow.cache[key]  # type: ignore[return-value]
+
+
+async def _group(uow: UnitOfWork, agency_key: str) -> AgencyGroup | None:
+    if "groups" not in uow.cache:  # every binding in one query (a handful of rows)
+        uow.cache["groups"] = {g.agency_key: g for g in await uow.repo.groups()}
+    return uow.cache["groups"].get(agency_key)  # type: ignore[attr-defined,no-any-return]
+
+
+def _card(services: Services, snapshot: _Snapshot,
+          agency_key: str) -> tuple[str, tuple[tuple[tuple[str, str], ...], ...]]:
     """The card as this agency's group sees it: the caller as its audience may see them, its own buttons
     (the steps in one row, 🚫 and ⏸ in the next, 📞 last)."""
     tr, rules = services.tr, services.rules
     kind = rules.agency_kind(agency_key)
-    views = await target_views(uow, services, incident.id)
-    domain = to_domain(incident)
+    views = snapshot.views
+    domain = to_domain(snapshot.incident)
     text = render_card(domain, rules, tr, services.tz, audience=audience_of(kind), targets=views,
-                       update=await latest_update(uow, incident.id), media=await _media_count(uow, services, incident,
-                                                                                          agency_key))
+                       update=snapshot.update, media=_media_count(services, snapshot, agency_key))
     own = next((v.status for v in views if v.agency_key == agency_key), None)
     phone = phone_button(domain, kind, own)
     rows = [card_buttons(domain, kind, own), card_decline_buttons(domain, kind, own), [phone] if phone else []]
@@ -192,11 +229,11 @@ async def _photo_job(uow: UnitOfWork, services: Services, delivery: db.Delivery,
 
 
 # --- media (issue 13) ------------------------------------------------------------------------------------------
-async def _media_count(uow: UnitOfWork, services: Services, incident: db.Incident, agency_key: str) -> str | None:
+def _media_count(services: Services, snapshot: _Snapshot, agency_key: str) -> str | None:
     """'📷 3 · 🎥 1 · 🎙 1' on the copies of the groups that see this incident's media."""
-    if not services.rules.media_to(incident.category, agency_key):
+    if not services.rules.media_to(snapshot.incident.category, agency_key):
         return None
-    return count_line(i.kind for i in await uow.repo.incident_media(incident.id)) or None
+    return count_line(i.kind for i in snapshot.media) or None
 
 
 async def _media_job(uow: UnitOfWork, services: Services, delivery: db.Delivery, route: Route,

@@ -27,7 +27,7 @@ from ..domain.model import DeliveryKind
 from ..i18n.text import CAPTION_LIMIT, TEXT_LIMIT, fit, plain_fit, shown_plain, visible
 from ..services import outbox, stats
 from ..services.context import Services
-from ..services.dispatch import CONTENT, Outgoing, Route, SendOutcome, SendResult
+from ..services.dispatch import CONTENT, NOTED_KINDS, Outgoing, Route, SendOutcome, SendResult
 from .budget import OUTBOX, Budget
 from .errors import classify, is_content_error, is_not_modified, is_url_error
 from .keyboards import keyboard
@@ -49,6 +49,14 @@ class OutboxSender:
         self.budget = budget
         self._wake = asyncio.Event()
         self._workers: dict[Route, asyncio.Task[None]] = {}
+        # Workers woken together claim together and record together: one transaction each, not one per group.
+        self._claims: outbox.GroupCommit[outbox.Claim, Outgoing | None] = outbox.GroupCommit(
+            services, lambda uow, items: outbox.claim_all(uow, services, items), first=True)
+        # Telegram's message ids are noted first, in a small transaction: until then a crash sends a post again.
+        self._notes: outbox.GroupCommit[outbox.Noted, None] = outbox.GroupCommit(services, outbox.note_all,
+                                                                                 first=True)
+        self._records: outbox.GroupCommit[outbox.Sent, None] = outbox.GroupCommit(
+            services, lambda uow, items: outbox.record_in(uow, services, items), urgent=True)
 
     def wake(self) -> None:
         """New rows are in the outbox: look now rather than at the next poll."""
@@ -87,35 +95,32 @@ class OutboxSender:
         timeout = IDLE_POLL
         if lease_ends is not None:  # another instance's lease, or one of a crashed life, may run out
             timeout = min(timeout, (lease_ends - now).total_seconds())
-        for route, due in routes:
+        for route, due, chat_id in routes:
             task = self._workers.get(route)
             if task is not None and not task.done():
                 continue
             if due <= now:
-                self._workers[route] = asyncio.create_task(self._drain(route), name=f"outbox-{route}")
+                self._workers[route] = asyncio.create_task(self._drain(route, chat_id), name=f"outbox-{route}")
             else:
                 timeout = min(timeout, (due - now).total_seconds())
         return max(timeout, 0.05)
 
-    async def _drain(self, route: Route) -> None:
-        """Send this route's due messages one by one until none is due or Telegram asks us to wait."""
+    async def _drain(self, route: Route, chat_id: int | None) -> None:
+        """Send this route's due messages one by one until none is due or Telegram asks us to wait (`chat_id`:
+        where the route went when the dispatcher looked; a migrated group ends this drain)."""
         try:
-            chat_id = await outbox.resolve_chat(self.services, route)  # a migrated group ends this drain
             while True:
                 digest_at = 0  # no group bound: no digest either
                 if chat_id is not None:
                     await self.budget.ready(chat_id)
                     digest_at = self.budget.backlog_within(chat_id, MAX_BEHIND) + 1
-                job = await outbox.claim(self.services, route, self.holder, utcnow(), digest_at)
+                job = await self._claims.run((route, self.holder, utcnow(), digest_at))
                 if job is None:
                     return
                 result = await self._send(job)
-                if result.outcome == SendOutcome.SENT and result.message_id is not None:
-                    await outbox.note_sent(self.services, job, result.message_id)
-                if job.kind == "digest":
-                    await outbox.record_digest(self.services, job, result, utcnow())
-                else:
-                    await outbox.record(self.services, job, result, utcnow())
+                if result.outcome == SendOutcome.SENT and result.message_id is not None and job.kind in NOTED_KINDS:
+                    await self._notes.run((job, result.message_id))
+                await self._records.run((job, result, utcnow()))
                 self.wake()  # recording may have queued more (a delivery report, an edit, an alert)
                 if result.outcome != SendOutcome.SENT:
                     return  # the row holds its next attempt time; the dispatcher comes back for it
