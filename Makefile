@@ -22,8 +22,8 @@ run: install
 demo: install
 	$(BIN)/sigap112 demo
 
-# The end-to-end tests mostly wait on real processes and sockets: three workers share two cores well.
-PYTEST_WORKERS ?= 3
+# The end-to-end tests mostly wait on real processes, sockets and timers: four workers share two cores well.
+PYTEST_WORKERS ?= 4
 
 # The map's end-to-end test (tests/e2e/test_miniapp_e2e.py) runs Debian's Chromium through Playwright; never
 # `playwright install` (it would download a browser build).
