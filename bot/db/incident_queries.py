@@ -91,10 +91,14 @@ class IncidentQueries:
 
     async def add_posted(self, incident_id: int, agency_key: str, chat_id: int, message_id: int,
                          now: datetime) -> None:
-        """Record a copy of a card in a group: from now on every change re-renders it."""
-        self.session.add(PostedMessage(incident_id=incident_id, agency_key=agency_key, chat_id=chat_id,
-                                       message_id=message_id, created_at=now))
+        """Record a copy of a card in a group: from now on every change re-renders it. Once: a press or a reply on a
+        copy whose send was not yet recorded adopts it first (lifecycle.adopt_copy), and the record that follows
+        (or runs at the same time, in another transaction) must not fail on it — a failing record would leave the
+        delivery leased and its group's queue waiting behind it."""
         await self.session.flush()
+        await self.session.execute(insert_for(self.session)(PostedMessage).values(
+            incident_id=incident_id, agency_key=agency_key, chat_id=chat_id, message_id=message_id,
+            created_at=now).on_conflict_do_nothing(index_elements=["chat_id", "message_id"]))
 
     async def posted_message(self, chat_id: int, message_id: int) -> PostedMessage | None:
         return await self.session.scalar(select(PostedMessage).where(PostedMessage.chat_id == chat_id,

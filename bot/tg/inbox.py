@@ -10,10 +10,12 @@ import asyncio
 import contextlib
 import logging
 import signal
+import warnings
 from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, NetworkError, TelegramError
+from telegram.warnings import PTBUserWarning
 
 from ..clock import utcnow
 from ..config import Settings
@@ -21,6 +23,9 @@ from ..services import inbox
 from ..services.context import Services
 from . import miniapp
 from .context import App
+
+# The polling loop reads getUpdates as raw JSON on purpose (see poll); PTB's hint to use Bot.get_updates is not for us.
+warnings.filterwarnings("ignore", message=".*Bot.getUpdates.*", category=PTBUserWarning)
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 20  # seconds Telegram holds a getUpdates open when there is nothing
