@@ -48,6 +48,19 @@ class BotProcess:
             self.proc.wait(10)
             self.proc = None
 
+    def terminate(self, within: float) -> int:
+        """SIGTERM, as systemd or a deploy sends it: the exit code; AssertionError (and SIGKILL) when the process
+        has not exited within `within` seconds."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(within)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"sigap112 run did not exit within {within:.0f} s of SIGTERM") from None
+        self.proc = None
+        return code
+
     def stop(self) -> int | None:
         if self.proc is None:
             return None

@@ -167,6 +167,8 @@ async def _start_sender(app: App) -> None:
 async def _stop_sender(app: App) -> None:
     data = app.bot_data
     task, data.sender_task = data.sender_task, None
+    if data.sender is not None:
+        data.sender.stopping()
     if task is not None:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

@@ -49,6 +49,7 @@ class InboxProcessor:
         self._handover = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._last_prune = 0.0
+        self._stopping = False
 
     def wake(self) -> None:
         """New updates are in the inbox."""
@@ -60,6 +61,8 @@ class InboxProcessor:
 
     async def stop_feeding(self) -> None:
         """No new updates are handed over; those in flight finish (Application.stop waits for them)."""
+        self._stopping = True
+        self._wake.set()
         feeder = self._tasks[0] if self._tasks else None
         if feeder is not None:
             feeder.cancel()
@@ -74,7 +77,7 @@ class InboxProcessor:
 
     async def _feed_loop(self) -> None:
         loop = asyncio.get_running_loop()
-        while True:
+        while not self._stopping:
             try:
                 await self._feed()
                 if loop.time() - self._last_prune > PRUNE_EVERY:
@@ -86,8 +89,11 @@ class InboxProcessor:
                 raise
             except Exception:  # a database hiccup: the rows stay and are fed at the next pass
                 log.exception("feeding stored updates failed; retrying")
+            # asyncio.timeout, not wait_for: on Python 3.11 a wait_for whose event is set just as the task is
+            # cancelled returns instead of raising (the shutdown then waited for ever).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), IDLE_POLL)
+                async with asyncio.timeout(IDLE_POLL):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def _feed(self) -> None:
@@ -240,7 +246,8 @@ async def initialize(application: App, stop: asyncio.Event) -> bool:
         except NetworkError as exc:  # timeouts and 5xx included; a wrong token (InvalidToken) is raised
             log.warning("Telegram cannot be reached at start-up (%s); trying again", _short(exc))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 2.0)
+                async with asyncio.timeout(2.0):
+                    await stop.wait()
     return False
 
 

@@ -34,6 +34,7 @@ from .keyboards import keyboard
 
 log = logging.getLogger(__name__)
 IDLE_POLL = 5.0
+STOP_GRACE = 5.0  # at shutdown, how long a send on its way may take to finish and be recorded
 # New posts go out one card each while the group's budget can send them all within this time; a longer backlog
 # goes out as a digest, so that no group falls more than about a minute behind (the rest is room for edits).
 MAX_BEHIND = 30.0
@@ -57,30 +58,55 @@ class OutboxSender:
                                                                                  first=True)
         self._records: outbox.GroupCommit[outbox.Sent, None] = outbox.GroupCommit(
             services, lambda uow, items: outbox.record_in(uow, services, items), urgent=True)
+        self._sending: set[Route] = set()  # routes whose worker is between claiming a delivery and recording it
+        self._stopping = False
+        self.waiting = False  # idle between two looks at the outbox
 
     def wake(self) -> None:
         """New rows are in the outbox: look now rather than at the next poll."""
         self._wake.set()
 
     async def run(self) -> None:
+        self._stopping = False  # before the first await: a stop asked for before the task began cancels it there
         released = await outbox.release_leases(self.services, self.holder, utcnow())
         if released:
             log.info("released %d deliveries leased by an earlier run of %s", released, self.holder)
-        while True:
+        while not self._stopping:
             try:
                 timeout = await self._dispatch()
             except Exception:  # a database hiccup must not stop delivery for good
                 log.exception("outbox dispatch failed; retrying")
                 timeout = IDLE_POLL
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+            # asyncio.timeout, not wait_for: on Python 3.11 a wait_for whose event is set just as the task is
+            # cancelled returns instead of raising, and the loop went on for ever after SIGTERM.
+            self.waiting = True
+            try:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(timeout):
+                        await self._wake.wait()
+            finally:
+                self.waiting = False
             self._wake.clear()
 
+    def stopping(self) -> None:
+        """Shutdown: the dispatcher ends at its next turn even if a cancellation of it is lost."""
+        self._stopping = True
+        self._wake.set()
+
     async def stop(self) -> None:
+        """Workers waiting for a budget end now; a send already on its way finishes and is recorded (within
+        STOP_GRACE): cancelled between Telegram's answer and its record, it would go out again after the restart."""
+        self.stopping()
+        for route, task in list(self._workers.items()):
+            if route not in self._sending:
+                task.cancel()
         tasks = list(self._workers.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=STOP_GRACE)
+            for task in late:
+                log.warning("delivery worker %s still sending after %.0f s; stopping it", task.get_name(), STOP_GRACE)
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     @property
     def active_routes(self) -> int:
@@ -114,13 +140,20 @@ class OutboxSender:
                 if chat_id is not None:
                     await self.budget.ready(chat_id)
                     digest_at = self.budget.backlog_within(chat_id, MAX_BEHIND) + 1
-                job = await self._claims.run((route, self.holder, utcnow(), digest_at))
-                if job is None:
+                if self._stopping:
                     return
-                result = await self._send(job)
-                if result.outcome == SendOutcome.SENT and result.message_id is not None and job.kind in NOTED_KINDS:
-                    await self._notes.run((job, result.message_id))
-                await self._records.run((job, result, utcnow()))
+                self._sending.add(route)
+                try:
+                    job = await self._claims.run((route, self.holder, utcnow(), digest_at))
+                    if job is None:
+                        return
+                    result = await self._send(job)
+                    if (result.outcome == SendOutcome.SENT and result.message_id is not None
+                            and job.kind in NOTED_KINDS):
+                        await self._notes.run((job, result.message_id))
+                    await self._records.run((job, result, utcnow()))
+                finally:
+                    self._sending.discard(route)
                 self.wake()  # recording may have queued more (a delivery report, an edit, an alert)
                 if result.outcome != SendOutcome.SENT:
                     return  # the row holds its next attempt time; the dispatcher comes back for it

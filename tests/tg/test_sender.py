@@ -59,3 +59,37 @@ async def test_a_chats_delivery_worker_is_forgotten_once_its_messages_are_sent(s
         await sender.stop()
         await bot.shutdown()
         fake.stop()
+
+
+async def one_turn_of_the_loop() -> None:
+    """Let every callback already scheduled run once (not a wait: nothing here depends on time)."""
+    loop = asyncio.get_running_loop()
+    turn = loop.create_future()
+    loop.call_soon(turn.set_result, None)
+    await turn
+
+
+async def test_the_sender_stops_when_it_is_woken_just_as_it_is_cancelled(services: Services) -> None:
+    """SIGTERM while deliveries keep waking the sender: with asyncio.wait_for (Python 3.11), a wake that landed
+    just before the cancel swallowed it, the sender looked at the outbox for ever and the bot ignored SIGTERM."""
+    await setup_center(services)
+    fake = FakeTelegram(limits=None).start()
+    budget = Budget(group_per_minute=1_000_000, overall_per_second=1_000_000)
+    bot: ExtBot[dict[str, bool]] = ExtBot(fake.token, base_url=f"{fake.url}/bot",
+                                          base_file_url=f"{fake.url}/file/bot", rate_limiter=BudgetLimiter(budget))
+    await bot.initialize()
+    sender = OutboxSender(bot, services, "test", budget)
+    try:
+        for turns in range(4):  # the cancel lands at different points after the wake
+            running = asyncio.create_task(sender.run())
+            await eventually(lambda: sender.waiting, "the sender to be idle")
+            sender.wake()
+            for _ in range(turns):
+                await one_turn_of_the_loop()
+            running.cancel()
+            done, _ = await asyncio.wait({running}, timeout=10)
+            assert running in done, f"the sender went on after its cancellation ({turns} turns after a wake)"
+    finally:
+        await sender.stop()
+        await bot.shutdown()
+        fake.stop()
