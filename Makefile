@@ -28,7 +28,8 @@ PYTEST_WORKERS ?= 4
 # The map's end-to-end test (tests/e2e/test_miniapp_e2e.py) runs Debian's Chromium through Playwright; never
 # `playwright install` (it would download a browser build).
 browser:
-	@test -x /usr/bin/chromium || { if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	@test -x /usr/bin/chromium || { if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
+	  || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; \
 	  else echo "The map's browser test needs Debian's chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
 
 test: install browser
