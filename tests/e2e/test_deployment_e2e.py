@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
@@ -99,6 +100,8 @@ def test_two_instances_on_one_postgresql_send_each_post_reminder_and_report_once
             for bot in bots:
                 bot.start("--webhook")
             fake.wait_until(lambda: fake.webhook, what="setWebhook")
+            # Telegram load-balances only over instances that answer: wait until both webhook servers listen.
+            fake.wait_until(lambda ports=ports: all(_listening(p) for p in ports), what="both webhook servers up")
             bind_all_groups(fake)
             for i in range(REPORTS):
                 fake.send_text(world.CALL_TAKER, world.CALL_TAKER,
@@ -158,3 +161,9 @@ def test_health_shows_backlog_unreachable_groups_and_the_last_update(running: Bo
         running.cli("health")), what="a heartbeat"))
     assert report["database"] == "ok" and report["unreachable_groups"] == ["sar"]
     assert report["instances"]["e2e-1"]["last_update_at"] is not None
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
