@@ -64,9 +64,9 @@ def test_the_rules_labels_use_no_word_the_glossary_forbids() -> None:
 
 
 def test_the_english_catalogue_shows_no_indonesian() -> None:
-    found = []
+    found, catalogue = [], raw("en")
     for key, text in rendered("en").items():
-        html = raw("en")[key]
+        html = catalogue[key]
         for code in sorted(re.findall(r"<code>(.*?)</code>", html), key=len, reverse=True):
             text = text.replace(to_plain(code), " ")
         text = re.sub(r"\S+\.md\b", " ", text)  # file names of the guides
