@@ -38,10 +38,13 @@ def report(i: int) -> str:
             f"keterangan: Rumah terbakar, 2 orang terjebak di lantai 2")
 
 
-def measure(fake: FakeTelegram, clock: Clock, count: int) -> list[float]:
-    """Send the reports one after another; each waits until every fire group has its post."""
+def measure(fake: FakeTelegram, clock: Clock, count: int, gap: float = 0.0) -> list[float]:
+    """Send the reports one after another; each waits until every fire group has its post (and then `gap`
+    seconds more: the bot finishes recording the previous report before the next one comes)."""
     latencies = []
     for i in range(WARM_UP + count):
+        if i and gap:
+            time.sleep(gap)
         marker = f"No. {i:04d}"
         with clock.lock:
             start_index = len(clock.posts)
@@ -65,13 +68,13 @@ def last_post(clock: Clock, start_index: int, marker: str) -> float | None:
     return max(chats.values()) if all(g in chats for g in FIRE_GROUPS) else None
 
 
-def run_sigap(database_url: str, count: int) -> list[float]:
+def run_sigap(database_url: str, count: int, gap: float = 0.0) -> list[float]:
     env = {"TELEGRAM_GROUP_PER_MINUTE": "1000000", "TELEGRAM_PER_SECOND": "1000000", "LAPOR_PER_MINUTE": "100000"}
     with running_bot(database_url, CALL_TAKERS, limits=None, env=env) as (fake, _bot, clock):
-        return measure(fake, clock, count)
+        return measure(fake, clock, count, gap)
 
 
-def run_bare(count: int) -> list[float]:
+def run_bare(count: int, gap: float = 0.0) -> list[float]:
     fake = FakeTelegram(limits=None).start()
     fake.add_user(ADMIN, "Admin")
     for user in CALL_TAKERS:
@@ -87,7 +90,7 @@ def run_bare(count: int) -> list[float]:
                             cwd=Path(__file__).resolve().parents[1])
     try:
         fake.wait_polling()
-        return measure(fake, clock, count)
+        return measure(fake, clock, count, gap)
     finally:
         proc.terminate()
         proc.wait(20)
@@ -99,12 +102,15 @@ def main() -> None:
     parser.add_argument("--database-url", help="run Sigap 112 on this database (a fresh one)")
     parser.add_argument("--bare", action="store_true", help="run the bare python-telegram-bot bot instead")
     parser.add_argument("--reports", type=int, default=200)
+    parser.add_argument("--gap", type=float, default=0.0,
+                        help="seconds between one report's last group post and the next report (default: none, "
+                             "back to back; a call center has seconds to minutes between reports)")
     args = parser.parse_args()
     if args.bare:
-        latencies = run_bare(args.reports)
+        latencies = run_bare(args.reports, args.gap)
         print(f"bare python-telegram-bot: {summary(latencies)}")
     else:
-        latencies = run_sigap(args.database_url, args.reports)
+        latencies = run_sigap(args.database_url, args.reports, args.gap)
         print(f"Sigap 112 on {args.database_url.split(':')[0]}: {summary(latencies)}")
     print(f"mean {statistics.mean(latencies) * 1000:.1f} ms")
 

@@ -15,15 +15,16 @@ from .models import InboxUpdate
 class InboxQueries:
     session: AsyncSession
 
-    async def store_updates(self, payloads: list[dict[str, Any]], holder: str, now: datetime) -> None:
-        """Insert each update by its id; one seen before (a redelivery) is ignored."""
+    async def store_updates(self, payloads: list[dict[str, Any]], holder: str, now: datetime) -> set[int]:
+        """Insert each update by its id; one seen before (a redelivery) is ignored. The ids inserted now."""
         if not payloads:
-            return
+            return set()
         insert = insert_for(self.session)
         rows = [{"update_id": int(p["update_id"]), "payload": p, "received_by": holder, "received_at": now,
                  "processed_at": None} for p in payloads]
-        await self.session.execute(insert(InboxUpdate).values(rows).on_conflict_do_nothing(
-            index_elements=["update_id"]))
+        result = await self.session.execute(insert(InboxUpdate).values(rows).on_conflict_do_nothing(
+            index_elements=["update_id"]).returning(InboxUpdate.update_id))
+        return {int(i) for i in result.scalars().all()}
 
     async def unprocessed_updates(self, holder: str, limit: int) -> list[InboxUpdate]:
         return list((await self.session.scalars(

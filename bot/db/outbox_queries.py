@@ -58,6 +58,30 @@ class OutboxQueries:
             select(Delivery).where(_due(now), Delivery.agency_key == agency_key, Delivery.kind == dm.DeliveryKind.CARD)
             .order_by(Delivery.id).limit(limit))).all())
 
+    async def due_cards_of(self, agency_keys: list[str], now: datetime, limit: int) -> dict[str, list[Delivery]]:
+        """due_cards() of several agencies' groups in one query: the oldest `limit` of each."""
+        rank = func.row_number().over(partition_by=Delivery.agency_key, order_by=Delivery.id).label("rank")
+        ranked = (select(Delivery.id, rank).where(_due(now), Delivery.agency_key.in_(agency_keys),
+                                                  Delivery.kind == dm.DeliveryKind.CARD).subquery())
+        rows = await self.session.scalars(
+            select(Delivery).join(ranked, ranked.c.id == Delivery.id).where(ranked.c.rank <= limit)
+            .order_by(Delivery.id))
+        out: dict[str, list[Delivery]] = {}
+        for row in rows.all():
+            out.setdefault(row.agency_key or "", []).append(row)
+        return out
+
+    async def routes_with_due(self, agency_keys: list[str], chat_ids: list[int],
+                              now: datetime) -> set[tuple[str | None, int | None]]:
+        """Of these routes (agencies' groups, and chats addressed directly), those with a delivery due now: (agency
+        key, None) or (None, chat id)."""
+        if not agency_keys and not chat_ids:
+            return set()
+        rows = await self.session.execute(select(Delivery.agency_key, Delivery.chat_id).where(_due(now), or_(
+            Delivery.agency_key.in_(agency_keys),
+            and_(Delivery.agency_key.is_(None), Delivery.chat_id.in_(chat_ids)))).distinct())
+        return {(k, None) if k is not None else (None, c) for k, c in rows.all()}
+
     async def due_notices(self, agency_key: str | None, chat_id: int | None, now: datetime,
                           limit: int) -> list[Delivery]:
         """Ready texts (reminders, escalations, reports) waiting for one route, in the order they would go."""
@@ -70,6 +94,13 @@ class OutboxQueries:
             update(Delivery).where(Delivery.id == delivery_id, _due(now))
             .values(lease_until=until, leased_by=holder))
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def lease_all(self, delivery_ids: list[int], now: datetime, until: datetime, holder: str) -> set[int]:
+        """lease() of several rows in one conditional UPDATE: the ids this holder won."""
+        result = await self.session.execute(
+            update(Delivery).where(Delivery.id.in_(delivery_ids), _due(now))
+            .values(lease_until=until, leased_by=holder).returning(Delivery.id))
+        return set(result.scalars().all())
 
     async def release_leases(self, holder: str) -> int:
         result = await self.session.execute(
@@ -92,6 +123,22 @@ class OutboxQueries:
 
     async def delivery(self, delivery_id: int) -> Delivery | None:
         return await self.session.get(Delivery, delivery_id)
+
+    async def incidents_of_deliveries(self, delivery_ids: list[int]) -> list[int]:
+        """The incidents these deliveries are about, in id order."""
+        if not delivery_ids:
+            return []
+        rows = await self.session.scalars(select(Delivery.incident_id).where(
+            Delivery.id.in_(delivery_ids), Delivery.incident_id.is_not(None)).distinct())
+        return sorted(int(i) for i in rows.all() if i is not None)
+
+    async def deliveries_by_ids(self, delivery_ids: list[int]) -> dict[int, Delivery]:
+        """These deliveries as the database holds them now (rows already loaded are read again)."""
+        if not delivery_ids:
+            return {}
+        rows = await self.session.scalars(select(Delivery).where(Delivery.id.in_(delivery_ids))
+                                          .execution_options(populate_existing=True))
+        return {row.id: row for row in rows.all()}
 
     async def deliveries_for(self, incident_id: int, kind: dm.DeliveryKind) -> list[Delivery]:
         return list((await self.session.scalars(

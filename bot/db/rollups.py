@@ -1,10 +1,10 @@
 """Statistics roll-ups in the database: kept in step with every change to an incident, its agencies' steps and
 the call log, in the transaction of the change.
 
-How: before each flush, the incidents and calls the flush touches (in the columns statistics read) are read as
-they stand in the database, and again after the flush; their contributions (bot/domain/rollups.py) before and
-after give the difference, which is summed over the transaction's flushes and written, sorted (so two
-transactions never wait on each other in a cycle), just before it commits, as INSERT … ON CONFLICT DO UPDATE on
+How: before the first flush that touches an incident or a call (in the columns statistics read), it is read as
+it stands in the database; just before the transaction commits, every row it touched is read again; their
+contributions (bot/domain/rollups.py) then and now give the difference, which is written, sorted (so two
+transactions never wait on each other in a cycle), as INSERT … ON CONFLICT DO UPDATE on
 SQLite and PostgreSQL. Every use case goes through the ORM, so no service can forget it; a bulk UPDATE or DELETE
 written in SQL bypasses it (none does; after one, `sigap112 stats rebuild`). The unit of work switches it on by
 putting the Policy in the session's info (see uow.py)."""
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from ..domain.rollups import IncidentFacts, Policy, Tally, TargetFacts, add_call, add_incident
 from .models import Call, Incident, IncidentTarget, StatsCount, StatsResponse, StatsResponseMonth, StatsState
 
-POLICY, PENDING, BEFORE = "rollup_policy", "rollup_pending", "rollup_before"
+POLICY, PENDING, TOUCHED, FRESH = "rollup_policy", "rollup_pending", "rollup_touched", "rollup_fresh"
 INCIDENT_COLUMNS = ("created_at", "category", "subtype", "priority", "kecamatan", "outside_city", "village",
                     "outcome", "status")
 TARGET_COLUMNS = ("incident_id", "agency_key", "acknowledged_at", "claimed_at", "arrived_at", "done_at")
@@ -50,7 +50,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         return
     incidents: set[int] = set()
     calls: set[int] = set()
-    fresh: list[Any] = []  # rows without an id yet: read after the flush
+    fresh: list[Any] = []  # rows without an id yet: they had no contribution before this transaction
     for row in session.new:
         if isinstance(row, Incident | Call):
             fresh.append(row)
@@ -66,41 +66,51 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             incidents |= _old_and_new(row, "incident_id")
     if not (incidents or calls or fresh):
         return
-    connection = session.connection()
-    # PostgreSQL: the rows are locked as they are read, so that another transaction cannot change them between
-    # this reading and this flush (its difference and ours would both start from the same state).
-    lock = connection.dialect.name == "postgresql"
-    session.info[BEFORE] = (incidents, calls, fresh, tally_of(connection, policy, incidents, calls, lock))
+    seen_incidents, seen_calls = session.info.setdefault(TOUCHED, (set(), set()))
+    incidents -= seen_incidents
+    calls -= seen_calls
+    if incidents or calls:
+        # Read as the transaction found them, once: later flushes of this transaction change them from there.
+        # PostgreSQL: the rows are locked as they are read, so that another transaction cannot change them
+        # before this one commits (its difference and ours would both start from the same state).
+        lock = session.connection().dialect.name == "postgresql"
+        was = tally_of(session.connection(), policy, incidents, calls, lock)
+        session.info.setdefault(PENDING, Tally()).add(Tally().minus(was))
+        seen_incidents |= incidents
+        seen_calls |= calls
+    session.info[FRESH] = fresh
 
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: Any) -> None:
-    policy, before = session.info.get(POLICY), session.info.pop(BEFORE, None)
-    if policy is None or before is None:
+    fresh = session.info.pop(FRESH, None)
+    if session.info.get(POLICY) is None or not fresh:
         return
-    incidents, calls, fresh, was = before
+    seen_incidents, seen_calls = session.info.setdefault(TOUCHED, (set(), set()))
     for row in fresh:
-        (incidents if isinstance(row, Incident) else calls).add(row.id)
-        if isinstance(row, Call) and row.incident_id is not None:
-            incidents.add(row.incident_id)
-    now = tally_of(session.connection(), policy, incidents, calls)
-    session.info.setdefault(PENDING, Tally()).add(now.minus(was))
+        (seen_incidents if isinstance(row, Incident) else seen_calls).add(row.id)
 
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
-    if session.info.get(POLICY) is None:
+    """The difference of the whole transaction: what its rows contribute now, less what they did when it first
+    touched them (read once each, not before and after every flush)."""
+    policy = session.info.get(POLICY)
+    if policy is None:
         return
     session.flush()  # the last changes first: commit would flush them after this event
-    pending = session.info.pop(PENDING, None)
+    pending = session.info.pop(PENDING, None) or Tally()
+    touched = session.info.pop(TOUCHED, None)
+    if touched is not None:
+        pending.add(tally_of(session.connection(), policy, *touched))
     if pending:
         write(session.connection(), pending.nonzero())
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
-    session.info.pop(PENDING, None)
-    session.info.pop(BEFORE, None)
+    for key in (PENDING, TOUCHED, FRESH):
+        session.info.pop(key, None)
 
 
 def tally_of(connection: Connection, policy: Policy, incident_ids: Iterable[int], call_ids: Iterable[int],

@@ -16,6 +16,7 @@ ELLIPSIS = "…"
 
 # Telegram's HTML: a tag, an entity it knows (all numeric ones, four named ones), or one character.
 _TOKEN = re.compile(r"<[^<>]*>|&(?:lt|gt|amp|quot|#\d{1,7}|#x[0-9a-fA-F]{1,6});|.", re.DOTALL)
+_MARKUP = re.compile(r"<[^<>]*>|&(?:lt|gt|amp|quot|#\d{1,7}|#x[0-9a-fA-F]{1,6});")  # _TOKEN less "one character"
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z][a-zA-Z0-9-]*)")
 _SPACES = re.compile(r"[ \t]*[\r\n\v\f\x85\u2028\u2029]+[ \t]*")
 # Shown as nothing or reorder what follows: bidi embeddings, overrides, isolates and marks; zero-width characters.
@@ -26,7 +27,7 @@ _LINE_BREAKS = "\n\r\v\f\x85\u2028\u2029"
 
 def utf16_len(text: str) -> int:
     """Length in UTF-16 code units, as Telegram counts: a character beyond the BMP (most emoji) counts 2."""
-    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _units(char: str) -> int:
@@ -34,8 +35,13 @@ def _units(char: str) -> int:
 
 
 def visible(text: str) -> str:
-    """The text a person sees of Telegram HTML: tags removed, entities replaced by their character."""
-    return "".join(_visible_token(t) for t in _TOKEN.findall(text))
+    """The text a person sees of Telegram HTML: tags removed, entities replaced by their character. (The same as
+    joining _visible_token over _TOKEN's tokens, in one pass of the regex engine: every card is measured.)"""
+    return _MARKUP.sub(_visible_markup, text)
+
+
+def _visible_markup(match: re.Match[str]) -> str:
+    return _visible_token(match.group(0))
 
 
 def _visible_token(token: str) -> str:

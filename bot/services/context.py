@@ -12,6 +12,7 @@ from ..domain.model import Role
 from ..domain.rollups import Policy
 from ..domain.ruleset import Rules
 from ..i18n import Catalogue
+from .dispatch import FastLane
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Services:
     bmkg: BmkgRules | None = None  # rules/bmkg.yaml with the city's centroid (None: the BMKG feeds are unused)
     # A board the bot may not pin is re-posted at the bottom at most this often (BOARD_REPOST_EVERY).
     board_repost_every: timedelta = timedelta(minutes=5)
+    lane: FastLane = field(default_factory=FastLane)  # a new report's cards straight to the sender (dispatch.py)
 
     def __post_init__(self) -> None:
         self.db.keep_rollups(rollup_policy(self.rules, self.tz))

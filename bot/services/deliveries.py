@@ -24,11 +24,17 @@ def _row(kind: DeliveryKind, priority: DeliveryPriority, now: datetime, **fields
                        attempts=0, next_attempt_at=now, created_at=now, **fields)
 
 
-def card(repo: Repository, incident_id: int, agency_key: str, has_group: bool, now: datetime) -> None:
-    """An incident's card for an agency's group (failed at once when the agency has no group)."""
-    repo.add(_row(DeliveryKind.CARD, DeliveryPriority.NEW_POST, now, incident_id=incident_id, agency_key=agency_key,
-                  status=DeliveryStatus.PENDING if has_group else DeliveryStatus.FAILED,
-                  last_error=None if has_group else "no_group"))
+def card(repo: Repository, incident_id: int, agency_key: str, has_group: bool, now: datetime,
+         lease: tuple[str, datetime] | None = None) -> db.Delivery:
+    """An incident's card for an agency's group (failed at once when the agency has no group); `lease`: (holder,
+    until) when this instance's sender takes it at once (dispatch.FastLane)."""
+    row = _row(DeliveryKind.CARD, DeliveryPriority.NEW_POST, now, incident_id=incident_id, agency_key=agency_key,
+               status=DeliveryStatus.PENDING if has_group else DeliveryStatus.FAILED,
+               last_error=None if has_group else "no_group")
+    if lease is not None and has_group:
+        row.leased_by, row.lease_until = lease
+    repo.add(row)
+    return row
 
 
 def edit(repo: Repository, incident_id: int, agency_key: str, chat_id: int, message_id: int,

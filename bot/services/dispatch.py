@@ -3,6 +3,7 @@ to go, the outcome of sending it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -74,3 +75,37 @@ class SendResult:
     retry_after: float = 0.0
     new_chat_id: int | None = None
     pinned: bool | None = None  # a board posted anew: pinned, not allowed to pin, or None (not tried, or unknown)
+
+
+class FastLane:
+    """A new report's cards handed straight to this instance's sender when it can send them at once: leased to it
+    and rendered in the report's own transaction, then given to the sender after the commit, they skip the
+    outbox's schedule and claim (a transaction and a hop less before the groups see the report). The outbox's
+    promises hold: each row is durable and leased before it is sent, like a claimed one; a crash before its send
+    leaves a lease that runs out (or is released at the restart), and the row is sent then. Only groups whose
+    worker is idle and whose budget can send now are given a card this way (in a surge, the cards wait and go as
+    digests as before). Connected by the sender; unconnected (the CLI, the services' tests) it is always shut."""
+
+    def __init__(self) -> None:
+        self._holder: str | None = None
+        self._open: Callable[[Collection[str]], set[str]] | None = None
+        self._give: Callable[[Sequence[Outgoing]], None] | None = None
+
+    def connect(self, holder: str, open_for: Callable[[Collection[str]], set[str]],
+                give: Callable[[Sequence[Outgoing]], None]) -> None:
+        self._holder, self._open, self._give = holder, open_for, give
+
+    def disconnect(self) -> None:
+        self._holder = self._open = self._give = None
+
+    def open_for(self, agency_keys: Collection[str]) -> tuple[str | None, set[str]]:
+        """This sender's holder name and the agencies whose card it can send at once (none: it is shut)."""
+        if self._holder is None or self._open is None:
+            return None, set()
+        keys = self._open(agency_keys)
+        return (self._holder, keys) if keys else (None, set())
+
+    def give(self, jobs: Sequence[Outgoing]) -> None:
+        """After the commit: the sender sends these now (leased to it in that transaction)."""
+        if jobs and self._give is not None:
+            self._give(jobs)

@@ -20,11 +20,14 @@ class Stored:
     payload: dict[str, Any]
 
 
-async def store(services: Services, payloads: list[dict[str, Any]], holder: str, now: datetime) -> None:
-    """One transaction for the whole batch: once this returns, Telegram may forget them."""
+async def store(services: Services, payloads: list[dict[str, Any]], holder: str, now: datetime) -> list[Stored]:
+    """One transaction for the whole batch: once this returns, Telegram may forget them. Returns the updates
+    stored now, in id order (not one delivered again after it was stored)."""
     async with services.db.uow() as uow:
-        await uow.repo.store_updates(payloads, holder, now)
+        new = await uow.repo.store_updates(payloads, holder, now)
         await uow.commit()
+    return sorted((Stored(int(p["update_id"]), p) for p in payloads if int(p["update_id"]) in new),
+                  key=lambda s: s.update_id)
 
 
 async def pending(services: Services, holder: str, limit: int) -> list[Stored]:

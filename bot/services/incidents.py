@@ -10,10 +10,15 @@ from ..domain import model as dm
 from ..domain.rule_schemas import AgencyKind
 from . import deliveries, followups
 from .context import Actor, Services
+from .dispatch import LEASE
 
 
 async def create_incident(uow: UnitOfWork, services: Services, report: dm.Report, actor: Actor, chat_id: int,
-                          source_key: str, now: datetime) -> tuple[db.Incident, list[str]]:
+                          source_key: str, now: datetime,
+                          fast: bool = False) -> tuple[db.Incident, list[str], list[db.Delivery]]:
+    """`fast`: the cards this instance's sender can send at once are leased to it and returned; the caller
+    renders them last in its transaction (outbox_jobs.render_leased) and gives them to services.lane after its
+    commit (dispatch.FastLane). Without `fast`, none is."""
     year = now.astimezone(services.tz).year
     seq = await uow.repo.next_seq(year)
     rules = services.rules
@@ -29,9 +34,15 @@ async def create_incident(uow: UnitOfWork, services: Services, report: dm.Report
     uow.repo.add(row)
     await uow.repo.flush()
     targets = rules.targets(report.category, report.subtype)
+    bound = {group.agency_key for group in await uow.repo.groups()}  # one read, not one per agency
+    holder, at_once = services.lane.open_for([k for k in targets if k in bound]) if fast else (None, set())
+    cards = []
     for key in targets:
         uow.repo.add_target(row.id, key, now)
-        deliveries.card(uow.repo, row.id, key, await uow.repo.group_by_key(key) is not None, now)
+        lease = (holder, now + LEASE) if holder is not None and key in at_once else None
+        card = deliveries.card(uow.repo, row.id, key, key in bound, now, lease)
+        if lease is not None:
+            cards.append(card)
         if rules.agency_kind(key) == AgencyKind.RESPONDER:
             followups.arm_new_target(uow, services, row, key, now)
     uow.repo.event(now, "created", incident_id=row.id, actor_id=actor.id, actor_name=actor.name,
@@ -39,4 +50,4 @@ async def create_incident(uow: UnitOfWork, services: Services, report: dm.Report
                    detail={"targets": targets, "category": report.category, "subtype": report.subtype})
     await deliveries.refresh_boards(uow.repo, now)  # after the cards: a new report's cards always go first
     await uow.repo.flush()
-    return row, targets
+    return row, targets, cards

@@ -18,6 +18,7 @@ from .calls import history_for_phone, record_report_call
 from .context import Actor, Services, role_of
 from .deliveries import enqueue_card_edits
 from .incidents import create_incident
+from .outbox_jobs import render_leased
 
 LOCATION_WINDOW = timedelta(minutes=10)
 
@@ -186,7 +187,8 @@ async def _submit(uow: UnitOfWork, services: Services, actor: Actor, draft: Draf
     if not await uow.repo.set_draft_status(draft.id, "open", "submitted", now):
         await uow.rollback()
         return Refused("form_expired")
-    row, targets = await create_incident(uow, services, report, actor, draft.chat_id, source_key, now)
+    row, targets, cards = await create_incident(uow, services, report, actor, draft.chat_id, source_key, now,
+                                                fast=True)
     await uow.repo.update_draft(draft.id, incident_id=row.id)
     if reason := draft.fields.get("alasan_sop"):  # a supervisor filed a hearse outside the SOP
         uow.repo.event(now, "hearse_sop_override", incident_id=row.id, actor_id=actor.id, actor_name=actor.name,
@@ -194,7 +196,9 @@ async def _submit(uow: UnitOfWork, services: Services, actor: Actor, draft: Draf
     history = await record_report_call(uow, services, actor, draft.chat_id, row.id, report.caller_phone,
                                        draft.fields.get("waktu_panggilan"), draft.created_at, now)
     await media.adopt_draft(uow, services, draft.id, row, now)  # photos sent while it was open go out now
+    jobs = await render_leased(uow, services, cards, now)
     await uow.commit()
+    services.lane.give(jobs)
     rules = services.rules
     return Accepted(row.number, row.id, rules.category_label(report.category, report.subtype),
                     place_text(report, services.tr, rules), targets,

@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar
 from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain.delivery import backoff
-from ..domain.model import DeliveryKind, DeliveryStatus
+from ..domain.model import DeliveryKind, DeliveryStatus, GroupStatus
 from . import boards, deliveries
 from .context import Services
 from .dispatch import LEASE, NOTED_KINDS, UNKNOWN_VERSION, Outgoing, Route, SendOutcome, SendResult
@@ -155,16 +155,56 @@ Claim = tuple[Route, str, datetime, int]  # a route, the holder, now, digest_at 
 
 
 async def claim_all(uow: UnitOfWork, services: Services, claims: list[Claim]) -> list[Outgoing | None]:
-    """Several routes' claims in one unit of work the caller commits (a report's posts: one transaction)."""
-    return [await claim_in(uow, services, route, holder, now, digest_at) for route, holder, now, digest_at in claims]
+    """Several routes' claims in one unit of work the caller commits (a report's posts: one transaction). The
+    groups' waiting new posts are read with one query, and the routes that send one of them now lease them with
+    one conditional UPDATE; the rest (digests, ready texts, a lease lost to another instance) claim one by one."""
+    agencies = sorted({route.agency_key for route, _, _, digest_at in claims
+                       if route.agency_key is not None and digest_at})
+    now = max((c[2] for c in claims), default=None)
+    waiting = await uow.repo.due_cards_of(agencies, now, DIGEST_MAX) if agencies and now is not None else {}
+    singles: dict[int, db.Delivery] = {}  # claim's index -> the one card it sends now
+    for n, (route, _, _, digest_at) in enumerate(claims):
+        cards = waiting.get(route.agency_key or "", []) if digest_at else []
+        if cards and len(cards) < max(digest_at, 2):
+            singles[n] = cards[0]
+    leased: set[int] = set()
+    if singles and now is not None:
+        holders = {claims[n][1] for n in singles}
+        if len(holders) == 1:
+            leased = await uow.repo.lease_all([d.id for d in singles.values()], now, now + LEASE, holders.pop())
+    # Routes with nothing due at all (a worker looking again after its send) end without a query each.
+    others = [route for n, (route, *_) in enumerate(claims) if n not in singles]
+    busy = await uow.repo.routes_with_due([r.agency_key for r in others if r.agency_key is not None],
+                                          [r.chat_id for r in others if r.agency_key is None and r.chat_id is not None],
+                                          now) if others and now is not None else set()
+    jobs: list[Outgoing | None] = []
+    for n, (route, holder, at, digest_at) in enumerate(claims):
+        if n not in singles and (route.agency_key, route.chat_id if route.agency_key is None else None) not in busy:
+            jobs.append(None)
+            continue
+        rest = list(waiting.get(route.agency_key or "", [])) if digest_at else None
+        single = singles.get(n)
+        if single is not None and single.id in leased:
+            job = await job_for(uow, services, single, route, at)
+            if job is not None:
+                jobs.append(job)
+                continue
+            await uow.repo.flush()
+        if single is not None and rest:
+            rest = rest[1:]  # sent above, nothing to send for it, or taken by another instance meanwhile
+        jobs.append(await claim_in(uow, services, route, holder, at, digest_at, rest))
+    return jobs
 
 
 async def claim_in(uow: UnitOfWork, services: Services, route: Route, holder: str, now: datetime,
-                   digest_at: int = 0) -> Outgoing | None:
-    """claim() inside a unit of work the caller commits (a batch of claims shares one)."""
+                   digest_at: int = 0, waiting: list[db.Delivery] | None = None) -> Outgoing | None:
+    """claim() inside a unit of work the caller commits (a batch of claims shares one; `waiting`: the group's
+    new posts, when the batch has read them already)."""
     cards: list[db.Delivery] = []  # an agency's new posts come first (PRIORITY_NEW_POST), oldest first
     if route.agency_key is not None and digest_at:
-        cards = await uow.repo.due_cards(route.agency_key, now, DIGEST_MAX)
+        if waiting is None:
+            waiting = await uow.repo.due_cards(route.agency_key, now, DIGEST_MAX)
+        cards = waiting
         if len(cards) >= max(digest_at, 2):
             digest = await card_digest(uow, services, route, holder, now, cards)
             if digest is not None:
@@ -206,25 +246,25 @@ async def record_in(uow: UnitOfWork, services: Services, sends: list[Sent]) -> l
     """Record what Telegram answered to each of `sends` (a digest: for every post it stands for) in one unit of
     work the caller commits. The incidents are locked first, in id order (two batches never wait for each
     other in a circle): the last of several concurrent records must see the others, to report once."""
-    todo: list[tuple[db.Delivery, Outgoing, SendResult, datetime]] = []
+    parts: list[tuple[Outgoing, SendResult, datetime]] = []
     for job, result, now in sends:
         if job.kind == DeliveryKind.DIGEST:
-            parts = [Outgoing(i, job.chat_id, "", DeliveryKind.DIGEST, job.route) for i in job.delivery_ids]
+            parts += [(Outgoing(i, job.chat_id, "", DeliveryKind.DIGEST, job.route), result, now)
+                      for i in job.delivery_ids]
         else:
-            parts = [job]
-        for part in parts:
-            delivery = await uow.repo.delivery(part.delivery_id)
-            if delivery is not None:
-                todo.append((delivery, part, result, now))
-    incidents = sorted({d.incident_id for d, *_ in todo if d.incident_id is not None})
-    for incident_id in incidents:
+            parts.append((job, result, now))
+    ids = [job.delivery_id for job, _, _ in parts]
+    for incident_id in await uow.repo.incidents_of_deliveries(ids):  # in id order
         await uow.repo.lock_incident(incident_id)
-    for delivery, *_ in todo:
-        if delivery.incident_id is not None:
-            await uow.repo.refresh(delivery)
+    # Read once for the whole batch, after the locks: what others committed meanwhile is seen.
+    rows = await uow.repo.deliveries_by_ids(ids)
+    todo = [(rows[job.delivery_id], job, result, now) for job, result, now in parts if job.delivery_id in rows]
+    unreachable = {g.agency_key for g in await uow.repo.groups() if g.status == GroupStatus.UNREACHABLE} \
+        if any(result.outcome == SendOutcome.SENT for _, _, result, _ in todo) else set()
     settle: dict[int, datetime] = {}  # incidents whose posts may all be out now: checked once, after them all
     for delivery, job, result, now in todo:
-        if await _record_one(uow, services, delivery, job, result, now) and delivery.incident_id is not None:
+        if await _record_one(uow, services, delivery, job, result, now, unreachable) \
+                and delivery.incident_id is not None:
             settle[delivery.incident_id] = now
     for incident_id, now in settle.items():
         await report_if_settled(uow, services, incident_id, now)
@@ -232,7 +272,7 @@ async def record_in(uow: UnitOfWork, services: Services, sends: list[Sent]) -> l
 
 
 async def _record_one(uow: UnitOfWork, services: Services, delivery: db.Delivery, job: Outgoing,
-                      result: SendResult, now: datetime) -> bool:
+                      result: SendResult, now: datetime, unreachable: set[str]) -> bool:
     """Whether the incident's delivery report may be due now (a card was sent)."""
     if delivery.status != DeliveryStatus.PENDING:
         return False
@@ -240,7 +280,7 @@ async def _record_one(uow: UnitOfWork, services: Services, delivery: db.Delivery
     delivery.lease_until = delivery.leased_by = None
     uow.repo.attempt(delivery.id, now, result.outcome.value, result.detail)
     if result.outcome == SendOutcome.SENT:
-        return await _sent(uow, services, delivery, job, result, now)
+        return await _sent(uow, services, delivery, job, result, now, unreachable)
     if result.outcome == SendOutcome.PERMANENT:
         await fail(uow, services, delivery, result.reason or "unreachable", now, job.chat_id)
     elif result.outcome == SendOutcome.MIGRATED and result.new_chat_id is not None:
@@ -261,11 +301,13 @@ async def _record_one(uow: UnitOfWork, services: Services, delivery: db.Delivery
 
 
 async def _sent(uow: UnitOfWork, services: Services, delivery: db.Delivery, job: Outgoing, result: SendResult,
-                now: datetime) -> bool:
-    """Whether a card of the incident was sent (its delivery report may be due: the caller checks once)."""
+                now: datetime, unreachable: set[str]) -> bool:
+    """Whether a card of the incident was sent (its delivery report may be due: the caller checks once).
+    `unreachable`: the groups marked unreachable when the batch began (a send there is their recovery)."""
     delivery.status, delivery.sent_at = DeliveryStatus.SENT, now
-    if delivery.agency_key:
+    if delivery.agency_key in unreachable:
         await recovered(uow, services, delivery.agency_key, now)
+        unreachable.discard(delivery.agency_key)
     delivery.sent_chat_id, delivery.message_id = job.chat_id, result.message_id
     if delivery.kind == DeliveryKind.CARD and job.kind == DeliveryKind.DIGEST and delivery.incident_id:
         return True  # the digest is not a card to re-render

@@ -92,6 +92,21 @@ async def route_chat(uow: UnitOfWork, route: Route) -> int | None:
     return group.chat_id if group else None
 
 
+async def render_leased(uow: UnitOfWork, services: Services, cards: list[db.Delivery],
+                        now: datetime) -> list[Outgoing]:
+    """New cards leased in the transaction that created them (dispatch.FastLane), rendered as their groups see
+    them: last in that transaction, so that they show all of it (the incident read again: what the transaction
+    wrote with a bulk UPDATE, such as its updated_at, is not loaded)."""
+    await uow.repo.flush()  # what it changed through the ORM (media adopted from the draft) is read below
+    for incident_id in sorted({card.incident_id for card in cards if card.incident_id is not None}):
+        uow.cache.pop(("snapshot", incident_id), None)  # a snapshot taken earlier in it is out of date
+        incident = await uow.repo.incident(incident_id)
+        if incident is not None:
+            await uow.repo.refresh(incident)
+    return [job for card in cards
+            if (job := await job_for(uow, services, card, Route(card.agency_key, None), now)) is not None]
+
+
 async def job_for(uow: UnitOfWork, services: Services, delivery: db.Delivery, route: Route,
                   now: datetime) -> Outgoing | None:
     if delivery.kind == DeliveryKind.BOARD:

@@ -72,6 +72,13 @@ class Budget:
             low, high = (middle, high) if limiter.has_capacity(middle) else (low, middle - 1)
         return low + int(seconds / self.seconds_per_message(chat_id))
 
+    def can_send_now(self, chat_id: int) -> bool:
+        """Whether a message to this chat could go now, without waiting (what ready() would not wait for)."""
+        paused = self._paused_until.get(chat_id)
+        if paused is not None and paused > time.monotonic():
+            return False
+        return self._limiter(chat_id).has_capacity() and self._overall.has_capacity()
+
     async def ready(self, chat_id: int) -> None:
         """Wait until a message to this chat could go now (without taking it), so that what is sent then is
         chosen as late as possible: a backlog that built up meanwhile can go as one digest."""

@@ -11,11 +11,16 @@ from typing import Any, Protocol
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from ..services.context import Services
+from ..services.inbox import Stored
 from .sender import OutboxSender
 
 
 class Wakeable(Protocol):
+    """The stored-update processor as the webhook sees it (tg/inbox.py InboxProcessor)."""
+
     def wake(self) -> None: ...
+
+    async def offer(self, rows: list[Stored]) -> None: ...
 
 
 class BotData:

@@ -33,6 +33,7 @@ MAX_IN_FLIGHT = 1000  # updates handed to the application at once; the rest wait
 IDLE_POLL = 5.0
 PRUNE_EVERY = 600.0
 STOP_GRACE = 15.0
+MARK_SETTLE = 0.2  # seconds between an update's handlers finishing and its mark (see _mark_loop)
 
 
 class InboxProcessor:
@@ -50,10 +51,26 @@ class InboxProcessor:
         self._tasks: list[asyncio.Task[None]] = []
         self._last_prune = 0.0
         self._stopping = False
+        # Whether the last read of the inbox found every stored update of this instance (none left behind for
+        # lack of room): then updates stored now may be handed over at once, in order, without reading them back.
+        self._caught_up = False
 
     def wake(self) -> None:
         """New updates are in the inbox."""
         self._wake.set()
+
+    async def offer(self, rows: list[inbox.Stored]) -> None:
+        """Updates just stored: handed over now when nothing older waits in the inbox; otherwise the feed reads
+        them in their turn."""
+        async with self._handover:
+            if self._caught_up and not self._stopping and len(self._in_flight) + len(rows) <= MAX_IN_FLIGHT:
+                for row in rows:
+                    if row.update_id not in self._in_flight:
+                        self._in_flight.add(row.update_id)
+                        self._hand_over(row)
+                return
+            self._caught_up = False  # these wait in the inbox now: the feed reads them, and later ones after them
+        self.wake()
 
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self._feed_loop(), name="inbox-feed"),
@@ -101,11 +118,14 @@ class InboxProcessor:
             room = MAX_IN_FLIGHT - len(self._in_flight)
             if room <= 0:
                 return
-            for row in await inbox.pending(self.services, self.holder, len(self._in_flight) + room):
+            limit = len(self._in_flight) + room
+            rows = await inbox.pending(self.services, self.holder, limit)
+            for row in rows:
                 if row.update_id in self._in_flight:
                     continue
                 self._in_flight.add(row.update_id)
                 self._hand_over(row)
+            self._caught_up = len(rows) < limit
 
     def _hand_over(self, row: inbox.Stored) -> None:
         try:
@@ -135,6 +155,9 @@ class InboxProcessor:
         """Finished updates are marked in one transaction per wake-up, not one each."""
         while True:
             await self._marks.wait()
+            # A moment later: the posts a report queued go out first, and the marks of a burst share one commit
+            # (a crash meanwhile only replays updates, which every handler takes idempotently).
+            await asyncio.sleep(MARK_SETTLE)
             self._marks.clear()
             try:
                 await self._flush_marks()
@@ -144,8 +167,8 @@ class InboxProcessor:
                 log.exception("marking updates processed failed; retrying")
                 await asyncio.sleep(1.0)
                 self._marks.set()
-            if len(self._in_flight) < MAX_IN_FLIGHT // 2:
-                self.wake()
+            if not self._caught_up and len(self._in_flight) < MAX_IN_FLIGHT // 2:
+                self.wake()  # room again for updates left in the inbox
 
     async def _flush_marks(self) -> None:
         if not self._finished:
@@ -172,10 +195,10 @@ async def poll(application: App, processor: InboxProcessor,
                 read_timeout=POLL_TIMEOUT + 10)
             updates = _readable_ids(batch)
             if updates:
-                await inbox.store(services, [payload for payload, _ in updates], holder, utcnow())
+                stored = await inbox.store(services, [payload for payload, _ in updates], holder, utcnow())
                 offset = max(update_id for _, update_id in updates) + 1
                 application.bot_data.last_update_at = utcnow()
-                processor.wake()
+                await processor.offer(stored)
             failures = 0
         except asyncio.CancelledError:
             raise

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import html
 import logging
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from telegram import (
@@ -59,6 +60,9 @@ class OutboxSender:
         self._records: outbox.GroupCommit[outbox.Sent, None] = outbox.GroupCommit(
             services, lambda uow, items: outbox.record_in(uow, services, items), urgent=True)
         self._sending: set[Route] = set()  # routes whose worker is between claiming a delivery and recording it
+        # New cards leased and rendered in their report's transaction (services.dispatch.FastLane), per route.
+        self._ready: dict[Route, list[Outgoing]] = {}
+        self._chat_of: dict[str, int] = {}  # each agency's group as last seen (for its budget)
         self._stopping = False
         self.waiting = False  # idle between two looks at the outbox
 
@@ -71,6 +75,7 @@ class OutboxSender:
         released = await outbox.release_leases(self.services, self.holder, utcnow())
         if released:
             log.info("released %d deliveries leased by an earlier run of %s", released, self.holder)
+        self.services.lane.connect(self.holder, self._open_for, self._give)
         while not self._stopping:
             try:
                 timeout = await self._dispatch()
@@ -91,6 +96,7 @@ class OutboxSender:
     def stopping(self) -> None:
         """Shutdown: the dispatcher ends at its next turn even if a cancellation of it is lost."""
         self._stopping = True
+        self.services.lane.disconnect()
         self._wake.set()
 
     async def stop(self) -> None:
@@ -108,6 +114,41 @@ class OutboxSender:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
+    def _open_for(self, agency_keys: Collection[str]) -> set[str]:
+        """The agencies whose new card this sender can send at once (FastLane): no worker busy on their group
+        and its budget ready now."""
+        if self._stopping:
+            return set()
+        out = set()
+        for key in agency_keys:
+            task = self._workers.get(Route(key, None))
+            chat_id = self._chat_of.get(key)
+            if (task is None or task.done()) and (chat_id is None or self.budget.can_send_now(chat_id)):
+                out.add(key)
+        return out
+
+    def _give(self, jobs: Sequence[Outgoing]) -> None:
+        """Cards leased to this sender in their report's transaction: each group's worker sends its card now."""
+        if self._stopping:
+            return  # still leased: released at the next start, or taken again when the lease runs out
+        for job in jobs:
+            self._ready.setdefault(job.route, []).append(job)
+            if job.route.agency_key is not None:
+                self._chat_of[job.route.agency_key] = job.chat_id
+            task = self._workers.get(job.route)
+            if task is None or task.done():
+                self._workers[job.route] = asyncio.create_task(self._drain(job.route, job.chat_id),
+                                                               name=f"outbox-{job.route}")
+
+    def _take_ready(self, route: Route) -> Outgoing | None:
+        ready = self._ready.get(route)
+        if not ready:
+            return None
+        job = ready.pop(0)
+        if not ready:
+            del self._ready[route]
+        return job
+
     @property
     def active_routes(self) -> int:
         """Routes with a worker now (a worker forgets its route when it stops: memory does not grow per chat)."""
@@ -122,6 +163,8 @@ class OutboxSender:
         if lease_ends is not None:  # another instance's lease, or one of a crashed life, may run out
             timeout = min(timeout, (lease_ends - now).total_seconds())
         for route, due, chat_id in routes:
+            if route.agency_key is not None and chat_id is not None:
+                self._chat_of[route.agency_key] = chat_id
             task = self._workers.get(route)
             if task is not None and not task.done():
                 continue
@@ -144,7 +187,8 @@ class OutboxSender:
                     return
                 self._sending.add(route)
                 try:
-                    job = await self._claims.run((route, self.holder, utcnow(), digest_at))
+                    job = self._take_ready(route) or await self._claims.run((route, self.holder, utcnow(),
+                                                                            digest_at))
                     if job is None:
                         return
                     result = await self._send(job)
@@ -164,6 +208,8 @@ class OutboxSender:
         finally:
             if self._workers.get(route) is asyncio.current_task():
                 del self._workers[route]
+                if self._ready.get(route) and not self._stopping:  # given while this worker was finishing
+                    self._workers[route] = asyncio.create_task(self._drain(route, chat_id), name=f"outbox-{route}")
             self.wake()  # the dispatcher looks at this route again (it skips routes with a worker)
 
     async def _send(self, job: Outgoing) -> SendResult:

@@ -58,14 +58,15 @@ def make_web_app(application: App, path: str, secret: str,
             return web.Response(status=400, text="bad request")
         # Stored before the 200: if this fails Telegram delivers the update again (tg/inbox.py processes it).
         try:
-            await inbox.store(application.bot_data.services, [payload], application.bot_data.holder, utcnow())
+            stored = await inbox.store(application.bot_data.services, [payload], application.bot_data.holder,
+                                       utcnow())
         except Exception:
             log.exception("could not store update %s; Telegram will deliver it again", payload["update_id"])
             return web.Response(status=500, text="try again")
         application.bot_data.last_update_at = utcnow()
         processor = application.bot_data.inbox
         if processor is not None:
-            processor.wake()
+            await processor.offer(stored)
         return web.Response(text="ok")
 
     async def healthz(request: web.Request) -> web.Response:
