@@ -134,6 +134,8 @@ def test_a_reply_to_a_reminder_whose_send_was_not_yet_recorded_is_a_note_on_that
     reminder = fake.wait_for_message(dinkes, "Pengingat 1/1", timeout=90)
     fake.send_text(world.PLN_STAFF, dinkes, "ambulans sedang di RS lain", reply_to=reminder.message_id)
     fake.wait_for_message(dinkes, "📝 Catatan Dinkes/RS", timeout=20)
+    assert fake.held_answers("sendMessage", dinkes) == 1  # the note was taken before the bot heard of its send
+    fake.answer_held()  # the rest need not sit out the 25 s
     everywhere(fake, number, "— ambulans sedang di RS lain", {"dinkes", "monitoring"})
 
 
