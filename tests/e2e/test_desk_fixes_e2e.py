@@ -13,6 +13,7 @@ from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram, Sent
 from bot.sandbox.process import BotProcess
 
+from .conftest import add_staff
 from .settle import wait_quiet, wait_recorded
 from .steps import card, everywhere, file_fire, press
 
@@ -22,7 +23,7 @@ CARDS = "LAPORAN"  # only the cards: the faults below hold a group's card, not t
 
 def start_fast(process: BotProcess, fake: FakeTelegram, rules: Path) -> None:
     process.env.update(RULES_DIR=str(rules), SWEEP_INTERVAL="0.5")
-    process.cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
+    add_staff(process, [(world.CALL_TAKER, "Rina", "call_taker")])
     process.start()
     fake.wait_polling()
     for key, chat_id in world.GROUPS.items():

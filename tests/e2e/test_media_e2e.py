@@ -22,7 +22,7 @@ from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram, Sent
 from bot.sandbox.process import BotProcess
 
-from .conftest import RULES_DIR, bind_all_groups
+from .conftest import RULES_DIR, add_staff, bind_all_groups
 from .settle import read, wait_recorded
 from .steps import NUMBER, card, everywhere, file_fire
 
@@ -165,7 +165,7 @@ def test_an_album_gathering_when_the_bot_is_killed_goes_out_once_after_the_resta
     shutil.copytree(RULES_DIR, rules)
     (rules / "media.yaml").write_text("album_window: 5s\n")  # long enough to kill the bot inside it
     process.env.update(RULES_DIR=str(rules), SWEEP_INTERVAL="0.5")
-    process.cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
+    add_staff(process, [(world.CALL_TAKER, "Rina", "call_taker")])
     process.start()
     fake.wait_polling()
     bind_all_groups(fake)
