@@ -305,7 +305,7 @@ class FakeTelegram:
             held = [release for _, _, release in self._held]
         if self._loop is not None:
             for release in held:
-                self._loop.call_soon_threadsafe(lambda r=release: r.done() or r.set_result(None))
+                self._loop.call_soon_threadsafe(_release, release)
 
     # playing people -------------------------------------------------------------------------------------------
     def send_text(self, user_id: int, chat_id: int, text: str, reply_to: int | None = None,
@@ -1181,6 +1181,11 @@ def _error(status: int, description: str, parameters: dict[str, Any] | None = No
     if parameters:
         body["parameters"] = parameters
     return web.json_response(body, status=status)
+
+
+def _release(held: asyncio.Future[None]) -> None:
+    if not held.done():
+        held.set_result(None)
 
 
 async def _params(request: web.Request) -> dict[str, Any]:
