@@ -68,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_run)
     demo = sub.add_parser("demo", help="coba bot tanpa token: bot asli + emulator Bot API, skenario kebakaran")
     demo.add_argument("--dir", help="folder untuk basis data, log dan grafik (bawaan: folder sementara)")
+    demo.add_argument("--pace", type=float, default=None,
+                      help="detik jeda setelah setiap tombol, agar kartu yang berubah bisa diikuti (bawaan: 0.6)")
     demo.set_defaults(func=_demo)
     settings = sub.add_parser("settings", help="pengaturan").add_subparsers(dest="settings_command", required=True)
     settings.add_parser("check", help="periksa pengaturan dan BOT_TOKEN").set_defaults(func=_settings_check)
@@ -196,9 +198,11 @@ def _settings_check(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from .demo import PACE, run_demo
 
-    return run_demo(Path(args.dir) if args.dir else None)
+    if args.pace is not None and args.pace < 0:
+        raise CliError("--pace: jeda tidak boleh negatif")
+    return run_demo(Path(args.dir) if args.dir else None, PACE if args.pace is None else args.pace)
 
 
 def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ No token and no network needed."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -41,6 +42,8 @@ FAST_BLOCK = """  {name}:
 """
 
 
+# Seconds between one press and the next, so that a reader can follow the cards changing (--pace).
+PACE = 0.6
 MEDIA_WORDS = {"photo": "foto", "video": "video", "voice": "pesan suara", "audio": "audio", "document": "dokumen"}
 
 
@@ -85,7 +88,7 @@ class Transcript:
         self.out.flush()
 
 
-def run_demo(keep: Path | None = None) -> int:
+def run_demo(keep: Path | None = None, pace: float = PACE) -> int:
     workdir = keep or Path(tempfile.mkdtemp(prefix="sigap112-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
     fake = FakeTelegram().start()
@@ -97,13 +100,12 @@ def run_demo(keep: Path | None = None) -> int:
     env = {**_environment(fake, workdir), "BMKG_BASE_URL": bmkg.base_url, "BMKG_POLL_SECONDS": "2"}
     bot = None
     try:
-        _sigap(env, workdir, "db", "upgrade")
-        for user_id, role in ((world.CALL_TAKER, "call_taker"), (world.LEADER, "leader")):
-            _sigap(env, workdir, "users", "add", "--id", str(user_id), "--name", world.NAMES[user_id], "--role", role)
+        _prepare(env["DATABASE_URL"], Path(env["RULES_DIR"]),
+                 [(world.CALL_TAKER, "call_taker"), (world.LEADER, "leader")])
         bot = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=workdir,
                                stdout=(workdir / "bot.log").open("ab"), stderr=subprocess.STDOUT)
         fake.wait_polling()
-        scenario = Scenario(fake)
+        scenario = Scenario(fake, pace)
         scenario.bind_groups()
         print("Sigap 112 — demo tanpa token: bot asli melawan emulator Bot API, basis data sementara.\n"
               f"{len(world.GROUPS)} grup sudah didaftarkan admin (/daftar_grup). Percakapan di setiap grup:")
@@ -142,18 +144,38 @@ def _environment(fake: FakeTelegram, workdir: Path) -> dict[str, str]:
             "SWEEP_INTERVAL": "1", "INSTANCE_ID": "demo", "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
 
 
-def _sigap(env: dict[str, str], workdir: Path, *args: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "bot", *args], env=env, cwd=workdir, capture_output=True,
-                            text=True, timeout=120)
-    if result.returncode != 0:
-        raise AssertionError(f"sigap112 {' '.join(args)}: {result.stderr.strip()}")
+def _prepare(database_url: str, rules_dir: Path, staff: list[tuple[int, str]]) -> None:
+    """What `sigap112 db upgrade` and `sigap112 users add` do, through the same code in this process (a process
+    each took a second or more to start)."""
+    from .db import migrate
+    from .db.engine import make_engine, make_session_factory
+    from .db.uow import Database
+    from .i18n import Catalogue
+    from .rules_loader import load_rules
+    from .services import people
+    from .services.context import Services
+
+    migrate.upgrade(database_url)
+
+    async def add() -> None:
+        engine = make_engine(database_url)
+        try:
+            services = Services(Database(make_session_factory(engine)), load_rules(rules_dir), WIT, Catalogue("id"),
+                                frozenset(), lapor_per_minute=10)
+            for user_id, role in staff:
+                await people.add_user(services, user_id, world.NAMES[user_id], role, None, utcnow())
+        finally:
+            await engine.dispose()
+
+    asyncio.run(add())
 
 
 class Scenario:
     """The story, played by people pressing and typing in the emulator."""
 
-    def __init__(self, fake: FakeTelegram) -> None:
+    def __init__(self, fake: FakeTelegram, pace: float = PACE) -> None:
         self.fake = fake
+        self.pace = pace
         self.number = ""
 
     def chat(self, key: str) -> int:
@@ -170,7 +192,8 @@ class Scenario:
 
         data = self.fake.wait_until(find, what=f"tombol {label} di grup {key}")
         self.fake.wait_for_answer(self.fake.press(user, self.chat(key), self.card(key).message_id, data))
-        time.sleep(0.6)
+        if self.pace:
+            time.sleep(self.pace)  # a reader follows the cards changing
 
     def bind_groups(self) -> None:
         for key, chat_id in world.GROUPS.items():

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-import aiohttp
-
 MAX_BYTES = 2 * 1024 * 1024  # BMKG's answers are a few kB; a body past this is cut and reported as too large
 
 
@@ -29,16 +27,18 @@ class FeedClient:
     """A session per request: a feed is asked a few times a minute, and nothing is left open at shutdown."""
 
     def __init__(self, timeout: float) -> None:
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._timeout = timeout
 
     async def get(self, url: str, etag: str | None = None, last_modified: str | None = None) -> Fetched | FetchFailed:
+        import aiohttp  # here, not at the top: a bot without BMKG's feeds never loads it (a tenth of a second)
+
         headers = {"User-Agent": "sigap112 (Call Center 112 Kota Ambon)"}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         try:
-            async with aiohttp.ClientSession(timeout=self._timeout) as session, \
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout)) as session, \
                     session.get(url, headers=headers, allow_redirects=True) as response:
                 if response.status == 304:
                     return Fetched(True, etag=etag, last_modified=last_modified)

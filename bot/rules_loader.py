@@ -26,6 +26,11 @@ from .domain.ruleset import Rules
 M = TypeVar("M", bound=BaseModel)
 
 
+# libyaml's parser when PyYAML was built with it: the same documents, about ten times faster to read (every
+# process reads the rules at start, and the CLI's start-up is what an IT officer waits for).
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class RulesError(Exception):
     """Rules that cannot be used; the message lists every problem, one per line."""
 
@@ -35,7 +40,7 @@ def _read_yaml(path: Path) -> Any:
         raise RulesError(f"{path}: berkas tidak ada")
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh) or {}
+            return yaml.load(fh, Loader=SAFE_LOADER) or {}
     except yaml.YAMLError as exc:
         raise RulesError(f"{path}: YAML tidak sah: {exc}") from exc
 

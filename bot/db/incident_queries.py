@@ -32,6 +32,17 @@ class IncidentQueries:
             .values(last_seq=IncidentCounter.last_seq + 1).returning(IncidentCounter.last_seq))
         return int(result.scalar_one())
 
+    async def lock_counter(self, year: int) -> int:
+        """The year's last number (the counter made at 0 if missing), its row locked until commit like
+        `next_seq`'s: an import numbers its rows itself, then raises the counter once."""
+        insert = insert_for(self.session)
+        await self.session.execute(
+            insert(IncidentCounter).values(year=year, last_seq=0).on_conflict_do_nothing(index_elements=["year"]))
+        result = await self.session.execute(
+            update(IncidentCounter).where(IncidentCounter.year == year)
+            .values(last_seq=IncidentCounter.last_seq).returning(IncidentCounter.last_seq))
+        return int(result.scalar_one())
+
     async def raise_counter(self, year: int, seq: int) -> None:
         """An imported number: later numbers of that year come after it."""
         insert = insert_for(self.session)

@@ -21,10 +21,14 @@ class Html(str):
     """A string that is already safe HTML (rendered by us), so it is not escaped again."""
 
 
+# libyaml's parser when PyYAML has it: the same catalogue, read about ten times faster at every start.
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @cache
 def _load(language: str) -> dict[str, str]:
     with (Path(__file__).parent / f"{language}.yaml").open(encoding="utf-8") as fh:
-        return {str(k): str(v) for k, v in yaml.safe_load(fh).items()}
+        return {str(k): str(v) for k, v in yaml.load(fh, Loader=SAFE_LOADER).items()}
 
 
 class Catalogue:

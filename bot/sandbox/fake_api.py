@@ -160,6 +160,7 @@ class FakeTelegram:
         self.pending_queries: set[str] = set()
         self.faults: list[Fault] = []
         self.slow_answers: list[Slow] = []
+        self._held: list[tuple[str, Any, asyncio.Future[None]]] = []  # slow answers still held: (method, chat, release)
         self.outage_until = 0.0  # time.monotonic() until which every call is answered 502 and no webhook is pushed
         self.acknowledged = 0  # the highest update id the bot has confirmed (getUpdates with a higher offset)
         self.handed_out = 0  # the highest update id a getUpdates answer has carried
@@ -292,6 +293,19 @@ class FakeTelegram:
         after `seconds`, as when Telegram is slow or the answer is lost on the way (times=-1: until cleared)."""
         with self._lock:
             self.slow_answers.append(Slow(method, chat_id, seconds, times))
+
+    def held_answers(self, method: str, chat_id: int | None = None) -> int:
+        """How many answers `slow` holds back now (the call took effect; the bot has not heard so yet)."""
+        with self._lock:
+            return sum(1 for m, chat, _ in self._held if m == method and (chat_id is None or chat == chat_id))
+
+    def answer_held(self) -> None:
+        """Every answer `slow` still holds back goes out now, as when Telegram's delay ends."""
+        with self._lock:
+            held = [release for _, _, release in self._held]
+        if self._loop is not None:
+            for release in held:
+                self._loop.call_soon_threadsafe(_release, release)
 
     # playing people -------------------------------------------------------------------------------------------
     def send_text(self, user_id: int, chat_id: int, text: str, reply_to: int | None = None,
@@ -461,7 +475,14 @@ class FakeTelegram:
             return _error(fault.status, fault.description, fault.parameters)
         if delay:
             response = await self._handle_now(method, params)
-            await asyncio.sleep(delay)
+            held = (method, params.get("chat_id"), asyncio.get_running_loop().create_future())
+            with self._lock:
+                self._held.append(held)
+            try:
+                await asyncio.wait([held[2]], timeout=delay)  # the delay, or until `answer_held`
+            finally:
+                with self._lock:
+                    self._held.remove(held)
             return response
         return await self._handle_now(method, params)
 
@@ -1160,6 +1181,11 @@ def _error(status: int, description: str, parameters: dict[str, Any] | None = No
     if parameters:
         body["parameters"] = parameters
     return web.json_response(body, status=status)
+
+
+def _release(held: asyncio.Future[None]) -> None:
+    if not held.done():
+        held.set_result(None)
 
 
 async def _params(request: web.Request) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from ..db.uow import UnitOfWork
 from ..domain.exchange_formats import AgencyRecord, CallRecord, EventRecord, IncidentRecord, MediaRecord, csv_unsafe
 from ..domain.lifecycle import CloseOutcome, IncidentStatus, TargetStatus
 from ..domain.media import MediaKind, chat_link
-from ..domain.model import Problem, incident_number, parse_number
+from ..domain.model import Problem, Report, incident_number, parse_number
 from ..domain.parsing import normalise_phone, validate
 from ..domain.periods import Period
 from ..domain.rule_schemas import AgencyKind
@@ -171,25 +171,51 @@ async def import_rows(services: Services, rows: list[ImportRow], now: datetime) 
         existing = await uow.repo.existing_numbers([r.number for r in rows if r.number])
         if existing:
             raise ImportError_([f"baris {r.line}: nomor {r.number} sudah ada" for r in rows if r.number in existing])
-        for row in rows:
-            await _insert(uow, services, row, now)
+        reports = [_report(services, row) for row in rows]
+        incidents = [_incident(services, row, report, year, seq, now) for row, report, (year, seq)
+                     in zip(rows, reports, await _numbers(uow, services, rows), strict=True)]
+        for incident in incidents:
+            uow.repo.add(incident)
+        await uow.repo.flush()  # every row's id in one round of inserts, not a flush per row
+        for row, report, incident in zip(rows, reports, incidents, strict=True):
+            _targets_and_event(uow, services, row, report, incident, now)
         await uow.commit()
     return len(rows)
 
 
-async def _insert(uow: UnitOfWork, services: Services, row: ImportRow, now: datetime) -> None:
-    report = validate(row.fields, services.rules)
-    assert not isinstance(report, list)
-    year = row.created_at.astimezone(services.tz).year
-    if row.number:
-        parsed = parse_number(row.number)
-        assert parsed is not None and parsed[0] is not None  # checked when the file was read
-        year, seq = parsed[0], parsed[1]
+async def _numbers(uow: UnitOfWork, services: Services, rows: list[ImportRow]) -> list[tuple[int, int]]:
+    """Each row's year and number, as taking them one row after another would: a number given raises its year's
+    counter, a row without one takes the next of the year of its time. Each year's counter is read (and locked
+    until commit) once and written once, rather than twice per row."""
+    wanted: list[tuple[int, int | None]] = []
+    for row in rows:
+        if row.number:
+            parsed = parse_number(row.number)
+            assert parsed is not None and parsed[0] is not None  # checked when the file was read
+            wanted.append((parsed[0], parsed[1]))
+        else:
+            wanted.append((row.created_at.astimezone(services.tz).year, None))
+    last = {year: await uow.repo.lock_counter(year) for year in sorted({year for year, _ in wanted})}
+    numbers = []
+    for year, given in wanted:
+        seq = last[year] + 1 if given is None else given
+        last[year] = max(last[year], seq)
+        numbers.append((year, seq))
+    for year, seq in last.items():
         await uow.repo.raise_counter(year, seq)
-    else:
-        seq = await uow.repo.next_seq(year)
+    return numbers
+
+
+def _report(services: Services, row: ImportRow) -> Report:
+    report = validate(row.fields, services.rules)
+    assert not isinstance(report, list)  # checked when the file was read
+    return report
+
+
+def _incident(services: Services, row: ImportRow, report: Report, year: int, seq: int,
+              now: datetime) -> db.Incident:
     rules = services.rules
-    incident = db.Incident(
+    return db.Incident(
         number=row.number or incident_number(year, seq), year=year, seq=seq, source_key=f"import:{year}:{seq}",
         category=report.category, subtype=report.subtype, priority=report.priority,
         cap_category=rules.cap_category(report.category, report.subtype), kecamatan=report.kecamatan,
@@ -198,8 +224,11 @@ async def _insert(uow: UnitOfWork, services: Services, row: ImportRow, now: date
         caller_name=report.caller_name, caller_phone=report.caller_phone, lat=report.lat, lon=report.lon,
         status=row.status, outcome=row.outcome, closed_at=row.closed_at, created_by=0, created_by_name="impor",
         created_chat_id=0, created_at=row.created_at, updated_at=now, delivery_reported_at=now)
-    uow.repo.add(incident)
-    await uow.repo.flush()
+
+
+def _targets_and_event(uow: UnitOfWork, services: Services, row: ImportRow, report: Report,
+                       incident: db.Incident, now: datetime) -> None:
+    rules = services.rules
     done = row.status == IncidentStatus.CLOSED
     for key in row.agencies or rules.targets(report.category, report.subtype):
         responder = rules.agency_kind(key) == AgencyKind.RESPONDER

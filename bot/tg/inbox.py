@@ -21,7 +21,6 @@ from ..clock import utcnow
 from ..config import Settings
 from ..services import inbox
 from ..services.context import Services
-from . import miniapp
 from .context import App
 
 # The polling loop reads getUpdates as raw JSON on purpose (see poll); PTB's hint to use Bot.get_updates is not for us.
@@ -246,7 +245,11 @@ async def serve_polling(application: App, settings: Settings) -> None:
         return
     try:
         processor = await start(application)
-        web_runner = await miniapp.start_server(application, settings)
+        web_runner = None
+        if settings.web_port is not None or settings.webapp_url:  # aiohttp's server loads only for the map
+            from . import miniapp
+
+            web_runner = await miniapp.start_server(application, settings)
         poller = asyncio.create_task(poll(application, processor, services, settings.instance_id), name="polling")
         log.info("polling Telegram for updates (stored in the inbox before they are acknowledged)")
         await stop.wait()

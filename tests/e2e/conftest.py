@@ -14,6 +14,7 @@ from bot.db.engine import make_engine, make_session_factory
 from bot.db.uow import Database
 from bot.domain.ruleset import Rules
 from bot.i18n import Catalogue
+from bot.rules_loader import load_rules
 from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess
@@ -93,6 +94,13 @@ def register(database_url: str, rules: Rules, staff: list[tuple[int, str, str]])
             await engine.dispose()
 
     asyncio.run(run())
+
+
+def add_staff(process: BotProcess, staff: list[tuple[int, str, str]]) -> None:
+    """`sigap112 users add` for each person before the bot starts, through the same service in this process: a
+    CLI process costs a second or more to start. The command itself still runs in test_lifecycle, test_privacy and
+    test_stats."""
+    register(process.env["DATABASE_URL"], load_rules(Path(process.env["RULES_DIR"])), staff)
 
 
 def bind_all_groups(fake: FakeTelegram) -> None:

@@ -33,6 +33,27 @@ def read(process: BotProcess, query: Callable[[AsyncSession], Any]) -> Any:
     return asyncio.run(run())
 
 
+def wait_read(fake: FakeTelegram, process: BotProcess, query: Callable[[AsyncSession], Any],
+              holds: Callable[[Any], bool], timeout: float = 90.0, what: str = "condition") -> Any:
+    """Read the bot's database with `query` until `holds` accepts what it returns (returned). One engine and one
+    connection for the whole wait: a new engine for every look (20 a second) cost a connection each, and with it
+    CPU the bot under test needs."""
+    loop = asyncio.new_event_loop()
+    engine = make_engine(process.env["DATABASE_URL"])
+
+    async def look() -> tuple[bool, Any]:
+        async with AsyncSession(engine) as session:
+            value = await query(session)
+        return holds(value), value
+
+    try:
+        return fake.wait_until(lambda: (lambda got: got if got[0] else None)(loop.run_until_complete(look())),
+                               timeout, what)[1]
+    finally:
+        loop.run_until_complete(engine.dispose())
+        loop.close()
+
+
 def wait_recorded(fake: FakeTelegram, process: BotProcess, messages: Iterable[Sent], timeout: float = 90.0) -> None:
     """Until the bot has recorded each of these posts as sent (its message id stored): a kill after this can
     repeat none of them."""
@@ -43,7 +64,7 @@ def wait_recorded(fake: FakeTelegram, process: BotProcess, messages: Iterable[Se
                                      .where(db.Delivery.status == DeliveryStatus.SENT))
         return {(int(c), int(m)) for c, m in rows.all() if c is not None and m is not None}
 
-    fake.wait_until(lambda: wanted <= read(process, recorded), timeout, f"the bot to record {sorted(wanted)}")
+    wait_read(fake, process, recorded, lambda sent: wanted <= sent, timeout, f"the bot to record {sorted(wanted)}")
 
 
 def wait_quiet(fake: FakeTelegram, process: BotProcess, timeout: float = 120.0) -> None:
@@ -57,4 +78,4 @@ def wait_quiet(fake: FakeTelegram, process: BotProcess, timeout: float = 120.0) 
             db.Delivery.status == DeliveryStatus.PENDING).limit(1))).first()
         return bool(beats) and all(b.last_sweep_at and b.last_sweep_at > mark for b in beats) and pending is None
 
-    fake.wait_until(lambda: read(process, quiet), timeout, "a sweep after now and an empty outbox")
+    wait_read(fake, process, quiet, bool, timeout, "a sweep after now and an empty outbox")

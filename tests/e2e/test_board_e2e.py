@@ -16,7 +16,7 @@ from bot.sandbox.fake_api import FakeTelegram, Sent
 from bot.sandbox.process import BotProcess
 from tests.conftest import RULES_DIR
 
-from .conftest import bind_all_groups
+from .conftest import add_staff, bind_all_groups
 from .settle import wait_quiet
 from .steps import FAST, NUMBER, card, file_fire, press
 
@@ -90,7 +90,7 @@ def test_a_group_where_the_bot_may_not_pin_gets_the_board_re_posted_and_loses_no
     leaders = world.GROUPS["pimpinan"]
     fake.forbid_pinning(leaders)
     process.env.update(BOARD_REPOST_EVERY="1s")
-    process.cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
+    add_staff(process, [(world.CALL_TAKER, "Rina", "call_taker")])
     process.start()
     fake.wait_polling()
     bind_all_groups(fake)
@@ -140,7 +140,7 @@ def lead_rules(tmp_path: Path) -> Path:
 def test_a_fire_with_five_silent_agencies_gives_one_escalation_per_rung_naming_all_five(
         process: BotProcess, fake: FakeTelegram, lead_rules: Path) -> None:
     process.env.update(RULES_DIR=str(lead_rules), SWEEP_INTERVAL="0.5")
-    process.cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
+    add_staff(process, [(world.CALL_TAKER, "Rina", "call_taker")])
     process.start()
     fake.wait_polling()
     bind_all_groups(fake)

@@ -18,7 +18,7 @@ from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess, free_port
 
-from .conftest import bind_all_groups
+from .conftest import add_staff, bind_all_groups
 from .steps import HEALTH_TOKEN, RESPONDERS, card, everywhere, file_fire, healthz, press, webhook_env
 
 pytestmark = pytest.mark.e2e
@@ -117,7 +117,7 @@ def test_healthz_tells_strangers_only_up_or_down_and_never_shows_user_ids(proces
                                                                            fake: FakeTelegram) -> None:
     port = free_port()
     process.env.update(webhook_env(port))
-    process.cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
+    add_staff(process, [(world.CALL_TAKER, "Rina", "call_taker")])
     fake.fail("server_error", method="sendMessage", chat_id=world.CALL_TAKER, times=-1)  # a notice to her waits
     process.start("--webhook")
     fake.wait_until(lambda: fake.webhook, what="setWebhook")

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.e2e
 
 
 def test_the_demo_plays_the_fire_from_the_call_to_the_chart(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "bot", "demo", "--dir", str(tmp_path / "demo")],
+    result = subprocess.run([sys.executable, "-m", "bot", "demo", "--dir", str(tmp_path / "demo"),
+                             "--pace", "0"],  # no pause for a reader: the same story
                             capture_output=True, text=True, timeout=240, cwd=tmp_path,
                             env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),  # the tree under test
                                  **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"}})

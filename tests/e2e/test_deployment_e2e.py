@@ -20,7 +20,7 @@ from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess, free_port
 from tests.conftest import RULES_DIR, fresh_database_url
 
-from .conftest import bind_all_groups
+from .conftest import add_staff, bind_all_groups
 from .settle import wait_quiet
 from .steps import BLOCK, FAST, SECRET, healthz, webhook_env
 
@@ -41,7 +41,7 @@ def test_webhook_mode_takes_updates_only_with_the_secret_and_answers_healthz(
         process: BotProcess, fake: FakeTelegram) -> None:
     port = free_port()
     process.env.update(webhook_env(port))
-    process.cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
+    add_staff(process, [(world.CALL_TAKER, "Rina", "call_taker")])
     process.start("--webhook")
     fake.wait_until(lambda: fake.webhook, what="setWebhook")
     assert fake.webhook == {"url": f"http://127.0.0.1:{port}/telegram", "secret_token": SECRET}
@@ -94,7 +94,7 @@ def test_two_instances_on_one_postgresql_send_each_post_reminder_and_report_once
                                         "INSTANCES": "2"})  # they share the token's flood limits
             bots.append(bot)
         bots[0].cli("db", "upgrade")
-        bots[0].cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
+        add_staff(bots[0], [(world.CALL_TAKER, "Rina", "call_taker")])
         fake.load_balance = [f"http://127.0.0.1:{p}/telegram" for p in ports]
         try:
             for bot in bots:

@@ -13,6 +13,7 @@ from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram, Sent
 from bot.sandbox.process import BotProcess
 
+from .conftest import add_staff
 from .settle import wait_quiet, wait_recorded
 from .steps import card, everywhere, file_fire, press
 
@@ -22,7 +23,7 @@ CARDS = "LAPORAN"  # only the cards: the faults below hold a group's card, not t
 
 def start_fast(process: BotProcess, fake: FakeTelegram, rules: Path) -> None:
     process.env.update(RULES_DIR=str(rules), SWEEP_INTERVAL="0.5")
-    process.cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
+    add_staff(process, [(world.CALL_TAKER, "Rina", "call_taker")])
     process.start()
     fake.wait_polling()
     for key, chat_id in world.GROUPS.items():
@@ -134,6 +135,8 @@ def test_a_reply_to_a_reminder_whose_send_was_not_yet_recorded_is_a_note_on_that
     reminder = fake.wait_for_message(dinkes, "Pengingat 1/1", timeout=90)
     fake.send_text(world.PLN_STAFF, dinkes, "ambulans sedang di RS lain", reply_to=reminder.message_id)
     fake.wait_for_message(dinkes, "📝 Catatan Dinkes/RS", timeout=20)
+    assert fake.held_answers("sendMessage", dinkes) == 1  # the note was taken before the bot heard of its send
+    fake.answer_held()  # the rest need not sit out the 25 s
     everywhere(fake, number, "— ambulans sedang di RS lain", {"dinkes", "monitoring"})
 
 

@@ -11,7 +11,7 @@ from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess
 
-from .conftest import bind_all_groups
+from .conftest import add_staff, bind_all_groups
 from .settle import wait_quiet, wait_recorded
 from .steps import card, everywhere, file_fire, press
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 
 def start_fast(process: BotProcess, fake: FakeTelegram, rules: Path) -> None:
     process.env.update(RULES_DIR=str(rules), SWEEP_INTERVAL="0.5")
-    process.cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
+    add_staff(process, [(world.CALL_TAKER, "Rina", "call_taker")])
     process.start()
     fake.wait_polling()
     bind_all_groups(fake)
@@ -55,7 +55,7 @@ def test_a_reply_to_a_reminder_is_a_note_on_that_incident(process: BotProcess, f
 
 def test_a_leaders_aktif_and_status_in_the_monitoring_group_show_no_caller(process: BotProcess, fake: FakeTelegram,
                                                                            fast_rules: Path) -> None:
-    process.cli("users", "add", "--id", str(world.LEADER), "--name", "Pak Wali", "--role", "leader")
+    add_staff(process, [(world.LEADER, "Pak Wali", "leader")])
     start_fast(process, fake, fast_rules)
     number = file_fire(fake)
     monitoring = world.GROUPS["monitoring"]

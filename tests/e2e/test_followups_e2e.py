@@ -10,7 +10,7 @@ from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess
 
-from .conftest import bind_all_groups
+from .conftest import add_staff, bind_all_groups
 from .settle import wait_quiet, wait_recorded
 from .steps import card, file_fire, press
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 def test_a_silent_agency_is_chased_up_the_ladder_through_a_restart(process: BotProcess, fake: FakeTelegram,
                                                                     fast_rules: Path) -> None:
     process.env.update(RULES_DIR=str(fast_rules), SWEEP_INTERVAL="0.5")
-    process.cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
+    add_staff(process, [(world.CALL_TAKER, "Rina", "call_taker")])
     process.start()
     fake.wait_polling()
     bind_all_groups(fake)

@@ -14,7 +14,7 @@ from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram, Sent
 from bot.sandbox.process import BotProcess, free_port
 
-from .conftest import bind_all_groups
+from .conftest import add_staff, bind_all_groups
 from .steps import NUMBER, file_fire, webhook_env
 
 pytestmark = pytest.mark.e2e
@@ -88,7 +88,7 @@ def test_webhook_mode_stores_an_update_before_answering_200_and_a_kill_after_it_
         process: BotProcess, fake: FakeTelegram) -> None:
     port = free_port()
     process.env.update(webhook_env(port))
-    process.cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
+    add_staff(process, [(world.CALL_TAKER, "Rina", "call_taker")])
     process.start("--webhook")
     fake.wait_until(lambda: fake.webhook, what="setWebhook")
     bind_all_groups(fake)
@@ -123,7 +123,7 @@ def test_a_slow_answer_from_telegram_is_awaited_and_the_group_gets_one_card(
 def test_a_reply_to_a_copy_whose_send_answer_was_lost_is_taken_as_a_reply_to_that_card(
         process: BotProcess, fake: FakeTelegram) -> None:
     process.env["TELEGRAM_READ_TIMEOUT"] = "2"
-    process.cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
+    add_staff(process, [(world.CALL_TAKER, "Rina", "call_taker")])
     process.start()
     fake.wait_polling()
     bind_all_groups(fake)

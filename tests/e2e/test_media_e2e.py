@@ -22,8 +22,8 @@ from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram, Sent
 from bot.sandbox.process import BotProcess
 
-from .conftest import RULES_DIR, bind_all_groups
-from .settle import read, wait_recorded
+from .conftest import RULES_DIR, add_staff, bind_all_groups
+from .settle import wait_read, wait_recorded
 from .steps import NUMBER, card, everywhere, file_fire
 
 pytestmark = pytest.mark.e2e
@@ -165,7 +165,7 @@ def test_an_album_gathering_when_the_bot_is_killed_goes_out_once_after_the_resta
     shutil.copytree(RULES_DIR, rules)
     (rules / "media.yaml").write_text("album_window: 5s\n")  # long enough to kill the bot inside it
     process.env.update(RULES_DIR=str(rules), SWEEP_INTERVAL="0.5")
-    process.cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
+    add_staff(process, [(world.CALL_TAKER, "Rina", "call_taker")])
     process.start()
     fake.wait_polling()
     bind_all_groups(fake)
@@ -178,7 +178,7 @@ def test_an_album_gathering_when_the_bot_is_killed_goes_out_once_after_the_resta
     async def kept(session: AsyncSession) -> int:
         return len((await session.scalars(select(db.MediaItem.id))).all())
 
-    fake.wait_until(lambda: read(process, kept) == 3, what="the three photos kept")
+    wait_read(fake, process, kept, lambda n: n == 3, what="the three photos kept")
     process.kill()  # inside the album's window: nothing was relayed yet; the timer is a row
     assert not fake.albums(world.GROUPS["damkar"])
     process.start()

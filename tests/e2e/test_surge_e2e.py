@@ -11,7 +11,7 @@ from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess
 
-from .conftest import bind_all_groups
+from .conftest import add_staff, bind_all_groups
 from .settle import wait_recorded
 
 pytestmark = pytest.mark.e2e
@@ -26,7 +26,7 @@ def test_in_a_surge_every_group_sees_every_report_within_about_a_minute(process:
     for n, user_id in enumerate(CALL_TAKERS):
         if user_id not in fake.users:
             fake.add_user(user_id, f"Petugas {n}")
-        process.cli("users", "add", "--id", str(user_id), "--name", f"Petugas {n}", "--role", "call_taker")
+    add_staff(process, [(user_id, f"Petugas {n}", "call_taker") for n, user_id in enumerate(CALL_TAKERS)])
     process.start()
     fake.wait_polling()
     bind_all_groups(fake)

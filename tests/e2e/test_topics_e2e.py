@@ -12,7 +12,7 @@ from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram, Sent
 from bot.sandbox.process import BotProcess
 
-from .conftest import bind_all_groups
+from .conftest import add_staff, bind_all_groups
 from .steps import NUMBER
 
 pytestmark = pytest.mark.e2e
@@ -47,7 +47,7 @@ def forum(process: BotProcess, fake: FakeTelegram, fast_rules: Path) -> tuple[in
     fake.add_forum(FORUM, "Posko Bencana Kota Ambon")
     bpbd, sar = fake.open_topic(FORUM, "BPBD"), fake.open_topic(FORUM, "SAR")
     process.env.update(RULES_DIR=str(fast_rules), SWEEP_INTERVAL="0.5")
-    process.cli("users", "add", "--id", str(world.CALL_TAKER), "--name", "Rina", "--role", "call_taker")
+    add_staff(process, [(world.CALL_TAKER, "Rina", "call_taker")])
     process.start()
     fake.wait_polling()
     bind_all_groups(fake)

@@ -98,6 +98,24 @@ async def test_a_csv_export_imports_back_to_the_same_numbers(services: Services,
         before.total, before.by_category, before.by_kecamatan, before.false_reports)
 
 
+async def test_imported_rows_are_numbered_in_file_order_around_the_numbers_given(services: Services) -> None:
+    """A row without a number takes the next of its year; a number given raises the counter for what follows,
+    in the import and after it."""
+    text = ("nomor,waktu,kategori,kecamatan,alamat,keterangan\n"
+            ",2025-03-01T10:00:00+09:00,medis,Sirimau,Jl. A,tanpa nomor\n"
+            "112-2025-00007,2025-03-01T11:00:00+09:00,medis,Sirimau,Jl. B,bernomor\n"
+            ",2025-03-01T12:00:00+09:00,medis,Sirimau,Jl. C,tanpa nomor\n"
+            "112-2025-00003,2025-03-01T13:00:00+09:00,medis,Sirimau,Jl. D,bernomor lebih kecil\n"
+            ",2026-01-05T10:00:00+09:00,medis,Sirimau,Jl. E,tahun lain\n")
+    assert await exchange.import_rows(services, exchange.parse_csv(services, text), NOW) == 5
+    async with services.db.uow() as uow:
+        numbers = {i.address: i.number for i in await uow.repo.incidents_between(datetime(2020, 1, 1, tzinfo=UTC),
+                                                                                 NOW)}
+        assert numbers == {"Jl. A": "112-2025-00001", "Jl. B": "112-2025-00007", "Jl. C": "112-2025-00008",
+                           "Jl. D": "112-2025-00003", "Jl. E": "112-2026-00001"}
+        assert (await uow.repo.next_seq(2025), await uow.repo.next_seq(2026)) == (9, 2)
+
+
 async def test_a_file_with_bad_rows_imports_nothing_and_names_the_lines(services: Services) -> None:
     text = ("waktu,kategori,kecamatan,alamat,keterangan\n"
             "2026-01-05T10:00:00+09:00,medis,Sirimau,Jl. A,ok\n"
