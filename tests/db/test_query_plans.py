@@ -100,6 +100,11 @@ async def test_the_sweep_reads_only_what_is_due(services: Services) -> None:
                 await uow.repo.next_due(key, None, later)
                 await uow.repo.due_cards(key, later, 30)
                 await uow.repo.due_notices(key, None, later, 30)
+            keys = sorted(services.rules.agencies)  # a batch of claims: every group at once
+            await uow.repo.due_cards_of(keys, later, 30)
+            await uow.repo.routes_with_due(keys, [RINA.id], later)
+            await uow.repo.incidents_of_deliveries([1, 2, 3])
+            await uow.repo.deliveries_by_ids([1, 2, 3])
             await uow.repo.oldest_due_followup(later)
             await uow.repo.outbox_backlog()
 
