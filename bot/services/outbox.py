@@ -228,11 +228,6 @@ async def claim_in(uow: UnitOfWork, services: Services, route: Route, holder: st
         await uow.repo.flush()
 
 
-async def record_digest(services: Services, job: Outgoing, result: SendResult, now: datetime) -> None:
-    """Every post the digest stands for gets the digest's outcome (sent, or back in the queue)."""
-    await record(services, job, result, now)
-
-
 async def record(services: Services, job: Outgoing, result: SendResult, now: datetime) -> None:
     async with services.db.uow(urgent=True) as uow:  # until recorded, a crash would send it again
         await record_in(uow, services, [(job, result, now)])
