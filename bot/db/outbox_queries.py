@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select, update
@@ -47,10 +48,14 @@ class OutboxQueries:
                                                          Delivery.lease_until >= now))
         return [(k[0], k[1], due) for k, due in routes.items()], lease_ends
 
-    async def next_due(self, agency_key: str | None, chat_id: int | None, now: datetime) -> Delivery | None:
-        return await self.session.scalar(
-            select(Delivery).where(_due(now), _route(agency_key, chat_id))
-            .order_by(Delivery.priority, Delivery.id).limit(1))
+    async def next_due(self, agency_key: str | None, chat_id: int | None, now: datetime,
+                       passed: Collection[int] = ()) -> Delivery | None:
+        """The most urgent due delivery of a route; `passed`: rows this claim could not lease (another transaction
+        is changing them), not offered again."""
+        query = select(Delivery).where(_due(now), _route(agency_key, chat_id))
+        if passed:
+            query = query.where(Delivery.id.not_in(list(passed)))
+        return await self.session.scalar(query.order_by(Delivery.priority, Delivery.id).limit(1))
 
     async def due_cards(self, agency_key: str, now: datetime, limit: int) -> list[Delivery]:
         """New posts waiting for one agency's group, oldest first (a surge is measured by these)."""
@@ -90,16 +95,21 @@ class OutboxQueries:
             .order_by(Delivery.priority, Delivery.id).limit(limit))).all())
 
     async def lease(self, delivery_id: int, now: datetime, until: datetime, holder: str) -> bool:
-        result = await self.session.execute(
-            update(Delivery).where(Delivery.id == delivery_id, _due(now))
-            .values(lease_until=until, leased_by=holder))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(await self.lease_all([delivery_id], now, until, holder))
 
     async def lease_all(self, delivery_ids: list[int], now: datetime, until: datetime, holder: str) -> set[int]:
-        """lease() of several rows in one conditional UPDATE: the ids this holder won."""
+        """Lease several due rows in one conditional UPDATE (two instances never both win): the ids this holder
+        won. A row another transaction is changing now is passed over, not waited for (SKIP LOCKED on
+        PostgreSQL; SQLite has one writer at a time): a sender never waits while holding rows it leased, so it
+        is never one side of a deadlock with a handler changing that row's incident or board — the row is due
+        again once that change is committed, and shows it."""
+        if not delivery_ids:
+            return set()
+        free = select(Delivery.id).where(Delivery.id.in_(delivery_ids), _due(now)).with_for_update(skip_locked=True)
         result = await self.session.execute(
-            update(Delivery).where(Delivery.id.in_(delivery_ids), _due(now))
-            .values(lease_until=until, leased_by=holder).returning(Delivery.id))
+            update(Delivery).where(Delivery.id.in_(free), _due(now))
+            .values(lease_until=until, leased_by=holder).returning(Delivery.id)
+            .execution_options(synchronize_session="fetch"))  # rows loaded in this session show the lease
         return set(result.scalars().all())
 
     async def release_leases(self, holder: str) -> int:

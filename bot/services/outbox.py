@@ -209,8 +209,9 @@ async def claim_in(uow: UnitOfWork, services: Services, route: Route, holder: st
             digest = await card_digest(uow, services, route, holder, now, cards)
             if digest is not None:
                 return digest
+    passed: list[int] = []  # rows not leased (taken by another instance, or being changed): not offered again
     while True:
-        delivery = cards.pop(0) if cards else await uow.repo.next_due(route.agency_key, route.chat_id, now)
+        delivery = cards.pop(0) if cards else await uow.repo.next_due(route.agency_key, route.chat_id, now, passed)
         if delivery is None:
             return None
         if delivery.kind == DeliveryKind.NOTICE and digest_at >= 2:
@@ -221,6 +222,7 @@ async def claim_in(uow: UnitOfWork, services: Services, route: Route, holder: st
         # committed meanwhile moves the incident's updated_at past the rendered version, and recording
         # the send then queues this copy its catch-up edit (_catch_up).
         if not await uow.repo.lease(delivery.id, now, now + LEASE, holder):
+            passed.append(delivery.id)
             continue
         job = await job_for(uow, services, delivery, route, now)
         if job is not None:

@@ -36,6 +36,9 @@ from .keyboards import keyboard
 log = logging.getLogger(__name__)
 IDLE_POLL = 5.0
 STOP_GRACE = 5.0  # at shutdown, how long a send on its way may take to finish and be recorded
+# A route whose worker just found nothing to lease although a row looked due (another transaction is changing that
+# row: the claim passes it over rather than wait) is looked at again this much later, not in a tight loop.
+EMPTY_PAUSE = 0.05
 # New posts go out one card each while the group's budget can send them all within this time; a longer backlog
 # goes out as a digest, so that no group falls more than about a minute behind (the rest is room for edits).
 MAX_BEHIND = 30.0
@@ -65,6 +68,7 @@ class OutboxSender:
         self._chat_of: dict[str, int] = {}  # each agency's group as last seen (for its budget)
         self._stopping = False
         self.waiting = False  # idle between two looks at the outbox
+        self._empty_at: dict[Route, float] = {}  # routes whose worker last found nothing to send, and when
 
     def wake(self) -> None:
         """New rows are in the outbox: look now rather than at the next poll."""
@@ -162,13 +166,17 @@ class OutboxSender:
         timeout = IDLE_POLL
         if lease_ends is not None:  # another instance's lease, or one of a crashed life, may run out
             timeout = min(timeout, (lease_ends - now).total_seconds())
+        clock = asyncio.get_running_loop().time()
+        self._empty_at = {r: at for r, at in self._empty_at.items() if clock - at < EMPTY_PAUSE}
         for route, due, chat_id in routes:
             if route.agency_key is not None and chat_id is not None:
                 self._chat_of[route.agency_key] = chat_id
             task = self._workers.get(route)
             if task is not None and not task.done():
                 continue
-            if due <= now:
+            if due <= now and route in self._empty_at:
+                timeout = min(timeout, EMPTY_PAUSE - (clock - self._empty_at[route]))
+            elif due <= now:
                 self._workers[route] = asyncio.create_task(self._drain(route, chat_id), name=f"outbox-{route}")
             else:
                 timeout = min(timeout, (due - now).total_seconds())
@@ -190,6 +198,7 @@ class OutboxSender:
                     job = self._take_ready(route) or await self._claims.run((route, self.holder, utcnow(),
                                                                             digest_at))
                     if job is None:
+                        self._empty_at[route] = asyncio.get_running_loop().time()
                         return
                     result = await self._send(job)
                     if (result.outcome == SendOutcome.SENT and result.message_id is not None

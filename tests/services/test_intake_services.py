@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, update
 
 from bot.db import models as db
 from bot.services import intake, outbox, people
@@ -102,6 +103,24 @@ async def test_only_one_of_two_senders_leases_a_delivery(services: Services) -> 
     route = outbox.Route("damkar", None)
     jobs = await asyncio.gather(*[outbox.claim(services, route, f"instance-{i}", NOW) for i in range(2)])
     assert sum(job is not None for job in jobs) == 1
+
+
+async def test_a_sender_passes_over_a_row_being_changed_and_takes_it_once_committed(services: Services,
+                                                                                      database_url: str) -> None:
+    """A sender never waits for a row another transaction holds (it would hold its own leases meanwhile: one side
+    of a deadlock with a handler changing that report); it takes the row once the change is committed."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: no row is ever held by another transaction")
+    await setup_center(services)
+    assert isinstance(await intake.lapor(services, RINA, RINA.id, True, 10, FIRE, NOW), intake.Accepted)
+    route = outbox.Route("damkar", None)
+    async with services.db.uow() as changing:
+        await changing.repo.session.execute(
+            update(db.Delivery).where(db.Delivery.agency_key == "damkar").values(attempts=0))
+        assert await asyncio.wait_for(outbox.claim(services, route, "i1", NOW), 30) is None
+        await changing.commit()
+    job = await outbox.claim(services, route, "i1", NOW)
+    assert job is not None and job.route == route
 
 
 async def test_a_group_without_binding_is_reported_and_does_not_block(services: Services) -> None:
