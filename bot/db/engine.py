@@ -12,6 +12,24 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ..files import PRIVATE_FILE, private_dir, restrict
 
+# PostgreSQL's answers that mean "this transaction lost a race, run it again": deadlock detected, could not
+# serialize, lock not available. SQLite's is "database is locked" (busy_timeout ran out).
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+
+
+def is_transient(exc: BaseException | None) -> bool:
+    """Whether a failed unit of work may simply be run again: it was rolled back for a conflict with another
+    transaction, not for anything in it."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if getattr(exc, "sqlstate", None) in TRANSIENT_SQLSTATES or getattr(exc, "pgcode", None) in TRANSIENT_SQLSTATES:
+            return True
+        if "database is locked" in str(exc).lower():
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__
+        seen += 1
+    return False
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"

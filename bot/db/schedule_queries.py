@@ -81,6 +81,10 @@ class ScheduleQueries:
             Followup.incident_id == incident_id, Followup.agency_key == agency_key, Followup.kind == kind,
             Followup.status == "pending")) or 0) > 0
 
+    async def run_claimed(self, kind: str, period_key: str) -> bool:
+        return await self.session.scalar(select(func.count()).select_from(ScheduledRun).where(
+            ScheduledRun.kind == kind, ScheduledRun.period_key == period_key)) != 0
+
     async def claim_run(self, kind: str, period_key: str, now: datetime) -> bool:
         """Insert-if-absent: True for the one process that records this period first."""
         insert = insert_for(self.session)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta, tzinfo
 
+from ..db.engine import is_transient
 from ..db.repo import Repository
 from ..db.uow import Database
 from ..domain.bmkg import BmkgRules
@@ -13,6 +14,12 @@ from ..domain.rollups import Policy
 from ..domain.ruleset import Rules
 from ..i18n import Catalogue
 from .dispatch import FastLane
+
+
+def lost_race(exc: BaseException | None) -> bool:
+    """Whether a use case failed only because its transaction lost a race with another (a deadlock, a
+    serialization failure, SQLite's busy wait ran out): rolled back whole, it may be run again."""
+    return is_transient(exc)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,9 @@ class BotData:
         self.edits_told: OrderedDict[tuple[int, int], None] = OrderedDict()  # (chat, message) already answered
         self.webapp_url: str | None = None  # the map's public address (WEBAPP_URL); None = no map
         self.board_keys: list[str] = []  # the groups with a live board (BOARD_GROUPS)
+        # Updates on a try that may be repeated, and those whose try lost a race in the database (tg/inbox.py).
+        self.may_retry: set[int] = set()
+        self.lost_race: set[int] = set()
 
     @property
     def services(self) -> Services:

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from ..clock import utcnow
+from ..services.context import lost_race
 from .common import answer, is_private, reply
 from .context import Context
 from .processor import is_command
@@ -50,6 +51,13 @@ async def unknown_button(update: Update, context: Context) -> None:
 async def on_error(update: object, context: Context) -> None:
     """Log the error; tell the person something went wrong and that nothing they sent was lost. No later handler
     group takes the update after an error (a failed card reply is not then read as form text)."""
+    if isinstance(update, Update) and update.update_id in context.bot_data.may_retry and lost_race(context.error):
+        # A deadlock or serialization failure rolled the handler's transaction back: the inbox runs the update
+        # again (handlers are idempotent), and the person hears nothing of it.
+        log.warning("update %s lost a race in the database (%s); running it again", update.update_id,
+                    type(context.error).__name__)
+        context.bot_data.lost_race.add(update.update_id)
+        raise ApplicationHandlerStop
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import signal
 import warnings
 from typing import Any
@@ -32,6 +33,7 @@ MAX_IN_FLIGHT = 1000  # updates handed to the application at once; the rest wait
 IDLE_POLL = 5.0
 PRUNE_EVERY = 600.0
 STOP_GRACE = 15.0
+RACE_TRIES = 4  # runs of an update whose transaction keeps losing races in the database (see _run)
 MARK_SETTLE = 0.2  # seconds between an update's handlers finishing and its mark (see _mark_loop)
 
 
@@ -139,12 +141,30 @@ class InboxProcessor:
     async def _process(self, update_id: int, update: Update) -> None:
         # Errors in handlers go to the error handler inside process_update; a cancelled update stays unprocessed.
         try:
-            await self.app.update_processor.process_update(update, self.app.process_update(update))
+            await self.app.update_processor.process_update(update, self._run(update_id, update))
         except asyncio.CancelledError:
             raise
         except Exception:  # not a handler's error (those reach the error handler): do not retry it for ever
             log.exception("update %s could not be processed", update_id)
         self._done(update_id)
+
+    async def _run(self, update_id: int, update: Update) -> None:
+        """The handlers, run again (in the chat's turn, before its next update) when their transaction lost a race
+        in the database — a deadlock or a serialization failure, rolled back whole: the error handler notes it
+        (general_handlers.on_error) instead of telling the person something went wrong. The last try is
+        reported as any error."""
+        data = self.app.bot_data
+        for attempt in range(RACE_TRIES):
+            if attempt < RACE_TRIES - 1:
+                data.may_retry.add(update_id)
+            try:
+                await self.app.process_update(update)
+            finally:
+                data.may_retry.discard(update_id)
+            if update_id not in data.lost_race:
+                return
+            data.lost_race.discard(update_id)
+            await asyncio.sleep(random.uniform(0.05, 0.15) * 2 ** attempt)
 
     def _done(self, update_id: int) -> None:
         self._finished.append(update_id)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 
+import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess
 
-from .steps import file_fire
+from .steps import card, everywhere, file_fire, press
 
 pytestmark = pytest.mark.e2e
 
@@ -43,3 +47,52 @@ def test_a_post_telegram_cannot_parse_is_sent_as_plain_text(running: BotProcess,
     card = fake.wait_for_message(world.GROUPS["pimpinan"], number)
     assert "<b>" not in card.text and "Rumah terbakar" in card.text
     fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup")
+
+
+def test_a_press_that_loses_a_deadlock_is_run_again_and_answered(running: BotProcess, fake: FakeTelegram,
+                                                                  e2e_database_url: str) -> None:
+    """PostgreSQL aborts one side of a deadlock: when that is a handler's transaction, the update runs again
+    (it was rolled back whole) and the responder sees the press take effect, not an error."""
+    if not e2e_database_url.startswith("postgresql"):
+        pytest.skip("a deadlock between two transactions needs row locks (PostgreSQL)")
+    number = file_fire(fake)
+    incident = next(d for _, d in card(fake, "pln", number).buttons()).split(":")[1]
+    url = make_url(e2e_database_url)
+    locked, done = threading.Event(), threading.Event()
+    failure: list[BaseException] = []
+
+    async def other_transaction() -> None:
+        """Hold the report's follow-ups, wait until the press waits for them, then ask for the report itself:
+        the press holds it, so the two wait for each other; with a long deadlock_timeout here, PostgreSQL
+        aborts the press's transaction."""
+        connect = dict(user=url.username, host=url.host, port=url.port or 5432, database=url.database)
+        conn, watch = await asyncpg.connect(**connect), await asyncpg.connect(**connect)
+        try:
+            async with conn.transaction():
+                await conn.execute("SET LOCAL deadlock_timeout = '60s'")
+                await conn.fetch("SELECT id FROM followup WHERE incident_id = $1 FOR UPDATE", int(incident))
+                locked.set()
+                while not await watch.fetchval(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
+                        url.database):
+                    await asyncio.sleep(0.05)
+                await conn.fetch("SELECT id FROM incident WHERE id = $1 FOR UPDATE", int(incident))
+        finally:
+            await conn.close()
+            await watch.close()
+
+    def run() -> None:
+        try:
+            asyncio.run(other_transaction())
+        except BaseException as exc:  # reported by the test below
+            failure.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    assert locked.wait(60)
+    answer = press(fake, world.PLN_STAFF, "pln", number, "Diterima")
+    assert done.wait(60) and not failure, failure
+    assert answer["text"] == "Tercatat: laporan diterima PLN."
+    everywhere(fake, number, "PLN: ✅ diterima")
+    assert "lost a race in the database" in running.logs()
