@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -13,7 +14,7 @@ from ..db.uow import UnitOfWork
 from ..domain.delivery import backoff
 from ..domain.model import DeliveryKind, DeliveryStatus, GroupStatus
 from . import boards, deliveries
-from .context import Services
+from .context import Services, lost_race
 from .dispatch import LEASE, NOTED_KINDS, UNKNOWN_VERSION, Outgoing, Route, SendOutcome, SendResult
 from .group_health import degraded, fail, held, recovered, report_if_settled
 from .outbox_jobs import DIGEST_MAX, card_digest, job_for, notice_batch
@@ -66,6 +67,10 @@ async def note_sent(services: Services, job: Outgoing, message_id: int) -> None:
         await uow.commit()
 
 
+log = logging.getLogger(__name__)
+RACE_TRIES = 4  # runs of a batch whose transaction keeps losing races in the database
+
+
 class GroupCommit(Generic[T, R]):
     """Units of work that arrive together share one transaction ("group commit"): the 8 claims of a report's
     posts, or the records of the posts Telegram accepted together, cost one BEGIN and one COMMIT instead of 8.
@@ -115,10 +120,20 @@ class GroupCommit(Generic[T, R]):
                 _settle(future, result)
 
     async def _in_one(self, items: list[T]) -> list[R]:
-        async with self._services.db.uow(self._urgent, self._first) as uow:
-            results = await self._work(uow, items)
-            await uow.commit()
-            return results
+        """One transaction, run again when it loses a race with another (a deadlock: rolled back whole)."""
+        for attempt in range(RACE_TRIES):
+            try:
+                async with self._services.db.uow(self._urgent, self._first) as uow:
+                    results = await self._work(uow, items)
+                    await uow.commit()
+                    return results
+            except Exception as exc:
+                if attempt == RACE_TRIES - 1 or not lost_race(exc):
+                    raise
+                log.warning("an outbox transaction lost a race in the database (%s); running it again",
+                            type(exc).__name__)
+                await asyncio.sleep(random.uniform(0.02, 0.1) * 2 ** attempt)
+        raise AssertionError("unreachable")
 
 
 def _settle(future: asyncio.Future[Any], result: Any = None, error: BaseException | None = None) -> None:
