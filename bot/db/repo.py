@@ -29,6 +29,9 @@ class Repository(CallQueries, IncidentQueries, ScheduleQueries, OutboxQueries, I
                  MapQueries, FeedQueries, MediaQueries, BoardQueries, RollupQueries):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # People read in this unit of work, held: the session's identity map keeps a row only while someone
+        # refers to it, and a use case asks who someone is more than once (the gate, then the SOP override).
+        self._people: dict[int, Person] = {}
 
     def add(self, row: object) -> None:
         self.session.add(row)
@@ -43,6 +46,8 @@ class Repository(CallQueries, IncidentQueries, ScheduleQueries, OutboxQueries, I
     # people -------------------------------------------------------------------------------------------------
     async def person(self, telegram_id: int) -> dm.Person | None:
         row = await self.session.get(Person, telegram_id)
+        if row is not None:
+            self._people[telegram_id] = row
         return person_to_domain(row) if row is not None else None
 
     async def people(self) -> list[dm.Person]:
@@ -60,6 +65,7 @@ class Repository(CallQueries, IncidentQueries, ScheduleQueries, OutboxQueries, I
         return person_to_domain(row)
 
     async def remove_person(self, telegram_id: int) -> bool:
+        self._people.pop(telegram_id, None)
         result = await self.session.execute(delete(Person).where(Person.telegram_id == telegram_id))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 

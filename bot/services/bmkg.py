@@ -155,7 +155,7 @@ async def _create(uow: UnitOfWork, services: Services, alarm: QuakeAlarm, base_u
         return "same"
     call_center = await uow.repo.group_by_key("call_center")
     row.felt = event.felt[:500] or None
-    incident, targets, _ = await create_incident(uow, services, _report(services, alarm), actor,
+    incident, targets, _, _ = await create_incident(uow, services, _report(services, alarm), actor,
                                               call_center.chat_id if call_center else 0, f"bmkg:{event.key}", now)
     if call_center is None:  # nobody to tell that every group got it
         incident.delivery_reported_at = now

@@ -15,10 +15,11 @@ from .dispatch import LEASE
 
 async def create_incident(uow: UnitOfWork, services: Services, report: dm.Report, actor: Actor, chat_id: int,
                           source_key: str, now: datetime,
-                          fast: bool = False) -> tuple[db.Incident, list[str], list[db.Delivery]]:
+                          fast: bool = False) -> tuple[db.Incident, list[str], list[db.Delivery], bool]:
     """`fast`: the cards this instance's sender can send at once are leased to it and returned; the caller
     renders them last in its transaction (outbox_jobs.render_leased) and gives them to services.lane after its
-    commit (dispatch.FastLane). Without `fast`, none is."""
+    commit (dispatch.FastLane). Without `fast`, none is. Last: whether every card to be sent now was leased so
+    (nothing of this report then waits for the outbox's dispatcher)."""
     year = now.astimezone(services.tz).year
     seq = await uow.repo.next_seq(year)
     rules = services.rules
@@ -50,4 +51,4 @@ async def create_incident(uow: UnitOfWork, services: Services, report: dm.Report
                    detail={"targets": targets, "category": report.category, "subtype": report.subtype})
     await deliveries.refresh_boards(uow.repo, now)  # after the cards: a new report's cards always go first
     await uow.repo.flush()
-    return row, targets, cards
+    return row, targets, cards, holder is not None and all(k in at_once for k in targets if k in bound)

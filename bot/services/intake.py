@@ -32,6 +32,9 @@ class Accepted:
     targets: list[str]
     unknown_village: str | None = None  # filed as free text: the call taker is warned to check it
     history: History | None = None  # the caller's number's earlier calls
+    # Every post due now went to this instance's sender with the commit (FastLane): its dispatcher need not look
+    # at the outbox while they go out (their workers wake it when they are done, for the boards due after them).
+    sender_has_all: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,13 @@ async def lapor(services: Services, actor: Actor, chat_id: int, private: bool, m
         await uow.repo.close_call_details(chat_id, actor.id)  # a report now: text that follows is not a call's
         if existing_draft := await uow.repo.open_draft(chat_id, actor.id):
             await uow.repo.update_draft(existing_draft.id, status="replaced", updated_at=now)
-        draft = await uow.repo.add_draft(chat_id, actor.id, parse_fields(text), None, now)
+        fields = parse_fields(text)
+        override = await role_of(uow.repo, services, actor.id) in SOP_OVERRIDE_ROLES
+        report = validate(fields, services.rules, sop_override=override)
+        if not isinstance(report, list) and not await _rate_limited(uow, services, actor, now):
+            # Complete and allowed: filed at once, without a draft (one to correct is kept only when it is not).
+            return await _submit(uow, services, actor, None, fields, chat_id, now, report, source_key, now)
+        draft = await uow.repo.add_draft(chat_id, actor.id, fields, None, now)
         return await _try_submit(uow, services, actor, draft, source_key, now)
 
 
@@ -172,7 +181,8 @@ async def _try_submit(uow: UnitOfWork, services: Services, actor: Actor, draft: 
     if limited := await _rate_limited(uow, services, actor, now):
         await uow.commit()
         return limited
-    return await _submit(uow, services, actor, draft, result, source_key, now)
+    return await _submit(uow, services, actor, draft, draft.fields, draft.chat_id, draft.created_at, result,
+                         source_key, now)
 
 
 async def _rate_limited(uow: UnitOfWork, services: Services, actor: Actor, now: datetime) -> RateLimited | None:
@@ -182,27 +192,32 @@ async def _rate_limited(uow: UnitOfWork, services: Services, actor: Actor, now: 
     return None
 
 
-async def _submit(uow: UnitOfWork, services: Services, actor: Actor, draft: Draft, report: Report,
-                  source_key: str, now: datetime) -> IntakeOutcome:
-    if not await uow.repo.set_draft_status(draft.id, "open", "submitted", now):
+async def _submit(uow: UnitOfWork, services: Services, actor: Actor, draft: Draft | None, fields: dict[str, str],
+                  chat_id: int, began: datetime, report: Report, source_key: str, now: datetime) -> IntakeOutcome:
+    """File the report (`draft`: the draft it was written in, None for a complete /lapor filed at once; `began`:
+    when the call taker began it)."""
+    if draft is not None and not await uow.repo.set_draft_status(draft.id, "open", "submitted", now):
         await uow.rollback()
         return Refused("form_expired")
-    row, targets, cards = await create_incident(uow, services, report, actor, draft.chat_id, source_key, now,
-                                                fast=True)
-    await uow.repo.update_draft(draft.id, incident_id=row.id)
-    if reason := draft.fields.get("alasan_sop"):  # a supervisor filed a hearse outside the SOP
+    row, targets, cards, all_leased = await create_incident(uow, services, report, actor, chat_id, source_key, now,
+                                                            fast=True)
+    if draft is not None:
+        await uow.repo.update_draft(draft.id, incident_id=row.id)
+    if reason := fields.get("alasan_sop"):  # a supervisor filed a hearse outside the SOP
         uow.repo.event(now, "hearse_sop_override", incident_id=row.id, actor_id=actor.id, actor_name=actor.name,
-                       chat_id=draft.chat_id, detail={"note": reason})
-    history = await record_report_call(uow, services, actor, draft.chat_id, row.id, report.caller_phone,
-                                       draft.fields.get("waktu_panggilan"), draft.created_at, now)
-    await media.adopt_draft(uow, services, draft.id, row, now)  # photos sent while it was open go out now
+                       chat_id=chat_id, detail={"note": reason})
+    history = await record_report_call(uow, services, actor, chat_id, row.id, report.caller_phone,
+                                       fields.get("waktu_panggilan"), began, now)
+    if draft is not None:
+        await media.adopt_draft(uow, services, draft.id, row, now)  # photos sent while it was open go out now
     jobs = await render_leased(uow, services, cards, now)
     await uow.commit()
     services.lane.give(jobs)
     rules = services.rules
     return Accepted(row.number, row.id, rules.category_label(report.category, report.subtype),
                     place_text(report, services.tr, rules), targets,
-                    report.village if unknown_village(report) else None, history)
+                    report.village if unknown_village(report) else None, history,
+                    sender_has_all=all_leased and draft is None)
 
 
 async def cancel_draft(services: Services, actor: Actor, chat_id: int, private: bool, now: datetime) -> IntakeOutcome:

@@ -103,7 +103,7 @@ async def _answer(message: Message, outcome: intake.IntakeOutcome, context: Cont
     svc = context.services
     if isinstance(outcome, intake.Refused) and outcome.reason == "ignore":
         return
-    if isinstance(outcome, intake.Accepted):
+    if isinstance(outcome, intake.Accepted) and not outcome.sender_has_all:
         context.wake_sender()  # the groups' posts need not wait for this answer
     text, markup = _render(outcome, svc, message.chat)
     await reply(message, text, reply_markup=markup)
