@@ -44,14 +44,20 @@ class BoardQueries:
         rows = await self.session.scalars(select(Delivery.agency_key).where(*_waiting(now)))
         return {str(k) for k in rows.all() if k is not None}
 
-    async def claim_waiting_board(self, agency_key: str, now: datetime) -> bool:
-        """Make a group's waiting board row show this change too (and no longer a mere tick): an UPDATE, so that
-        the row stays locked until this transaction commits — a sender leasing it meanwhile waits, and renders
-        the committed change. False when none waits (or a sender took it first): a new row is needed."""
+    async def claim_waiting_boards(self, agency_keys: list[str], now: datetime) -> set[str]:
+        """Make the groups' waiting board rows show this change too (and no longer a mere tick): one UPDATE, so
+        that the rows stay locked until this transaction commits — a sender passes them over meanwhile (SKIP
+        LOCKED) and renders the committed change after. They are locked in group order (FOR UPDATE in an ordered
+        subquery), as every transaction takes them: two never wait for each other. The groups whose row was
+        claimed; the others need a new row (none waits, or a sender took it first)."""
+        if not agency_keys:
+            return set()
+        rows = (select(Delivery.id).where(*_waiting(now), Delivery.agency_key.in_(agency_keys))
+                .order_by(Delivery.agency_key, Delivery.id).with_for_update())
         result = await self.session.execute(
-            update(Delivery).where(*_waiting(now), Delivery.agency_key == agency_key).values(text=None)
-            .execution_options(synchronize_session=False))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+            update(Delivery).where(Delivery.id.in_(rows), *_waiting(now)).values(text=None)
+            .returning(Delivery.agency_key).execution_options(synchronize_session=False))
+        return {str(k) for k in result.scalars().all() if k is not None}
 
     async def board_sent(self, agency_key: str, chat_id: int, message_id: int, pinned: bool | None,
                          now: datetime, thread_id: int | None = None) -> bool:

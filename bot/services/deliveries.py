@@ -105,9 +105,10 @@ async def refresh_boards(repo: Repository, now: datetime, tick: bool = False) ->
     this change is committed), at the lowest priority, a little later than the change (a burst is one edit) and
     never sooner than BOARD_GAP after the group's previous board. `tick`: only the ages moved (an edit in place,
     added only where none waits); a change turns a waiting tick into a change (which may re-post the board)."""
-    waiting = await repo.waiting_boards(now) if tick else set()
-    for key, last_sent in await repo.board_keys():
-        if key in waiting or (not tick and await repo.claim_waiting_board(key, now)):
+    boards = await repo.board_keys()
+    waiting = await repo.waiting_boards(now) if tick else await repo.claim_waiting_boards([k for k, _ in boards], now)
+    for key, last_sent in boards:
+        if key in waiting:
             continue
         row = _row(DeliveryKind.BOARD, DeliveryPriority.BOARD, now, agency_key=key,
                    text=BOARD_TICK if tick else None)
