@@ -25,11 +25,11 @@ class IncidentQueries:
         """Take the next number of the year. The UPDATE locks the counter row until commit, so concurrent
         submissions queue and numbers stay gapless (a rolled-back incident gives its number back)."""
         insert = insert_for(self.session)
-        await self.session.execute(
-            insert(IncidentCounter).values(year=year, last_seq=0).on_conflict_do_nothing(index_elements=["year"]))
-        result = await self.session.execute(
-            update(IncidentCounter).where(IncidentCounter.year == year)
-            .values(last_seq=IncidentCounter.last_seq + 1).returning(IncidentCounter.last_seq))
+        statement = insert(IncidentCounter).values(year=year, last_seq=1)
+        result = await self.session.execute(  # one upsert: the year's first number, or the next one
+            statement.on_conflict_do_update(index_elements=["year"],
+                                            set_={"last_seq": IncidentCounter.last_seq + 1})
+            .returning(IncidentCounter.last_seq))
         return int(result.scalar_one())
 
     async def lock_counter(self, year: int) -> int:

@@ -151,7 +151,14 @@ def clean(text: str, *, one_line: bool = False) -> str:
     unpaired surrogates dropped; with `one_line`, line breaks (and the spaces around them) become one space."""
     if one_line:
         text = _SPACES.sub(" ", text)
-    return "".join(c for c in text if _kept(c))
+    return _DROPPED.sub("", text)  # what _kept() refuses, in one pass (a card cleans some hundred values)
+
+
+# Everything _kept() refuses: C0 and C1 controls but tab and newline (category Cc), surrogates (Cs), the other line
+# breaks, the invisible characters.
+_DROPPED = re.compile("[" + "".join(re.escape(c) for c in sorted(
+    {chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))} - {"\n", "\t"}
+    | set(_INVISIBLE) | set(_LINE_BREAKS) - {"\n"})) + "\ud800-\udfff]")
 
 
 def _kept(char: str) -> bool:

@@ -210,7 +210,7 @@ async def _submit(uow: UnitOfWork, services: Services, actor: Actor, draft: Draf
                                        fields.get("waktu_panggilan"), began, now)
     if draft is not None:
         await media.adopt_draft(uow, services, draft.id, row, now)  # photos sent while it was open go out now
-    jobs = await render_leased(uow, services, cards, now)
+    jobs = await render_leased(uow, services, cards, now, reread=draft is not None)
     await uow.commit()
     services.lane.give(jobs)
     rules = services.rules

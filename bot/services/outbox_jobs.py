@@ -92,16 +92,17 @@ async def route_chat(uow: UnitOfWork, route: Route) -> int | None:
     return group.chat_id if group else None
 
 
-async def render_leased(uow: UnitOfWork, services: Services, cards: list[db.Delivery],
-                        now: datetime) -> list[Outgoing]:
+async def render_leased(uow: UnitOfWork, services: Services, cards: list[db.Delivery], now: datetime,
+                        reread: bool = True) -> list[Outgoing]:
     """New cards leased in the transaction that created them (dispatch.FastLane), rendered as their groups see
-    them: last in that transaction, so that they show all of it (the incident read again: what the transaction
-    wrote with a bulk UPDATE, such as its updated_at, is not loaded)."""
+    them: last in that transaction, so that they show all of it (`reread`: the incident read again, as what the
+    transaction wrote with a bulk UPDATE, such as its updated_at, is not loaded; a report filed in one go
+    changed nothing after it was made, and is rendered as it was written)."""
     await uow.repo.flush()  # what it changed through the ORM (media adopted from the draft) is read below
     for incident_id in sorted({card.incident_id for card in cards if card.incident_id is not None}):
         uow.cache.pop(("snapshot", incident_id), None)  # a snapshot taken earlier in it is out of date
         incident = await uow.repo.incident(incident_id)
-        if incident is not None:
+        if incident is not None and reread:
             await uow.repo.refresh(incident)
     return [job for card in cards
             if (job := await job_for(uow, services, card, Route(card.agency_key, None), now)) is not None]

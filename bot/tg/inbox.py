@@ -218,6 +218,7 @@ async def poll(application: App, processor: InboxProcessor,
                 offset = max(update_id for _, update_id in updates) + 1
                 application.bot_data.last_update_at = utcnow()
                 await processor.offer(stored)
+                await asyncio.sleep(0)  # the handlers just given these updates begin before the next getUpdates
             failures = 0
         except asyncio.CancelledError:
             raise

@@ -208,6 +208,14 @@ def test_clean_text_has_no_controls_bidi_or_zero_width_and_one_line_has_no_break
     assert not set(clean(text)) & set(BIDI + ZERO_WIDTH + "\r\x00\x1b")
 
 
+def test_clean_keeps_exactly_the_characters_the_rule_keeps_over_all_of_unicode() -> None:
+    """clean() drops in one regex pass what _kept() (the rule, character by character) refuses."""
+    from bot.i18n.text import _kept
+
+    every = "".join(chr(c) for c in range(0x110000))
+    assert clean(every) == "".join(c for c in every if _kept(c))
+
+
 def test_lengths_count_utf16_units_of_the_visible_text() -> None:
     from bot.i18n.text import visible_len
 
