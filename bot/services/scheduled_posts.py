@@ -70,7 +70,7 @@ async def _once(services: Services, kind: str, period: datetime, now: datetime, 
     commit, then finds it there)."""
     async with services.db.uow() as uow:
         if await uow.repo.run_claimed(kind, period.isoformat(timespec="minutes")):
-            return False  # the common case, read without a write (SQLite's one writer is not taken)
+            return False  # the common case (every sweep): one read, nothing written
     async with services.db.uow() as uow:
         if not await uow.repo.claim_run(kind, period.isoformat(timespec="minutes"), now):
             return False
