@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .batched import BatchedInserts
 from .dialect import fits, insert_for
 from .map_queries import UNCLOSED
 from .models import (
@@ -18,7 +19,7 @@ from .models import (
 )
 
 
-class IncidentQueries:
+class IncidentQueries(BatchedInserts):
     session: AsyncSession
 
     async def next_seq(self, year: int) -> int:
@@ -90,6 +91,11 @@ class IncidentQueries:
         """An agency the incident is sent to (status: a TargetStatus)."""
         self.session.add(IncidentTarget(incident_id=incident_id, agency_key=agency_key, created_at=created_at,
                                         status=status))
+
+    def add_new_target(self, incident_id: int, agency_key: str, created_at: datetime) -> None:
+        """add_target() for an incident made in this transaction (inserted with its others at the next flush)."""
+        self.add_batched(IncidentTarget, dict(incident_id=incident_id, agency_key=agency_key, created_at=created_at,
+                                              status="pending"))
 
     async def target(self, incident_id: int, agency_key: str) -> IncidentTarget | None:
         return await self.session.scalar(select(IncidentTarget).where(IncidentTarget.incident_id == incident_id,

@@ -29,6 +29,7 @@ class Repository(CallQueries, IncidentQueries, ScheduleQueries, OutboxQueries, I
                  MapQueries, FeedQueries, MediaQueries, BoardQueries, RollupQueries):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._batched = {}
         # People read in this unit of work, held: the session's identity map keeps a row only while someone
         # refers to it, and a use case asks who someone is more than once (the gate, then the SOP override).
         self._people: dict[int, Person] = {}
@@ -38,6 +39,7 @@ class Repository(CallQueries, IncidentQueries, ScheduleQueries, OutboxQueries, I
 
     async def flush(self) -> None:
         await self.session.flush()
+        await self.insert_batched()
 
     async def refresh(self, row: object) -> None:
         """Read a loaded row again (after taking a lock, to see what others committed meanwhile)."""

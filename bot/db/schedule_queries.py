@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import model as dm
+from .batched import BatchedInserts
 from .dialect import insert_for
 from .mappers import followup_to_domain
 from .models import (
@@ -20,7 +21,7 @@ from .models import (
 )
 
 
-class ScheduleQueries:
+class ScheduleQueries(BatchedInserts):
     session: AsyncSession
 
     async def due_followups(self, now: datetime, limit: int) -> list[tuple[int, int]]:
@@ -36,9 +37,9 @@ class ScheduleQueries:
     def add_followup(self, incident_id: int, agency_key: str, kind: str, now: datetime,
                      due_at: datetime | None) -> None:
         """Arm an obligation: its first rung due at `due_at` (None: a ladder with no rungs, exhausted at once)."""
-        self.session.add(Followup(incident_id=incident_id, agency_key=agency_key, kind=kind, started_at=now, step=0,
-                                  due_at=due_at, status="pending" if due_at is not None else "exhausted",
-                                  created_at=now))
+        self.add_batched(Followup, dict(incident_id=incident_id, agency_key=agency_key, kind=kind, started_at=now,
+                                        step=0, due_at=due_at, status="pending" if due_at is not None else "exhausted",
+                                        created_at=now, settled_at=None))
 
     async def move_followup(self, followup_id: int, from_step: int, to_step: int, due_at: datetime | None,
                             started_at: datetime | None = None) -> bool:

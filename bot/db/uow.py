@@ -89,6 +89,7 @@ class UnitOfWork:
                 self._gate.release()
 
     async def commit(self) -> None:
+        await self.repo.insert_batched()  # before the roll-ups read the transaction's rows (rollups.py)
         await self.session.commit()
 
     async def rollback(self) -> None:

@@ -39,7 +39,7 @@ async def create_incident(uow: UnitOfWork, services: Services, report: dm.Report
     holder, at_once = services.lane.open_for([k for k in targets if k in bound]) if fast else (None, set())
     cards = []
     for key in targets:
-        uow.repo.add_target(row.id, key, now)
+        uow.repo.add_new_target(row.id, key, now)
         lease = (holder, now + LEASE) if holder is not None and key in at_once else None
         card = deliveries.card(uow.repo, row.id, key, key in bound, now, lease)
         if lease is not None:
