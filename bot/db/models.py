@@ -163,7 +163,7 @@ class Delivery(Base):
     """The outbox: one row per message to send, written in the same transaction as the change it reports."""
 
     __tablename__ = "delivery"
-    __table_args__ = (Index("ix_delivery_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_delivery_due", "status", "next_attempt_at"), Index("ix_delivery_sent_at", "sent_at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # card | notice
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)

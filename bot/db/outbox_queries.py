@@ -112,6 +112,14 @@ class OutboxQueries:
             .execution_options(synchronize_session="fetch"))  # rows loaded in this session show the lease
         return set(result.scalars().all())
 
+    async def sent_since(self, since: datetime) -> list[tuple[str | None, int, datetime]]:
+        """(agency, chat, when) of every post and edit that went out since `since` (through the sent_at index)."""
+        rows = await self.session.execute(
+            select(Delivery.agency_key, Delivery.sent_chat_id, Delivery.sent_at).where(
+                Delivery.sent_at >= since, Delivery.status == dm.DeliveryStatus.SENT,
+                Delivery.sent_chat_id.is_not(None)).order_by(Delivery.sent_at))
+        return [(key, int(chat), at) for key, chat, at in rows.all() if chat is not None and at is not None]
+
     async def release_leases(self, holder: str) -> int:
         result = await self.session.execute(
             update(Delivery).where(Delivery.leased_by == holder, Delivery.status == dm.DeliveryStatus.PENDING)

@@ -40,6 +40,13 @@ async def schedule(services: Services, now: datetime) -> tuple[list[tuple[Route,
             for key, chat, due in routes], lease_ends
 
 
+async def sent_since(services: Services, since: datetime) -> list[tuple[str | None, int, datetime]]:
+    """What went out (agency, chat, when) since `since`, by every instance: a process that starts again has forgotten
+    its flood budget, and charges it with this."""
+    async with services.db.uow() as uow:
+        return await uow.repo.sent_since(since)
+
+
 async def release_leases(services: Services, holder: str, now: datetime) -> int:
     """At start-up: this instance's previous life died holding these. Those Telegram had accepted (noted by
     note_sent) are recorded as sent; the others are due again now."""

@@ -94,6 +94,33 @@ class Budget:
         self._used_at[chat_id] = time.monotonic()
         await self._overall.acquire()
 
+    async def charge_all(self, sent: list[tuple[int, float]]) -> None:
+        """charge() every chat of `sent`: (chat, seconds ago) of each message."""
+        ages: dict[int, list[float]] = {}
+        for chat_id, age in sent:
+            ages.setdefault(chat_id, []).append(max(age, 0.0))
+        for chat_id, chat_ages in ages.items():
+            await self.charge(chat_id, chat_ages)
+        if ages:
+            log.info("flood budgets charged with %d posts sent to %d chats in the last minute", len(sent), len(ages))
+
+    async def charge(self, chat_id: int, ages: list[float]) -> None:
+        """Remember messages sent to this chat `ages` seconds ago (by a previous life of this process, or another
+        instance): its bucket holds what of them has not leaked out yet, as if they had been sent from here."""
+        limiter = self._limiter(chat_id)
+        rate = limiter.max_rate / limiter.time_period  # what leaks out per second
+        level, last = 0.0, None
+        for age in sorted(ages, reverse=True):  # oldest first
+            if last is not None:
+                level = max(0.0, level - (last - age) * rate)
+            level, last = level + 1, age
+        if last is not None:
+            level = max(0.0, level - last * rate)
+        amount = min(level, limiter.max_rate)
+        if amount > 0 and limiter.has_capacity(amount):  # then acquire() takes it at once
+            await limiter.acquire(amount)
+            self._used_at[chat_id] = time.monotonic()
+
     @property
     def tracked_chats(self) -> int:
         """Chats whose budget is remembered (forgotten once their bucket is full again and no pause is on)."""

@@ -9,6 +9,7 @@ import contextlib
 import html
 import logging
 from collections.abc import Collection, Sequence
+from datetime import timedelta
 from typing import Any
 
 from telegram import (
@@ -36,9 +37,8 @@ from .keyboards import keyboard
 log = logging.getLogger(__name__)
 IDLE_POLL = 5.0
 STOP_GRACE = 5.0  # at shutdown, how long a send on its way may take to finish and be recorded
-# A route whose worker just found nothing to lease although a row looked due (another transaction is changing that
-# row: the claim passes it over rather than wait) is looked at again this much later, not in a tight loop.
-EMPTY_PAUSE = 0.05
+EMPTY_PAUSE = 0.05  # a route whose worker found nothing it could lease (rows being changed) waits this much
+REMEMBER = 60.0  # seconds of sends a restarted sender charges its flood budgets with (Telegram counts per minute)
 # New posts go out one card each while the group's budget can send them all within this time; a longer backlog
 # goes out as a digest, so that no group falls more than about a minute behind (the rest is room for edits).
 MAX_BEHIND = 30.0
@@ -79,6 +79,7 @@ class OutboxSender:
         released = await outbox.release_leases(self.services, self.holder, utcnow())
         if released:
             log.info("released %d deliveries leased by an earlier run of %s", released, self.holder)
+        await self._remember_budget()
         self.services.lane.connect(self.holder, self._open_for, self._give)
         while not self._stopping:
             try:
@@ -96,6 +97,18 @@ class OutboxSender:
             finally:
                 self.waiting = False
             self._wake.clear()
+
+    async def _remember_budget(self) -> None:
+        """A restarted process has forgotten its last minute: its buckets are charged with what the outbox says
+        went out (any instance), or a restart in a busy minute sends a burst Telegram answers with 429s."""
+        now = utcnow()
+        try:
+            sent = await outbox.sent_since(self.services, now - timedelta(seconds=REMEMBER))
+        except Exception:  # only means starting with full buckets
+            log.exception("could not read what was sent in the last minute; starting with full flood budgets")
+            return
+        self._chat_of.update({key: chat for key, chat, _ in sent if key is not None})  # the lane asks their budget
+        await self.budget.charge_all([(chat, (now - at).total_seconds()) for _, chat, at in sent])
 
     def stopping(self) -> None:
         """Shutdown: the dispatcher ends at its next turn even if a cancellation of it is lost."""
@@ -121,15 +134,9 @@ class OutboxSender:
     def _open_for(self, agency_keys: Collection[str]) -> set[str]:
         """The agencies whose new card this sender can send at once (FastLane): no worker busy on their group
         and its budget ready now."""
-        if self._stopping:
-            return set()
-        out = set()
-        for key in agency_keys:
-            task = self._workers.get(Route(key, None))
-            chat_id = self._chat_of.get(key)
-            if (task is None or task.done()) and (chat_id is None or self.budget.can_send_now(chat_id)):
-                out.add(key)
-        return out
+        idle = [k for k in agency_keys if (t := self._workers.get(Route(k, None))) is None or t.done()]
+        return set() if self._stopping else {k for k in idle if (chat_id := self._chat_of.get(k)) is None
+                                             or self.budget.can_send_now(chat_id)}
 
     def _give(self, jobs: Sequence[Outgoing]) -> None:
         """Cards leased to this sender in their report's transaction: each group's worker sends its card now."""
@@ -145,13 +152,11 @@ class OutboxSender:
                                                                name=f"outbox-{job.route}")
 
     def _take_ready(self, route: Route) -> Outgoing | None:
-        ready = self._ready.get(route)
-        if not ready:
+        if not (ready := self._ready.get(route)):
             return None
-        job = ready.pop(0)
-        if not ready:
+        if len(ready) == 1:
             del self._ready[route]
-        return job
+        return ready.pop(0)
 
     @property
     def active_routes(self) -> int:

@@ -29,4 +29,4 @@ async def test_the_migrated_schema_matches_the_models(database_url: str) -> None
 def test_every_migration_goes_down_and_up_again(database_url: str) -> None:
     migrate.downgrade(database_url, "base")
     migrate.upgrade(database_url)
-    assert migrate.head_revision(database_url) == "0012"
+    assert migrate.head_revision(database_url) == "0013"

@@ -107,6 +107,7 @@ async def test_the_sweep_reads_only_what_is_due(services: Services) -> None:
             await uow.repo.deliveries_by_ids([1, 2, 3])
             await uow.repo.lease_all([1, 2, 3], later, later + timedelta(seconds=30), "plans")
             await uow.repo.claim_waiting_boards(keys, later)  # what every change to a report does
+            await uow.repo.sent_since(later - timedelta(minutes=1))  # a sender starting again
             await uow.repo.oldest_due_followup(later)
             await uow.repo.outbox_backlog()
 
