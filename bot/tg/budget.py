@@ -23,7 +23,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiolimiter import AsyncLimiter
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from .errors import retry_after_seconds
@@ -35,6 +35,7 @@ COUNTED = frozenset({"sendMessage", "sendPhoto", "sendDocument", "editMessageTex
                      "sendVideo", "sendVoice", "sendAudio", "sendMediaGroup"})
 OUTBOX = {"outbox": True}  # rate_limit_args of outbox sends: a 429 goes back to the outbox, which reschedules
 HANDLER_RETRIES = 3
+REPLY_BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # a handler's answer through an outage of about a minute
 PRIVATE_BURST = 5
 RELEASE_EVERY = 60.0  # seconds between sweeps that forget idle chats
 
@@ -95,10 +96,12 @@ class Budget:
         await self._overall.acquire()
 
     async def charge_all(self, sent: list[tuple[int, float]]) -> None:
-        """charge() every chat of `sent`: (chat, seconds ago) of each message."""
+        """charge() every group of `sent`: (chat, seconds ago) of each message. Private chats are not: their
+        budget is a second's, and a person waiting for an answer should not wait for a guess."""
         ages: dict[int, list[float]] = {}
         for chat_id, age in sent:
-            ages.setdefault(chat_id, []).append(max(age, 0.0))
+            if chat_id < 0:
+                ages.setdefault(chat_id, []).append(max(age, 0.0))
         for chat_id, chat_ages in ages.items():
             await self.charge(chat_id, chat_ages)
         if ages:
@@ -189,6 +192,15 @@ class BudgetLimiter(BaseRateLimiter[dict[str, bool]]):
                 await self.budget.acquire(chat_id)
             try:
                 return await callback(*args, **kwargs)
+            except NetworkError as exc:  # Telegram unreachable for a moment (502, reset, timeout)
+                attempt += 1
+                if from_outbox or isinstance(exc, BadRequest) or attempt > len(REPLY_BACKOFF):
+                    raise
+                # A handler's answer — a report's number — is not given up for a short outage: tried again
+                # (an answer that timed out may come twice; one lost would leave the call taker without it).
+                log.warning("Telegram unreachable (%s) while answering in %s; trying again", exc, chat_id)
+                await asyncio.sleep(REPLY_BACKOFF[attempt - 1])
+                continue
             except RetryAfter as exc:
                 seconds = retry_after_seconds(exc)
                 self.budget.pause(chat_id, seconds)

@@ -96,3 +96,13 @@ def test_a_press_that_loses_a_deadlock_is_run_again_and_answered(running: BotPro
     assert answer["text"] == "Tercatat: laporan diterima PLN."
     everywhere(fake, number, "PLN: ✅ diterima")
     assert "lost a race in the database" in running.logs()
+
+
+def test_a_report_number_reaches_the_call_taker_through_a_short_telegram_outage(running: BotProcess,
+                                                                               fake: FakeTelegram) -> None:
+    """Telegram answers the bot's reply 502 twice: the reply is tried again, and the call taker gets the number
+    (the report is filed and reaches the groups meanwhile)."""
+    fake.fail("bad_gateway", method="sendMessage", chat_id=world.CALL_TAKER, times=2)
+    number = file_fire(fake)  # waits for "Laporan tercatat" with the number
+    fake.wait_for_message(world.GROUPS["damkar"], number)
+    assert "Telegram unreachable" in running.logs()
