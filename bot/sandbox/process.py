@@ -88,8 +88,29 @@ class BotProcess:
 
 
 def free_port() -> int:
+    """A port to listen on later, chosen below the kernel's ephemeral range (32768 and up on Linux): a port the
+    kernel hands out for `bind(0)` may be taken meanwhile by any outgoing connection (to the database, to the
+    emulator), and the bot started a second later could not listen on it."""
+    import random
     import socket
 
-    with socket.socket() as sock:
+    low, high = _ephemeral_range()
+    for _ in range(200):
+        port = random.randrange(max(1024, low - 12000), low)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as sock:  # no luck below the range: any free port
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
