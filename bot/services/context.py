@@ -15,6 +15,8 @@ from ..domain.ruleset import Rules
 from ..i18n import Catalogue
 from .dispatch import FastLane
 
+RACE_TRIES = 4  # runs of a unit of work (an update's handlers, an outbox batch) that keeps losing races
+
 
 def lost_race(exc: BaseException | None) -> bool:
     """Whether a use case failed only because its transaction lost a race with another (a deadlock, a

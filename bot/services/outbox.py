@@ -14,7 +14,7 @@ from ..db.uow import UnitOfWork
 from ..domain.delivery import backoff
 from ..domain.model import DeliveryKind, DeliveryStatus, GroupStatus
 from . import boards, deliveries
-from .context import Services, lost_race
+from .context import RACE_TRIES, Services, lost_race
 from .dispatch import LEASE, NOTED_KINDS, UNKNOWN_VERSION, Outgoing, Route, SendOutcome, SendResult
 from .group_health import degraded, fail, held, recovered, report_if_settled
 from .outbox_jobs import DIGEST_MAX, card_digest, job_for, notice_batch
@@ -75,7 +75,6 @@ async def note_sent(services: Services, job: Outgoing, message_id: int) -> None:
 
 
 log = logging.getLogger(__name__)
-RACE_TRIES = 4  # runs of a batch whose transaction keeps losing races in the database
 
 
 class GroupCommit(Generic[T, R]):

@@ -105,7 +105,8 @@ class Budget:
         for chat_id, chat_ages in ages.items():
             await self.charge(chat_id, chat_ages)
         if ages:
-            log.info("flood budgets charged with %d posts sent to %d chats in the last minute", len(sent), len(ages))
+            log.info("flood budgets charged with %d posts sent to %d groups in the last minute",
+                     sum(map(len, ages.values())), len(ages))
 
     async def charge(self, chat_id: int, ages: list[float]) -> None:
         """Remember messages sent to this chat `ages` seconds ago (by a previous life of this process, or another

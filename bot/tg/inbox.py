@@ -21,7 +21,7 @@ from telegram.warnings import PTBUserWarning
 from ..clock import utcnow
 from ..config import Settings
 from ..services import inbox
-from ..services.context import Services
+from ..services.context import RACE_TRIES, Services
 from .context import App
 
 # The polling loop reads getUpdates as raw JSON on purpose (see poll); PTB's hint to use Bot.get_updates is not for us.
@@ -33,7 +33,6 @@ MAX_IN_FLIGHT = 1000  # updates handed to the application at once; the rest wait
 IDLE_POLL = 5.0
 PRUNE_EVERY = 600.0
 STOP_GRACE = 15.0
-RACE_TRIES = 4  # runs of an update whose transaction keeps losing races in the database (see _run)
 MARK_SETTLE = 0.2  # seconds between an update's handlers finishing and its mark (see _mark_loop)
 
 

@@ -75,7 +75,7 @@ def test_a_press_that_loses_a_deadlock_is_run_again_and_answered(running: BotPro
                 while not await watch.fetchval(
                         "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
                         url.database):
-                    await asyncio.sleep(0.05)
+                    await asyncio.sleep(0.05)  # the poll interval of this wait on PostgreSQL's state, not a delay
                 await conn.fetch("SELECT id FROM incident WHERE id = $1 FOR UPDATE", int(incident))
         finally:
             await conn.close()
