@@ -218,6 +218,17 @@ class RollupQueries:
     async def rollup_fingerprint(self) -> str | None:
         return await self.session.scalar(select(StatsState.fingerprint).where(StatsState.id == 1))
 
+    async def lock_rollups(self, now: datetime) -> str:
+        """What the roll-ups were last built for ('' never), the row that says it locked to this transaction:
+        instances starting together on a fresh database rebuild one after the other (the second finds the work
+        done) instead of both inserting that row (the loser's start-up failed on the duplicate key)."""
+        bind = self.session.bind
+        insert = pg_insert if bind is not None and bind.dialect.name == "postgresql" else sqlite_insert
+        await self.session.execute(insert(StatsState).values(id=1, fingerprint="", built_at=now)
+                                   .on_conflict_do_nothing(index_elements=["id"]))
+        return await self.session.scalar(select(StatsState.fingerprint).where(StatsState.id == 1)
+                                         .with_for_update()) or ""
+
     async def rebuild_rollups(self, policy: Policy, now: datetime) -> tuple[int, int]:
         """Compute the sums again from the incidents, their agencies and the call log (in this transaction), a
         month at a time (memory stays small). Returns (incidents, calls) read."""

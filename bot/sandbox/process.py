@@ -97,15 +97,21 @@ def free_port() -> int:
     low, high = _ephemeral_range()
     for _ in range(200):
         port = random.randrange(max(1024, low - 12000), low)
+        if port in _GIVEN:  # free now, but promised to an earlier caller (two instances of one test)
+            continue
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _GIVEN.add(port)
             return port
     with socket.socket() as sock:  # no luck below the range: any free port
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+_GIVEN: set[int] = set()
 
 
 def _ephemeral_range() -> tuple[int, int]:

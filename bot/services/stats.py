@@ -137,8 +137,19 @@ def _days(services: Services, period: Period) -> tuple[date | None, date | None]
 async def rebuild(services: Services, now: datetime) -> tuple[int, int]:
     """`sigap112 stats rebuild`: the roll-ups computed again from the incidents and the call log, in one
     transaction. Returns (incidents, calls) read."""
+    counted = await _rebuild(services, now, only_if_stale=False)
+    assert counted is not None
+    return counted
+
+
+async def _rebuild(services: Services, now: datetime, only_if_stale: bool) -> tuple[int, int] | None:
+    """The rebuild in a transaction that holds the roll-ups' state row (one instance at a time); None when
+    `only_if_stale` and another instance has just built them for these deadlines."""
     policy = services.db.rollups or rollup_policy(services.rules, services.tz)
     async with services.db.uow() as uow:
+        built_for = await uow.repo.lock_rollups(now)
+        if only_if_stale and built_for == policy.fingerprint():
+            return None
         counted = await uow.repo.rebuild_rollups(policy, now)
         await uow.commit()
     return counted
@@ -153,10 +164,11 @@ async def rollups_current(services: Services) -> bool:
 
 async def ensure_rollups(services: Services, now: datetime) -> tuple[int, int] | None:
     """At start-up: rebuild the roll-ups when they were never built (just migrated) or were built for another
-    time zone or other deadlines. None when they are current."""
+    time zone or other deadlines. None when they are current (also when another instance starting at the same
+    moment built them first)."""
     if await rollups_current(services):
         return None
-    return await rebuild(services, now)
+    return await _rebuild(services, now, only_if_stale=True)
 
 
 def _kecamatan(services: Services, rows: list[tuple[str | None, bool, int]]) -> list[tuple[str, int]]:

@@ -13,10 +13,6 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import (
-    InputMediaAudio,
-    InputMediaDocument,
-    InputMediaPhoto,
-    InputMediaVideo,
     LinkPreviewOptions,
     ReplyParameters,
 )
@@ -33,10 +29,12 @@ from ..services.dispatch import CONTENT, NOTED_KINDS, Outgoing, Route, SendOutco
 from .budget import OUTBOX, Budget
 from .errors import classify, is_content_error, is_not_modified, is_url_error
 from .keyboards import keyboard
+from .send_media import send_media
 
 log = logging.getLogger(__name__)
 IDLE_POLL = 5.0
 STOP_GRACE = 5.0  # at shutdown, how long a send on its way may take to finish and be recorded
+RECORD_GRACE = 8.0  # then how long the records of posts Telegram accepted may still take (a slow disk)
 EMPTY_PAUSE = 0.05  # a route whose worker found nothing it could lease (rows being changed) waits this much
 REMEMBER = 60.0  # seconds of sends a restarted sender charges its flood budgets with (Telegram counts per minute)
 # New posts go out one card each while the group's budget can send them all within this time; a longer backlog
@@ -63,6 +61,8 @@ class OutboxSender:
         self._records: outbox.GroupCommit[outbox.Sent, None] = outbox.GroupCommit(
             services, lambda uow, items: outbox.record_in(uow, services, items), urgent=True)
         self._sending: set[Route] = set()  # routes whose worker is between claiming a delivery and recording it
+        # Records of what Telegram answered: finished even when their worker is stopped (else sent again).
+        self._booking: set[asyncio.Task[None]] = set()
         # New cards leased and rendered in their report's transaction (services.dispatch.FastLane), per route.
         self._ready: dict[Route, list[Outgoing]] = {}
         self._chat_of: dict[str, int] = {}  # each agency's group as last seen (for its budget)
@@ -130,6 +130,11 @@ class OutboxSender:
                 log.warning("delivery worker %s still sending after %.0f s; stopping it", task.get_name(), STOP_GRACE)
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+        if booking := list(self._booking):  # a stopped worker's post that Telegram accepted is recorded all the same
+            _, late = await asyncio.wait(booking, timeout=RECORD_GRACE)
+            for task in late:
+                log.warning("a post's record still unwritten after %.0f s more; it may go out again", RECORD_GRACE)
+                task.cancel()
 
     def _open_for(self, agency_keys: Collection[str]) -> set[str]:
         """The agencies whose new card this sender can send at once (FastLane): no worker busy on their group
@@ -162,6 +167,11 @@ class OutboxSender:
     def active_routes(self) -> int:
         """Routes with a worker now (a worker forgets its route when it stops: memory does not grow per chat)."""
         return len(self._workers)
+
+    @property
+    def recording(self) -> int:
+        """Posts Telegram answered whose record is being written."""
+        return len(self._booking)
 
     async def _dispatch(self) -> float:
         """Start a worker for every route with something due and none working on it; return how long to sleep
@@ -206,10 +216,10 @@ class OutboxSender:
                         self._empty_at[route] = asyncio.get_running_loop().time()
                         return
                     result = await self._send(job)
-                    if (result.outcome == SendOutcome.SENT and result.message_id is not None
-                            and job.kind in NOTED_KINDS):
-                        await self._notes.run((job, result.message_id))
-                    await self._records.run((job, result, utcnow()))
+                    booking = asyncio.create_task(self._book(job, result), name=f"record-{route}")
+                    self._booking.add(booking)
+                    booking.add_done_callback(self._booking.discard)
+                    await asyncio.shield(booking)  # a stop cancels this worker, not the record (stop() awaits it)
                 finally:
                     self._sending.discard(route)
                 self.wake()  # recording may have queued more (a delivery report, an edit, an alert)
@@ -225,6 +235,11 @@ class OutboxSender:
                 if self._ready.get(route) and not self._stopping:  # given while this worker was finishing
                     self._workers[route] = asyncio.create_task(self._drain(route, chat_id), name=f"outbox-{route}")
             self.wake()  # the dispatcher looks at this route again (it skips routes with a worker)
+
+    async def _book(self, job: Outgoing, result: SendResult) -> None:
+        if result.outcome == SendOutcome.SENT and result.message_id is not None and job.kind in NOTED_KINDS:
+            await self._notes.run((job, result.message_id))
+        await self._records.run((job, result, utcnow()))
 
     async def _send(self, job: Outgoing) -> SendResult:
         text = fit(job.text)  # whoever rendered it, a text fits Telegram's limit as Telegram counts it
@@ -256,7 +271,7 @@ class OutboxSender:
 
     async def _call(self, job: Outgoing, text: str, parse_mode: str | None) -> SendResult:
         if job.kind == DeliveryKind.MEDIA:
-            return await self._media(job, parse_mode)
+            return await send_media(self.bot, job, parse_mode)
         if job.kind == "chart" and job.chart_month:
             png, label = await stats.month_chart(self.services, job.chart_month)
             photo = await self.bot.send_photo(job.chat_id, png, caption=plain_fit(
@@ -344,52 +359,6 @@ class OutboxSender:
                                                   parse_mode=ParseMode.HTML, reply_parameters=reply,
                                                   message_thread_id=job.thread_id, rate_limit_args=OUTBOX)
         return SendResult(SendOutcome.SENT, message_id=message.message_id)
-
-    # --- media (issue 13) -------------------------------------------------------------------------------------
-    async def _media(self, job: Outgoing, parse_mode: str | None) -> SendResult:
-        """One item (sendPhoto, sendVideo, ...) or one album (sendMediaGroup) by file_id, under the group's card;
-        without HTML (the plain fallback), every caption as a person would see it."""
-        reply = ReplyParameters(job.reply_to, allow_sending_without_reply=True) if job.reply_to else None
-
-        def caption(text: str) -> str:
-            return text if parse_mode else shown_plain(text, CAPTION_LIMIT)
-
-        if len(job.media) == 1:
-            kind, file_id, text = job.media[0]
-            options: dict[str, Any] = {"caption": caption(text), "parse_mode": parse_mode,
-                                       "reply_parameters": reply, "rate_limit_args": OUTBOX,
-                                       "message_thread_id": job.thread_id}
-            if kind == "location":  # a map link under the card, in the caption's words
-                message = await self.bot.send_message(job.chat_id, caption(text), parse_mode=parse_mode,
-                                                      reply_parameters=reply, rate_limit_args=OUTBOX,
-                                                      message_thread_id=job.thread_id,
-                                                      link_preview_options=LinkPreviewOptions(is_disabled=True))
-            elif kind == "photo":
-                message = await self.bot.send_photo(job.chat_id, file_id, **options)
-            elif kind == "video":
-                message = await self.bot.send_video(job.chat_id, file_id, **options)
-            elif kind == "voice":
-                message = await self.bot.send_voice(job.chat_id, file_id, **options)
-            elif kind == "audio":
-                message = await self.bot.send_audio(job.chat_id, file_id, **options)
-            else:
-                message = await self.bot.send_document(job.chat_id, file_id, **options)
-            return SendResult(SendOutcome.SENT, message_id=message.message_id)
-        album = [_input_media(kind, file_id, caption(text), parse_mode) for kind, file_id, text in job.media]
-        messages = await self.bot.send_media_group(job.chat_id, album, reply_parameters=reply,
-                                                   message_thread_id=job.thread_id, rate_limit_args=OUTBOX)
-        return SendResult(SendOutcome.SENT, message_id=messages[0].message_id)
-
-
-def _input_media(kind: str, file_id: str, caption: str,
-                 parse_mode: str | None) -> InputMediaPhoto | InputMediaVideo | InputMediaAudio | InputMediaDocument:
-    if kind == "photo":
-        return InputMediaPhoto(file_id, caption=caption, parse_mode=parse_mode)
-    if kind == "video":
-        return InputMediaVideo(file_id, caption=caption, parse_mode=parse_mode)
-    if kind == "audio":
-        return InputMediaAudio(file_id, caption=caption, parse_mode=parse_mode)
-    return InputMediaDocument(file_id, caption=caption, parse_mode=parse_mode)
 
 
 def is_board_gone(exc: BadRequest) -> bool:

@@ -143,6 +143,10 @@ def test_two_instances_on_one_postgresql_send_each_post_reminder_and_report_once
             handovers = [m for m in fake.bot_messages(world.GROUPS["call_center"]) if "Serah terima" in m.text]
             recaps = [m for m in fake.bot_messages(world.GROUPS["pimpinan"]) if "Rekap harian" in m.text]
             assert len(handovers) == 1 and len(recaps) == 1
+        except BaseException:
+            for i, bot in enumerate(bots):
+                print(f"---- log of instance {i} ----\n" + bot.logs()[-8000:])
+            raise
         finally:
             for bot in bots:
                 bot.stop()

@@ -5,12 +5,13 @@ PostgreSQL; and `stats rebuild` gives back exactly the sums kept along the way."
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from datetime import UTC, date, datetime, time, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.db import models as db
 from bot.domain.lifecycle import Action
@@ -195,3 +196,20 @@ async def test_changes_at_the_same_moment_are_all_counted_once(services: Service
     assert kept == direct
     assert kept.calls is not None and kept.calls.total == 10  # 9 pranks and the report
     assert sum(r.on_scene.n for r in kept.response) >= 3
+
+
+async def test_instances_starting_together_on_a_fresh_database_build_the_roll_ups_once(services: Services) -> None:
+    """Two instances started at the same moment after `db upgrade`: both find the roll-ups unbuilt; one builds
+    them, the other waits for it and finds them built (before, the second failed to start on a duplicate key)."""
+    await setup_center(services)
+    start = BASE + timedelta(days=40)
+    await play(services, [("file", 0, 0, 0), ("press", 0, 5, 3)], start)
+    before = await sums(services)
+    async with services.db.uow() as uow:
+        await uow.session.execute(delete(db.StatsState))  # as just migrated
+        await uow.commit()
+    assert not await stats.rollups_current(services)
+    results = await asyncio.gather(stats.ensure_rollups(services, start), stats.ensure_rollups(services, start))
+    assert sorted(results, key=lambda r: r is not None) == [None, (1, 1)]  # the report and its call
+    assert await stats.rollups_current(services)
+    assert await sums(services) == before
