@@ -17,6 +17,7 @@ same token, Telegram counting differently) pauses that chat — only that chat �
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -172,6 +173,11 @@ class BudgetLimiter(BaseRateLimiter[dict[str, bool]]):
 
     def __init__(self, budget: Budget) -> None:
         self.budget = budget
+        self._stopping = asyncio.Event()
+
+    def stop_retrying(self) -> None:
+        """Shutdown: an answer waiting to be tried again is given up now (it would hold the stop for a minute)."""
+        self._stopping.set()
 
     async def initialize(self) -> None:
         return None
@@ -195,12 +201,15 @@ class BudgetLimiter(BaseRateLimiter[dict[str, bool]]):
                 return await callback(*args, **kwargs)
             except NetworkError as exc:  # Telegram unreachable for a moment (502, reset, timeout)
                 attempt += 1
-                if from_outbox or isinstance(exc, BadRequest) or attempt > len(REPLY_BACKOFF):
+                if (from_outbox or isinstance(exc, BadRequest) or attempt > len(REPLY_BACKOFF)
+                        or self._stopping.is_set()):
                     raise
                 # A handler's answer — a report's number — is not given up for a short outage: tried again
                 # (an answer that timed out may come twice; one lost would leave the call taker without it).
                 log.warning("Telegram unreachable (%s) while answering in %s; trying again", exc, chat_id)
-                await asyncio.sleep(REPLY_BACKOFF[attempt - 1])
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(REPLY_BACKOFF[attempt - 1]):
+                        await self._stopping.wait()
                 continue
             except RetryAfter as exc:
                 seconds = retry_after_seconds(exc)

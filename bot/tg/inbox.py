@@ -22,6 +22,7 @@ from ..clock import utcnow
 from ..config import Settings
 from ..services import inbox
 from ..services.context import RACE_TRIES, Services
+from .budget import BudgetLimiter
 from .context import App
 
 # The polling loop reads getUpdates as raw JSON on purpose (see poll); PTB's hint to use Bot.get_updates is not for us.
@@ -310,6 +311,8 @@ async def start(application: App) -> InboxProcessor:
 
 async def finish(application: App, processor: InboxProcessor) -> None:
     await processor.stop_feeding()
+    if isinstance(limiter := application.bot.rate_limiter, BudgetLimiter):
+        limiter.stop_retrying()  # an answer waiting out an outage does not hold the stop
     try:
         await asyncio.wait_for(application.stop(), STOP_GRACE)  # waits for the updates in flight
     except TimeoutError:

@@ -106,3 +106,15 @@ def test_a_report_number_reaches_the_call_taker_through_a_short_telegram_outage(
     number = file_fire(fake)  # waits for "Laporan tercatat" with the number
     fake.wait_for_message(world.GROUPS["damkar"], number)
     assert "Telegram unreachable" in running.logs()
+
+
+def test_sigterm_while_an_answer_waits_out_an_outage_ends_the_bot_within_seconds(running: BotProcess,
+                                                                                 fake: FakeTelegram) -> None:
+    """An answer being tried again through an outage (up to a minute) does not hold a deploy's SIGTERM: given up
+    at once (before, the stop waited out the 15 s it gives updates in flight)."""
+    fake.fail("server_error", method="sendMessage", chat_id=world.CALL_TAKER, times=-1)
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, world.FIRE_REPORT)
+    fake.wait_for_message(world.GROUPS["damkar"], "LAPORAN")  # filed and posted while its answer waits
+    fake.wait_until(lambda: sum(1 for c in fake.calls_of("sendMessage") if c.get("chat_id") == world.CALL_TAKER)
+                    >= 2, what="the answer tried again")
+    assert running.terminate(within=10) == 0
