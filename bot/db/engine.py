@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from ..files import PRIVATE_FILE, private_dir, restrict
+from . import sqlite_driver
 
 # PostgreSQL's answers that mean "this transaction lost a race, run it again": deadlock detected, could not
 # serialize, lock not available. SQLite's is "database is locked" (busy_timeout ran out).
@@ -43,7 +44,8 @@ def make_engine(url: str) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:" and not database.startswith("file:"):
         _private_database_file(Path(database))
-    engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+    engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True,
+                                 module=sqlite_driver.dbapi())  # one trip to aiosqlite's thread per statement
     _configure_sqlite(engine)
     return engine
 
