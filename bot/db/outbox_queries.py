@@ -176,6 +176,14 @@ class OutboxQueries:
             Delivery.sent_chat_id == chat_id, Delivery.message_id == message_id,
             Delivery.status == dm.DeliveryStatus.SENT, Delivery.incident_id.is_not(None)))).all() if i is not None}
 
+    async def due_now_for_agencies(self, agency_keys: list[str], now: datetime) -> int:
+        """Posts waiting for these agencies' groups (held for a closed topic, or backing off) are due now."""
+        result = await self.session.execute(
+            update(Delivery).where(Delivery.status == dm.DeliveryStatus.PENDING,
+                                   Delivery.agency_key.in_(agency_keys), Delivery.next_attempt_at > now)
+            .values(next_attempt_at=now).execution_options(synchronize_session=False))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     async def pending_for_chat(self, chat_id: int) -> list[Delivery]:
         return list((await self.session.scalars(
             select(Delivery).where(Delivery.status == dm.DeliveryStatus.PENDING, Delivery.chat_id == chat_id)

@@ -912,9 +912,15 @@ class FakeTelegram:
                 "forum_topic_created": {"name": name, "icon_color": 7322096}}
         return thread_id
 
-    def close_topic(self, chat_id: int, thread_id: int, closed: bool = True) -> None:
+    def close_topic(self, chat_id: int, thread_id: int, closed: bool = True, by: int | None = None) -> None:
+        """Close (or reopen) a topic; `by`: the member who did it, and Telegram then posts its service message in
+        the topic (forum_topic_closed / forum_topic_reopened), which the bot receives."""
         with self._lock:
             self.topics[chat_id][thread_id]["closed"] = closed
+        if by is not None:
+            self._push({"message": self._person_message(by, chat_id, None, {
+                "message_thread_id": thread_id, "is_topic_message": True,
+                "forum_topic_closed" if closed else "forum_topic_reopened": {}})})
 
     def delete_topic(self, chat_id: int, thread_id: int) -> None:
         with self._lock:

@@ -26,6 +26,18 @@ async def topic_in(uow: UnitOfWork, chat_id: int, agency_key: str | None = None)
     return None
 
 
+async def topic_reopened(services: Services, chat_id: int, thread_id: int, now: datetime) -> int:
+    """Telegram says a forum topic was reopened: what was held for the agencies bound to it goes now, not at its
+    next try (up to 30 s later). Returns how many posts were made due."""
+    async with services.db.uow() as uow:
+        keys = [g.agency_key for g in await uow.repo.groups() if g.chat_id == chat_id and g.thread_id == thread_id]
+        if not keys:
+            return 0
+        count = await uow.repo.due_now_for_agencies(keys, now)
+        await uow.commit()
+        return count
+
+
 async def degraded(uow: UnitOfWork, services: Services, delivery: db.Delivery, now: datetime) -> None:
     """Minutes of timeouts or server errors: not permanent, but people must know the group is not getting posts."""
     group = await uow.repo.group_by_key(delivery.agency_key or "") if delivery.agency_key else None

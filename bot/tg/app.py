@@ -126,6 +126,7 @@ def _add_handlers(app: App) -> None:
     app.add_handler(MessageHandler(NOT_MEDIA, media_handlers.not_media))  # before documents: a GIF is one too
     app.add_handler(MessageHandler(MEDIA, media_handlers.media_message))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, people_handlers.migrated))
+    app.add_handler(MessageHandler(filters.StatusUpdate.FORUM_TOPIC_REOPENED, people_handlers.topic_reopened))
     app.add_handler(ChatMemberHandler(people_handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_error_handler(general_handlers.on_error)
 

@@ -8,7 +8,7 @@ from telegram import Update
 from ..clock import utcnow
 from ..domain.model import COMMANDS_BY_ROLE, Role
 from ..i18n import Html
-from ..services import people
+from ..services import group_health, people
 from ..services.context import Services
 from .common import Said, actor_of, is_private, reply, said
 from .context import Context
@@ -37,6 +37,15 @@ async def migrated(update: Update, context: Context) -> None:
     old, new = ((message.chat_id, message.migrate_to_chat_id) if message.migrate_to_chat_id
                 else (message.migrate_from_chat_id, message.chat_id))
     if old and new and await people.group_migrated(context.services, old, new, utcnow()):
+        context.wake_sender()
+
+
+async def topic_reopened(update: Update, context: Context) -> None:
+    """A forum topic was reopened (Telegram's service message in it): the posts held for it go at once."""
+    message = update.effective_message
+    if message is None or message.message_thread_id is None:
+        return
+    if await group_health.topic_reopened(context.services, message.chat_id, message.message_thread_id, utcnow()):
         context.wake_sender()
 
 
