@@ -177,10 +177,13 @@ class OutboxQueries:
             Delivery.status == dm.DeliveryStatus.SENT, Delivery.incident_id.is_not(None)))).all() if i is not None}
 
     async def due_now_for_agencies(self, agency_keys: list[str], now: datetime) -> int:
-        """Posts waiting for these agencies' groups (held for a closed topic, or backing off) are due now."""
+        """Posts held for these agencies' groups (tried, waiting, not leased; not their boards, which keep their
+        own pace) are due now."""
         result = await self.session.execute(
             update(Delivery).where(Delivery.status == dm.DeliveryStatus.PENDING,
-                                   Delivery.agency_key.in_(agency_keys), Delivery.next_attempt_at > now)
+                                   Delivery.agency_key.in_(agency_keys), Delivery.next_attempt_at > now,
+                                   Delivery.attempts > 0, Delivery.lease_until.is_(None),
+                                   Delivery.kind != dm.DeliveryKind.BOARD)
             .values(next_attempt_at=now).execution_options(synchronize_session=False))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

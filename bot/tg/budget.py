@@ -210,12 +210,14 @@ class BudgetLimiter(BaseRateLimiter[dict[str, bool]]):
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(REPLY_BACKOFF[attempt - 1]):
                         await self._stopping.wait()
+                if self._stopping.is_set():
+                    raise  # shutting down: no last try (it could hang until the read timeout)
                 continue
             except RetryAfter as exc:
                 seconds = retry_after_seconds(exc)
                 self.budget.pause(chat_id, seconds)
                 attempt += 1
-                if from_outbox or attempt > HANDLER_RETRIES:
+                if from_outbox or attempt > HANDLER_RETRIES or self._stopping.is_set():
                     raise
                 log.warning("Telegram asked to wait %.0f s before writing to %s again; waiting", seconds, chat_id)
 

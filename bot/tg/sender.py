@@ -135,6 +135,7 @@ class OutboxSender:
             for task in late:
                 log.warning("a post's record still unwritten after %.0f s more; it may go out again", RECORD_GRACE)
                 task.cancel()
+            await asyncio.gather(*booking, return_exceptions=True)
 
     def _open_for(self, agency_keys: Collection[str]) -> set[str]:
         """The agencies whose new card this sender can send at once (FastLane): no worker busy on their group
@@ -237,9 +238,13 @@ class OutboxSender:
             self.wake()  # the dispatcher looks at this route again (it skips routes with a worker)
 
     async def _book(self, job: Outgoing, result: SendResult) -> None:
-        if result.outcome == SendOutcome.SENT and result.message_id is not None and job.kind in NOTED_KINDS:
-            await self._notes.run((job, result.message_id))
-        await self._records.run((job, result, utcnow()))
+        try:
+            if result.outcome == SendOutcome.SENT and result.message_id is not None and job.kind in NOTED_KINDS:
+                await self._notes.run((job, result.message_id))
+            await self._records.run((job, result, utcnow()))
+        except Exception:  # logged here too: a stopped worker no longer awaits it
+            log.exception("recording delivery %s failed; it may go out again", job.delivery_id)
+            raise
 
     async def _send(self, job: Outgoing) -> SendResult:
         text = fit(job.text)  # whoever rendered it, a text fits Telegram's limit as Telegram counts it

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import update
-
-from bot.db import models as db
-from bot.services import group_health, intake, people
+from bot.services import group_health, intake, outbox, people
 from bot.services.context import Services
+from bot.services.dispatch import Route, SendOutcome, SendResult
 from tests.center import ADMIN, NOW, RINA
 
 FORUM = -1009000000001
@@ -25,15 +23,21 @@ async def test_reopening_a_topic_makes_its_held_posts_due_now(services: Services
     await people.bind_group(services, ADMIN, FORUM, "Forum", "tni_polri", NOW, thread_id=8)
     outcome = await intake.lapor(services, RINA, RINA.id, True, 10, MISSING, NOW)
     assert isinstance(outcome, intake.Accepted)
-    later = NOW + timedelta(seconds=30)  # as a send into a closed topic leaves them (HELD)
-    async with services.db.uow() as uow:
-        await uow.session.execute(update(db.Delivery).where(db.Delivery.incident_id == outcome.incident_id)
-                                  .values(next_attempt_at=later))
-        await uow.commit()
+    sent_at = NOW + timedelta(seconds=1)
+    for key in ("sar", "tni_polri"):  # both topics are closed: Telegram refuses, the cards are held
+        job = await outbox.claim(services, Route(key, None), "test", sent_at)
+        assert job is not None and job.kind == "card"
+        await outbox.record(services, job, SendResult(SendOutcome.HELD, detail="Bad Request: TOPIC_CLOSED",
+                                                      reason="topic_closed"), sent_at)
     moment = NOW + timedelta(seconds=5)
     assert await group_health.topic_reopened(services, FORUM, 99, moment) == 0  # a topic no agency uses
-    assert await group_health.topic_reopened(services, FORUM, 7, moment) >= 1
+    assert await group_health.topic_reopened(services, FORUM, 7, moment) == 1
     async with services.db.uow() as uow:
         cards = {d.agency_key: d.next_attempt_at for d in await uow.repo.deliveries_for(outcome.incident_id, "card")}
     assert cards["sar"] is not None and cards["sar"] <= moment
-    assert cards["tni_polri"] is not None and cards["tni_polri"] > moment  # another topic: unchanged
+    assert cards["tni_polri"] is not None and cards["tni_polri"] > moment  # another topic: still held
+    # Once the card got through the group is reachable again: reopening the topic again hurries nothing.
+    job = await outbox.claim(services, Route("sar", None), "test", moment)
+    assert job is not None
+    await outbox.record(services, job, SendResult(SendOutcome.SENT, message_id=500), moment)
+    assert await group_health.topic_reopened(services, FORUM, 7, moment) == 0
