@@ -130,12 +130,14 @@ def test_rekap_counts_calls_beside_reports_and_the_time_from_call_to_report(
     fake.send_text(world.CALL_TAKER, world.CALL_TAKER,
                    world.FIRE_REPORT + f"\nwaktu_panggilan: {came_in:%d-%m-%Y %H.%M}")
     fake.wait_for_message(world.CALL_TAKER, "Laporan tercatat")
-    fake.send_text(world.SUPERVISOR, world.SUPERVISOR, "/rekap")
+    # From the call's day to today (WIT): run just after midnight, the call came in yesterday.
+    first, last = came_in.date().isoformat(), utcnow().astimezone(WIT).date().isoformat()
+    fake.send_text(world.SUPERVISOR, world.SUPERVISOR, f"/rekap {first}..{last}")
     recap = fake.wait_for_message(world.SUPERVISOR, "Rekap").text
     assert "Panggilan: 4 (iseng 2, darurat (laporan) 1, informasi 1); iseng 50% dari semua panggilan" in recap, recap
     assert re.search(r"Dari panggilan masuk sampai laporan tercatat: biasanya [56],\d menit", recap), recap
     assert "1 laporan" in recap and "2222" not in recap
-    rows = json.loads(running.cli("stats", "--format", "json").stdout)["rows"]
+    rows = json.loads(running.cli("stats", "--from", first, "--to", last, "--format", "json").stdout)["rows"]
     assert {"group": "panggilan", "key": "iseng", "value": 2} in rows
     assert {"group": "panggilan", "key": "iseng_persen", "value": 50.0} in rows
     assert any(r["group"] == "panggilan_ke_laporan" and r["key"] == "median_menit" and 5 <= r["value"] <= 6
