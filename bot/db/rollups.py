@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from ..domain.rollups import IncidentFacts, Policy, Tally, TargetFacts, add_call, add_incident
+from .dialect import insert_for
 from .models import Call, Incident, IncidentTarget, StatsCount, StatsResponse, StatsResponseMonth, StatsState
 
 POLICY, PENDING, TOUCHED, FRESH = "rollup_policy", "rollup_pending", "rollup_touched", "rollup_fresh"
@@ -222,9 +223,7 @@ class RollupQueries:
         """What the roll-ups were last built for ('' never), the row that says it locked to this transaction:
         instances starting together on a fresh database rebuild one after the other (the second finds the work
         done) instead of both inserting that row (the loser's start-up failed on the duplicate key)."""
-        bind = self.session.bind
-        insert = pg_insert if bind is not None and bind.dialect.name == "postgresql" else sqlite_insert
-        await self.session.execute(insert(StatsState).values(id=1, fingerprint="", built_at=now)
+        await self.session.execute(insert_for(self.session)(StatsState).values(id=1, fingerprint="", built_at=now)
                                    .on_conflict_do_nothing(index_elements=["id"]))
         return await self.session.scalar(select(StatsState.fingerprint).where(StatsState.id == 1)
                                          .with_for_update()) or ""

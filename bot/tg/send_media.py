@@ -34,9 +34,9 @@ async def send_media(bot: ExtBot[Any], job: Outgoing, parse_mode: str | None) ->
                                    "message_thread_id": job.thread_id}
         if kind == "location":  # a map link under the card, in the caption's words
             message = await bot.send_message(job.chat_id, caption(text), parse_mode=parse_mode,
-                                                  reply_parameters=reply, rate_limit_args=OUTBOX,
-                                                  message_thread_id=job.thread_id,
-                                                  link_preview_options=LinkPreviewOptions(is_disabled=True))
+                                             reply_parameters=reply, rate_limit_args=OUTBOX,
+                                             message_thread_id=job.thread_id,
+                                             link_preview_options=LinkPreviewOptions(is_disabled=True))
         elif kind == "photo":
             message = await bot.send_photo(job.chat_id, file_id, **options)
         elif kind == "video":
@@ -50,7 +50,7 @@ async def send_media(bot: ExtBot[Any], job: Outgoing, parse_mode: str | None) ->
         return SendResult(SendOutcome.SENT, message_id=message.message_id)
     album = [_input_media(kind, file_id, caption(text), parse_mode) for kind, file_id, text in job.media]
     messages = await bot.send_media_group(job.chat_id, album, reply_parameters=reply,
-                                               message_thread_id=job.thread_id, rate_limit_args=OUTBOX)
+                                          message_thread_id=job.thread_id, rate_limit_args=OUTBOX)
     return SendResult(SendOutcome.SENT, message_id=messages[0].message_id)
 
 

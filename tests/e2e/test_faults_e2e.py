@@ -75,10 +75,11 @@ def test_a_press_that_loses_a_deadlock_is_run_again_and_answered(running: BotPro
                 await conn.execute("SET LOCAL deadlock_timeout = '60s'")
                 await conn.fetch("SELECT id FROM followup WHERE incident_id = $1 FOR UPDATE", int(incident))
                 locked.set()
-                while not await watch.fetchval(  # a transaction waiting for the follow-ups this one holds
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND $2 = ANY(pg_blocking_pids(pid))",
-                        url.database, conn.get_server_pid()):
-                    await asyncio.sleep(0.05)  # the poll interval of this wait on PostgreSQL's state, not a delay
+                async with asyncio.timeout(60):  # a wait on PostgreSQL's state, bounded
+                    while not await watch.fetchval(  # a transaction waiting for the follow-ups this one holds
+                            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1"
+                            " AND $2 = ANY(pg_blocking_pids(pid))", url.database, conn.get_server_pid()):
+                        await asyncio.sleep(0.05)  # the poll interval of that wait, not a delay
                 await conn.fetch("SELECT id FROM incident WHERE id = $1 FOR UPDATE", int(incident))
         finally:
             await conn.close()

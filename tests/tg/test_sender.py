@@ -29,8 +29,10 @@ async def eventually(condition: Callable[[], object], what: str, timeout: float 
         await asyncio.sleep(0.05)  # the poll interval of a wait on state, bounded by the deadline
 
 
-async def test_a_chats_delivery_worker_is_forgotten_once_its_messages_are_sent(services: Services) -> None:
-    await setup_center(services)
+async def center_emulator_and_sender(services: Services) -> tuple[FakeTelegram, ExtBot[dict[str, bool]],
+                                                                    OutboxSender]:
+    """The emulator with the call taker and every agency's group (as setup_center binds them), a bot on it without
+    flood limits, and a sender (not started)."""
     fake = FakeTelegram(limits=None).start()
     fake.add_user(RINA.id, RINA.name)
     fake.started_private.add(RINA.id)
@@ -40,7 +42,12 @@ async def test_a_chats_delivery_worker_is_forgotten_once_its_messages_are_sent(s
     bot: ExtBot[dict[str, bool]] = ExtBot(fake.token, base_url=f"{fake.url}/bot",
                                           base_file_url=f"{fake.url}/file/bot", rate_limiter=BudgetLimiter(budget))
     await bot.initialize()
-    sender = OutboxSender(bot, services, "test", budget)
+    return fake, bot, OutboxSender(bot, services, "test", budget)
+
+
+async def test_a_chats_delivery_worker_is_forgotten_once_its_messages_are_sent(services: Services) -> None:
+    await setup_center(services)
+    fake, bot, sender = await center_emulator_and_sender(services)
     running = asyncio.create_task(sender.run())
     try:
         outcome = await intake.lapor(services, RINA, RINA.id, True, 10, FIRE, NOW)
@@ -107,16 +114,7 @@ async def test_a_stop_waits_for_the_records_of_posts_telegram_accepted(
     lost goes out a second time after the restart)."""
     await setup_center(services)
     monkeypatch.setattr(sender_module, "STOP_GRACE", 0.2)
-    fake = FakeTelegram(limits=None).start()
-    fake.add_user(RINA.id, RINA.name)
-    fake.started_private.add(RINA.id)
-    for i, key in enumerate(services.rules.agencies):
-        fake.add_group(-1000 - i, f"Grup {key}")
-    budget = Budget(group_per_minute=1_000_000, overall_per_second=1_000_000)
-    bot: ExtBot[dict[str, bool]] = ExtBot(fake.token, base_url=f"{fake.url}/bot",
-                                          base_file_url=f"{fake.url}/file/bot", rate_limiter=BudgetLimiter(budget))
-    await bot.initialize()
-    sender = OutboxSender(bot, services, "test", budget)
+    fake, bot, sender = await center_emulator_and_sender(services)
     fake.slow("sendMessage", 60, times=-1)  # Telegram takes every card at once and answers when told
     running = asyncio.create_task(sender.run())
     try:
