@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
+	@$(BIN)/python -m compileall -q bot migrations >/dev/null
 	@$(BIN)/sigap112 settings check
 	$(BIN)/sigap112 db upgrade
 	$(BIN)/sigap112 run
@@ -32,7 +33,10 @@ browser:
 	  || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; \
 	  else echo "The map's browser test needs Debian's chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
 
+# Byte-compiled once here: with PYTHONDONTWRITEBYTECODE set (as on our machines) every bot process and CLI call of
+# the end-to-end tests would otherwise compile the project's modules again (≈ 0.13 s each).
 test: install browser
+	$(BIN)/python -m compileall -q bot migrations >/dev/null
 	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 lint: install
