@@ -24,7 +24,7 @@ demo: install
 	$(BIN)/sigap112 demo
 
 # The end-to-end tests mostly wait on real processes, sockets and timers: four workers share two cores well.
-PYTEST_WORKERS ?= 4
+PYTEST_WORKERS ?= 6
 
 # The map's end-to-end test (tests/e2e/test_miniapp_e2e.py) runs Debian's Chromium through Playwright; never
 # `playwright install` (it would download a browser build).
@@ -37,7 +37,7 @@ browser:
 # the end-to-end tests would otherwise compile the project's modules again (≈ 0.13 s each).
 test: install browser
 	$(BIN)/python -m compileall -q bot migrations >/dev/null
-	$(BIN)/pytest -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --maxschedchunk 1
 
 lint: install
 	$(BIN)/ruff check .

@@ -148,6 +148,10 @@ class FakeTelegram:
         self.flood = FloodControl(limits) if limits else None
         self.flood_429s: list[tuple[int, int]] = []  # (chat id, retry_after) of every 429 the limits answered
         self._lock = threading.RLock()
+        # Bumped and notified after every Bot API call: a test waiting on what the bot did looks again at once
+        # instead of at its next 50 ms poll (conditions on anything else are still polled).
+        self._changed = threading.Condition(threading.Lock())
+        self._generation = 0
         self.users: dict[int, dict[str, Any]] = {}
         self.chats: dict[int, dict[str, Any]] = {}
         self.messages: dict[int, dict[int, dict[str, Any]]] = {}  # every message by chat and id (people's too)
@@ -439,13 +443,28 @@ class FakeTelegram:
             return [params for name, params in self.calls if name == method]
 
     def wait_until(self, condition: Callable[[], Any], timeout: float = 90.0, what: str = "condition") -> Any:
+        """Looks again after each call the bot makes (at most every 20 ms) and at least every 50 ms."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while True:
+            with self._changed:
+                seen = self._generation
+            looked = time.monotonic()
             value = condition()
             if value:
                 return value
-            time.sleep(0.05)
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            if looked >= deadline:
+                raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            with self._changed:
+                if self._generation == seen:
+                    self._changed.wait(min(0.05, deadline - looked))
+            pause = looked + 0.02 - time.monotonic()
+            if pause > 0:  # a burst of calls does not make every waiter look hundreds of times a second
+                time.sleep(pause)
+
+    def _bump(self) -> None:
+        with self._changed:
+            self._generation += 1
+            self._changed.notify_all()
 
     def wait_for_message(self, chat_id: int, contains: str, timeout: float = 90.0) -> Sent:
         return self.wait_until(
@@ -461,6 +480,12 @@ class FakeTelegram:
 
     # the HTTP side --------------------------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.Response:
+        try:
+            return await self._handle_call(request)
+        finally:
+            self._bump()
+
+    async def _handle_call(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return _error(401, "Unauthorized")
         method = request.match_info["method"]
@@ -558,6 +583,7 @@ class FakeTelegram:
                     self.handed_out = max(self.handed_out, ready[-1]["update_id"])
                 assert self._new_update is not None
                 self._new_update.clear()
+            self._bump()  # polling, acknowledged: what tests wait for
             remaining = deadline - time.monotonic()
             if ready or remaining <= 0 or self._stop_event.is_set():
                 return _ok(ready)
