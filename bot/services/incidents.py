@@ -11,6 +11,7 @@ from ..domain.rule_schemas import AgencyKind
 from . import deliveries, followups
 from .context import Actor, Services
 from .dispatch import LEASE
+from .views import bound_groups
 
 
 async def create_incident(uow: UnitOfWork, services: Services, report: dm.Report, actor: Actor, chat_id: int,
@@ -35,7 +36,7 @@ async def create_incident(uow: UnitOfWork, services: Services, report: dm.Report
     uow.repo.add(row)
     await uow.repo.flush()
     targets = rules.targets(report.category, report.subtype)
-    bound = {group.agency_key for group in await uow.repo.groups()}  # one read, not one per agency
+    bound = set(await bound_groups(uow))  # one read, not one per agency (the cards' rendering shares it)
     holder, at_once = services.lane.open_for([k for k in targets if k in bound]) if fast else (None, set())
     cards = []
     for key in targets:

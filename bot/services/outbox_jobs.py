@@ -3,7 +3,8 @@ a ready text, and in a surge one digest of many new posts or ready texts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..db import models as db
@@ -12,7 +13,7 @@ from ..db.uow import UnitOfWork
 from ..domain.callback_data import AgencyPress, ConfirmPress
 from ..domain.lifecycle import TargetView
 from ..domain.media import ICONS, MediaItem, MediaKind, count_line
-from ..domain.model import AgencyGroup, DeliveryKind
+from ..domain.model import AgencyGroup, DeliveryKind, Incident
 from ..domain.privacy import Audience, audience_of, caller_text, phone_button
 from ..domain.render import (
     DeskUpdate,
@@ -31,7 +32,7 @@ from .context import Services
 from .dispatch import CONTENT, LEASE, Outgoing, Route
 from .group_health import fail
 from .lifecycle import CALL_CENTER
-from .views import latest_update, target_views
+from .views import bound_groups, latest_update, new_target_views, target_views
 
 # A digest lists at most this many reports (a message a phone can still read, one button per report).
 DIGEST_MAX = 30
@@ -93,16 +94,21 @@ async def route_chat(uow: UnitOfWork, route: Route) -> int | None:
 
 
 async def render_leased(uow: UnitOfWork, services: Services, cards: list[db.Delivery], now: datetime,
-                        reread: bool = True) -> list[Outgoing]:
+                        filed: Sequence[str] | None = None) -> list[Outgoing]:
     """New cards leased in the transaction that created them (dispatch.FastLane), rendered as their groups see
-    them: last in that transaction, so that they show all of it (`reread`: the incident read again, as what the
-    transaction wrote with a bulk UPDATE, such as its updated_at, is not loaded; a report filed in one go
-    changed nothing after it was made, and is rendered as it was written)."""
+    them: last in that transaction, so that they show all of it. The incident is read again (what the transaction
+    wrote with a bulk UPDATE, such as its updated_at, is not loaded) — unless `filed` names the agencies of a
+    report filed in one go, which nothing changed after create_incident wrote it: every agency waiting, no
+    `/kabari`, no media. It is rendered from that, without reading back what was just written."""
     await uow.repo.flush()  # what it changed through the ORM (media adopted from the draft) is read below
     for incident_id in sorted({card.incident_id for card in cards if card.incident_id is not None}):
         uow.cache.pop(("snapshot", incident_id), None)  # a snapshot taken earlier in it is out of date
         incident = await uow.repo.incident(incident_id)
-        if incident is not None and reread:
+        if incident is None:
+            continue
+        if filed is not None:
+            uow.cache[("snapshot", incident_id)] = _Snapshot(incident, new_target_views(services, filed), None, [])
+        else:
             await uow.repo.refresh(incident)
     return [job for card in cards
             if (job := await job_for(uow, services, card, Route(card.agency_key, None), now)) is not None]
@@ -184,6 +190,14 @@ class _Snapshot:
     views: list[TargetView]
     update: DeskUpdate | None
     media: list[MediaItem]
+    # Rendered once per audience and media line, not once per group: of a report's 8 copies, most read alike.
+    texts: dict[tuple[Audience, str | None], str] = field(default_factory=dict, compare=False)
+    domain: list[Incident] = field(default_factory=list, compare=False)  # to_domain(incident), made once
+
+    def as_domain(self) -> Incident:
+        if not self.domain:
+            self.domain.append(to_domain(self.incident))
+        return self.domain[0]
 
 
 async def _snapshot(uow: UnitOfWork, services: Services, incident_id: int) -> _Snapshot | None:
@@ -197,9 +211,8 @@ async def _snapshot(uow: UnitOfWork, services: Services, incident_id: int) -> _S
 
 
 async def _group(uow: UnitOfWork, agency_key: str) -> AgencyGroup | None:
-    if "groups" not in uow.cache:  # every binding in one query (a handful of rows)
-        uow.cache["groups"] = {g.agency_key: g for g in await uow.repo.groups()}
-    return uow.cache["groups"].get(agency_key)  # type: ignore[attr-defined,no-any-return]
+    return (await bound_groups(uow)).get(agency_key)
+
 
 
 def _card(services: Services, snapshot: _Snapshot,
@@ -209,9 +222,11 @@ def _card(services: Services, snapshot: _Snapshot,
     tr, rules = services.tr, services.rules
     kind = rules.agency_kind(agency_key)
     views = snapshot.views
-    domain = to_domain(snapshot.incident)
-    text = render_card(domain, rules, tr, services.tz, audience=audience_of(kind), targets=views,
-                       update=snapshot.update, media=_media_count(services, snapshot, agency_key))
+    domain = snapshot.as_domain()
+    audience, media = audience_of(kind), _media_count(services, snapshot, agency_key)
+    if (text := snapshot.texts.get((audience, media))) is None:
+        text = snapshot.texts[(audience, media)] = render_card(domain, rules, tr, services.tz, audience=audience,
+                                                               targets=views, update=snapshot.update, media=media)
     own = next((v.status for v in views if v.agency_key == agency_key), None)
     phone = phone_button(domain, kind, own)
     rows = [card_buttons(domain, kind, own), card_decline_buttons(domain, kind, own), [phone] if phone else []]
