@@ -81,6 +81,14 @@ class IncidentQueries(BatchedInserts):
             select(Incident).where(Incident.created_by == user_id, Incident.created_at >= since)
             .order_by(Incident.id.desc()).limit(1))
 
+    async def source_and_recent(self, source_key: str, user_id: int, since: datetime) -> tuple[str | None, int]:
+        """incident_by_source's number and incidents_created_by in one round trip (a new report's first read)."""
+        row = (await self.session.execute(select(
+            select(Incident.number).where(Incident.source_key == source_key).scalar_subquery(),
+            select(func.count()).select_from(Incident).where(Incident.created_by == user_id,
+                                                             Incident.created_at >= since).scalar_subquery()))).one()
+        return row[0], int(row[1] or 0)
+
     async def incidents_created_by(self, user_id: int, since: datetime) -> int:
         return int(await self.session.scalar(
             select(func.count()).select_from(Incident).where(Incident.created_by == user_id,

@@ -133,6 +133,12 @@ class Repository(CallQueries, IncidentQueries, ScheduleQueries, OutboxQueries, I
             .order_by(Draft.id.desc()).limit(1))
         return draft_to_domain(row) if row is not None else None
 
+    async def replace_open_drafts(self, chat_id: int, user_id: int, now: datetime) -> None:
+        """A new report here: the person's open draft (if any) is replaced, in one statement."""
+        await self.session.execute(update(Draft).where(Draft.chat_id == chat_id, Draft.user_id == user_id,
+                                                       Draft.status == "open").values(status="replaced",
+                                                                                      updated_at=now))
+
     async def draft(self, draft_id: int) -> dm.Draft | None:
         if not fits(draft_id):
             return None

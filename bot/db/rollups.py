@@ -120,17 +120,22 @@ def tally_of(connection: Connection, policy: Policy, incident_ids: Iterable[int]
     as the database holds them now."""
     tally = Tally()
     ids = sorted(set(incident_ids))
+    calls = set(call_ids)
     for first in range(0, len(ids), CHUNK):
-        _add_incidents(connection, policy, tally, Incident.id.in_(ids[first:first + CHUNK]), lock)
-    calls = sorted(set(call_ids))
-    for first in range(0, len(calls), CHUNK):
-        query = select(Call.kind, Call.called_at).where(Call.id.in_(calls[first:first + CHUNK])).order_by(Call.id)
+        _add_incidents(connection, policy, tally, Incident.id.in_(ids[first:first + CHUNK]), lock, calls)
+    remaining = sorted(calls)  # the calls not already read with their incident (a new report's call is)
+    for first in range(0, len(remaining), CHUNK):
+        query = (select(Call.kind, Call.called_at).where(Call.id.in_(remaining[first:first + CHUNK]))
+                 .order_by(Call.id))
         for kind, called_at in connection.execute(query.with_for_update() if lock else query):
             add_call(tally, kind, _aware(called_at), policy)
     return tally
 
 
-def _add_incidents(connection: Connection, policy: Policy, tally: Tally, where: Any, lock: bool = False) -> int:
+def _add_incidents(connection: Connection, policy: Policy, tally: Tally, where: Any, lock: bool = False,
+                   calls: set[int] | None = None) -> int:
+    """Adds these incidents' contributions; and those of the calls in `calls` that are among their calls (taken
+    out of `calls`: read here, they need no query of their own). Locked: nothing but the incidents."""
     query = select(Incident.id, *(getattr(Incident, c) for c in INCIDENT_COLUMNS)).where(where).order_by(Incident.id)
     rows: list[Any] = list(connection.execute(query.with_for_update() if lock else query).all())
     if not rows:
@@ -143,9 +148,14 @@ def _add_incidents(connection: Connection, policy: Policy, tally: Tally, where: 
                                 .where(IncidentTarget.incident_id.in_(ids))):
         targets.setdefault(r[0], []).append(TargetFacts(r[1], *(_aware(v) for v in r[2:])))
     called: dict[int, list[datetime]] = {}
-    for incident_id, called_at in connection.execute(select(Call.incident_id, Call.called_at)
-                                                     .where(Call.incident_id.in_(ids))):
+    wanted = calls if calls and not lock else set()
+    for incident_id, called_at, call_id, kind in connection.execute(
+            select(Call.incident_id, Call.called_at, Call.id, Call.kind).where(Call.incident_id.in_(ids))
+            .order_by(Call.id)):
         called.setdefault(int(incident_id or 0), []).append(_aware(called_at))
+        if call_id in wanted:
+            add_call(tally, kind, _aware(called_at), policy)
+            wanted.discard(call_id)
     for r in rows:
         facts = IncidentFacts(_aware(r[1]), r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8], r[9])
         add_incident(tally, facts, targets.get(r[0], []), called.get(r[0], []), policy)

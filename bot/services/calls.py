@@ -183,15 +183,23 @@ async def number_history(services: Services, actor: Actor, chat_id: int, private
 
 # reports are calls too ------------------------------------------------------------------------------------------
 async def record_report_call(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int, incident_id: int,
-                             phone: str | None, typed_time: str | None, started: datetime,
-                             now: datetime) -> History | None:
+                             phone: str | None, typed_time: str | None, started: datetime, now: datetime) -> int:
     """A report just filed, as a call of kind "darurat": it came in at `waktu_panggilan:` (WIT), else when the desk
-    began the draft. Returns the number's earlier calls for the call taker."""
+    began the draft. Returns the call's id (report_history reads the number's earlier calls after the commit)."""
     called_at = call_time(typed_time, now, services.tz, started)
     row = uow.repo.add_call(f"incident:{incident_id}", CallKind.DARURAT, phone, None, called_at, chat_id, actor.id,
                             actor.name, now, incident_id=incident_id)
     await uow.repo.flush()
-    return await _history(uow, services, phone, now, row.id)
+    return row.id
+
+
+async def report_history(services: Services, phone: str | None, now: datetime, call_id: int) -> History | None:
+    """The earlier calls of a report's number for the call taker: read after the report's commit, in a
+    transaction of its own, so that the groups' cards do not wait for it."""
+    if phone is None:
+        return None
+    async with services.db.uow() as uow:
+        return await _history(uow, services, phone, now, call_id)
 
 
 async def history_for_phone(uow: UnitOfWork, services: Services, typed: str | None, now: datetime) -> History | None:

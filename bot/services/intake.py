@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from ..db.uow import UnitOfWork
 from ..domain import form
@@ -14,13 +16,15 @@ from ..domain.model import INTAKE_ROLES, Draft, Problem, Report, Role
 from ..domain.parsing import has_known_key, parse_fields, unknown_village, validate
 from ..domain.render import place_text
 from . import media
-from .calls import history_for_phone, record_report_call
+from .calls import history_for_phone, record_report_call, report_history
 from .context import Actor, Services, role_of
 from .deliveries import enqueue_card_edits
 from .incidents import create_incident
 from .outbox_jobs import render_leased
 
 LOCATION_WINDOW = timedelta(minutes=10)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ class Accepted:
     targets: list[str]
     unknown_village: str | None = None  # filed as free text: the call taker is warned to check it
     history: History | None = None  # the caller's number's earlier calls
+    # (phone, the report's call, when): its history is read after the report's transaction (see _history_after)
+    history_of: tuple[str, int, datetime] | None = None
     # Every post due now went to this instance's sender with the commit (FastLane): its dispatcher need not look
     # at the outbox while they go out (their workers wake it when they are done, for the boards due after them).
     sender_has_all: bool = False
@@ -76,6 +82,23 @@ class Cancelled:
 
 
 IntakeOutcome = Accepted | Duplicate | NeedsFix | Refused | RateLimited | FormView | Cancelled
+
+
+def _history_after(use_case: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """A report filed by `use_case` gets its number's earlier calls read after its transaction ended: the groups'
+    cards, given to the sender at the commit, need not wait for that read (nor could a second unit of work open
+    inside the first on SQLite)."""
+    @functools.wraps(use_case)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        outcome = await use_case(*args, **kwargs)
+        if isinstance(outcome, Accepted) and outcome.history_of is not None:
+            phone, call_id, now = outcome.history_of
+            services = args[0]
+            assert isinstance(services, Services)
+            history = await report_history(services, phone, now, call_id)
+            return replace(outcome, history=history, history_of=None)  # type: ignore[return-value]
+        return outcome
+    return run
 
 
 async def _gate(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int, private: bool) -> Refused | None:
@@ -125,6 +148,7 @@ async def _may_continue(uow: UnitOfWork, services: Services, actor: Actor, draft
     return Refused("draft_not_allowed")
 
 
+@_history_after
 async def lapor(services: Services, actor: Actor, chat_id: int, private: bool, message_id: int, text: str,
                 now: datetime) -> IntakeOutcome:
     """/lapor with `key: value` lines. A message seen before returns the incident it already made."""
@@ -132,21 +156,22 @@ async def lapor(services: Services, actor: Actor, chat_id: int, private: bool, m
     async with services.db.uow() as uow:
         if refused := await _gate(uow, services, actor, chat_id, private):
             return refused
-        if existing := await uow.repo.incident_by_source(source_key):
-            return Duplicate(existing.number)
+        existing, recent = await uow.repo.source_and_recent(source_key, actor.id, now - RATE_WINDOW)
+        if existing is not None:
+            return Duplicate(existing)
         await uow.repo.close_call_details(chat_id, actor.id)  # a report now: text that follows is not a call's
-        if existing_draft := await uow.repo.open_draft(chat_id, actor.id):
-            await uow.repo.update_draft(existing_draft.id, status="replaced", updated_at=now)
+        await uow.repo.replace_open_drafts(chat_id, actor.id, now)
         fields = parse_fields(text)
         override = await role_of(uow.repo, services, actor.id) in SOP_OVERRIDE_ROLES
         report = validate(fields, services.rules, sop_override=override)
-        if not isinstance(report, list) and not await _rate_limited(uow, services, actor, now):
+        if not isinstance(report, list) and recent < services.lapor_per_minute:
             # Complete and allowed: filed at once, without a draft (one to correct is kept only when it is not).
             return await _submit(uow, services, actor, None, fields, chat_id, now, report, source_key, now)
         draft = await uow.repo.add_draft(chat_id, actor.id, fields, None, now)
         return await _try_submit(uow, services, actor, draft, source_key, now)
 
 
+@_history_after
 async def correct(services: Services, actor: Actor, chat_id: int, private: bool, text: str,
                   now: datetime) -> IntakeOutcome | None:
     """Corrected `key: value` lines for the open draft. None when the text holds no such line."""
@@ -185,8 +210,11 @@ async def _try_submit(uow: UnitOfWork, services: Services, actor: Actor, draft: 
                          source_key, now)
 
 
+RATE_WINDOW = timedelta(minutes=1)  # services.lapor_per_minute reports in it at most
+
+
 async def _rate_limited(uow: UnitOfWork, services: Services, actor: Actor, now: datetime) -> RateLimited | None:
-    recent = await uow.repo.incidents_created_by(actor.id, now - timedelta(minutes=1))
+    recent = await uow.repo.incidents_created_by(actor.id, now - RATE_WINDOW)
     if recent >= services.lapor_per_minute:
         return RateLimited(60)
     return None
@@ -206,17 +234,18 @@ async def _submit(uow: UnitOfWork, services: Services, actor: Actor, draft: Draf
     if reason := fields.get("alasan_sop"):  # a supervisor filed a hearse outside the SOP
         uow.repo.event(now, "hearse_sop_override", incident_id=row.id, actor_id=actor.id, actor_name=actor.name,
                        chat_id=chat_id, detail={"note": reason})
-    history = await record_report_call(uow, services, actor, chat_id, row.id, report.caller_phone,
+    call_id = await record_report_call(uow, services, actor, chat_id, row.id, report.caller_phone,
                                        fields.get("waktu_panggilan"), began, now)
     if draft is not None:
         await media.adopt_draft(uow, services, draft.id, row, now)  # photos sent while it was open go out now
-    jobs = await render_leased(uow, services, cards, now, reread=draft is not None)
+    jobs = await render_leased(uow, services, cards, now, filed=targets if draft is None else None)
     await uow.commit()
     services.lane.give(jobs)
     rules = services.rules
     return Accepted(row.number, row.id, rules.category_label(report.category, report.subtype),
                     place_text(report, services.tr, rules), targets,
-                    report.village if unknown_village(report) else None, history,
+                    report.village if unknown_village(report) else None,
+                    history_of=(report.caller_phone, call_id, now) if report.caller_phone else None,
                     sender_has_all=all_leased and draft is None)
 
 
@@ -248,6 +277,7 @@ async def form_start(services: Services, actor: Actor, chat_id: int, private: bo
         return view
 
 
+@_history_after
 async def form_press(services: Services, actor: Actor, press: FormPress, now: datetime) -> IntakeOutcome:
     """A button of the form. Only the draft's owner may press; a finished draft answers 'expired'."""
     async with services.db.uow() as uow:
@@ -297,6 +327,7 @@ def _view(draft: Draft, services: Services) -> FormView:
     return FormView(draft.id, prompt, dict(draft.fields), problems)
 
 
+@_history_after
 async def form_text(services: Services, actor: Actor, chat_id: int, text: str, now: datetime,
                     message_id: int | None = None) -> IntakeOutcome | None:
     """A typed answer to the form's current question; None when no form waits for text here. A message already
