@@ -15,7 +15,21 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, event, func, inspect, select, union_all
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Integer,
+    String,
+    cast,
+    delete,
+    event,
+    func,
+    inspect,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -122,7 +136,11 @@ def tally_of(connection: Connection, policy: Policy, incident_ids: Iterable[int]
     ids = sorted(set(incident_ids))
     calls = set(call_ids)
     for first in range(0, len(ids), CHUNK):
-        _add_incidents(connection, policy, tally, Incident.id.in_(ids[first:first + CHUNK]), lock, calls)
+        chunk = ids[first:first + CHUNK]
+        if lock:
+            _add_incidents(connection, policy, tally, Incident.id.in_(chunk), lock, calls)
+        else:
+            _add_incidents_at_once(connection, policy, tally, chunk, calls)
     remaining = sorted(calls)  # the calls not already read with their incident (a new report's call is)
     for first in range(0, len(remaining), CHUNK):
         query = (select(Call.kind, Call.called_at).where(Call.id.in_(remaining[first:first + CHUNK]))
@@ -160,6 +178,44 @@ def _add_incidents(connection: Connection, policy: Policy, tally: Tally, where: 
         facts = IncidentFacts(_aware(r[1]), r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8], r[9])
         add_incident(tally, facts, targets.get(r[0], []), called.get(r[0], []), policy)
     return len(rows)
+
+
+def _add_incidents_at_once(connection: Connection, policy: Policy, tally: Tally, ids: list[int],
+                           calls: set[int]) -> None:
+    """_add_incidents in one query (the commit's read of a transaction's incidents: one round trip, not three):
+    the incidents, their agencies and their calls as one UNION ALL, told apart by its first column."""
+    when, text, flag, number = Incident.created_at.type, String(), Boolean(), Integer()
+
+    def none(kind: Any, times: int = 1) -> list[Any]:
+        return [cast(null(), kind) for _ in range(times)]
+
+    incidents = select(literal_column("0"), Incident.id, Incident.created_at, *none(when, 3), Incident.category,
+                       Incident.subtype, Incident.priority, Incident.kecamatan, Incident.village, Incident.outcome,
+                       Incident.status, Incident.outside_city, *none(number)).where(Incident.id.in_(ids))
+    targets = select(literal_column("1"), IncidentTarget.incident_id, IncidentTarget.acknowledged_at,
+                     IncidentTarget.claimed_at, IncidentTarget.arrived_at, IncidentTarget.done_at,
+                     IncidentTarget.agency_key, *none(text, 6), *none(flag), *none(number)
+                     ).where(IncidentTarget.incident_id.in_(ids))
+    called_rows = select(literal_column("2"), Call.incident_id, Call.called_at, *none(when, 3), Call.kind,
+                         *none(text, 6), *none(flag), Call.id).where(Call.incident_id.in_(ids))
+    facts: dict[int, IncidentFacts] = {}
+    agencies: dict[int, list[TargetFacts]] = {}
+    called: dict[int, list[datetime]] = {}
+    in_order: tuple[Any, ...] = (literal_column("1"), literal_column("2"), literal_column("15"))  # kind, incident, call
+    for r in connection.execute(union_all(incidents, targets, called_rows).order_by(*in_order)):
+        tag, incident_id = int(r[0]), int(r[1] or 0)
+        if tag == 0:
+            facts[incident_id] = IncidentFacts(_aware(r[2]), r[6], r[7], r[8], r[9], bool(r[13]), r[10], r[11],
+                                               r[12])
+        elif tag == 1:
+            agencies.setdefault(incident_id, []).append(TargetFacts(r[6], *(_aware(v) for v in r[2:6])))
+        else:
+            called.setdefault(incident_id, []).append(_aware(r[2]))
+            if r[14] in calls:
+                add_call(tally, r[6], _aware(r[2]), policy)
+                calls.discard(r[14])
+    for incident_id in sorted(facts):
+        add_incident(tally, facts[incident_id], agencies.get(incident_id, []), called.get(incident_id, []), policy)
 
 
 def _aware(value: Any) -> Any:
