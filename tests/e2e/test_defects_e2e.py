@@ -19,7 +19,14 @@ from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess, free_port
 
 from .conftest import add_staff, bind_all_groups
-from .steps import HEALTH_TOKEN, RESPONDERS, card, everywhere, file_fire, healthz, press, webhook_env
+from .steps import (
+    HEALTH_TOKEN,
+    all_responders_finish,
+    everywhere,
+    file_fire,
+    healthz,
+    webhook_env,
+)
 
 pytestmark = pytest.mark.e2e
 WIT = ZoneInfo("Asia/Jayapura")
@@ -151,11 +158,7 @@ def test_the_caller_confirmation_goes_to_the_call_center_group_when_the_call_tak
     number = file_fire(fake)
     fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup")
     fake.fail("blocked", method="sendMessage", chat_id=world.CALL_TAKER, times=-1)
-    for key in RESPONDERS:
-        press(fake, world.DAMKAR_STAFF, key, number, "Diterima")
-        fake.wait_until(lambda key=key: any("Selesai" in t for t, _ in card(fake, key, number).buttons()),
-                        what=f"Selesai on {key}")
-        press(fake, world.DAMKAR_STAFF, key, number, "Selesai")
+    all_responders_finish(fake, number)
     center = world.GROUPS["call_center"]
     ask = fake.wait_for_message(center, "Telepon pelapor")
     assert number in ask.text and "untuk Rina" in ask.text and "bot diblokir" in ask.text

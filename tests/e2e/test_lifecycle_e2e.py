@@ -11,7 +11,7 @@ from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram, Sent
 from bot.sandbox.process import BotProcess
 
-from .steps import RESPONDERS, card, everywhere, file_fire, press
+from .steps import all_responders_finish, card, everywhere, file_fire, press
 
 pytestmark = pytest.mark.e2e
 
@@ -90,11 +90,7 @@ def _status(fake: FakeTelegram, number: str) -> str:
 def test_when_every_agency_is_done_the_caller_is_confirmed_and_the_incident_closes(
         running: BotProcess, fake: FakeTelegram) -> None:
     number = file_fire(fake)
-    for key in RESPONDERS:
-        press(fake, world.DAMKAR_STAFF, key, number, "Diterima")
-        fake.wait_until(lambda key=key: any("Selesai" in t for t, _ in card(fake, key, number).buttons()),
-                        what=f"Selesai on {key}")
-        press(fake, world.DAMKAR_STAFF, key, number, "Selesai")
+    all_responders_finish(fake, number)
     ask = fake.wait_for_message(world.CALL_TAKER, "Telepon pelapor")
     assert "Ibu Maria" in ask.text and "0812-3456-7890" in ask.text
     everywhere(fake, number, "menunggu konfirmasi pelapor")
