@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import html
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -69,6 +69,9 @@ class OutboxSender:
         self._stopping = False
         self.waiting = False  # idle between two looks at the outbox
         self._empty_at: dict[Route, float] = {}  # routes whose worker last found nothing to send, and when
+        # Set by the inbox: waits (a moment at most) while handlers run. Work the dispatcher's own timer brings
+        # (a board, a retry, a reminder) gives way to a report being filed; what a handler woke it for does not.
+        self.intake_first: Callable[[], Awaitable[None]] | None = None
 
     def wake(self) -> None:
         """New rows are in the outbox: look now rather than at the next poll."""
@@ -96,7 +99,10 @@ class OutboxSender:
                         await self._wake.wait()
             finally:
                 self.waiting = False
+            woken = self._wake.is_set()
             self._wake.clear()
+            if not woken and self.intake_first is not None and not self._stopping:
+                await self.intake_first()
 
     async def _remember_budget(self) -> None:
         """A restarted process has forgotten its last minute: its buckets are charged with what the outbox says
