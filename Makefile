@@ -37,7 +37,7 @@ browser:
 # the end-to-end tests would otherwise compile the project's modules again (≈ 0.13 s each).
 test: install browser
 	$(BIN)/python -m compileall -q bot migrations >/dev/null
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --maxschedchunk 1
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 lint: install
 	$(BIN)/ruff check .

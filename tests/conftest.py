@@ -139,9 +139,9 @@ async def services(database_url: str, rules: Rules, tr: Catalogue):  # type: ign
 
 
 # The longest tests first (each waits on Telegram's flood budgets or on timers for tens of seconds), then the
-# other end-to-end tests, then the rest: with `--maxschedchunk 1` (Makefile) xdist hands each worker the next
-# test as it finishes, so the short ones fill the gaps at the end instead of one long test starting last and
-# holding the whole run (measured: the last 4 % of the tests took two minutes in collection order).
+# other end-to-end tests, then the rest: with `--dist worksteal` (Makefile) a worker that runs out takes half of
+# another's remaining queue, so the short ones fill the gaps at the end instead of one long test starting last
+# and holding the whole run (measured: the last 4 % of the tests took two minutes in collection order).
 LONGEST_FIRST = (
     "tests/e2e/test_demo_e2e.py", "tests/e2e/test_deployment_e2e.py::test_two_instances",
     "tests/e2e/test_surge_e2e.py", "tests/e2e/test_defects_e2e.py::test_the_caller_confirmation",
