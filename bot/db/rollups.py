@@ -138,7 +138,7 @@ def tally_of(connection: Connection, policy: Policy, incident_ids: Iterable[int]
     for first in range(0, len(ids), CHUNK):
         chunk = ids[first:first + CHUNK]
         if lock:
-            _add_incidents(connection, policy, tally, Incident.id.in_(chunk), lock, calls)
+            _add_incidents(connection, policy, tally, Incident.id.in_(chunk), lock)
         else:
             _add_incidents_at_once(connection, policy, tally, chunk, calls)
     remaining = sorted(calls)  # the calls not already read with their incident (a new report's call is)
@@ -150,10 +150,7 @@ def tally_of(connection: Connection, policy: Policy, incident_ids: Iterable[int]
     return tally
 
 
-def _add_incidents(connection: Connection, policy: Policy, tally: Tally, where: Any, lock: bool = False,
-                   calls: set[int] | None = None) -> int:
-    """Adds these incidents' contributions; and those of the calls in `calls` that are among their calls (taken
-    out of `calls`: read here, they need no query of their own). Locked: nothing but the incidents."""
+def _add_incidents(connection: Connection, policy: Policy, tally: Tally, where: Any, lock: bool = False) -> int:
     query = select(Incident.id, *(getattr(Incident, c) for c in INCIDENT_COLUMNS)).where(where).order_by(Incident.id)
     rows: list[Any] = list(connection.execute(query.with_for_update() if lock else query).all())
     if not rows:
@@ -166,14 +163,9 @@ def _add_incidents(connection: Connection, policy: Policy, tally: Tally, where: 
                                 .where(IncidentTarget.incident_id.in_(ids))):
         targets.setdefault(r[0], []).append(TargetFacts(r[1], *(_aware(v) for v in r[2:])))
     called: dict[int, list[datetime]] = {}
-    wanted = calls if calls and not lock else set()
-    for incident_id, called_at, call_id, kind in connection.execute(
-            select(Call.incident_id, Call.called_at, Call.id, Call.kind).where(Call.incident_id.in_(ids))
-            .order_by(Call.id)):
+    for incident_id, called_at in connection.execute(select(Call.incident_id, Call.called_at)
+                                                     .where(Call.incident_id.in_(ids))):
         called.setdefault(int(incident_id or 0), []).append(_aware(called_at))
-        if call_id in wanted:
-            add_call(tally, kind, _aware(called_at), policy)
-            wanted.discard(call_id)
     for r in rows:
         facts = IncidentFacts(_aware(r[1]), r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8], r[9])
         add_incident(tally, facts, targets.get(r[0], []), called.get(r[0], []), policy)
@@ -183,7 +175,8 @@ def _add_incidents(connection: Connection, policy: Policy, tally: Tally, where: 
 def _add_incidents_at_once(connection: Connection, policy: Policy, tally: Tally, ids: list[int],
                            calls: set[int]) -> None:
     """_add_incidents in one query (the commit's read of a transaction's incidents: one round trip, not three):
-    the incidents, their agencies and their calls as one UNION ALL, told apart by its first column."""
+    the incidents, their agencies and their calls as one UNION ALL, told apart by its first column. The calls in
+    `calls` read here (a new report's) are counted here and taken out of `calls`: they need no query of their own."""
     when, text, flag, number = Incident.created_at.type, String(), Boolean(), Integer()
 
     def none(kind: Any, times: int = 1) -> list[Any]:

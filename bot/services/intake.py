@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from .deliveries import enqueue_card_edits
 from .incidents import create_incident
 from .outbox_jobs import render_leased
 
+log = logging.getLogger(__name__)
 LOCATION_WINDOW = timedelta(minutes=10)
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -95,7 +97,11 @@ def _history_after(use_case: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable
             phone, call_id, now = outcome.history_of
             services = args[0]
             assert isinstance(services, Services)
-            history = await report_history(services, phone, now, call_id)
+            try:
+                history = await report_history(services, phone, now, call_id)
+            except Exception:  # the report is filed and its cards are going: it is answered without the history
+                log.exception("reading the earlier calls of report %s's number failed", outcome.number)
+                history = None
             return replace(outcome, history=history, history_of=None)  # type: ignore[return-value]
         return outcome
     return run

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from ..db import models as db
 from ..db.mappers import to_domain
@@ -192,12 +193,10 @@ class _Snapshot:
     media: list[MediaItem]
     # Rendered once per audience and media line, not once per group: of a report's 8 copies, most read alike.
     texts: dict[tuple[Audience, str | None], str] = field(default_factory=dict, compare=False)
-    domain: list[Incident] = field(default_factory=list, compare=False)  # to_domain(incident), made once
 
-    def as_domain(self) -> Incident:
-        if not self.domain:
-            self.domain.append(to_domain(self.incident))
-        return self.domain[0]
+    @cached_property
+    def domain(self) -> Incident:
+        return to_domain(self.incident)
 
 
 async def _snapshot(uow: UnitOfWork, services: Services, incident_id: int) -> _Snapshot | None:
@@ -214,7 +213,6 @@ async def _group(uow: UnitOfWork, agency_key: str) -> AgencyGroup | None:
     return (await bound_groups(uow)).get(agency_key)
 
 
-
 def _card(services: Services, snapshot: _Snapshot,
           agency_key: str) -> tuple[str, tuple[tuple[tuple[str, str], ...], ...]]:
     """The card as this agency's group sees it: the caller as its audience may see them, its own buttons
@@ -222,7 +220,7 @@ def _card(services: Services, snapshot: _Snapshot,
     tr, rules = services.tr, services.rules
     kind = rules.agency_kind(agency_key)
     views = snapshot.views
-    domain = snapshot.as_domain()
+    domain = snapshot.domain
     audience, media = audience_of(kind), _media_count(services, snapshot, agency_key)
     if (text := snapshot.texts.get((audience, media))) is None:
         text = snapshot.texts[(audience, media)] = render_card(domain, rules, tr, services.tz, audience=audience,

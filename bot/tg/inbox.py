@@ -86,19 +86,11 @@ class InboxProcessor:
         self.wake()
         return handed
 
-    async def idle(self, within: float) -> None:
-        """Until no handler runs, `within` seconds at most."""
+    async def let_run(self, update_ids: set[int] | None, within: float) -> None:
+        """Until the handlers of these updates (None: of every update) finished, `within` seconds at most."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(within):
-                while self._running:
-                    self._ran.clear()
-                    await self._ran.wait()
-
-    async def let_run(self, update_ids: set[int], within: float) -> None:
-        """Until the handlers of these updates finished, `within` seconds at most."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(within):
-                while update_ids & self._running:
+                while self._running if update_ids is None else update_ids & self._running:
                     self._ran.clear()
                     await self._ran.wait()
 
@@ -338,7 +330,7 @@ async def start(application: App) -> InboxProcessor:
     processor = InboxProcessor(application, application.bot_data.services, application.bot_data.holder)
     application.bot_data.inbox = processor
     if (sender := application.bot_data.sender) is not None:
-        sender.intake_first = lambda: processor.idle(INTAKE_FIRST)
+        sender.intake_first = lambda: processor.let_run(None, INTAKE_FIRST)
     await processor.start()
     return processor
 
