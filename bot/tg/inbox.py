@@ -12,6 +12,7 @@ import logging
 import random
 import signal
 import warnings
+from collections.abc import Collection
 from typing import Any
 
 from telegram import Update
@@ -52,6 +53,9 @@ class InboxProcessor:
         self.holder = holder
         self._in_flight: set[int] = set()
         self._finished: list[int] = []
+        # Handed over before their store committed (see poll): not marked processed until it did, since a mark
+        # before the row exists would be lost and the update replayed after a restart.
+        self._unstored: set[int] = set()
         self._running: set[int] = set()  # handed over, handlers not finished yet
         self._ran = asyncio.Event()  # a handler finished
         self._wake = asyncio.Event()
@@ -70,21 +74,31 @@ class InboxProcessor:
         """New updates are in the inbox."""
         self._wake.set()
 
-    async def offer(self, rows: list[inbox.Stored]) -> set[int]:
-        """Updates just stored: handed over now when nothing older waits in the inbox; otherwise the feed reads
-        them in their turn. The ids handed over now."""
+    async def offer(self, rows: list[inbox.Stored], unstored: bool = False) -> set[int]:
+        """Updates just stored (`unstored`: being stored, see poll): handed over now when nothing older waits in
+        the inbox; otherwise the feed reads them in their turn. The ids handed over now."""
         handed: set[int] = set()
         async with self._handover:
             if self._caught_up and not self._stopping and len(self._in_flight) + len(rows) <= MAX_IN_FLIGHT:
                 for row in rows:
                     if row.update_id not in self._in_flight:
                         self._in_flight.add(row.update_id)
+                        if unstored:
+                            self._unstored.add(row.update_id)
                         self._hand_over(row)
                         handed.add(row.update_id)
+                return handed
+            if unstored:  # the feed reads them once they are stored
                 return handed
             self._caught_up = False  # these wait in the inbox now: the feed reads them, and later ones after them
         self.wake()
         return handed
+
+    def stored(self, update_ids: Collection[int]) -> None:
+        """The store of these updates committed: those handed over before it may be marked processed now."""
+        if self._unstored.intersection(update_ids):
+            self._unstored.difference_update(update_ids)
+            self._marks.set()
 
     async def let_run(self, update_ids: set[int] | None, within: float) -> None:
         """Until the handlers of these updates (None: of every update) finished, `within` seconds at most."""
@@ -214,11 +228,12 @@ class InboxProcessor:
                 self.wake()  # room again for updates left in the inbox
 
     async def _flush_marks(self) -> None:
-        if not self._finished:
+        ids = [i for i in self._finished if i not in self._unstored]
+        if not ids:
             return
-        ids = list(self._finished)
         await inbox.mark_processed(self.services, ids, utcnow())
-        del self._finished[:len(ids)]
+        marked = set(ids)
+        self._finished = [i for i in self._finished if i not in marked]
         async with self._handover:
             self._in_flight.difference_update(ids)
 
@@ -238,10 +253,20 @@ async def poll(application: App, processor: InboxProcessor,
                 read_timeout=POLL_TIMEOUT + 10)
             updates = _readable_ids(batch)
             if updates:
+                # From the second batch on (Telegram has confirmed one: this one holds only updates no earlier
+                # life of the bot saw), the handlers start while the batch is stored, not after: a report's way
+                # to its groups does not wait for the inbox's commit. The next getUpdates, which lets Telegram
+                # forget the batch, still waits for it; a crash before it commits gets the batch again.
+                early = await processor.offer(sorted((inbox.Stored(update_id, payload)
+                                                      for payload, update_id in updates),
+                                                     key=lambda s: s.update_id), unstored=True) if offset else set()
+                if early:
+                    await asyncio.sleep(0)  # the handlers begin (up to their first statement) before the store
                 stored = await inbox.store(services, [payload for payload, _ in updates], holder, utcnow())
+                processor.stored([update_id for _, update_id in updates])
                 offset = max(update_id for _, update_id in updates) + 1
                 application.bot_data.last_update_at = utcnow()
-                if handed := await processor.offer(stored):
+                if handed := early | await processor.offer(stored):
                     await processor.let_run(handed, HANDLERS_FIRST)  # before the next getUpdates: see there
             failures = 0
         except asyncio.CancelledError:

@@ -84,6 +84,39 @@ def test_an_update_left_unprocessed_by_a_crash_is_processed_again_without_a_seco
     every_group_has_one_card(fake, number)
 
 
+def another_report(fake: FakeTelegram, address: str) -> tuple[str, int]:
+    """A fire report at another address, filed: its number (not one the call taker got before) and update id."""
+    before = {m.text for m in fake.bot_messages(world.CALL_TAKER)}
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, world.FIRE_REPORT.replace("Jl. Jend. Sudirman", address))
+    update_id = fake.updates[-1]["update_id"]
+    accepted = fake.wait_until(lambda: next((m for m in fake.bot_messages(world.CALL_TAKER)
+                                             if "Laporan tercatat" in m.text and m.text not in before), None),
+                               what=f"the number of the report at {address}")
+    number = NUMBER.search(accepted.text)
+    assert number is not None, accepted.text
+    return number.group(0), update_id
+
+
+def test_reports_handled_while_their_update_is_being_stored_are_marked_processed_and_survive_a_restart(
+        running: BotProcess, fake: FakeTelegram) -> None:
+    """After the first batch, the handlers of an update start while it is stored (not after): its mark waits for
+    the store, so every update ends processed, and a restart replays none of them (no second report)."""
+    file_fire(fake)
+    second, update_id = another_report(fake, "Jl. Pattimura")
+    every_group_has_one_card(fake, second)
+    fake.wait_until(lambda: sql(running, "SELECT processed_at IS NOT NULL FROM inbox_update WHERE update_id = :u",
+                                u=update_id) == [(True,)], timeout=60, what="the second report's update marked")
+    fake.wait_until(lambda: sql(running, "SELECT count(*) FROM inbox_update WHERE processed_at IS NULL") == [(0,)],
+                    timeout=60, what="every update marked")
+    running.stop()
+    running.start()
+    fake.wait_polling()
+    third, _ = another_report(fake, "Jl. Said Perintah")  # the first report after the restart
+    every_group_has_one_card(fake, third)
+    assert sql(running, "SELECT count(*) FROM incident") == [(3,)]
+    assert not [m.text for m in fake.bot_messages(world.CALL_TAKER) if "tidak dibuat dua kali" in m.text]
+
+
 def test_webhook_mode_stores_an_update_before_answering_200_and_a_kill_after_it_loses_nothing(
         process: BotProcess, fake: FakeTelegram) -> None:
     port = free_port()
