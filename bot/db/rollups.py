@@ -20,6 +20,7 @@ from sqlalchemy import (
     Connection,
     Integer,
     String,
+    bindparam,
     cast,
     delete,
     event,
@@ -177,25 +178,10 @@ def _add_incidents_at_once(connection: Connection, policy: Policy, tally: Tally,
     """_add_incidents in one query (the commit's read of a transaction's incidents: one round trip, not three):
     the incidents, their agencies and their calls as one UNION ALL, told apart by its first column. The calls in
     `calls` read here (a new report's) are counted here and taken out of `calls`: they need no query of their own."""
-    when, text, flag, number = Incident.created_at.type, String(), Boolean(), Integer()
-
-    def none(kind: Any, times: int = 1) -> list[Any]:
-        return [cast(null(), kind) for _ in range(times)]
-
-    incidents = select(literal_column("0"), Incident.id, Incident.created_at, *none(when, 3), Incident.category,
-                       Incident.subtype, Incident.priority, Incident.kecamatan, Incident.village, Incident.outcome,
-                       Incident.status, Incident.outside_city, *none(number)).where(Incident.id.in_(ids))
-    targets = select(literal_column("1"), IncidentTarget.incident_id, IncidentTarget.acknowledged_at,
-                     IncidentTarget.claimed_at, IncidentTarget.arrived_at, IncidentTarget.done_at,
-                     IncidentTarget.agency_key, *none(text, 6), *none(flag), *none(number)
-                     ).where(IncidentTarget.incident_id.in_(ids))
-    called_rows = select(literal_column("2"), Call.incident_id, Call.called_at, *none(when, 3), Call.kind,
-                         *none(text, 6), *none(flag), Call.id).where(Call.incident_id.in_(ids))
     facts: dict[int, IncidentFacts] = {}
     agencies: dict[int, list[TargetFacts]] = {}
     called: dict[int, list[datetime]] = {}
-    in_order: tuple[Any, ...] = (literal_column("1"), literal_column("2"), literal_column("15"))  # kind, incident, call
-    for r in connection.execute(union_all(incidents, targets, called_rows).order_by(*in_order)):
+    for r in connection.execute(_AT_ONCE.get(), {"ids": ids}):
         tag, incident_id = int(r[0]), int(r[1] or 0)
         if tag == 0:
             facts[incident_id] = IncidentFacts(_aware(r[2]), r[6], r[7], r[8], r[9], bool(r[13]), r[10], r[11],
@@ -211,6 +197,42 @@ def _add_incidents_at_once(connection: Connection, policy: Policy, tally: Tally,
         add_incident(tally, facts[incident_id], agencies.get(incident_id, []), called.get(incident_id, []), policy)
 
 
+class _Built:
+    """A statement built once, on first use (then only its parameters change: no clause construction per run)."""
+
+    def __init__(self, build: Any) -> None:
+        self._build = build
+        self._statement: Any = None
+
+    def get(self) -> Any:
+        if self._statement is None:
+            self._statement = self._build()
+        return self._statement
+
+
+def _incidents_at_once() -> Any:
+    when, text, flag, number = Incident.created_at.type, String(), Boolean(), Integer()
+    ids: Any = bindparam("ids", expanding=True)
+
+    def none(kind: Any, times: int = 1) -> list[Any]:
+        return [cast(null(), kind) for _ in range(times)]
+
+    incidents = select(literal_column("0"), Incident.id, Incident.created_at, *none(when, 3), Incident.category,
+                       Incident.subtype, Incident.priority, Incident.kecamatan, Incident.village, Incident.outcome,
+                       Incident.status, Incident.outside_city, *none(number)).where(Incident.id.in_(ids))
+    targets = select(literal_column("1"), IncidentTarget.incident_id, IncidentTarget.acknowledged_at,
+                     IncidentTarget.claimed_at, IncidentTarget.arrived_at, IncidentTarget.done_at,
+                     IncidentTarget.agency_key, *none(text, 6), *none(flag), *none(number)
+                     ).where(IncidentTarget.incident_id.in_(ids))
+    called_rows = select(literal_column("2"), Call.incident_id, Call.called_at, *none(when, 3), Call.kind,
+                         *none(text, 6), *none(flag), Call.id).where(Call.incident_id.in_(ids))
+    in_order: tuple[Any, ...] = (literal_column("1"), literal_column("2"), literal_column("15"))  # kind, incident, call
+    return union_all(incidents, targets, called_rows).order_by(*in_order)
+
+
+_AT_ONCE = _Built(_incidents_at_once)
+
+
 def _aware(value: Any) -> Any:
     """Timestamps read back naive (SQLite) are UTC."""
     if isinstance(value, datetime) and value.tzinfo is None:
@@ -222,12 +244,10 @@ def _aware(value: Any) -> Any:
 
 def write(connection: Connection, tally: Tally) -> None:
     """Add the differences to the sums: counts first, then histograms, each in key order."""
-    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statements = _upserts(connection.dialect.name)
     counts = [{"day": d, "dimension": dim, "key": k, "n": n} for (d, dim, k), n in sorted(tally.counts.items())]
     if counts:
-        statement = insert(StatsCount)
-        connection.execute(statement.on_conflict_do_update(
-            index_elements=["day", "dimension", "key"], set_={"n": StatsCount.n + statement.excluded.n}), counts)
+        connection.execute(statements[StatsCount], counts)
     for table, by in ((StatsResponse, lambda d: d), (StatsResponseMonth, lambda d: d.replace(day=1))):
         summed: dict[tuple[date, str, str, int], list[int]] = {}
         for key in set(tally.response) | set(tally.inside):
@@ -238,12 +258,26 @@ def write(connection: Connection, tally: Tally) -> None:
         rows = [{"day": d, "agency": a, "measure": m, "bucket": b, "n": n, "inside": i}
                 for (d, a, m, b), (n, i) in sorted(summed.items()) if n or i]
         if rows:
-            statement = insert(table)
-            connection.execute(statement.on_conflict_do_update(
-                index_elements=["day", "agency", "measure", "bucket"],
-                set_={"n": table.n + statement.excluded.n, "inside": table.inside + statement.excluded.inside}),
-                rows)
+            connection.execute(statements[table], rows)
 
+
+_UPSERTS: dict[str, dict[type, Any]] = {}
+
+
+def _upserts(dialect: str) -> dict[type, Any]:
+    """The three roll-up upserts of a dialect, built once."""
+    if (built := _UPSERTS.get(dialect)) is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        counts = insert(StatsCount)
+        built = {StatsCount: counts.on_conflict_do_update(index_elements=["day", "dimension", "key"],
+                                                          set_={"n": StatsCount.n + counts.excluded.n})}
+        for table in (StatsResponse, StatsResponseMonth):
+            statement = insert(table)
+            built[table] = statement.on_conflict_do_update(
+                index_elements=["day", "agency", "measure", "bucket"],
+                set_={"n": table.n + statement.excluded.n, "inside": table.inside + statement.excluded.inside})
+        _UPSERTS[dialect] = built
+    return built
 
 
 class RollupQueries:
