@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import model as dm
@@ -22,10 +24,7 @@ class BoardQueries:
     async def board_keys(self) -> list[tuple[str, datetime | None]]:
         """Every bound group with a board, and when its board was last sent (an unreachable group gets none until
         it is reachable again: its next change brings the board up to date)."""
-        rows = await self.session.execute(select(Board.agency_key, Board.updated_at)
-                                          .join(AgencyGroup, AgencyGroup.agency_key == Board.agency_key)
-                                          .where(AgencyGroup.status != dm.GroupStatus.UNREACHABLE)
-                                          .order_by(Board.agency_key))
+        rows = await self.session.execute(_board_keys())
         return [(str(k), at) for k, at in rows.all()]
 
     async def board(self, agency_key: str) -> Board | None:
@@ -52,11 +51,7 @@ class BoardQueries:
         claimed; the others need a new row (none waits, or a sender took it first)."""
         if not agency_keys:
             return set()
-        rows = (select(Delivery.id).where(*_waiting(now), Delivery.agency_key.in_(agency_keys))
-                .order_by(Delivery.agency_key, Delivery.id).with_for_update())
-        result = await self.session.execute(
-            update(Delivery).where(Delivery.id.in_(rows), *_waiting(now)).values(text=None)
-            .returning(Delivery.agency_key).execution_options(synchronize_session=False))
+        result = await self.session.execute(_claim_waiting_boards(), {"now": now, "keys": agency_keys})
         return {str(k) for k in result.scalars().all() if k is not None}
 
     async def board_sent(self, agency_key: str, chat_id: int, message_id: int, pinned: bool | None,
@@ -101,6 +96,21 @@ class BoardQueries:
         closed = await self.session.scalar(select(func.count()).select_from(Incident).where(
             and_(Incident.closed_at >= start, Incident.closed_at < end)))
         return int(new or 0), int(closed or 0)
+
+
+@functools.cache  # on every report's way: built once
+def _board_keys() -> Any:
+    return (select(Board.agency_key, Board.updated_at).join(AgencyGroup, AgencyGroup.agency_key == Board.agency_key)
+            .where(AgencyGroup.status != dm.GroupStatus.UNREACHABLE).order_by(Board.agency_key))
+
+
+@functools.cache
+def _claim_waiting_boards() -> Any:
+    now: Any = bindparam("now")
+    rows = (select(Delivery.id).where(*_waiting(now), Delivery.agency_key.in_(bindparam("keys", expanding=True)))
+            .order_by(Delivery.agency_key, Delivery.id).with_for_update())
+    return (update(Delivery).where(Delivery.id.in_(rows), *_waiting(now)).values(text=None)
+            .returning(Delivery.agency_key).execution_options(synchronize_session=False))
 
 
 def _waiting(now: datetime):  # type: ignore[no-untyped-def]

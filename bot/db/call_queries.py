@@ -3,14 +3,22 @@ retention of phones, and the counts the statistics put beside the reports'."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.calls import PastCall
 from ..domain.exchange_formats import CallRecord
 from .models import Call, Incident
+
+
+@functools.cache  # on every report's way: built once
+def _close_call_details() -> Any:
+    return update(Call).where(Call.chat_id == bindparam("in_chat"), Call.created_by == bindparam("actor_id"),
+                              Call.details_open.is_(True)).values(details_open=False)
 
 
 class CallQueries:
@@ -36,8 +44,7 @@ class CallQueries:
 
     async def close_call_details(self, chat_id: int, actor_id: int) -> None:
         """This person moved on here (a report started): no call of theirs waits for a phone or note any more."""
-        await self.session.execute(update(Call).where(Call.chat_id == chat_id, Call.created_by == actor_id,
-                                                      Call.details_open.is_(True)).values(details_open=False))
+        await self.session.execute(_close_call_details(), {"in_chat": chat_id, "actor_id": actor_id})
 
     async def calls_of_phone(self, phone: str, since: datetime, exclude_id: int | None = None) -> list[PastCall]:
         query = (select(Call.called_at, Call.kind, Call.note, Incident.number)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .batched import BatchedInserts
@@ -19,18 +23,30 @@ from .models import (
 )
 
 
+@functools.cache  # the statements on every report's way, built once (building the clauses costs more than running them)
+def _next_seq(dialect: str) -> Any:
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(IncidentCounter).values(
+        year=bindparam("year"), last_seq=1)
+    return statement.on_conflict_do_update(  # one upsert: the year's first number, or the next one
+        index_elements=["year"], set_={"last_seq": IncidentCounter.last_seq + 1}).returning(IncidentCounter.last_seq)
+
+
+@functools.cache
+def _source_and_recent() -> Any:
+    return select(
+        select(Incident.number).where(Incident.source_key == bindparam("source_key")).scalar_subquery(),
+        select(func.count()).select_from(Incident).where(Incident.created_by == bindparam("user_id"),
+                                                         Incident.created_at >= bindparam("since")).scalar_subquery())
+
+
 class IncidentQueries(BatchedInserts):
     session: AsyncSession
 
     async def next_seq(self, year: int) -> int:
         """Take the next number of the year. The UPDATE locks the counter row until commit, so concurrent
         submissions queue and numbers stay gapless (a rolled-back incident gives its number back)."""
-        insert = insert_for(self.session)
-        statement = insert(IncidentCounter).values(year=year, last_seq=1)
-        result = await self.session.execute(  # one upsert: the year's first number, or the next one
-            statement.on_conflict_do_update(index_elements=["year"],
-                                            set_={"last_seq": IncidentCounter.last_seq + 1})
-            .returning(IncidentCounter.last_seq))
+        assert self.session.bind is not None
+        result = await self.session.execute(_next_seq(self.session.bind.dialect.name), {"year": year})
         return int(result.scalar_one())
 
     async def lock_counter(self, year: int) -> int:
@@ -83,10 +99,8 @@ class IncidentQueries(BatchedInserts):
 
     async def source_and_recent(self, source_key: str, user_id: int, since: datetime) -> tuple[str | None, int]:
         """incident_by_source's number and incidents_created_by in one round trip (a new report's first read)."""
-        row = (await self.session.execute(select(
-            select(Incident.number).where(Incident.source_key == source_key).scalar_subquery(),
-            select(func.count()).select_from(Incident).where(Incident.created_by == user_id,
-                                                             Incident.created_at >= since).scalar_subquery()))).one()
+        row = (await self.session.execute(_source_and_recent(), {"source_key": source_key, "user_id": user_id,
+                                                                  "since": since})).one()
         return row[0], int(row[1] or 0)
 
     async def incidents_created_by(self, user_id: int, since: datetime) -> int:

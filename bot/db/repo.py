@@ -3,9 +3,11 @@ No commits here (the unit of work commits)."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import model as dm
@@ -23,6 +25,17 @@ from .outbox_queries import OutboxQueries
 from .report_queries import ReportQueries
 from .rollups import RollupQueries
 from .schedule_queries import ScheduleQueries
+
+
+@functools.cache  # on every report's way: built once
+def _replace_open_drafts() -> Any:
+    return update(Draft).where(Draft.chat_id == bindparam("in_chat"), Draft.user_id == bindparam("of_user"),
+                               Draft.status == "open").values(status="replaced", updated_at=bindparam("now"))
+
+
+@functools.cache
+def _groups() -> Any:
+    return select(AgencyGroup).order_by(AgencyGroup.agency_key)
 
 
 class Repository(CallQueries, IncidentQueries, ScheduleQueries, OutboxQueries, InboxQueries, ReportQueries,
@@ -100,7 +113,7 @@ class Repository(CallQueries, IncidentQueries, ScheduleQueries, OutboxQueries, I
         return [group_to_domain(row) for row in rows.all()]
 
     async def groups(self) -> list[dm.AgencyGroup]:
-        rows = await self.session.scalars(select(AgencyGroup).order_by(AgencyGroup.agency_key))
+        rows = await self.session.scalars(_groups())
         return [group_to_domain(row) for row in rows.all()]
 
     async def add_group(self, key: str, chat_id: int, title: str | None, now: datetime,
@@ -135,9 +148,7 @@ class Repository(CallQueries, IncidentQueries, ScheduleQueries, OutboxQueries, I
 
     async def replace_open_drafts(self, chat_id: int, user_id: int, now: datetime) -> None:
         """A new report here: the person's open draft (if any) is replaced, in one statement."""
-        await self.session.execute(update(Draft).where(Draft.chat_id == chat_id, Draft.user_id == user_id,
-                                                       Draft.status == "open").values(status="replaced",
-                                                                                      updated_at=now))
+        await self.session.execute(_replace_open_drafts(), {"in_chat": chat_id, "of_user": user_id, "now": now})
 
     async def draft(self, draft_id: int) -> dm.Draft | None:
         if not fits(draft_id):
