@@ -18,11 +18,13 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bot.sandbox.fake_api import FakeTelegram
 
-from .world import ADMIN, GROUPS, Clock, running_bot, summary
+from .world import ADMIN, GROUPS, Clock, percentile, running_bot, summary
 
 # The reports rotate over a shift of call takers: one person cannot file a report every few tens of
 # milliseconds, and Telegram allows about one message a second in a private chat (each report gets two there).
@@ -45,21 +47,46 @@ def measure(fake: FakeTelegram, clock: Clock, count: int, gap: float = 0.0) -> l
     for i in range(WARM_UP + count):
         if i and gap:
             time.sleep(gap)
-        marker = f"No. {i:04d}"
-        with clock.lock:
-            start_index = len(clock.posts)
-        began = time.monotonic()
-        user = CALL_TAKERS[i % len(CALL_TAKERS)]
-        fake.send_text(user, user, report(i))
-        with clock.changed:
-            if not clock.changed.wait_for(lambda s=start_index, m=marker: last_post(clock, s, m) is not None,  # type: ignore[misc]
-                                          timeout=60):
-                raise SystemExit(f"report {i}: not every group got its post within 60 s")
-            finished = last_post(clock, start_index, marker)
-        assert finished is not None
+        took = one_report(fake, clock, i)
         if i >= WARM_UP:
-            latencies.append(finished - began)
+            latencies.append(took)
     return latencies
+
+
+def one_report(fake: FakeTelegram, clock: Clock, i: int) -> float:
+    """Report i, from the update's arrival to its last fire group's post, in seconds."""
+    marker = f"No. {i:04d}"
+    with clock.lock:
+        start_index = len(clock.posts)
+    began = time.monotonic()
+    user = CALL_TAKERS[i % len(CALL_TAKERS)]
+    fake.send_text(user, user, report(i))
+    with clock.changed:
+        if not clock.changed.wait_for(lambda s=start_index, m=marker: last_post(clock, s, m) is not None,  # type: ignore[misc]
+                                      timeout=60):
+            raise SystemExit(f"report {i}: not every group got its post within 60 s")
+        finished = last_post(clock, start_index, marker)
+    assert finished is not None
+    return finished - began
+
+
+def paired(fake: FakeTelegram, clock: Clock, bare: FakeTelegram, bare_clock: Clock, count: int,
+           gap: float) -> tuple[list[float], list[float]]:
+    """The same reports to Sigap 112 and to the bare bot, alternately (report i to one, then to the other, `gap`
+    seconds after each): both measured in the same seconds of the machine's life, so a neighbour's load or a
+    slower minute weighs on both alike. Sigap's latencies and the bare bot's."""
+    sigap: list[float] = []
+    floor: list[float] = []
+    first = True
+    for i in range(WARM_UP + count):
+        for into, its_clock, out in ((bare, bare_clock, floor), (fake, clock, sigap))[::1 if i % 2 else -1]:
+            if not first:
+                time.sleep(gap)
+            first = False
+            took = one_report(into, its_clock, i)
+            if i >= WARM_UP:
+                out.append(took)
+    return sigap, floor
 
 
 def last_post(clock: Clock, start_index: int, marker: str) -> float | None:
@@ -68,13 +95,28 @@ def last_post(clock: Clock, start_index: int, marker: str) -> float | None:
     return max(chats.values()) if all(g in chats for g in FIRE_GROUPS) else None
 
 
+SIGAP_ENV = {"TELEGRAM_GROUP_PER_MINUTE": "1000000", "TELEGRAM_PER_SECOND": "1000000", "LAPOR_PER_MINUTE": "100000"}
+
+
 def run_sigap(database_url: str, count: int, gap: float = 0.0) -> list[float]:
-    env = {"TELEGRAM_GROUP_PER_MINUTE": "1000000", "TELEGRAM_PER_SECOND": "1000000", "LAPOR_PER_MINUTE": "100000"}
-    with running_bot(database_url, CALL_TAKERS, limits=None, env=env) as (fake, _bot, clock):
+    with running_bot(database_url, CALL_TAKERS, limits=None, env=SIGAP_ENV) as (fake, _bot, clock):
         return measure(fake, clock, count, gap)
 
 
 def run_bare(count: int, gap: float = 0.0) -> list[float]:
+    with bare_bot() as (fake, clock):
+        return measure(fake, clock, count, gap)
+
+
+def run_paired(database_url: str, count: int, gap: float) -> tuple[list[float], list[float]]:
+    with bare_bot() as (bare, bare_clock), \
+            running_bot(database_url, CALL_TAKERS, limits=None, env=SIGAP_ENV) as (fake, _bot, clock):
+        return paired(fake, clock, bare, bare_clock, count, gap)
+
+
+@contextmanager
+def bare_bot() -> Iterator[tuple[FakeTelegram, Clock]]:
+    """The bare python-telegram-bot bot (benchmarks/bare_bot.py) with its own emulator, polling."""
     fake = FakeTelegram(limits=None).start()
     fake.add_user(ADMIN, "Admin")
     for user in CALL_TAKERS:
@@ -90,7 +132,7 @@ def run_bare(count: int, gap: float = 0.0) -> list[float]:
                             cwd=Path(__file__).resolve().parents[1])
     try:
         fake.wait_polling()
-        return measure(fake, clock, count, gap)
+        yield fake, clock
     finally:
         proc.terminate()
         proc.wait(20)
@@ -101,6 +143,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="run Sigap 112 on this database (a fresh one)")
     parser.add_argument("--bare", action="store_true", help="run the bare python-telegram-bot bot instead")
+    parser.add_argument("--with-bare", action="store_true",
+                        help="run the bare bot beside Sigap 112 and send each report to both, alternately (the "
+                             "ratio of the two medians, measured in the same seconds)")
     parser.add_argument("--reports", type=int, default=200)
     parser.add_argument("--gap", type=float, default=0.0,
                         help="seconds between one report's last group post and the next report (default: none, "
@@ -109,6 +154,14 @@ def main() -> None:
     if args.bare:
         latencies = run_bare(args.reports, args.gap)
         print(f"bare python-telegram-bot: {summary(latencies)}")
+    elif args.with_bare:
+        latencies, floor = run_paired(args.database_url, args.reports, args.gap)
+        print(f"bare python-telegram-bot: {summary(floor)}")
+        print(f"Sigap 112 on {args.database_url.split(':')[0]}: {summary(latencies)}")
+        print(f"ratio: p50 {statistics.median(latencies) / statistics.median(floor):.2f} x, "
+              f"p99 {percentile(latencies, 99) / percentile(floor, 99):.2f} x")
+        print("slowest (Sigap / bare, ms): " + ", ".join(
+            f"{a * 1000:.0f}/{b * 1000:.0f}" for a, b in sorted(zip(latencies, floor, strict=True), reverse=True)[:5]))
     else:
         latencies = run_sigap(args.database_url, args.reports, args.gap)
         print(f"Sigap 112 on {args.database_url.split(':')[0]}: {summary(latencies)}")
