@@ -66,13 +66,19 @@ async def entries(uow: UnitOfWork, services: Services) -> tuple[list[BoardEntry]
 
 
 async def render(uow: UnitOfWork, services: Services, agency_key: str, now: datetime) -> Html:
+    """The board for this group's audience. The groups' boards rendered in one unit of work (a batch of claims)
+    read the reports once and share the text of an audience: the same state, rendered the same moment."""
     tz = services.tz
     day_start = datetime.combine(now.astimezone(tz).date(), time(0), tzinfo=tz)
+    audience = audience_of(services.rules.agency_kind(agency_key))
+    if isinstance(cached := uow.cache.get(("board", day_start, audience)), Html):
+        return cached
     new, closed = await uow.repo.day_counts(day_start, day_start + timedelta(days=1))
     items, unread = await entries(uow, services)
     counts = DayCounts(new, closed, await uow.repo.count_open())
-    audience = audience_of(services.rules.agency_kind(agency_key))
-    return render_board(items, counts, services.rules, services.tr, tz, now, audience, unread)
+    text = render_board(items, counts, services.rules, services.tr, tz, now, audience, unread)
+    uow.cache[("board", day_start, audience)] = text
+    return text
 
 
 async def still_open(uow: UnitOfWork, services: Services, now: datetime, limit: int) -> Html:
