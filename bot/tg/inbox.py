@@ -94,6 +94,15 @@ class InboxProcessor:
         self.wake()
         return handed
 
+    def not_stored(self, update_ids: Collection[int]) -> None:
+        """Their store failed (the database is down): handed over early, their handlers may have failed with it.
+        They are forgotten here, unmarked, so that Telegram's next delivery of the batch runs them again once it
+        is stored (handlers are idempotent)."""
+        gone = self._unstored.intersection(update_ids)
+        self._unstored.difference_update(gone)
+        self._finished = [i for i in self._finished if i not in gone]
+        self._in_flight.difference_update(gone)
+
     def stored(self, update_ids: Collection[int]) -> None:
         """The store of these updates committed: those handed over before it may be marked processed now."""
         if self._unstored.intersection(update_ids):
@@ -262,7 +271,11 @@ async def poll(application: App, processor: InboxProcessor,
                                                      key=lambda s: s.update_id), unstored=True) if offset else set()
                 if early:
                     await asyncio.sleep(0)  # the handlers begin (up to their first statement) before the store
-                stored = await inbox.store(services, [payload for payload, _ in updates], holder, utcnow())
+                try:
+                    stored = await inbox.store(services, [payload for payload, _ in updates], holder, utcnow())
+                except Exception:
+                    processor.not_stored(early)
+                    raise
                 processor.stored([update_id for _, update_id in updates])
                 offset = max(update_id for _, update_id in updates) + 1
                 application.bot_data.last_update_at = utcnow()
