@@ -229,7 +229,8 @@ class OutboxSender:
                     return
                 self._sending.add(route)
                 try:
-                    job = self._take_ready(route) or await self._claim(route, digest_at)
+                    job = self._take_ready(route) or await self._claims.run((route, self.holder, utcnow(),
+                                                                            digest_at))
                     if job is None:
                         self._empty_at[route] = asyncio.get_running_loop().time()
                         return
@@ -253,14 +254,6 @@ class OutboxSender:
                 if self._ready.get(route) and not self._stopping:  # given while this worker was finishing
                     self._workers[route] = asyncio.create_task(self._drain(route, chat_id), name=f"outbox-{route}")
             self.wake()  # the dispatcher looks at this route again (it skips routes with a worker)
-
-    async def _claim(self, route: Route, digest_at: int) -> Outgoing | None:
-        """The route's next due message from the outbox. It waits (a moment at most) while handlers run: a board
-        rendered meanwhile took the event loop from a report being filed for ≈ 10 ms, and its transaction
-        interleaved with the filing's (the report's own cards come through the fast lane, not this way)."""
-        if self.intake_first is not None:
-            await self.intake_first()
-        return await self._claims.run((route, self.holder, utcnow(), digest_at))
 
     async def _book(self, job: Outgoing, result: SendResult) -> None:
         try:
