@@ -83,9 +83,8 @@ class FastLane:
     outbox's schedule and claim (a transaction and a hop less before the groups see the report). The outbox's
     promises hold: each row is durable and leased before it is sent, like a claimed one; a crash before its send
     leaves a lease that runs out (or is released at the restart), and the row is sent then. Only groups whose
-    budget can send now are given a card this way (in a surge, the cards wait and go as digests as before); a
-    group's worker busy with another send takes the card next. Connected by the sender; unconnected (the CLI,
-    the services' tests) it is always shut."""
+    worker is idle and whose budget can send now are given a card this way (in a surge, the cards wait and go as
+    digests as before). Connected by the sender; unconnected (the CLI, the services' tests) it is always shut."""
 
     def __init__(self) -> None:
         self._holder: str | None = None

@@ -25,7 +25,7 @@ from ..domain.model import DeliveryKind
 from ..i18n.text import CAPTION_LIMIT, TEXT_LIMIT, fit, plain_fit, shown_plain, visible
 from ..services import outbox, stats
 from ..services.context import Services
-from ..services.dispatch import CONTENT, LEASE, NOTED_KINDS, Outgoing, Route, SendOutcome, SendResult
+from ..services.dispatch import CONTENT, NOTED_KINDS, Outgoing, Route, SendOutcome, SendResult
 from .budget import OUTBOX, Budget
 from .errors import classify, is_content_error, is_not_modified, is_url_error
 from .keyboards import keyboard
@@ -40,8 +40,6 @@ REMEMBER = 60.0  # seconds of sends a restarted sender charges its flood budgets
 # New posts go out one card each while the group's budget can send them all within this time; a longer backlog
 # goes out as a digest, so that no group falls more than about a minute behind (the rest is room for edits).
 MAX_BEHIND = 30.0
-# How long a card given by the fast lane may wait for its group's worker: well inside its lease (dispatch.LEASE).
-READY_FOR = LEASE.total_seconds() / 2
 # When Telegram refuses a text we measured as fitting, the plain-text fallback is cut this much harder.
 PLAIN_FALLBACK_LIMIT = TEXT_LIMIT // 2
 
@@ -65,9 +63,8 @@ class OutboxSender:
         self._sending: set[Route] = set()  # routes whose worker is between claiming a delivery and recording it
         # Records of what Telegram answered: finished even when their worker is stopped (else sent again).
         self._booking: set[asyncio.Task[None]] = set()
-        # New cards leased and rendered in their report's transaction (services.dispatch.FastLane), per route, with
-        # when they were given (the event loop's clock).
-        self._ready: dict[Route, list[tuple[Outgoing, float]]] = {}
+        # New cards leased and rendered in their report's transaction (services.dispatch.FastLane), per route.
+        self._ready: dict[Route, list[Outgoing]] = {}
         self._chat_of: dict[str, int] = {}  # each agency's group as last seen (for its budget)
         self._stopping = False
         self.waiting = False  # idle between two looks at the outbox
@@ -147,20 +144,18 @@ class OutboxSender:
             await asyncio.gather(*booking, return_exceptions=True)
 
     def _open_for(self, agency_keys: Collection[str]) -> set[str]:
-        """The agencies whose new card this sender can send at once (FastLane): their group's budget is ready now.
-        A worker busy on the group (a board's edit when the report came) sends the card next, before it looks
-        at the outbox again: through the outbox, the card waited for that send, its record, a claim and a render
-        (≈ 90 ms more for that group)."""
-        return set() if self._stopping else {k for k in agency_keys if (chat_id := self._chat_of.get(k)) is None
+        """The agencies whose new card this sender can send at once (FastLane): no worker busy on their group
+        and its budget ready now."""
+        idle = [k for k in agency_keys if (t := self._workers.get(Route(k, None))) is None or t.done()]
+        return set() if self._stopping else {k for k in idle if (chat_id := self._chat_of.get(k)) is None
                                              or self.budget.can_send_now(chat_id)}
 
     def _give(self, jobs: Sequence[Outgoing]) -> None:
         """Cards leased to this sender in their report's transaction: each group's worker sends its card now."""
         if self._stopping:
             return  # still leased: released at the next start, or taken again when the lease runs out
-        given = asyncio.get_running_loop().time()
         for job in jobs:
-            self._ready.setdefault(job.route, []).append((job, given))
+            self._ready.setdefault(job.route, []).append(job)
             if job.route.agency_key is not None:
                 self._chat_of[job.route.agency_key] = job.chat_id
             task = self._workers.get(job.route)
@@ -169,18 +164,11 @@ class OutboxSender:
                                                                name=f"outbox-{job.route}")
 
     def _take_ready(self, route: Route) -> Outgoing | None:
-        """The next card given for this route, unless its lease may run out before it is sent (its worker waited
-        that long for a send or a budget): then it is left to the outbox, which takes it again once the lease
-        ended (else another instance might send it too)."""
-        ready = self._ready.get(route)
-        while ready:
-            job, given = ready.pop(0)
-            if not ready:
-                del self._ready[route]
-            if asyncio.get_running_loop().time() - given < READY_FOR:
-                return job
-            log.info("card %s waited too long for its group's worker; the outbox sends it", job.delivery_id)
-        return None
+        if not (ready := self._ready.get(route)):
+            return None
+        if len(ready) == 1:
+            del self._ready[route]
+        return ready.pop(0)
 
     @property
     def active_routes(self) -> int:
