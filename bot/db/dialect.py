@@ -14,7 +14,12 @@ from ..domain import model as dm
 def insert_for(session: AsyncSession) -> Any:
     """The INSERT with ON CONFLICT of the session's database."""
     assert session.bind is not None
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    return insert_of(session.bind.dialect.name)
+
+
+def insert_of(dialect: str) -> Any:
+    """The INSERT with ON CONFLICT of a dialect, by its name."""
+    return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
 def fits(row_id: int) -> bool:

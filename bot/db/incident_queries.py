@@ -7,12 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .batched import BatchedInserts
-from .dialect import fits, insert_for
+from .dialect import fits, insert_for, insert_of
 from .map_queries import UNCLOSED
 from .models import (
     Event,
@@ -25,7 +23,7 @@ from .models import (
 
 @functools.cache  # the statements on every report's way, built once (building the clauses costs more than running them)
 def _next_seq(dialect: str) -> Any:
-    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(IncidentCounter).values(
+    statement = insert_of(dialect)(IncidentCounter).values(
         year=bindparam("year"), last_seq=1)
     return statement.on_conflict_do_update(  # one upsert: the year's first number, or the next one
         index_elements=["year"], set_={"last_seq": IncidentCounter.last_seq + 1}).returning(IncidentCounter.last_seq)

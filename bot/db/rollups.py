@@ -32,13 +32,11 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from ..domain.rollups import IncidentFacts, Policy, Tally, TargetFacts, add_call, add_incident
-from .dialect import insert_for
+from .dialect import insert_for, insert_of
 from .models import Call, Incident, IncidentTarget, StatsCount, StatsResponse, StatsResponseMonth, StatsState
 
 POLICY, PENDING, TOUCHED, FRESH = "rollup_policy", "rollup_pending", "rollup_touched", "rollup_fresh"
@@ -250,7 +248,7 @@ def write(connection: Connection, tally: Tally) -> None:
 @functools.cache
 def _upserts(dialect: str) -> dict[type, Any]:
     """The three roll-up upserts of a dialect, built once."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = insert_of(dialect)
     counts = insert(StatsCount)
     built: dict[type, Any] = {StatsCount: counts.on_conflict_do_update(
         index_elements=["day", "dimension", "key"], set_={"n": StatsCount.n + counts.excluded.n})}

@@ -56,6 +56,8 @@ class InboxProcessor:
         # Handed over before their store committed (see poll): not marked processed until it did, since a mark
         # before the row exists would be lost and the update replayed after a restart.
         self._unstored: set[int] = set()
+        # Their store failed while their handlers ran: when these end, the update is run again, not marked.
+        self._again: set[int] = set()
         self._running: set[int] = set()  # handed over, handlers not finished yet
         self._ran = asyncio.Event()  # a handler finished
         self._wake = asyncio.Event()
@@ -96,12 +98,14 @@ class InboxProcessor:
 
     def not_stored(self, update_ids: Collection[int]) -> None:
         """Their store failed (the database is down): handed over early, their handlers may have failed with it.
-        They are forgotten here, unmarked, so that Telegram's next delivery of the batch runs them again once it
-        is stored (handlers are idempotent)."""
+        They are forgotten, unmarked (those still running once they end), so that they run again — from
+        Telegram's next delivery of the batch, or from the inbox if that stored them meanwhile (handlers are
+        idempotent)."""
         gone = self._unstored.intersection(update_ids)
         self._unstored.difference_update(gone)
+        self._again |= gone & self._running
         self._finished = [i for i in self._finished if i not in gone]
-        self._in_flight.difference_update(gone)
+        self._in_flight.difference_update(gone - self._running)
 
     def stored(self, update_ids: Collection[int]) -> None:
         """The store of these updates committed: those handed over before it may be marked processed now."""
@@ -214,6 +218,11 @@ class InboxProcessor:
     def _done(self, update_id: int) -> None:
         self._running.discard(update_id)
         self._ran.set()
+        if update_id in self._again:  # see not_stored
+            self._again.discard(update_id)
+            self._in_flight.discard(update_id)
+            self.wake()
+            return
         self._finished.append(update_id)
         self._marks.set()
 

@@ -79,7 +79,8 @@ def test_a_press_that_loses_a_deadlock_is_run_again_and_answered(running: BotPro
                     while not await watch.fetchval(  # a transaction waiting for the follow-ups this one holds
                             "SELECT count(*) FROM pg_stat_activity WHERE datname = $1"
                             " AND $2 = ANY(pg_blocking_pids(pid))", url.database, conn.get_server_pid()):
-                        # PostgreSQL announces no lock wait: pg_stat_activity is polled, bounded above
+                        # Waiting on PostgreSQL's state, not a delay: no event announces a lock wait, so
+                        # pg_stat_activity is looked at again every 50 ms (bounded by the timeout above).
                         await asyncio.sleep(0.05)
                 await conn.fetch("SELECT id FROM incident WHERE id = $1 FOR UPDATE", int(incident))
         finally:
