@@ -98,6 +98,7 @@ class FakeBMKG:
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.set_feeds(None)
+        self._put_warnings()  # BMKG's list of warnings is always there, empty when none is in force
 
     # lifecycle --------------------------------------------------------------------------------------------------
     def start(self) -> FakeBMKG:
@@ -184,6 +185,10 @@ class FakeBMKG:
         with self._lock:
             self.cap_alerts[identifier] = xml
             self._put(f"/alerts/{_safe(identifier)}.xml", xml.encode(), "application/xml")
+            self._put_warnings()
+
+    def _put_warnings(self) -> None:
+        with self._lock:
             # Like BMKG's list: the headline as the title, the areas as the description
             items = "".join(f"<item><title>{escape(_tag(x, 'headline'))}</title><link>{self.url}/alerts/{_safe(i)}.xml"
                             f"</link><description>{escape(_tag(x, 'areaDesc'))}</description>"

@@ -46,11 +46,17 @@ def every_group_has_one_card(fake: FakeTelegram, number: str) -> None:
 
 def test_a_report_acknowledged_to_telegram_just_before_a_kill_is_filed_exactly_once_after_restart(
         running: BotProcess, fake: FakeTelegram) -> None:
+    # The groups' posts do not get through before the kill (502, nothing posted): a post Telegram accepted in the
+    # instant before a SIGKILL, unrecorded, is sent again after the restart (README: Telegram has no idempotency
+    # key), and the handler now starts while the update is stored, so without this the kill could fall there.
+    for chat_id in world.GROUPS.values():
+        fake.fail("bad_gateway", method="sendMessage", chat_id=chat_id, times=-1)
     message = fake.send_text(world.CALL_TAKER, world.CALL_TAKER, world.FIRE_REPORT)
     update_id = fake.updates[-1]["update_id"]
     # Telegram forgets an update once the next getUpdates passes it: from then on only the bot has it.
     fake.wait_until(lambda: fake.acknowledged >= update_id, timeout=90, what="the update acknowledged")
     running.kill()
+    fake.clear_faults()
     running.start()
     accepted = fake.wait_for_message(world.CALL_TAKER, "Laporan", timeout=60)
     match = NUMBER.search(accepted.text)
