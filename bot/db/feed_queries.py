@@ -38,6 +38,14 @@ class FeedQueries:
         new_id = result.scalar_one_or_none()
         return await self.session.get(BmkgQuake, new_id) if new_id is not None else None
 
+    async def claim_shakemap(self, quake_id: int, shakemap: str) -> bool:
+        """Whether this poll is the first to have the quake's shakemap (and sends its picture): another instance,
+        or another feed's copy, may have it already."""
+        result = await self.session.execute(
+            update(BmkgQuake).where(BmkgQuake.id == quake_id, BmkgQuake.shakemap.is_(None))
+            .values(shakemap=shakemap[:200]).execution_options(synchronize_session=False))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     async def feed_state(self, name: str, now: datetime) -> FeedState:
         row = await self.session.get(FeedState, name)
         if row is None:

@@ -79,7 +79,8 @@ class IncidentQueries(BatchedInserts):
         return await self.session.scalar(select(Incident).where(Incident.id == incident_id).with_for_update())
 
     async def touch_incident(self, incident_id: int, now: datetime) -> None:
-        await self.session.execute(update(Incident).where(Incident.id == incident_id).values(updated_at=now))
+        await self.session.execute(update(Incident).where(Incident.id == incident_id)
+                                   .values(updated_at=now, version=Incident.version + 1))
 
     async def incident_by_source(self, source_key: str) -> Incident | None:
         return await self.session.scalar(select(Incident).where(Incident.source_key == source_key))

@@ -123,6 +123,8 @@ class Incident(Base):
     created_chat_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Raised by one at every change that re-renders the cards (touch_incident): what a copy was rendered from.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     delivery_reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     outcome: Mapped[str | None] = mapped_column(String(20))
     outcome_note: Mapped[str | None] = mapped_column(Text)
@@ -349,6 +351,9 @@ class BmkgQuake(Base):
     feed_fingerprints: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     # Where BMKG says it was felt: only some feeds say it (gempaterkini never does), so it is kept once known
     felt: Mapped[str | None] = mapped_column(String(500))
+    # The shakemap whose picture went to the groups: not every feed names it (gempaterkini never does), so the
+    # first copy that does sends it ("?": seen before this was kept, taken as sent)
+    shakemap: Mapped[str | None] = mapped_column(String(200))
     first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

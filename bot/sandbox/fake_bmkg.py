@@ -93,6 +93,7 @@ class FakeBMKG:
         self.terkini: list[dict[str, str]] = []
         self.dirasakan: list[dict[str, str]] = []
         self.cap_alerts: dict[str, str] = {}  # identifier -> XML
+        self.latest: dict[str, str] | None = None  # what autogempa.json says
         self.url = ""
         self.split_pause: float | None = None  # set: every body is sent in two pieces with this pause between
         self._ready = threading.Event()
@@ -146,10 +147,12 @@ class FakeBMKG:
         await runner.cleanup()
 
     # the world --------------------------------------------------------------------------------------------------
-    def publish(self, event: dict[str, str], *, felt: bool = False, replaces: dict[str, str] | None = None) -> None:
+    def publish(self, event: dict[str, str], *, felt: bool = False, replaces: dict[str, str] | None = None,
+                latest: bool = True) -> None:
         """A new event (or a revision of one: same DateTime and Coordinates, or those of `replaces` when BMKG's
         revision moved it): the latest in autogempa.json, in gempaterkini.json when M5+, in gempadirasakan.json
-        when felt; its shakemap picture is served."""
+        when felt; its shakemap picture is served. `latest=False`: autogempa.json lags (still says what it said),
+        until set_feeds(event)."""
         with self._lock:
             keys = {(e["DateTime"], e["Coordinates"]) for e in (event, replaces) if e is not None}
             same = [e for e in self.terkini if (e["DateTime"], e["Coordinates"]) not in keys]
@@ -160,7 +163,7 @@ class FakeBMKG:
                 self.dirasakan = [e for e in self.dirasakan if (e["DateTime"], e["Coordinates"]) not in keys]
                 self.dirasakan.insert(0, {k: v for k, v in event.items() if k != "Shakemap"})
                 self.dirasakan = self.dirasakan[:15]
-            self.set_feeds(event)
+            self.set_feeds(event if latest else self.latest)
             if event.get("Shakemap"):
                 self._put(f"{TEWS}/{event['Shakemap']}", png(), "image/jpeg")
 
@@ -168,6 +171,7 @@ class FakeBMKG:
         import json
 
         with self._lock:
+            self.latest = latest
             auto: dict[str, Any] = {"Infogempa": {"gempa": latest if latest else []}}
             self._put(f"{TEWS}/autogempa.json", json.dumps(auto).encode(), "application/json")
             self._put(f"{TEWS}/gempaterkini.json", json.dumps({"Infogempa": {"gempa": self.terkini}}).encode(),

@@ -123,6 +123,9 @@ async def ingest(services: Services, event: QuakeEvent, base_url: str, now: date
             return await _create(uow, services, decision, base_url, feed, now)
         if seen.incident_id is None:
             return "same"
+        if event.shakemap and not seen.shakemap and await uow.repo.claim_shakemap(seen.id, event.shakemap):
+            # the first copy that names the shakemap (the incident may come from one that does not)
+            await _shakemap(uow, seen.incident_id, base_url, event.shakemap, now)
         # A revision only when this feed's own copy changed: the feeds lag one another, and comparing autogempa's
         # revised copy with gempaterkini's older one would flip the incident back and forth every poll.
         before = dict(seen.feed_fingerprints or {})
@@ -135,6 +138,16 @@ async def ingest(services: Services, event: QuakeEvent, base_url: str, now: date
             await uow.commit()
             return "same"
         return await _revise(uow, services, seen, decision, changed or adds_felt, now, adds_felt)
+
+
+async def _shakemap(uow: UnitOfWork, incident_id: int, base_url: str, shakemap: str, now: datetime,
+                    targets: list[str] | None = None) -> None:
+    """BMKG's shakemap picture for the groups of the incident's agencies, each as a reply to its card."""
+    if targets is None:
+        targets = [t.agency_key for t in await uow.repo.targets_of([incident_id])]
+    for key in targets:
+        if await uow.repo.group_by_key(key) is not None:
+            deliveries.photo(uow.repo, incident_id, key, f"{base_url.rstrip('/')}/{shakemap}", now)
 
 
 async def _moved(uow: UnitOfWork, event: QuakeEvent) -> db.BmkgQuake | None:
@@ -161,9 +174,8 @@ async def _create(uow: UnitOfWork, services: Services, alarm: QuakeAlarm, base_u
         incident.delivery_reported_at = now
     row.incident_id = incident.id
     if event.shakemap:
-        for key in targets:
-            if await uow.repo.group_by_key(key) is not None:
-                deliveries.photo(uow.repo, incident.id, key, f"{base_url.rstrip('/')}/{event.shakemap}", now)
+        row.shakemap = event.shakemap[:200]
+        await _shakemap(uow, incident.id, base_url, event.shakemap, now, targets)
     uow.repo.event(now, "bmkg_quake", incident_id=incident.id, actor_name=actor.name,
                    detail={"key": event.key, "magnitude": event.magnitude, "distance_km": round(alarm.distance_km)})
     await uow.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 
 from ..domain.model import DeliveryKind
@@ -36,7 +36,7 @@ class Route:
 
 # New posts, whose message id is unknown until Telegram accepts them (a board may be one: posted or re-posted).
 NOTED_KINDS = (DeliveryKind.CARD, DeliveryKind.NOTICE, DeliveryKind.PHOTO, DeliveryKind.MEDIA, DeliveryKind.BOARD)
-UNKNOWN_VERSION = datetime(1970, 1, 1, tzinfo=UTC)
+UNKNOWN_VERSION = -1  # no incident's version: the copy is re-rendered
 
 
 @dataclass(frozen=True)
@@ -50,10 +50,10 @@ class Outgoing:
     route: Route
     message_id: int | None = None  # the message an edit replaces
     buttons: tuple[tuple[tuple[str, str], ...], ...] = ()  # rows of (label, callback data)
-    # The incident's updated_at as rendered: if it differs when the send is recorded, the incident changed
-    # meanwhile and this copy needs an edit. (Compared for equality, not order: a change may carry a clock
-    # reading taken before it got the incident's lock, earlier than the render it follows.)
-    rendered_version: datetime | None = None
+    # The incident's version as rendered: if it differs when the send is recorded, the incident changed
+    # meanwhile and this copy needs an edit. (A counter, not updated_at: two changes may carry one clock
+    # reading, such as the revisions of one BMKG poll.)
+    rendered_version: int | None = None
     reply_to: int | None = None
     chart_month: str | None = None  # a chart delivery: the month to draw (rendered after the claim)
     delivery_ids: tuple[int, ...] = ()  # a digest: every new post it stands for

@@ -345,7 +345,7 @@ async def _catch_up(uow: UnitOfWork, incident_id: int, job: Outgoing, now: datet
     """The incident changed while this copy was on its way: it was not yet in the list of copies to re-render
     (or its edit was already taken), so give it an edit of its own."""
     incident = await uow.repo.incident(incident_id)
-    if incident is not None and job.rendered_version is not None and incident.updated_at != job.rendered_version:
+    if incident is not None and job.rendered_version is not None and incident.version != job.rendered_version:
         await deliveries.enqueue_card_edits(uow.repo, incident_id, now)
 
 

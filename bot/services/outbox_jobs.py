@@ -98,7 +98,7 @@ async def render_leased(uow: UnitOfWork, services: Services, cards: list[db.Deli
                         filed: Sequence[str] | None = None) -> list[Outgoing]:
     """New cards leased in the transaction that created them (dispatch.FastLane), rendered as their groups see
     them: last in that transaction, so that they show all of it. The incident is read again (what the transaction
-    wrote with a bulk UPDATE, such as its updated_at, is not loaded) — unless `filed` names the agencies of a
+    wrote with a bulk UPDATE, such as its version, is not loaded) — unless `filed` names the agencies of a
     report filed in one go, which nothing changed after create_incident wrote it: every agency waiting, no
     `/kabari`, no media. It is rendered from that, without reading back what was just written."""
     await uow.repo.flush()  # what it changed through the ORM (media adopted from the draft) is read below
@@ -162,9 +162,9 @@ async def job_for(uow: UnitOfWork, services: Services, delivery: db.Delivery, ro
     text, buttons = _card(services, snapshot, group.agency_key)
     if delivery.kind == DeliveryKind.EDIT:
         return Outgoing(delivery.id, delivery.chat_id or group.chat_id, text, DeliveryKind.EDIT, route,
-                        delivery.message_id, buttons, incident.updated_at)
+                        delivery.message_id, buttons, incident.version)
     return Outgoing(delivery.id, group.chat_id, text, delivery.kind, route, buttons=buttons,
-                    rendered_version=incident.updated_at, thread_id=group.thread_id)
+                    rendered_version=incident.version, thread_id=group.thread_id)
 
 
 def _reply_in(posted: db.PostedMessage | None, chat_id: int) -> int | None:

@@ -102,6 +102,27 @@ def test_a_strong_quake_near_ambon_becomes_one_incident_with_its_shakemap_and_re
     fake.wait_until(lambda: "DITUTUP" in cards["monitoring"].text, what="BMKG's incident closed on every copy")
 
 
+def test_the_shakemap_comes_with_the_first_feed_that_names_it_when_the_incident_came_from_one_that_does_not(
+        bmkg_env: FakeBMKG, running: BotProcess, fake: FakeTelegram) -> None:
+    """gempaterkini never names the shakemap: when it lists a quake before autogempa does (BMKG's feeds lag one
+    another), the incident comes from it, and the picture comes once autogempa has the quake — once."""
+    bmkg = bmkg_env
+    event = quake(utcnow() - timedelta(minutes=1), *NEAR, 5.6, 10)
+    bmkg.publish(event, latest=False)
+    cards = {key: wait_card(fake, key, "Gempa M5.6") for key in ("bpbd", "monitoring")}
+    polls_after(fake, bmkg, count=2)
+    assert not [m for m in fake.bot_messages(world.GROUPS["bpbd"]) if m.kind == "photo"]
+    bmkg.set_feeds(event)  # autogempa catches up, with the shakemap
+    for key in ("bpbd", "monitoring"):
+        photo = fake.wait_until(lambda key=key: next((m for m in fake.bot_messages(world.GROUPS[key])
+                                                      if m.kind == "photo"), None), what=f"shakemap in {key}")
+        assert photo.url == f"{bmkg.base_url}/{event['Shakemap']}" and photo.reply_to == cards[key].message_id
+    polls_after(fake, bmkg, count=3)
+    for key in QUAKE_GROUPS:
+        assert len([m for m in fake.bot_messages(world.GROUPS[key]) if m.kind == "photo"]) <= 1, key
+        assert len(quake_cards(fake, key)) == 1, key
+
+
 def test_a_tsunami_potential_far_away_is_a_critical_incident(
         bmkg_env: FakeBMKG, running: BotProcess, fake: FakeTelegram) -> None:
     event = quake(utcnow() - timedelta(minutes=1), -6.9, 131.2, 7.2, 30,
