@@ -12,8 +12,10 @@ from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import model as dm
+from ..domain.lifecycle import TargetStatus
 from .map_queries import UNCLOSED  # through the status index (no index answers !=)
-from .models import AgencyGroup, Board, Delivery, Incident
+from .mappers import DOMAIN_COLUMNS, incident_of
+from .models import AgencyGroup, Board, Delivery, Incident, IncidentTarget
 
 UNRANKED = 99  # a priority the rules do not rank goes last
 
@@ -75,15 +77,24 @@ class BoardQueries:
             Delivery.status == dm.DeliveryStatus.SENT, Delivery.sent_chat_id == chat_id,
             Delivery.message_id > message_id, Delivery.kind != dm.DeliveryKind.BOARD)))
 
-    async def open_incidents(self, limit: int, ranks: Mapping[str, int]) -> tuple[list[Incident], Counter[str]]:
+    async def open_incidents(self, limit: int, ranks: Mapping[str, int]) -> tuple[list[dm.Incident], Counter[str]]:
         """The `limit` most urgent open reports (priority rank, then the oldest first) and, per priority, how many
-        more are open: the key columns of every open row are read (cheap), the full rows of the first only."""
+        more are open: the key columns of every open row are read (cheap), the columns the domain needs of the
+        first only, as plain rows (a board is rendered often: no ORM objects to build)."""
         keys = sorted((await self.session.execute(select(Incident.id, Incident.priority, Incident.created_at)
                                                   .where(Incident.status.in_(UNCLOSED)))).all(),
                       key=lambda k: (ranks.get(k.priority, UNRANKED), k.created_at, k.id))
-        rows = {r.id: r for r in (await self.session.scalars(
-            select(Incident).where(Incident.id.in_([k.id for k in keys[:limit]])))).all()} if keys else {}
-        return [rows[k.id] for k in keys[:limit] if k.id in rows], Counter(k.priority for k in keys[limit:])
+        first = [k.id for k in keys[:limit]]
+        rows = {r[0]: r for r in (await self.session.execute(_incident_rows(), {"ids": first})).all()} if first else {}
+        return [incident_of(rows[i]) for i in first if i in rows], Counter(k.priority for k in keys[limit:])
+
+    async def waiting_targets(self, incident_ids: list[int]) -> list[tuple[int, str]]:
+        """(incident id, agency key) of the agencies that have not acted on these reports yet, in the order they
+        were added."""
+        if not incident_ids:
+            return []
+        rows = await self.session.execute(_waiting_targets(), {"ids": incident_ids})
+        return [(r[0], r[1]) for r in rows.all()]
 
     async def count_open(self) -> int:
         return int(await self.session.scalar(
@@ -96,6 +107,19 @@ class BoardQueries:
         closed = await self.session.scalar(select(func.count()).select_from(Incident).where(
             and_(Incident.closed_at >= start, Incident.closed_at < end)))
         return int(new or 0), int(closed or 0)
+
+
+@functools.cache
+def _incident_rows() -> Any:
+    return select(*(getattr(Incident, name) for name in DOMAIN_COLUMNS)).where(
+        Incident.id.in_(bindparam("ids", expanding=True)))
+
+
+@functools.cache
+def _waiting_targets() -> Any:
+    return (select(IncidentTarget.incident_id, IncidentTarget.agency_key)
+            .where(IncidentTarget.incident_id.in_(bindparam("ids", expanding=True)),
+                   IncidentTarget.status == TargetStatus.PENDING).order_by(IncidentTarget.id))
 
 
 @functools.cache  # on every report's way: built once

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Any
+
 from ..domain import model as dm
 from . import models as db
 
+# The incident's columns the domain reads (a query for to_domain's rows selects these).
+DOMAIN_COLUMNS = ("id", "number", "category", "subtype", "priority", "kecamatan", "kecamatan_code", "village",
+                  "village_code", "outside_city", "address", "description", "caller_name", "caller_phone", "lat",
+                  "lon", "origin", "destination", "created_at", "created_by_name", "status", "outcome",
+                  "outcome_note", "duplicate_of", "closed_at", "closed_by_name", "confirmation")
 
-def to_domain(row: db.Incident) -> dm.Incident:
+
+def incident_of(values: Sequence[Any]) -> dm.Incident:
+    """A row of the incident's DOMAIN_COLUMNS (id first) as the pure domain sees it."""
+    return to_domain(SimpleNamespace(**dict(zip(DOMAIN_COLUMNS, values, strict=True))))
+
+
+def to_domain(row: db.Incident | SimpleNamespace) -> dm.Incident:
     """The stored incident as the pure domain sees it."""
     report = dm.Report(
         category=row.category, subtype=row.subtype, priority=row.priority, kecamatan=row.kecamatan,

@@ -9,10 +9,8 @@ from collections import Counter
 from datetime import datetime, time, timedelta
 
 from ..db import models as db
-from ..db.mappers import to_domain
 from ..db.uow import UnitOfWork
 from ..domain.board import BoardEntry, DayCounts, open_list, render_board
-from ..domain.lifecycle import TargetStatus
 from ..domain.model import DeliveryKind
 from ..domain.privacy import audience_of
 from ..domain.rule_schemas import AgencyKind
@@ -59,10 +57,10 @@ async def entries(uow: UnitOfWork, services: Services) -> tuple[list[BoardEntry]
     rules = services.rules
     incidents, unread = await uow.repo.open_incidents(BOARD_READ, rules.priority_ranks())
     silent: dict[int, list[str]] = {}
-    for target in sorted(await uow.repo.targets_of([i.id for i in incidents]), key=lambda t: t.id):
-        if rules.agency_kind(target.agency_key) == AgencyKind.RESPONDER and target.status == TargetStatus.PENDING:
-            silent.setdefault(target.incident_id, []).append(rules.agency_name(target.agency_key))
-    return [BoardEntry(to_domain(i), tuple(silent.get(i.id, ()))) for i in incidents], unread
+    for incident_id, agency_key in await uow.repo.waiting_targets([i.id for i in incidents]):
+        if rules.agency_kind(agency_key) == AgencyKind.RESPONDER:
+            silent.setdefault(incident_id, []).append(rules.agency_name(agency_key))
+    return [BoardEntry(i, tuple(silent.get(i.id, ()))) for i in incidents], unread
 
 
 async def render(uow: UnitOfWork, services: Services, agency_key: str, now: datetime) -> Html:

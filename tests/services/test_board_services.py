@@ -10,7 +10,6 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.db import models as db
-from bot.db.mappers import to_domain
 from bot.domain.lifecycle import Action
 from bot.domain.model import DeliveryKind, DeliveryPriority
 from bot.domain.privacy import Audience
@@ -151,6 +150,6 @@ async def test_the_board_and_the_map_read_the_most_urgent_open_reports_and_count
     assert [i.id for i in read] == [ids[3], ids[0]]  # the newest but kritis one first, then the oldest rendah
     assert unread == {"rendah": 2}
     assert [i.id for i in on_map] == [ids[3], *ids[:3]]
-    board = boards.render_board([boards.BoardEntry(to_domain(i), ()) for i in read], boards.DayCounts(4, 0, 4),
+    board = boards.render_board([boards.BoardEntry(i, ()) for i in read], boards.DayCounts(4, 0, 4),
                                 services.rules, services.tr, WIT, T0, Audience.DESK, unread)
     assert "dan 2 laporan lainnya" in board and "(3)" in board  # 3 rendah open, 1 of them shown
