@@ -60,7 +60,9 @@ def no_group_saw(fake: FakeTelegram, *texts: str) -> None:
         if key == "call_center":
             continue
         for message in fake.bot_messages(chat_id):
-            assert not any(t in message.text for t in texts), (key, message.text)
+            # the daily recap (posted at start-up when it is due) counts false reports as "Palsu/iseng"
+            shown = message.text.replace("Palsu/iseng", "")
+            assert not any(t in shown for t in texts), (key, message.text)
 
 
 def test_a_prank_logged_with_panggilan_never_reaches_any_group_and_its_number_is_flagged_the_second_time(
