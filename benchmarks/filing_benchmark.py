@@ -80,25 +80,31 @@ async def run(url: str, reports: int, warmup: int) -> None:
     await engine.dispose()
 
 
+def fresh_database(url: str) -> None:
+    """An empty database at `url`: the SQLite file removed, or PostgreSQL's public schema emptied."""
+    if url.startswith("sqlite"):
+        path = Path(url.split(":///", 1)[1])
+        for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            each.unlink(missing_ok=True)
+        return
+
+    async def empty() -> None:
+        engine = make_engine(url)
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
+
+    asyncio.run(empty())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--reports", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
     args = parser.parse_args()
-    if args.database_url.startswith("sqlite"):
-        path = Path(args.database_url.split(":///", 1)[1])
-        for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-            each.unlink(missing_ok=True)
-    else:
-        async def empty() -> None:
-            engine = make_engine(args.database_url)
-            async with engine.begin() as conn:
-                await conn.execute(text("DROP SCHEMA public CASCADE"))
-                await conn.execute(text("CREATE SCHEMA public"))
-            await engine.dispose()
-
-        asyncio.run(empty())
+    fresh_database(args.database_url)
     migrate.upgrade(args.database_url)  # Alembic runs its own event loop: before ours starts
     asyncio.run(run(args.database_url, args.reports, args.warmup))
 
