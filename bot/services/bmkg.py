@@ -123,9 +123,12 @@ async def ingest(services: Services, event: QuakeEvent, base_url: str, now: date
             return await _create(uow, services, decision, base_url, feed, now)
         if seen.incident_id is None:
             return "same"
-        if event.shakemap and not seen.shakemap and await uow.repo.claim_shakemap(seen.id, event.shakemap):
-            # the first copy that names the shakemap (the incident may come from one that does not)
-            await _shakemap(uow, seen.incident_id, base_url, event.shakemap, now)
+        if event.shakemap and not seen.shakemap:
+            # the first copy that names the shakemap (the incident may come from one that does not); the
+            # incident is locked first, in the order a revision takes (two instances: no deadlock)
+            await uow.repo.lock_incident(seen.incident_id)
+            if await uow.repo.claim_shakemap(seen.id, event.shakemap):
+                await _shakemap(uow, seen.incident_id, base_url, event.shakemap, now)
         # A revision only when this feed's own copy changed: the feeds lag one another, and comparing autogempa's
         # revised copy with gempaterkini's older one would flip the incident back and forth every poll.
         before = dict(seen.feed_fingerprints or {})

@@ -80,10 +80,12 @@ def chart(repo: Repository, agency_key: str, month_key: str, now: datetime) -> N
     repo.add(_row(DeliveryKind.CHART, DeliveryPriority.CHART, now, agency_key=agency_key, text=month_key))
 
 
-async def enqueue_card_edits(repo: Repository, incident_id: int, now: datetime) -> None:
+async def enqueue_card_edits(repo: Repository, incident_id: int, now: datetime, touch: bool = True) -> None:
     """One edit per posted copy, coalesced: a copy that already has an edit waiting gets no second one
-    (edits render the state at send time, so the waiting one will show this change too). The boards too."""
-    await repo.touch_incident(incident_id, now)
+    (edits render the state at send time, so the waiting one will show this change too). The boards too.
+    `touch`: the incident changed (its version is raised); False: a copy sent meanwhile catches up."""
+    if touch:
+        await repo.touch_incident(incident_id, now)
     waiting = await repo.waiting_edits(incident_id, now)
     for posted in await repo.posted_messages(incident_id):
         if (posted.chat_id, posted.message_id) in waiting:

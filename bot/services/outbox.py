@@ -240,7 +240,7 @@ async def claim_in(uow: UnitOfWork, services: Services, route: Route, holder: st
             if batch is not None:
                 return batch
         # No lock on the incident: the card is rendered from what is committed now (a snapshot). A change
-        # committed meanwhile moves the incident's updated_at past the rendered version, and recording
+        # committed meanwhile raises the incident's version past the rendered one, and recording
         # the send then queues this copy its catch-up edit (_catch_up).
         if not await uow.repo.lease(delivery.id, now, now + LEASE, holder):
             passed.append(delivery.id)
@@ -346,7 +346,8 @@ async def _catch_up(uow: UnitOfWork, incident_id: int, job: Outgoing, now: datet
     (or its edit was already taken), so give it an edit of its own."""
     incident = await uow.repo.incident(incident_id)
     if incident is not None and job.rendered_version is not None and incident.version != job.rendered_version:
-        await deliveries.enqueue_card_edits(uow.repo, incident_id, now)
+        # the version stays: nothing changed now, and copies in flight would otherwise catch up on each other
+        await deliveries.enqueue_card_edits(uow.repo, incident_id, now, touch=False)
 
 
 async def _migrate(uow: UnitOfWork, delivery: db.Delivery, old_chat: int, new_chat: int, now: datetime) -> None:

@@ -21,8 +21,12 @@ async def test_a_copy_sent_while_its_report_changed_at_the_same_moment_gets_an_e
     # While Damkar's copy is on its way (not recorded: no copy to edit yet), the call center changes the report.
     changed = await desk.set_priority(services, RINA, RINA.id, True, filed.number, "rendah", NOW)
     assert changed.key == "desk_priority"
+    async with services.db.uow() as uow:
+        changed_version = (await uow.repo.incident(filed.incident_id)).version  # type: ignore[union-attr]
     await outbox.record(services, job, SendResult(SendOutcome.SENT, message_id=77), NOW)
     async with services.db.uow() as uow:
+        # the catch-up changes nothing: the version stays (copies in flight would catch up on each other)
+        assert (await uow.repo.incident(filed.incident_id)).version == changed_version  # type: ignore[union-attr]
         edits = (await uow.session.scalars(select(db.Delivery).where(
             db.Delivery.kind == "edit", db.Delivery.agency_key == "damkar", db.Delivery.status == "pending"))).all()
     assert [(e.message_id, e.incident_id) for e in edits] == [(77, filed.incident_id)]
