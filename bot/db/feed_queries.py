@@ -43,7 +43,7 @@ class FeedQueries:
         or another feed's copy, may have it already."""
         result = await self.session.execute(
             update(BmkgQuake).where(BmkgQuake.id == quake_id, BmkgQuake.shakemap.is_(None))
-            .values(shakemap=shakemap[:200]).execution_options(synchronize_session=False))
+            .values(shakemap=shakemap).execution_options(synchronize_session=False))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def feed_state(self, name: str, now: datetime) -> FeedState:

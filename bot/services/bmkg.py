@@ -177,7 +177,7 @@ async def _create(uow: UnitOfWork, services: Services, alarm: QuakeAlarm, base_u
         incident.delivery_reported_at = now
     row.incident_id = incident.id
     if event.shakemap:
-        row.shakemap = event.shakemap[:200]
+        row.shakemap = event.shakemap  # a file name of at most 100 characters (domain.bmkg)
         await _shakemap(uow, incident.id, base_url, event.shakemap, now, targets)
     uow.repo.event(now, "bmkg_quake", incident_id=incident.id, actor_name=actor.name,
                    detail={"key": event.key, "magnitude": event.magnitude, "distance_km": round(alarm.distance_km)})
