@@ -14,7 +14,7 @@ from bot.sandbox import world
 from bot.sandbox.fake_api import FakeTelegram
 from bot.sandbox.process import BotProcess
 
-from .steps import card, everywhere, file_fire, press
+from .steps import NUMBER, card, everywhere, file_fire, press
 
 pytestmark = pytest.mark.e2e
 
@@ -102,6 +102,38 @@ def test_a_press_that_loses_a_deadlock_is_run_again_and_answered(running: BotPro
     assert answer["text"] == "Tercatat: laporan diterima PLN."
     everywhere(fake, number, "PLN: ✅ diterima")
     assert "lost a race in the database" in running.logs()
+
+
+def test_a_report_after_postgresql_dropped_every_connection_is_filed_without_an_error(
+        running: BotProcess, fake: FakeTelegram, e2e_database_url: str) -> None:
+    """The server ended every connection of the bot (a PostgreSQL restart, an administrator's
+    pg_terminate_backend) between two reports. The connections were in use a moment before, so they are not
+    pinged on their way out of the pool: the next report's transaction finds its connection gone, is run again
+    on a new one, and the report is filed and posted; the call taker sees its number, not an error."""
+    if not e2e_database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to drop the connection")
+    first = file_fire(fake)
+    fake.wait_for_message(world.CALL_TAKER, "terkirim ke semua grup")
+    url = make_url(e2e_database_url)
+
+    async def drop_connections() -> int:
+        conn = await asyncpg.connect(user=url.username, host=url.host, port=url.port or 5432, database=url.database)
+        try:
+            return int(await conn.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = $1 AND pid <> pg_backend_pid()", url.database))
+        finally:
+            await conn.close()
+
+    assert asyncio.run(drop_connections()) > 0
+    fake.send_text(world.CALL_TAKER, world.CALL_TAKER, world.FIRE_REPORT.replace("Jl. ", "Jalan "))
+    accepted = fake.wait_until(lambda: next((m for m in fake.bot_messages(world.CALL_TAKER)
+                                             if "Laporan tercatat" in m.text and first not in m.text), None),
+                               what="the second report's number")
+    second = NUMBER.search(accepted.text)
+    assert second is not None, accepted.text
+    everywhere(fake, second.group(0), "LAPORAN")
+    assert not [m.text for m in fake.bot_messages(world.CALL_TAKER) if "terjadi kesalahan" in m.text]
 
 
 def test_a_report_number_reaches_the_call_taker_through_a_short_telegram_outage(running: BotProcess,
