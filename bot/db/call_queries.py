@@ -7,7 +7,7 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.calls import PastCall
@@ -18,7 +18,7 @@ from .models import Call, Incident
 @functools.cache  # on every report's way: built once
 def _close_call_details() -> Any:
     return update(Call).where(Call.chat_id == bindparam("in_chat"), Call.created_by == bindparam("actor_id"),
-                              Call.details_open.is_(True)).values(details_open=False)
+                              Call.details_open == true()).values(details_open=False)
 
 
 class CallQueries:
@@ -39,12 +39,21 @@ class CallQueries:
     async def open_call_of(self, chat_id: int, actor_id: int, since: datetime) -> Call | None:
         """This person's latest call here still waiting for a phone or note."""
         return await self.session.scalar(select(Call).where(
-            Call.chat_id == chat_id, Call.created_by == actor_id, Call.details_open.is_(True),
+            Call.chat_id == chat_id, Call.created_by == actor_id, Call.details_open == true(),
             Call.updated_at >= since).order_by(Call.id.desc()).limit(1))
 
     async def close_call_details(self, chat_id: int, actor_id: int) -> None:
         """This person moved on here (a report started): no call of theirs waits for a phone or note any more."""
         await self.session.execute(_close_call_details(), {"in_chat": chat_id, "actor_id": actor_id})
+
+    async def kinds_of_phone(self, phone: str, since: datetime, until: datetime,
+                             exclude_id: int | None = None) -> list[tuple[str, int, datetime]]:
+        """(kind, how many, the latest) of a number's calls between `since` and `until`: counted here, not read."""
+        query = (select(Call.kind, func.count(), func.max(Call.called_at))
+                 .where(Call.phone == phone, Call.called_at >= since, Call.called_at <= until).group_by(Call.kind))
+        if exclude_id is not None:
+            query = query.where(Call.id != exclude_id)
+        return [(r[0], int(r[1]), r[2]) for r in (await self.session.execute(query)).all()]
 
     async def calls_of_phone(self, phone: str, since: datetime, exclude_id: int | None = None) -> list[PastCall]:
         query = (select(Call.called_at, Call.kind, Call.note, Incident.number)

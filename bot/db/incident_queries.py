@@ -29,14 +29,6 @@ def _next_seq(dialect: str) -> Any:
         index_elements=["year"], set_={"last_seq": IncidentCounter.last_seq + 1}).returning(IncidentCounter.last_seq)
 
 
-@functools.cache
-def _source_and_recent() -> Any:
-    return select(
-        select(Incident.number).where(Incident.source_key == bindparam("source_key")).scalar_subquery(),
-        select(func.count()).select_from(Incident).where(Incident.created_by == bindparam("user_id"),
-                                                         Incident.created_at >= bindparam("since")).scalar_subquery())
-
-
 class IncidentQueries(BatchedInserts):
     session: AsyncSession
 
@@ -95,12 +87,6 @@ class IncidentQueries(BatchedInserts):
         return await self.session.scalar(
             select(Incident).where(Incident.created_by == user_id, Incident.created_at >= since)
             .order_by(Incident.id.desc()).limit(1))
-
-    async def source_and_recent(self, source_key: str, user_id: int, since: datetime) -> tuple[str | None, int]:
-        """incident_by_source's number and incidents_created_by in one round trip (a new report's first read)."""
-        row = (await self.session.execute(_source_and_recent(), {"source_key": source_key, "user_id": user_id,
-                                                                  "since": since})).one()
-        return row[0], int(row[1] or 0)
 
     async def incidents_created_by(self, user_id: int, since: datetime) -> int:
         return int(await self.session.scalar(

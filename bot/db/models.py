@@ -314,7 +314,10 @@ class Call(Base):
     (E.164) is removed after the retention; the call stays for the statistics."""
 
     __tablename__ = "call"
-    __table_args__ = (Index("ix_call_phone_called_at", "phone", "called_at"),)
+    # ix_call_open_details: a person's call here waiting for its details, found without reading the whole log
+    # (every report and every text the desk sends asks).
+    __table_args__ = (Index("ix_call_phone_called_at", "phone", "called_at"),
+                      Index("ix_call_open_details", "chat_id", "created_by", "details_open"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Where it came from ("msg:<chat>:<message>", "prompt:<chat>:<message>", "incident:<id>"): once per source.
     source_key: Mapped[str] = mapped_column(String(100), unique=True)

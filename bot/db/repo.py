@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, exists, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import model as dm
@@ -20,7 +20,7 @@ from .incident_queries import IncidentQueries
 from .map_queries import MapQueries
 from .mappers import draft_to_domain, group_to_domain, person_to_domain
 from .media_queries import MediaQueries
-from .models import AgencyGroup, Draft, Person
+from .models import AgencyGroup, Call, Draft, Incident, Person
 from .outbox_queries import OutboxQueries
 from .report_queries import ReportQueries
 from .rollups import RollupQueries
@@ -31,6 +31,27 @@ from .schedule_queries import ScheduleQueries
 def _replace_open_drafts() -> Any:
     return update(Draft).where(Draft.chat_id == bindparam("in_chat"), Draft.user_id == bindparam("of_user"),
                                Draft.status == "open").values(status="replaced", updated_at=bindparam("now"))
+
+
+@functools.cache
+def _lapor_first_read() -> Any:
+    return select(
+        select(Person.role).where(Person.telegram_id == bindparam("user_id")).scalar_subquery(),
+        select(Incident.number).where(Incident.source_key == bindparam("source_key")).scalar_subquery(),
+        select(func.count()).select_from(Incident).where(Incident.created_by == bindparam("user_id"),
+                                                         Incident.created_at >= bindparam("since")).scalar_subquery(),
+        exists().where(Call.chat_id == bindparam("in_chat"), Call.created_by == bindparam("user_id"),
+                       Call.details_open == true()),
+        exists().where(Draft.chat_id == bindparam("in_chat"), Draft.user_id == bindparam("user_id"),
+                       Draft.status == "open"))
+
+
+class LaporFirstRead(NamedTuple):
+    role: str | None  # the person's stored role (None: not registered)
+    existing: str | None  # the number of the incident this message already made
+    recent: int  # incidents this person filed since the given moment
+    call_open: bool  # a call of theirs here waits for its phone or note
+    draft_open: bool  # they have an open draft here
 
 
 @functools.cache
@@ -59,6 +80,13 @@ class Repository(CallQueries, IncidentQueries, ScheduleQueries, OutboxQueries, I
         await self.session.refresh(row)
 
     # people -------------------------------------------------------------------------------------------------
+    async def lapor_first_read(self, user_id: int, chat_id: int, source_key: str, since: datetime) -> LaporFirstRead:
+        """What a /lapor needs to know before it writes, in one round trip: who is filing, whether this message
+        made a report already, how many this person filed since `since`, and what of theirs here it closes."""
+        row = (await self.session.execute(_lapor_first_read(), {
+            "user_id": user_id, "in_chat": chat_id, "source_key": source_key, "since": since})).one()
+        return LaporFirstRead(row[0], row[1], int(row[2] or 0), bool(row[3]), bool(row[4]))
+
     async def person(self, telegram_id: int) -> dm.Person | None:
         row = await self.session.get(Person, telegram_id)
         if row is not None:

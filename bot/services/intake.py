@@ -19,7 +19,7 @@ from ..domain.parsing import has_known_key, parse_fields, unknown_village, valid
 from ..domain.render import place_text
 from . import media
 from .calls import history_for_phone, record_report_call, report_history
-from .context import Actor, Services, role_of
+from .context import Actor, Services, role_of, stored_role
 from .deliveries import enqueue_card_edits
 from .incidents import create_incident
 from .outbox_jobs import render_leased
@@ -114,7 +114,11 @@ def _history_after(use_case: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable
 async def _gate(uow: UnitOfWork, services: Services, actor: Actor, chat_id: int, private: bool) -> Refused | None:
     """Who may file here: intake roles, in private or in the call center group. Strangers and unbound groups
     are ignored without an answer."""
-    role = await role_of(uow.repo, services, actor.id)
+    return await _gate_for(uow, await role_of(uow.repo, services, actor.id), actor, chat_id, private)
+
+
+async def _gate_for(uow: UnitOfWork, role: Role | None, actor: Actor, chat_id: int, private: bool) -> Refused | None:
+    """_gate for a role already read."""
     group = None if private else await uow.repo.group_by_chat(chat_id, actor.topic)
     if role is None or (not private and group is None):
         return Refused("ignore")
@@ -164,21 +168,25 @@ async def lapor(services: Services, actor: Actor, chat_id: int, private: bool, m
     """/lapor with `key: value` lines. A message seen before returns the incident it already made."""
     source_key = f"msg:{chat_id}:{message_id}"
     async with services.db.uow() as uow:
-        if refused := await _gate(uow, services, actor, chat_id, private):
+        # One read for the gate, a replay, the rate limit and what this report closes (each a round trip before).
+        first = await uow.repo.lapor_first_read(actor.id, chat_id, source_key, now - RATE_WINDOW)
+        role = stored_role(services, actor.id, first.role)
+        if refused := await _gate_for(uow, role, actor, chat_id, private):
             return refused
-        existing, recent = await uow.repo.source_and_recent(source_key, actor.id, now - RATE_WINDOW)
-        if existing is not None:
-            return Duplicate(existing)
-        await uow.repo.close_call_details(chat_id, actor.id)  # a report now: text that follows is not a call's
-        await uow.repo.replace_open_drafts(chat_id, actor.id, now)
+        if first.existing is not None:
+            return Duplicate(first.existing)
+        if first.call_open:  # a report now: text that follows is not a call's
+            await uow.repo.close_call_details(chat_id, actor.id)
+        if first.draft_open:
+            await uow.repo.replace_open_drafts(chat_id, actor.id, now)
         fields = parse_fields(text)
-        override = await role_of(uow.repo, services, actor.id) in SOP_OVERRIDE_ROLES
+        override = role in SOP_OVERRIDE_ROLES
         report = validate(fields, services.rules, sop_override=override)
-        if not isinstance(report, list) and recent < services.lapor_per_minute:
+        if not isinstance(report, list) and first.recent < services.lapor_per_minute:
             # Complete and allowed: filed at once, without a draft (one to correct is kept only when it is not).
             return await _submit(uow, services, actor, None, fields, chat_id, now, report, source_key, now)
         draft = await uow.repo.add_draft(chat_id, actor.id, fields, None, now)
-        return await _try_submit(uow, services, actor, draft, source_key, now)
+        return await _try_submit(uow, services, actor, draft, source_key, now, override)
 
 
 @_history_after
@@ -206,8 +214,10 @@ SOP_OVERRIDE_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
 async def _try_submit(uow: UnitOfWork, services: Services, actor: Actor, draft: Draft, source_key: str,
-                      now: datetime) -> IntakeOutcome:
-    override = await role_of(uow.repo, services, actor.id) in SOP_OVERRIDE_ROLES
+                      now: datetime, override: bool | None = None) -> IntakeOutcome:
+    """`override`: whether the person may file outside the SOP, when already known."""
+    if override is None:
+        override = await role_of(uow.repo, services, actor.id) in SOP_OVERRIDE_ROLES
     result = validate(draft.fields, services.rules, sop_override=override)
     if isinstance(result, list):
         history = await history_for_phone(uow, services, draft.fields.get("telepon"), now)

@@ -31,7 +31,7 @@ async def test_the_migrated_schema_matches_the_models(database_url: str) -> None
 def test_every_migration_goes_down_and_up_again(database_url: str) -> None:
     migrate.downgrade(database_url, "base")
     migrate.upgrade(database_url)
-    assert migrate.head_revision(database_url) == "0014"
+    assert migrate.head_revision(database_url) == "0015"
 
 
 def test_the_start_up_check_reads_the_head_and_the_schema_as_alembic_does(database_url: str, tmp_path: Path) -> None:
@@ -49,12 +49,12 @@ def test_the_start_up_check_reads_the_head_and_the_schema_as_alembic_does(databa
         finally:
             await engine.dispose()
 
-    assert migrate.head_revision(database_url) == migrate.alembic_head_revision(database_url) == "0014"
+    assert migrate.head_revision(database_url) == migrate.alembic_head_revision(database_url) == "0015"
     for revision, expected in (("0012", "0012"), ("0010", "0010"), ("base", None)):
         migrate.downgrade(database_url, revision)
         assert asyncio.run(migrate.current_revision(database_url)) == asyncio.run(alembics_current(database_url))
         assert asyncio.run(migrate.current_revision(database_url)) == expected
     migrate.upgrade(database_url)
-    assert asyncio.run(migrate.current_revision(database_url)) == "0014"
+    assert asyncio.run(migrate.current_revision(database_url)) == "0015"
     empty = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
     assert asyncio.run(migrate.current_revision(empty)) is None

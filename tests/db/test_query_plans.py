@@ -151,3 +151,24 @@ async def test_a_recap_reads_only_its_days_of_the_roll_ups(services: Services) -
     assert any("stats_response_month" in s for s, _ in statements)
     scans = {s: found for s, p in statements if (found := await _full_scans(services, s, p, watched))}
     assert not scans, "\n\n".join(f"{found}: {s}" for s, found in scans.items())
+
+
+async def test_a_new_report_reads_and_writes_through_indexes(services: Services) -> None:
+    """Filing a report costs the same after a year of calls, drafts and reports as on the first day: what it reads
+    or updates on those tables (who files, a replay, the rate limit, a call waiting for its details, an open
+    draft, the boards) is found through an index."""
+    from bot.services import intake
+    from tests.center import FIRE
+
+    await history(services)
+    await calls.log_press(services, RINA, RINA.id, True, 500, "isg", NOW, NOW)  # waits for its phone or note
+
+    async def file() -> None:
+        outcome = await intake.lapor(services, RINA, RINA.id, True, 99, FIRE, NOW + timedelta(minutes=9))
+        assert isinstance(outcome, intake.Accepted)
+
+    statements = await _captured(services, file)
+    assert any("call" in s and "details_open" in s for s, _ in statements)
+    watched = (*WATCHED, "call", "draft", "person")  # (the boards: one row per group)
+    scans = {s: found for s, p in statements if (found := await _full_scans(services, s, p, watched))}
+    assert not scans, "\n\n".join(f"{found}: {s}" for s, found in scans.items())
