@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
@@ -154,20 +154,40 @@ class PastCall:
 
 @dataclass(frozen=True)
 class History:
-    """A number's earlier calls in a window, newest first."""
+    """A number's earlier calls in a window: how many of each kind (the most first; among equals, the kind called
+    most recently), when the last came, and — where they were read one by one (/nomor) — the calls themselves,
+    newest first."""
 
-    calls: list[PastCall]
+    kinds: list[tuple[str, int]]
+    last: datetime | None
     days: int
+    calls: list[PastCall] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(n for _, n in self.kinds)
 
     @property
     def nuisance(self) -> int:
-        return sum(1 for c in self.calls if c.kind in NUISANCE)
+        return sum(n for k, n in self.kinds if k in NUISANCE)
 
 
 def history_of(calls: list[PastCall], now: datetime, window: timedelta = HISTORY_WINDOW) -> History:
     recent = sorted((c for c in calls if now - window <= c.called_at <= now), key=lambda c: c.called_at,
                     reverse=True)
-    return History(recent, window.days)
+    counts = Counter(c.kind for c in recent)
+    newest: dict[str, datetime] = {}
+    for c in recent:
+        newest.setdefault(c.kind, c.called_at)
+    return counted_history([(k, n, newest[k]) for k, n in counts.items()], window, recent)
+
+
+def counted_history(kinds: list[tuple[str, int, datetime]], window: timedelta = HISTORY_WINDOW,
+                    calls: list[PastCall] | None = None) -> History:
+    """A History from (kind, how many, the latest) per kind: the calls counted by the database, not read."""
+    ordered = sorted(kinds, key=lambda k: (-k[1], -k[2].timestamp()))
+    return History([(k, n) for k, n, _ in ordered], max((k[2] for k in kinds), default=None), window.days,
+                   calls or [])
 
 
 def kind_label(kind: str, tr: Catalogue) -> Html:
@@ -180,11 +200,10 @@ def _when(moment: datetime, tz: tzinfo) -> str:
 
 def history_line(history: History, tr: Catalogue, tz: tzinfo) -> Html | None:
     """'⚠️ 3 panggilan iseng dalam 30 hari, terakhir 12-11 21.04' for the call taker; None for a new number."""
-    if not history.calls:
+    if not history.kinds or history.last is None:
         return None
-    counts = Counter(c.kind for c in history.calls)
-    items = ", ".join(f"{n} {kind_label(k, tr)}" for k, n in counts.most_common())
-    last = _when(history.calls[0].called_at, tz)
+    items = ", ".join(f"{n} {kind_label(k, tr)}" for k, n in history.kinds)
+    last = _when(history.last, tz)
     key = "call_history_warn" if history.nuisance else "call_history_info"
     return tr(key, items=Html(items), days=history.days, last=last)
 

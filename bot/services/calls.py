@@ -11,12 +11,14 @@ from datetime import datetime, time, timedelta
 from ..db import models as db
 from ..db.uow import UnitOfWork
 from ..domain.calls import (
+    HISTORY_WINDOW,
     KIND_CODES,
     NUISANCE,
     CallKind,
     CallLine,
     History,
     call_time,
+    counted_history,
     history_of,
     parse_call_line,
     phone_and_note,
@@ -64,8 +66,7 @@ async def _history(uow: UnitOfWork, services: Services, phone: str | None, now: 
                    exclude_id: int | None) -> History | None:
     if phone is None:
         return None
-    since = now - services.call_phone_retention
-    return history_of(await uow.repo.calls_of_phone(phone, since, exclude_id), now)
+    return counted_history(await uow.repo.kinds_of_phone(phone, now - HISTORY_WINDOW, now, exclude_id))
 
 
 async def log_line(services: Services, actor: Actor, chat_id: int, private: bool, message_id: int, text: str,

@@ -82,3 +82,24 @@ async def test_the_daily_recap_to_the_leaders_counts_calls_without_any_number(se
     assert sorted(str(r.agency_key) for r in recaps) == ["monitoring", "pimpinan"]
     assert all("Panggilan:</b> 2 (informasi 1, iseng 1); iseng 50%" in str(r.text) for r in recaps), recaps[0].text
     assert all("2222" not in str(r.text) for r in recaps)
+
+
+async def test_a_report_tells_every_earlier_call_of_its_number_in_the_window_as_counted_from_the_calls(
+        services: Services) -> None:
+    """The call taker's line counts the number's calls of the last 30 days in the database (all of them: 230
+    here, more than a page of calls), each kind as often as it was called, the last call's time, nothing older
+    and not the report's own call: what the same calls give when read one by one."""
+    from bot.domain.calls import PastCall, history_line, history_of
+
+    await setup_center(services)
+    phone = "0811 2222 3333"
+    kinds = ["iseng"] * 150 + ["diam"] * 50 + ["info"] * 30
+    past = [PastCall(NOW - timedelta(days=29, minutes=-i), kind) for i, kind in enumerate(kinds)]
+    for i, call in enumerate(past):
+        await log(services, f"{call.kind} {phone}", call.called_at, 100 + i)
+    await log(services, f"info {phone}", NOW - timedelta(days=31), 99)  # outside the window
+    outcome = await intake.lapor(services, RINA, RINA.id, True, 12, FIRE.replace("0812 3456 7890", phone), NOW)
+    assert isinstance(outcome, intake.Accepted) and outcome.history is not None
+    line = history_line(outcome.history, services.tr, services.tz)
+    assert line == history_line(history_of(past, NOW), services.tr, services.tz)
+    assert line is not None and "150 iseng, 50 diam, 30 informasi dalam 30 hari" in line, line
