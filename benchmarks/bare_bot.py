@@ -2,7 +2,8 @@
 the same number of messages as Sigap 112 does for a fire report (a reply to the call taker and a card with
 buttons to each of the 8 groups), all at once, with no parsing, no database and no outbox.
 
-Run by benchmarks/latency_benchmark.py --bare (BOT_TOKEN, TELEGRAM_API_URL, BARE_GROUPS from the environment)."""
+Run by benchmarks/latency_benchmark.py --bare (BOT_TOKEN, TELEGRAM_API_URL, BARE_GROUPS from the environment;
+BARE_TRANSPORT=aiohttp gives it Sigap 112's HTTP, bot/tg/http.py, instead of python-telegram-bot's httpx)."""
 
 from __future__ import annotations
 
@@ -32,8 +33,13 @@ async def lapor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def main() -> None:
     url = os.environ["TELEGRAM_API_URL"]
-    app = (Application.builder().token(os.environ["BOT_TOKEN"]).base_url(f"{url}/bot")
-           .base_file_url(f"{url}/file/bot").build())
+    builder = (Application.builder().token(os.environ["BOT_TOKEN"]).base_url(f"{url}/bot")
+               .base_file_url(f"{url}/file/bot"))
+    if os.environ.get("BARE_TRANSPORT") == "aiohttp":
+        from bot.tg.http import AiohttpRequest
+
+        builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(pool_size=1))
+    app = builder.build()
     app.add_handler(CommandHandler("lapor", lapor))
     app.run_polling(allowed_updates=Update.ALL_TYPES)
 

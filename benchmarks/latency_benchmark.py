@@ -103,20 +103,22 @@ def run_sigap(database_url: str, count: int, gap: float = 0.0) -> list[float]:
         return measure(fake, clock, count, gap)
 
 
-def run_bare(count: int, gap: float = 0.0) -> list[float]:
-    with bare_bot() as (fake, clock):
+def run_bare(count: int, gap: float = 0.0, transport: str = "httpx") -> list[float]:
+    with bare_bot(transport) as (fake, clock):
         return measure(fake, clock, count, gap)
 
 
-def run_paired(database_url: str, count: int, gap: float) -> tuple[list[float], list[float]]:
-    with bare_bot() as (bare, bare_clock), \
+def run_paired(database_url: str, count: int, gap: float,
+               transport: str = "httpx") -> tuple[list[float], list[float]]:
+    with bare_bot(transport) as (bare, bare_clock), \
             running_bot(database_url, CALL_TAKERS, limits=None, env=SIGAP_ENV) as (fake, _bot, clock):
         return paired(fake, clock, bare, bare_clock, count, gap)
 
 
 @contextmanager
-def bare_bot() -> Iterator[tuple[FakeTelegram, Clock]]:
-    """The bare python-telegram-bot bot (benchmarks/bare_bot.py) with its own emulator, polling."""
+def bare_bot(transport: str = "httpx") -> Iterator[tuple[FakeTelegram, Clock]]:
+    """The bare python-telegram-bot bot (benchmarks/bare_bot.py) with its own emulator, polling; `transport`:
+    its HTTP, python-telegram-bot's own (httpx) or the one Sigap 112 uses (aiohttp, bot/tg/http.py)."""
     fake = FakeTelegram(limits=None).start()
     fake.add_user(ADMIN, "Admin")
     for user in CALL_TAKERS:
@@ -127,7 +129,7 @@ def bare_bot() -> Iterator[tuple[FakeTelegram, Clock]]:
     clock = Clock()
     fake.listeners.append(clock.listener)
     env = {**os.environ, "BOT_TOKEN": fake.token, "TELEGRAM_API_URL": fake.url,
-           "BARE_GROUPS": ",".join(map(str, FIRE_GROUPS))}
+           "BARE_GROUPS": ",".join(map(str, FIRE_GROUPS)), "BARE_TRANSPORT": transport}
     proc = subprocess.Popen([sys.executable, "-m", "benchmarks.bare_bot"], env=env,
                             cwd=Path(__file__).resolve().parents[1])
     try:
@@ -146,17 +148,20 @@ def main() -> None:
     parser.add_argument("--with-bare", action="store_true",
                         help="run the bare bot beside Sigap 112 and send each report to both, alternately (the "
                              "ratio of the two medians, measured in the same seconds)")
+    parser.add_argument("--bare-transport", choices=("httpx", "aiohttp"), default="httpx",
+                        help="the bare bot's HTTP: python-telegram-bot's default (httpx, the framework as it ships) "
+                             "or the aiohttp transport Sigap 112 uses (bot/tg/http.py)")
     parser.add_argument("--reports", type=int, default=200)
     parser.add_argument("--gap", type=float, default=0.0,
                         help="seconds between one report's last group post and the next report (default: none, "
                              "back to back; a call center has seconds to minutes between reports)")
     args = parser.parse_args()
     if args.bare:
-        latencies = run_bare(args.reports, args.gap)
-        print(f"bare python-telegram-bot: {summary(latencies)}")
+        latencies = run_bare(args.reports, args.gap, args.bare_transport)
+        print(f"bare python-telegram-bot ({args.bare_transport}): {summary(latencies)}")
     elif args.with_bare:
-        latencies, floor = run_paired(args.database_url, args.reports, args.gap)
-        print(f"bare python-telegram-bot: {summary(floor)}")
+        latencies, floor = run_paired(args.database_url, args.reports, args.gap, args.bare_transport)
+        print(f"bare python-telegram-bot ({args.bare_transport}): {summary(floor)}")
         print(f"Sigap 112 on {args.database_url.split(':')[0]}: {summary(latencies)}")
         print(f"ratio: p50 {statistics.median(latencies) / statistics.median(floor):.2f} x, "
               f"p99 {percentile(latencies, 99) / percentile(floor, 99):.2f} x")

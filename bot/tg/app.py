@@ -46,6 +46,7 @@ from . import (
 )
 from .budget import Budget, BudgetLimiter
 from .context import CONTEXT_TYPES, App, Context
+from .http import AiohttpRequest
 from .processor import PerChatProcessor, Triage
 from .sender import OutboxSender
 
@@ -75,8 +76,9 @@ def build_application(settings: Settings, services: Services, webhook: bool = Fa
         # The scheduler's zone comes from Defaults.tzinfo (PTB configures APScheduler with it).
         .defaults(Defaults(tzinfo=settings.tz))
         # A slow answer from Telegram is awaited rather than taken for a failure: a send retried after a read
-        # timeout would post a second copy of a card Telegram had already accepted.
-        .read_timeout(settings.telegram_read_timeout)
+        # timeout would post a second copy of a card Telegram had already accepted. HTTP through aiohttp (http.py).
+        .request(AiohttpRequest(read_timeout=settings.telegram_read_timeout))
+        .get_updates_request(AiohttpRequest(pool_size=1, read_timeout=settings.telegram_read_timeout))
         .rate_limiter(BudgetLimiter(budget))  # every post into a chat, replies and outbox alike
         # a wait in one chat does not hold up the others; strangers and chatter are rationed, never staff
         .concurrent_updates(PerChatProcessor(Triage(lambda: people.known(services))))
