@@ -185,7 +185,7 @@ def history_of(calls: list[PastCall], now: datetime, window: timedelta = HISTORY
 def counted_history(kinds: list[tuple[str, int, datetime]], window: timedelta = HISTORY_WINDOW,
                     calls: list[PastCall] | None = None) -> History:
     """A History from (kind, how many, the latest) per kind: the calls counted by the database, not read."""
-    ordered = sorted(kinds, key=lambda k: (-k[1], -k[2].timestamp()))
+    ordered = sorted(kinds, key=lambda k: (-k[1], -k[2].timestamp(), k[0]))
     return History([(k, n) for k, n, _ in ordered], max((k[2] for k in kinds), default=None), window.days,
                    calls or [])
 
@@ -215,8 +215,8 @@ def history_text(phone_shown: str, history: History, tr: Catalogue, tz: tzinfo, 
     for c in history.calls[:limit]:
         lines.append(tr("nomor_line", time=_when(c.called_at, tz), kind=kind_label(c.kind, tr),
                         number=f" {c.number}" if c.number else "", note=f" — {c.note}" if c.note else ""))
-    if len(history.calls) > limit:
-        lines.append(tr("nomor_more", count=len(history.calls) - limit))
+    if history.total > limit:
+        lines.append(tr("nomor_more", count=history.total - limit))
     return Html(fit("\n".join(lines)))
 
 

@@ -174,10 +174,12 @@ async def number_history(services: Services, actor: Actor, chat_id: int, private
         phone = normalise_phone(text)
         if phone is None:
             return CallRefused("call_bad_phone", text)
-        since = now - services.call_phone_retention
-        history = history_of(await uow.repo.calls_of_phone(phone, since), now, services.call_phone_retention)
+        since, window = now - services.call_phone_retention, services.call_phone_retention
+        # Counted in the database (every call), the latest listed from a page of them.
+        listed = history_of(await uow.repo.calls_of_phone(phone, since), now, window).calls
+        history = counted_history(await uow.repo.kinds_of_phone(phone, since, now), window, listed)
         uow.repo.event(now, "number_history", actor_id=actor.id, actor_name=actor.name, chat_id=chat_id,
-                       detail={"phone": phone_tail(phone), "calls": len(history.calls)})
+                       detail={"phone": phone_tail(phone), "calls": history.total})
         await uow.commit()
         return NumberHistory(phone, history)
 

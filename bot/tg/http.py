@@ -4,12 +4,14 @@ each cost ≈ 1.5 ms of the event loop to build, write and read back (its pure-P
 ≈ 0.2 ms (C-accelerated parser). Everything above the wire — parameters, files, Telegram's answers and errors
 — stays PTB's. aiohttp is a dependency already (the webhook and map server, BMKG's feeds).
 
-The timeouts keep httpx's meaning: `connect` to open a connection, `pool` to wait for a free one, `read` between
-two pieces of the answer (a slow answer from Telegram is awaited, see tg/app.py), and `write` — aiohttp has none
-of its own — bounds the whole request together with the others, so a stalled upload still ends."""
+The timeouts keep httpx's meaning as far as aiohttp has them: `connect` to open a connection, `pool` to wait for a
+free one (aiohttp bounds the two together, by their sum), `read` between two pieces of the answer (a slow answer
+from Telegram is awaited, see tg/app.py), and `write` — aiohttp has none of its own — bounds the whole request
+together with the others, so a stalled upload still ends. No error names the URL: it holds the bot's token."""
 
 from __future__ import annotations
 
+import os
 import ssl
 from typing import Any
 
@@ -21,8 +23,11 @@ from telegram.request import BaseRequest, RequestData
 
 
 def _ssl_context() -> ssl.SSLContext:
-    """Certifi's roots where installed (as httpx used them: a host without a CA bundle still reaches Telegram),
-    else the system's."""
+    """As httpx chose them: SSL_CERT_FILE / SSL_CERT_DIR when set (a proxy that inspects TLS), else certifi's roots
+    (a host without a CA bundle still reaches Telegram), else the system's."""
+    cafile, capath = os.environ.get("SSL_CERT_FILE") or None, os.environ.get("SSL_CERT_DIR") or None
+    if cafile or capath:
+        return ssl.create_default_context(cafile=cafile, capath=capath)
     try:
         import certifi
     except ImportError:  # pragma: no cover - certifi comes with python-telegram-bot's httpx
@@ -51,8 +56,9 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=self._pool_size,
                                              ssl=_ssl_context())
+            # trust_env: HTTPS_PROXY / NO_PROXY from the environment, as httpx took them.
             self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": self.USER_AGENT},
-                                                  timeout=aiohttp.ClientTimeout(total=None))
+                                                  timeout=aiohttp.ClientTimeout(total=None), trust_env=True)
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -80,10 +86,12 @@ class AiohttpRequest(BaseRequest):
         try:
             async with session.request(method, url, data=_body(request_data, files), timeout=timeout) as answer:
                 return answer.status, await answer.read()
+        # The error's name only: aiohttp's messages quote the URL, which holds the bot's token (logs, the outbox's
+        # attempts). The cause stays chained for a traceback, which logsafe cleans of the token.
         except TimeoutError as exc:  # aiohttp's own time-outs (ServerTimeoutError …) are TimeoutErrors
-            raise TimedOut(f"aiohttp.{type(exc).__name__}: {exc}" if str(exc) else None) from exc
+            raise TimedOut(f"Timed out (aiohttp.{type(exc).__name__})") from exc
         except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+            raise NetworkError(f"aiohttp.{type(exc).__name__}") from exc
 
 
 def _body(request_data: RequestData | None, files: dict[str, Any] | None) -> Any:
@@ -97,5 +105,11 @@ def _body(request_data: RequestData | None, files: dict[str, Any] | None) -> Any
     for name, value in fields.items():
         form.add_field(name, value)
     for name, (filename, content, mimetype) in files.items():
-        form.add_field(name, content, filename=filename, content_type=mimetype)
+        form.add_field(name, content, filename=_safe_filename(filename), content_type=mimetype)
     return form
+
+
+def _safe_filename(name: str) -> str:
+    """A file name as it may stand in a multipart header (quote_fields=False leaves it as is): quotes and line
+    breaks percent-encoded, as httpx did."""
+    return name.replace("%", "%25").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")

@@ -66,3 +66,11 @@ def test_database_error_details_that_quote_values_are_cut_from_log_lines() -> No
     cleaned = redact(text)
     assert "Theresia" not in cleaned and "98765437" not in cleaned
     assert "duplicate key value violates unique constraint" in cleaned and "Key (caller_name)=" in cleaned
+
+
+def test_the_bots_token_in_a_quoted_bot_api_url_is_cut_from_log_lines() -> None:
+    text = ("aiohttp.client_exceptions.ConnectionTimeoutError: Connection timeout to host "
+            "https://api.telegram.org/bot42:not-a-real-token_for-tests/sendMessage")
+    cleaned = redact(text)
+    assert "not-a-real-token_for-tests" not in cleaned and "bot42" not in cleaned
+    assert "https://api.telegram.org/bot<token>/sendMessage" in cleaned

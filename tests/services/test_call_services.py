@@ -103,3 +103,6 @@ async def test_a_report_tells_every_earlier_call_of_its_number_in_the_window_as_
     line = history_line(outcome.history, services.tr, services.tz)
     assert line == history_line(history_of(past, NOW), services.tr, services.tz)
     assert line is not None and "150 iseng, 50 diam, 30 informasi dalam 30 hari" in line, line
+    looked_up = await calls.number_history(services, RINA, RINA.id, True, phone, NOW)  # /nomor: 90 days
+    assert isinstance(looked_up, calls.NumberHistory)
+    assert looked_up.history.total == 232 and looked_up.history.kinds[0] == ("iseng", 150)  # + the report, + day 31

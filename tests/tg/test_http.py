@@ -163,6 +163,39 @@ async def test_a_refused_or_dropped_connection_is_a_network_error(server: Any) -
         await nobody.request.shutdown()
 
 
+async def test_no_error_names_the_token(server: Any) -> None:
+    """aiohttp's messages quote the URL, and the URL holds the bot's token: what the bot logs and stores of a
+    failed request (a connection it waited too long for, a slow answer, a refused connection) does not."""
+    base, handlers, _ = server
+    release = asyncio.Event()
+
+    async def slow(_request: web.Request) -> web.Response:
+        await release.wait()
+        return web.json_response({"ok": True, "result": {**MESSAGE, "text": "x"}})
+
+    handlers["sendMessage"] = slow
+    token = "123:ABC"
+    one = Bot(token, base_url=base, request=AiohttpRequest(pool_size=1, read_timeout=5.0, pool_timeout=0.2,
+                                                           connect_timeout=0.2))
+    await one.request.initialize()
+    refused = await bot_on("http://127.0.0.1:9/bot", connect_timeout=2.0)
+    try:
+        first = asyncio.ensure_future(one.send_message(-100, "x"))  # holds the one connection
+        with pytest.raises(TimedOut) as waited:
+            await asyncio.sleep(0.05)
+            await one.send_message(-100, "y")
+        with pytest.raises(NetworkError) as unreachable:
+            await refused.send_message(-100, "x")
+        for error in (waited.value, unreachable.value):
+            assert token not in str(error) and "ABC" not in error.message, error.message
+        release.set()
+        assert (await first).message_id == 7
+    finally:
+        release.set()
+        await one.request.shutdown()
+        await refused.request.shutdown()
+
+
 async def test_it_can_be_shut_down_and_started_again() -> None:
     request = AiohttpRequest()
     with pytest.raises(RuntimeError, match="not initialized"):
