@@ -200,7 +200,7 @@ def _when(moment: datetime, tz: tzinfo) -> str:
 
 def history_line(history: History, tr: Catalogue, tz: tzinfo) -> Html | None:
     """'⚠️ 3 panggilan iseng dalam 30 hari, terakhir 12-11 21.04' for the call taker; None for a new number."""
-    if not history.kinds or history.last is None:
+    if history.last is None:  # no call at all
         return None
     items = ", ".join(f"{n} {kind_label(k, tr)}" for k, n in history.kinds)
     last = _when(history.last, tz)

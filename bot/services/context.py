@@ -69,7 +69,7 @@ async def role_of(repo: Repository, services: Services, user_id: int) -> Role | 
     if user_id in services.admin_ids:
         return Role.ADMIN
     person = await repo.person(user_id)
-    return stored_role(services, user_id, person.role if person else None)
+    return Role(person.role) if person else None
 
 
 def stored_role(services: Services, user_id: int, role: str | None) -> Role | None:

@@ -55,6 +55,18 @@ def ok(result: Any) -> Handler:
     return answer
 
 
+class Held:
+    """A handler that answers only once released; `arrived` is set when a request reached it."""
+
+    def __init__(self) -> None:
+        self.arrived, self.release = asyncio.Event(), asyncio.Event()
+
+    async def __call__(self, _request: web.Request) -> web.Response:
+        self.arrived.set()
+        await self.release.wait()
+        return web.json_response({"ok": True, "result": {**MESSAGE, "text": "x"}})
+
+
 async def bot_on(base_url: str, read_timeout: float = 5.0, connect_timeout: float = 5.0) -> Bot:
     bot = Bot("123:ABC", base_url=base_url,
               request=AiohttpRequest(read_timeout=read_timeout, connect_timeout=connect_timeout),
@@ -122,20 +134,14 @@ async def test_telegrams_error_answers_are_ptbs_errors(server: Any) -> None:
 
 async def test_an_answer_slower_than_the_read_timeout_is_timed_out(server: Any) -> None:
     base, handlers, seen = server
-    release = asyncio.Event()
-
-    async def slow(_request: web.Request) -> web.Response:
-        await release.wait()
-        return web.json_response({"ok": True, "result": {**MESSAGE, "text": "x"}})
-
-    handlers["sendMessage"] = slow
+    handlers["sendMessage"] = slow = Held()
     bot = await bot_on(base, read_timeout=0.3)
     try:
         with pytest.raises(TimedOut):
             await bot.send_message(-100, "x")
         assert len(seen) == 1  # it reached the server: a caller must not take it as unsent (tg/errors.py)
     finally:
-        release.set()
+        slow.release.set()
         await bot.request.shutdown()
 
 
@@ -167,13 +173,7 @@ async def test_no_error_names_the_token(server: Any) -> None:
     """aiohttp's messages quote the URL, and the URL holds the bot's token: what the bot logs and stores of a
     failed request (a connection it waited too long for, a slow answer, a refused connection) does not."""
     base, handlers, _ = server
-    release = asyncio.Event()
-
-    async def slow(_request: web.Request) -> web.Response:
-        await release.wait()
-        return web.json_response({"ok": True, "result": {**MESSAGE, "text": "x"}})
-
-    handlers["sendMessage"] = slow
+    handlers["sendMessage"] = slow = Held()
     token = "123:ABC"
     one = Bot(token, base_url=base, request=AiohttpRequest(pool_size=1, read_timeout=5.0, pool_timeout=0.2,
                                                            connect_timeout=0.2))
@@ -181,17 +181,17 @@ async def test_no_error_names_the_token(server: Any) -> None:
     refused = await bot_on("http://127.0.0.1:9/bot", connect_timeout=2.0)
     try:
         first = asyncio.ensure_future(one.send_message(-100, "x"))  # holds the one connection
+        await slow.arrived.wait()  # the first request holds the pool's one connection now
         with pytest.raises(TimedOut) as waited:
-            await asyncio.sleep(0.05)
             await one.send_message(-100, "y")
         with pytest.raises(NetworkError) as unreachable:
             await refused.send_message(-100, "x")
         for error in (waited.value, unreachable.value):
             assert token not in str(error) and "ABC" not in error.message, error.message
-        release.set()
+        slow.release.set()
         assert (await first).message_id == 7
     finally:
-        release.set()
+        slow.release.set()
         await one.request.shutdown()
         await refused.request.shutdown()
 
